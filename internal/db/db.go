@@ -1,0 +1,243 @@
+// Package db opens Liaison's database — SQLite by default, PostgreSQL when a
+// postgres:// URL is given — runs the embedded migrations, and offers the one
+// transaction helper that every write goes through.
+//
+// SQL in Liaison is written once, with ? placeholders, in the subset both
+// engines share (ON CONFLICT, RETURNING); Querier rebinds placeholders for
+// PostgreSQL. Dialect differences live in dialect.go.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jmoiron/sqlx"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Dialect names the database engine.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database: one pool for writes and one for reads. On SQLite the
+// write pool has a single connection whose transactions begin IMMEDIATE, so
+// writers queue in Go instead of failing with SQLITE_BUSY, while readers use
+// WAL snapshots in parallel. On PostgreSQL both are the same pool.
+type DB struct {
+	dialect Dialect
+	write   *sqlx.DB
+	read    *sqlx.DB
+	path    string // SQLite file, for backups
+}
+
+// Open connects to PostgreSQL when databaseURL is set, else to the SQLite file
+// at sqlitePath (its directory is created). It does not run migrations.
+func Open(ctx context.Context, databaseURL, sqlitePath string) (*DB, error) {
+	if databaseURL != "" {
+		return openPostgres(ctx, databaseURL)
+	}
+	return openSQLite(ctx, sqlitePath)
+}
+
+func openPostgres(ctx context.Context, url string) (*DB, error) {
+	x, err := sqlx.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	x.SetMaxOpenConns(20)
+	x.SetMaxIdleConns(20)
+	x.SetConnMaxIdleTime(5 * time.Minute)
+	if err := x.PingContext(ctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &DB{dialect: Postgres, write: x, read: x}, nil
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	// modernc takes pragmas as _pragma=name(value); its default busy timeout is 0.
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+	w, err := sqlx.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := sqlx.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	n := max(4, runtime.NumCPU()*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	return &DB{dialect: SQLite, write: w, read: r, path: path}, nil
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	err := d.write.Close()
+	if d.read != d.write {
+		err = errors.Join(err, d.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
+
+// SQLitePath is the file of a SQLite database ("" on PostgreSQL).
+func (d *DB) SQLitePath() string { return d.path }
+
+// Querier runs SQL written with ? placeholders on either engine. Both *DB (reads
+// on the read pool, writes on the write pool) and *Tx implement it.
+type Querier interface {
+	Get(ctx context.Context, dest any, query string, args ...any) error
+	Select(ctx context.Context, dest any, query string, args ...any) error
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Dialect() Dialect
+}
+
+type runner interface {
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func rebind(d Dialect, q string) string {
+	if d == Postgres {
+		return sqlx.Rebind(sqlx.DOLLAR, q)
+	}
+	return q
+}
+
+func get(ctx context.Context, r runner, d Dialect, dest any, q string, args []any) error {
+	return classify(r.GetContext(ctx, dest, rebind(d, q), args...))
+}
+
+func sel(ctx context.Context, r runner, d Dialect, dest any, q string, args []any) error {
+	return classify(r.SelectContext(ctx, dest, rebind(d, q), args...))
+}
+
+func exec(ctx context.Context, r runner, d Dialect, q string, args []any) (sql.Result, error) {
+	res, err := r.ExecContext(ctx, rebind(d, q), args...)
+	return res, classify(err)
+}
+
+// Get reads one row on the read pool; ErrNoRows when there is none.
+func (d *DB) Get(ctx context.Context, dest any, q string, args ...any) error {
+	return get(ctx, d.read, d.dialect, dest, q, args)
+}
+
+// Select reads rows on the read pool.
+func (d *DB) Select(ctx context.Context, dest any, q string, args ...any) error {
+	return sel(ctx, d.read, d.dialect, dest, q, args)
+}
+
+// Exec runs one statement on the write pool, outside any transaction. Use it
+// only for writes that stand alone (e.g. a session's last-seen time).
+func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return exec(ctx, d.write, d.dialect, q, args)
+}
+
+// Dialect returns the engine.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// Tx is a write transaction.
+type Tx struct {
+	tx      *sqlx.Tx
+	dialect Dialect
+	after   []func()
+}
+
+func (t *Tx) Get(ctx context.Context, dest any, q string, args ...any) error {
+	return get(ctx, t.tx, t.dialect, dest, q, args)
+}
+func (t *Tx) Select(ctx context.Context, dest any, q string, args ...any) error {
+	return sel(ctx, t.tx, t.dialect, dest, q, args)
+}
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return exec(ctx, t.tx, t.dialect, q, args)
+}
+
+// Dialect returns the engine.
+func (t *Tx) Dialect() Dialect { return t.dialect }
+
+// AfterCommit registers fn to run once the transaction has committed, e.g. to
+// wake the job runner. It never runs when the transaction rolls back.
+func (t *Tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
+
+// InTx runs fn in a write transaction: committed when fn returns nil, rolled
+// back otherwise (and on panic, which is re-raised). Everything a change writes
+// — the change, its audit entry, its e-mails and jobs — goes through one call.
+// On PostgreSQL a serialization failure or deadlock is retried a few times.
+func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := d.inTxOnce(ctx, fn)
+		if err != nil && d.dialect == Postgres && attempt < 4 && isRetryable(err) {
+			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+			continue
+		}
+		return err
+	}
+}
+
+func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	x, err := d.write.BeginTxx(ctx, nil)
+	if err != nil {
+		return classify(err)
+	}
+	tx := &Tx{tx: x, dialect: d.dialect}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = x.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = x.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = classify(x.Commit()); err != nil {
+		return err
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// In expands a query with an IN (?) clause over a slice, as sqlx.In does.
+func In(q string, args ...any) (string, []any, error) { return sqlx.In(q, args...) }
+
+// Placeholders returns "?, ?, …" for n values.
+func Placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}

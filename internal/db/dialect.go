@@ -1,0 +1,121 @@
+package db
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// The differences between SQLite and PostgreSQL that code above this package
+// must know about are kept here, in one file.
+
+// ErrNoRows is returned by Get when no row matches.
+var ErrNoRows = sql.ErrNoRows
+
+// ErrUnique is wrapped by errors from a unique-constraint violation.
+var ErrUnique = errors.New("unique constraint violated")
+
+// ErrForeignKey is wrapped by errors from a foreign-key violation.
+var ErrForeignKey = errors.New("foreign key violated")
+
+// errRetry marks a PostgreSQL serialization failure or deadlock.
+var errRetry = errors.New("transaction must be retried")
+
+// classify turns driver errors into the sentinel errors above, so callers
+// test with errors.Is instead of matching driver strings.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505":
+			return fmt.Errorf("%w: %s", ErrUnique, pg.ConstraintName)
+		case "23503":
+			return fmt.Errorf("%w: %s", ErrForeignKey, pg.ConstraintName)
+		case "40001", "40P01":
+			return fmt.Errorf("%w: %v", errRetry, err)
+		}
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", ErrUnique, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %v", ErrForeignKey, err)
+		}
+	}
+	return err
+}
+
+func isRetryable(err error) bool { return errors.Is(err, errRetry) }
+
+// Time scans a timestamp from either engine, including values that SQLite
+// returns as text (aggregates such as MAX(created_at) lose the column type).
+type Time struct {
+	time.Time
+	Valid bool
+}
+
+var timeLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999 -0700 MST",
+}
+
+// Scan implements sql.Scanner.
+func (t *Time) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*t = Time{}
+		return nil
+	case time.Time:
+		*t = Time{Time: x.UTC(), Valid: true}
+		return nil
+	case string:
+		return t.parse(x)
+	case []byte:
+		return t.parse(string(x))
+	}
+	return fmt.Errorf("db.Time: cannot scan %T", v)
+}
+
+func (t *Time) parse(s string) error {
+	s = strings.TrimSpace(s)
+	for _, l := range timeLayouts {
+		if p, err := time.Parse(l, s); err == nil {
+			*t = Time{Time: p.UTC(), Valid: true}
+			return nil
+		}
+	}
+	return fmt.Errorf("db.Time: cannot parse %q", s)
+}
+
+// Value implements driver.Valuer.
+func (t Time) Value() (driver.Value, error) {
+	if !t.Valid {
+		return nil, nil
+	}
+	return t.Time.UTC(), nil
+}
+
+// Ptr returns the time or nil when not valid, for JSON output.
+func (t Time) Ptr() *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	v := t.Time
+	return &v
+}

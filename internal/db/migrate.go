@@ -1,0 +1,64 @@
+package db
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// Each engine has its own numbered migration files; step N means the same
+// thing in both directories (a test checks that the numbers match).
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// MigrationFS returns the migration files of one engine.
+func MigrationFS(d Dialect) fs.FS {
+	sub, err := fs.Sub(migrations, "migrations/"+string(d))
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+func (d *DB) provider() (*goose.Provider, error) {
+	dialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if d.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		// Several `liaison serve` may start at once on one database: the
+		// advisory lock lets exactly one of them migrate.
+		l, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(l))
+	}
+	return goose.NewProvider(dialect, d.write.DB, MigrationFS(d.dialect), opts...)
+}
+
+// Migrate applies every pending migration and returns how many ran.
+func (d *DB) Migrate(ctx context.Context) (int, error) {
+	p, err := d.provider()
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrations: %w", err)
+	}
+	return len(res), nil
+}
+
+// Pending reports whether migrations remain to be applied (for /readyz).
+func (d *DB) Pending(ctx context.Context) (bool, error) {
+	p, err := d.provider()
+	if err != nil {
+		return false, err
+	}
+	return p.HasPending(ctx)
+}
