@@ -1,0 +1,45 @@
+// Package metrics holds Liaison's Prometheus collectors, served at /metrics.
+// Collectors live on one registry (not the global one) so tests can start
+// several servers in one process.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Registry is the registry that /metrics serves.
+var Registry = prometheus.NewRegistry()
+
+var (
+	// HTTPRequests counts requests by route pattern, method and status.
+	HTTPRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "liaison_http_requests_total",
+		Help: "HTTP requests by route pattern, method and status code.",
+	}, []string{"route", "method", "status"})
+
+	// HTTPDuration is the latency of requests by route pattern.
+	HTTPDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "liaison_http_request_duration_seconds",
+		Help:    "Latency of HTTP requests by route pattern.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"route"})
+
+	// JobsProcessed counts finished job attempts by kind and outcome
+	// (done, retry, failed).
+	JobsProcessed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "liaison_jobs_processed_total",
+		Help: "Job attempts by kind and outcome (done, retry, failed).",
+	}, []string{"kind", "outcome"})
+
+	// MailDelivered counts e-mail delivery attempts by transport and outcome.
+	MailDelivered = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "liaison_mail_delivered_total",
+		Help: "E-mail delivery attempts by transport (smtp, local) and outcome (sent, retry, failed).",
+	}, []string{"transport", "outcome"})
+)
+
+func init() {
+	Registry.MustRegister(HTTPRequests, HTTPDuration, JobsProcessed, MailDelivered,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+}
