@@ -43,3 +43,19 @@ func init() {
 	Registry.MustRegister(HTTPRequests, HTTPDuration, JobsProcessed, MailDelivered,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
+
+var (
+	// JobsQueued is the number of job rows by status, read at scrape time.
+	JobsQueued = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "liaison_jobs",
+		Help: "Job rows by status (queued, running, done, failed).",
+	}, []string{"status"})
+
+	// MailQueue is the number of outbox e-mails by status, read at scrape time.
+	MailQueue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "liaison_mail_outbox",
+		Help: "Outbox e-mails by status (queued, sent, failed).",
+	}, []string{"status"})
+)
+
+func init() { Registry.MustRegister(JobsQueued, MailQueue) }

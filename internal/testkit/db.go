@@ -116,3 +116,17 @@ func PostgresSchema(t testing.TB) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// EachEngine runs fn as a subtest per engine; the PostgreSQL one skips (or
+// fails in CI) without LIAISON_TEST_DATABASE_URL.
+func EachEngine(t *testing.T, fn func(t *testing.T, e db.Dialect)) {
+	t.Helper()
+	for _, e := range []db.Dialect{db.SQLite, db.Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			if e == db.Postgres && os.Getenv(PostgresURL) == "" {
+				SkipOrFail(t, "PostgreSQL test skipped: set %s=postgres://… to run it", PostgresURL)
+			}
+			fn(t, e)
+		})
+	}
+}

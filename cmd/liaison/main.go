@@ -1,0 +1,223 @@
+// Command liaison runs the Liaison server and its operator commands.
+//
+//	liaison serve                 run the server (default)
+//	liaison migrate               apply database migrations and exit
+//	liaison admin create --email E --name N --agency A [--password P]
+//	liaison audit verify          check the audit log's hash chain
+//	liaison backup [--out FILE]   consistent SQLite snapshot
+//
+// Configuration comes from LIAISON_* environment variables (SPEC §11); the
+// flags --addr, --data-dir, --base-url and --database-url mirror them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/audit"
+	"github.com/liaison-dev/liaison/internal/auth"
+	"github.com/liaison-dev/liaison/internal/config"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/server"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `usage: liaison <command> [flags]
+
+commands:
+  serve                  run the server (the default)
+  migrate                apply database migrations and exit
+  admin create           create an agency and its admin:
+                           --email E --name N --agency A [--password P]
+  audit verify           check the audit log's hash chain; exit 1 naming the first bad entry
+  backup [--out FILE]    write a consistent SQLite snapshot (PostgreSQL: use pg_dump)
+
+configuration (environment; flags of the same name override):
+  LIAISON_ADDR (--addr)  LIAISON_DATA_DIR (--data-dir)  LIAISON_BASE_URL (--base-url)
+  LIAISON_DATABASE_URL (--database-url)  LIAISON_SMTP_URL  LIAISON_OPEN_SIGNUP
+`
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "admin" || cmd == "audit" {
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		cmd, args = cmd+" "+args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("liaison "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	overrides := map[string]*string{
+		"LIAISON_ADDR":         fs.String("addr", "", "listen address (LIAISON_ADDR)"),
+		"LIAISON_DATA_DIR":     fs.String("data-dir", "", "data directory (LIAISON_DATA_DIR)"),
+		"LIAISON_BASE_URL":     fs.String("base-url", "", "public URL (LIAISON_BASE_URL)"),
+		"LIAISON_DATABASE_URL": fs.String("database-url", "", "postgres:// URL (LIAISON_DATABASE_URL)"),
+	}
+	email := fs.String("email", "", "admin e-mail (admin create)")
+	name := fs.String("name", "", "admin name (admin create)")
+	agency := fs.String("agency", "", "agency name (admin create)")
+	pass := fs.String("password", "", "admin password (admin create); omit to get a link to set it")
+	out := fs.String("out", "", "backup file (backup); default DATA_DIR/backups/liaison-<time>.db")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	env := func(k string) string {
+		if v, ok := overrides[k]; ok && *v != "" {
+			return *v
+		}
+		return getenv(k)
+	}
+	cfg, err := config.Load(env)
+	if err != nil {
+		fmt.Fprintln(stderr, "liaison:", err)
+		return 2
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log, stderr)
+	case "migrate":
+		return migrate(ctx, cfg, stdout, stderr)
+	case "admin create":
+		return adminCreate(ctx, cfg, log, auth.AdminInput{Email: *email, Name: *name, Agency: *agency, Password: *pass}, stdout, stderr)
+	case "audit verify":
+		return auditVerify(ctx, cfg, stdout, stderr)
+	case "backup":
+		return backup(ctx, cfg, *out, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "liaison: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.Writer) int {
+	app, err := server.New(ctx, cfg, server.Options{Log: log})
+	if err != nil {
+		fmt.Fprintln(stderr, "liaison:", err)
+		return 1
+	}
+	defer app.Close()
+	if err := app.ListenAndServe(ctx); err != nil {
+		fmt.Fprintln(stderr, "liaison:", err)
+		return 1
+	}
+	return 0
+}
+
+func migrate(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int {
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
+	if err != nil {
+		fmt.Fprintln(stderr, "liaison:", err)
+		return 1
+	}
+	defer d.Close()
+	n, err := d.Migrate(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "liaison:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "migrations applied: %d (%s)\n", n, d.Dialect())
+	return 0
+}
+
+func adminCreate(ctx context.Context, cfg config.Config, log *slog.Logger, in auth.AdminInput, stdout, stderr io.Writer) int {
+	if in.Email == "" || in.Name == "" || in.Agency == "" {
+		fmt.Fprintln(stderr, "liaison admin create: --email, --name and --agency are required")
+		return 2
+	}
+	app, err := server.New(ctx, cfg, server.Options{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		fmt.Fprintln(stderr, "liaison:", err)
+		return 1
+	}
+	defer app.Close()
+	res, err := app.Auth.CreateAdmin(ctx, in)
+	if err != nil {
+		if e := errs.As(err); e != nil {
+			fmt.Fprintln(stderr, "liaison admin create:", e.Message)
+		} else {
+			fmt.Fprintln(stderr, "liaison admin create:", err)
+		}
+		return 1
+	}
+	// Deliver the queued e-mails now (a reset link, if any) so nothing waits
+	// for the next `serve`.
+	if _, err := app.Jobs.RunDue(ctx); err != nil {
+		log.Warn("deliver queued e-mail", "err", err)
+	}
+	fmt.Fprintf(stdout, "created agency %q (%s) with admin %s\n", res.Agency.Name, res.Agency.ID, res.User.Email)
+	if res.User.IsOperator {
+		fmt.Fprintln(stdout, "this admin is the instance operator")
+	}
+	if res.ResetURL != "" {
+		fmt.Fprintf(stdout, "set the password within 24 hours at: %s\n", res.ResetURL)
+	}
+	return 0
+}
+
+func auditVerify(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int {
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
+	if err != nil {
+		fmt.Fprintln(stderr, "liaison:", err)
+		return 1
+	}
+	defer d.Close()
+	n, brk, err := audit.NewLog(d).Verify(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "liaison audit verify:", err)
+		return 1
+	}
+	if brk != nil {
+		fmt.Fprintf(stderr, "audit chain BROKEN after %d good entries: %s\n", n, brk.String())
+		return 1
+	}
+	fmt.Fprintf(stdout, "audit chain OK: %d entries\n", n)
+	return 0
+}
+
+func backup(ctx context.Context, cfg config.Config, out string, stdout, stderr io.Writer) int {
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
+	if err != nil {
+		fmt.Fprintln(stderr, "liaison:", err)
+		return 1
+	}
+	defer d.Close()
+	if out == "" {
+		out = filepath.Join(cfg.DataDir, "backups", "liaison-"+time.Now().UTC().Format("20060102-150405")+".db")
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o750); err != nil {
+		fmt.Fprintln(stderr, "liaison backup:", err)
+		return 1
+	}
+	if err := d.Backup(ctx, out); err != nil {
+		if errors.Is(err, db.ErrBackupPostgres) {
+			fmt.Fprintln(stderr, "liaison backup:", err)
+			return 2
+		}
+		fmt.Fprintln(stderr, "liaison backup:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "backup written to", out)
+	return 0
+}

@@ -1,0 +1,220 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/auth"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/requestctx"
+)
+
+type signupIn struct {
+	UserAgent string `header:"User-Agent"`
+	Body      struct {
+		Name        string `json:"name" maxLength:"120" doc:"Your name"`
+		Email       string `json:"email" maxLength:"254" format:"email"`
+		Password    string `json:"password" maxLength:"256"`
+		AccountName string `json:"account_name" maxLength:"120"`
+		AccountKind string `json:"account_kind" enum:"agency,client"`
+	}
+}
+
+type userAccountOut struct {
+	SetCookie http.Cookie `header:"Set-Cookie"`
+	Body      struct {
+		User    auth.User        `json:"user"`
+		Account *account.Account `json:"account,omitempty"`
+	}
+}
+
+type loginIn struct {
+	UserAgent string `header:"User-Agent"`
+	Body      struct {
+		Email    string `json:"email" maxLength:"254"`
+		Password string `json:"password" maxLength:"256"`
+	}
+}
+
+type emailIn struct {
+	Body struct {
+		Email string `json:"email" maxLength:"254"`
+	}
+}
+
+type resetIn struct {
+	UserAgent string `header:"User-Agent"`
+	Body      struct {
+		Token    string `json:"token" maxLength:"128"`
+		Password string `json:"password" maxLength:"256"`
+	}
+}
+
+type messageOut struct {
+	Body struct {
+		Message string `json:"message"`
+	}
+}
+
+type cookieOnlyOut struct {
+	SetCookie http.Cookie `header:"Set-Cookie"`
+}
+
+type meOut struct{ Body auth.Me }
+
+type tokenIn struct {
+	Body struct {
+		Name string `json:"name" maxLength:"80"`
+	}
+}
+
+type tokenOut struct{ Body auth.APIToken }
+
+type tokensOut struct {
+	Body struct {
+		Tokens     []auth.APIToken `json:"tokens"`
+		NextCursor string          `json:"next_cursor"`
+	}
+}
+
+type idPath struct {
+	ID string `path:"id" maxLength:"64"`
+}
+
+type sessionsOut struct {
+	Body struct {
+		Sessions   []auth.SessionInfo `json:"sessions"`
+		NextCursor string             `json:"next_cursor"`
+	}
+}
+
+type endedOut struct {
+	Body struct {
+		Ended int `json:"ended"`
+	}
+}
+
+type switchIn struct {
+	Body struct {
+		AccountID string `json:"account_id" maxLength:"64"`
+	}
+}
+
+type empty struct{}
+
+func (a *API) loginOut(l auth.Login) *userAccountOut {
+	out := &userAccountOut{SetCookie: auth.Cookie(l, a.deps.SecureCookies)}
+	out.Body.User, out.Body.Account = l.User, l.Account
+	return out
+}
+
+func (a *API) authRoutes() {
+	pub, user := Access{Kind: Public}, Access{Kind: User}
+	s := a.deps.Auth
+
+	o := op(http.MethodPost, "/api/v1/signup", "signup", "Sign up: a new user and their account", "auth")
+	o.DefaultStatus = http.StatusCreated
+	add(a, pub, o, func(ctx context.Context, in *signupIn) (*userAccountOut, error) {
+		l, err := s.Signup(ctx, auth.SignupInput{Name: in.Body.Name, Email: in.Body.Email, Password: in.Body.Password,
+			AccountName: in.Body.AccountName, AccountKind: in.Body.AccountKind, IP: requestctx.IP(ctx), UserAgent: in.UserAgent})
+		if err != nil {
+			return nil, err
+		}
+		return a.loginOut(l), nil
+	})
+
+	add(a, pub, op(http.MethodPost, "/api/v1/login", "login", "Log in with e-mail and password", "auth"),
+		func(ctx context.Context, in *loginIn) (*userAccountOut, error) {
+			l, err := s.Login(ctx, auth.LoginInput{Email: in.Body.Email, Password: in.Body.Password, IP: requestctx.IP(ctx), UserAgent: in.UserAgent})
+			if err != nil {
+				return nil, err
+			}
+			return a.loginOut(l), nil
+		})
+
+	o = op(http.MethodPost, "/api/v1/logout", "logout", "Log out: end this session", "auth")
+	o.DefaultStatus = http.StatusNoContent
+	add(a, user, o, func(ctx context.Context, _ *empty) (*cookieOnlyOut, error) {
+		if err := s.Logout(ctx, authz.ActorFrom(ctx)); err != nil {
+			return nil, err
+		}
+		return &cookieOnlyOut{SetCookie: auth.ClearCookie(a.deps.SecureCookies)}, nil
+	})
+
+	add(a, user, op(http.MethodGet, "/api/v1/me", "me", "The current user, their memberships and impersonation", "auth"),
+		func(ctx context.Context, _ *empty) (*meOut, error) {
+			me, err := s.Me(ctx, authz.ActorFrom(ctx))
+			return &meOut{Body: me}, err
+		})
+
+	add(a, user, op(http.MethodPut, "/api/v1/me/account", "switch-account", "Switch the session's current account", "auth"),
+		func(ctx context.Context, in *switchIn) (*meOut, error) {
+			actor := authz.ActorFrom(ctx)
+			if err := s.SwitchAccount(ctx, actor, in.Body.AccountID); err != nil {
+				return nil, err
+			}
+			actor.AccountID = in.Body.AccountID
+			me, err := s.Me(ctx, actor)
+			return &meOut{Body: me}, err
+		})
+
+	o = op(http.MethodPost, "/api/v1/password/forgot", "password-forgot", "E-mail a password reset link (202 whether or not the address exists)", "auth")
+	o.DefaultStatus = http.StatusAccepted
+	add(a, pub, o, func(ctx context.Context, in *emailIn) (*messageOut, error) {
+		if err := s.ForgotPassword(ctx, in.Body.Email, requestctx.IP(ctx)); err != nil {
+			return nil, err
+		}
+		out := &messageOut{}
+		out.Body.Message = "If an account uses this address, a reset link is on its way."
+		return out, nil
+	})
+
+	add(a, pub, op(http.MethodPost, "/api/v1/password/reset", "password-reset", "Set a new password with a reset token; ends every other session", "auth"),
+		func(ctx context.Context, in *resetIn) (*userAccountOut, error) {
+			l, err := s.ResetPassword(ctx, auth.ResetInput{Token: in.Body.Token, Password: in.Body.Password, IP: requestctx.IP(ctx), UserAgent: in.UserAgent})
+			if err != nil {
+				return nil, err
+			}
+			return a.loginOut(l), nil
+		})
+
+	o = op(http.MethodPost, "/api/v1/tokens", "token-create", "Create an API token (shown once)", "tokens")
+	o.DefaultStatus = http.StatusCreated
+	add(a, user, o, func(ctx context.Context, in *tokenIn) (*tokenOut, error) {
+		t, err := s.CreateToken(ctx, authz.ActorFrom(ctx), in.Body.Name)
+		return &tokenOut{Body: t}, err
+	})
+	add(a, user, op(http.MethodGet, "/api/v1/tokens", "token-list", "List your API tokens", "tokens"),
+		func(ctx context.Context, _ *empty) (*tokensOut, error) {
+			out := &tokensOut{}
+			var err error
+			out.Body.Tokens, err = s.Tokens(ctx, authz.ActorFrom(ctx))
+			return out, err
+		})
+	o = op(http.MethodDelete, "/api/v1/tokens/{id}", "token-revoke", "Revoke one of your API tokens", "tokens")
+	o.DefaultStatus = http.StatusNoContent
+	add(a, user, o, func(ctx context.Context, in *idPath) (*empty, error) {
+		return nil, s.RevokeToken(ctx, authz.ActorFrom(ctx), in.ID)
+	})
+
+	add(a, user, op(http.MethodGet, "/api/v1/sessions", "session-list", "List your live sessions", "sessions"),
+		func(ctx context.Context, _ *empty) (*sessionsOut, error) {
+			out := &sessionsOut{}
+			var err error
+			out.Body.Sessions, err = s.Sessions(ctx, authz.ActorFrom(ctx))
+			return out, err
+		})
+	o = op(http.MethodDelete, "/api/v1/sessions/{id}", "session-revoke", "End one of your sessions", "sessions")
+	o.DefaultStatus = http.StatusNoContent
+	add(a, user, o, func(ctx context.Context, in *idPath) (*empty, error) {
+		return nil, s.RevokeSession(ctx, authz.ActorFrom(ctx), in.ID)
+	})
+	add(a, user, op(http.MethodPost, "/api/v1/sessions/end-others", "session-end-others", "End every session but this one", "sessions"),
+		func(ctx context.Context, _ *empty) (*endedOut, error) {
+			n, err := s.RevokeOtherSessions(ctx, authz.ActorFrom(ctx))
+			out := &endedOut{}
+			out.Body.Ended = n
+			return out, err
+		})
+}

@@ -1,0 +1,131 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/errs"
+)
+
+// AccessKind says who may call a route at all.
+type AccessKind int
+
+const (
+	// Public routes need no login (signup, login, password reset).
+	Public AccessKind = iota + 1
+	// User routes need a logged-in user and act on that user's own things
+	// (me, tokens, sessions); their queries are scoped by the user's ID.
+	User
+	// Operator routes are for the instance operator only.
+	Operator
+	// Account routes act on the account named by a path parameter; authz
+	// decides with the role × action matrix (404 not visible, 403 forbidden).
+	Account
+)
+
+// Access is a route's entry in the access table.
+type Access struct {
+	Kind   AccessKind
+	Action authz.Action // for Account routes
+	Param  string       // the path parameter naming the account, e.g. "id"
+}
+
+// Route is one row of the route table. Every API route is registered through
+// add, so every route has an Access entry; TestEveryRouteIsInTheTable checks
+// that the OpenAPI document has no operation outside this table.
+type Route struct {
+	Method, Path, OperationID string
+	Access                    Access
+}
+
+type relationKey struct{}
+
+// RelationFrom returns the actor's relation to the route's account, set by
+// the access check of Account routes.
+func RelationFrom(ctx context.Context) authz.Relation {
+	r, _ := ctx.Value(relationKey{}).(authz.Relation)
+	return r
+}
+
+// add registers a route with its access rule. The access check runs as huma
+// middleware, before the body is read or validated, so that a stranger sees
+// 404 (or 401) no matter what they send.
+func add[I, O any](a *API, acc Access, op huma.Operation, h func(context.Context, *I) (*O, error)) {
+	if acc.Kind == 0 {
+		panic("route " + op.Method + " " + op.Path + " has no access rule")
+	}
+	if acc.Kind == Account && (!authz.Known(acc.Action) || acc.Param == "") {
+		panic(fmt.Sprintf("route %s %s: unknown action %q or missing param", op.Method, op.Path, acc.Action))
+	}
+	if op.OperationID == "" {
+		panic("route " + op.Method + " " + op.Path + " has no operation id")
+	}
+	if acc.Kind != Public {
+		op.Security = []map[string][]string{{"session": {}}, {"bearer": {}}}
+	}
+	op.Middlewares = append(op.Middlewares, a.accessCheck(acc))
+	a.routes = append(a.routes, Route{Method: op.Method, Path: op.Path, OperationID: op.OperationID, Access: acc})
+	huma.Register(a.huma, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, FromDomain(ctx, err)
+		}
+		return out, nil
+	})
+}
+
+func (a *API) accessCheck(acc Access) func(huma.Context, func(huma.Context)) {
+	return func(hc huma.Context, next func(huma.Context)) {
+		ctx := hc.Context()
+		actor := authz.ActorFrom(ctx)
+		fail := func(err error) {
+			e := FromDomain(ctx, err)
+			_ = huma.WriteErr(a.huma, hc, e.Status, e.Body.Message, e)
+		}
+		switch acc.Kind {
+		case Public:
+		case User:
+			if actor == nil {
+				fail(errs.ErrUnauthorized)
+				return
+			}
+		case Operator:
+			if actor == nil {
+				fail(errs.ErrUnauthorized)
+				return
+			}
+			if !actor.IsOperator {
+				fail(errs.ErrNotFound)
+				return
+			}
+		case Account:
+			if actor == nil {
+				fail(errs.ErrUnauthorized)
+				return
+			}
+			rel, err := a.deps.Authz.Check(ctx, actor, hc.Param(acc.Param), acc.Action)
+			if err != nil {
+				fail(err)
+				return
+			}
+			hc = huma.WithValue(hc, relationKey{}, rel)
+		}
+		next(hc)
+	}
+}
+
+// Routes returns the route table, for tests and docs.
+func (a *API) Routes() []Route { return append([]Route(nil), a.routes...) }
+
+func op(method, path, id, summary string, tags ...string) huma.Operation {
+	o := huma.Operation{Method: method, Path: path, OperationID: id, Summary: summary, Tags: tags}
+	switch method {
+	case http.MethodPost:
+		o.DefaultStatus = http.StatusOK
+	}
+	return o
+}

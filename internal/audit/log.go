@@ -1,0 +1,28 @@
+package audit
+
+import (
+	"context"
+
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/errs"
+)
+
+// Log reads the audit trail for the API, scoped by a checked relation.
+type Log struct{ db *db.DB }
+
+// NewLog returns the audit reader.
+func NewLog(d *db.DB) *Log { return &Log{db: d} }
+
+// List returns the events of the account that rel was checked against. A
+// zero relation (no access check was made) finds nothing.
+func (l *Log) List(ctx context.Context, rel authz.Relation, f Filter) ([]Event, string, error) {
+	if !rel.Visible() {
+		return nil, "", errs.ErrNotFound
+	}
+	f.AccountIDs = []string{rel.AccountID}
+	return List(ctx, l.db, f)
+}
+
+// Verify checks the whole chain (for `liaison audit verify`).
+func (l *Log) Verify(ctx context.Context) (int, *Break, error) { return Verify(ctx, l.db) }

@@ -1,0 +1,22 @@
+package auth
+
+import (
+	"net/http"
+	"time"
+)
+
+// CookieName is the session cookie.
+const CookieName = "liaison_session"
+
+// Cookie returns the session cookie for a login: HttpOnly, SameSite=Lax,
+// Secure when the server is reached over https.
+func Cookie(l Login, secure bool) http.Cookie {
+	return http.Cookie{Name: CookieName, Value: l.Token, Path: "/", Expires: l.ExpiresAt,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+}
+
+// ClearCookie removes the session cookie.
+func ClearCookie(secure bool) http.Cookie {
+	return http.Cookie{Name: CookieName, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+}

@@ -1,0 +1,242 @@
+// Package auth holds users, passwords, sessions, API tokens and password
+// resets: everything about proving who is making a request.
+//
+// Sessions are rows in the database (only the token's SHA-256 is stored), so
+// they can be listed and revoked one by one or all at once, and they hold
+// across several server processes.
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/audit"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/clock"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/mail"
+	"github.com/liaison-dev/liaison/internal/password"
+	"github.com/liaison-dev/liaison/internal/ratelimit"
+)
+
+// Session lifetimes. A session ends after IdleTimeout without a request or
+// AbsoluteTimeout after login, whichever comes first.
+const (
+	IdleTimeout     = 7 * 24 * time.Hour
+	AbsoluteTimeout = 30 * 24 * time.Hour
+	// touchEvery bounds how often a session's last-seen time is written, so
+	// that reads do not queue behind the single SQLite writer.
+	touchEvery = time.Minute
+	resetTTL   = time.Hour
+)
+
+// Service is the auth domain.
+type Service struct {
+	db         *db.DB
+	hasher     *password.Hasher
+	limiter    *ratelimit.Limiter
+	mailer     *mail.Mailer
+	now        clock.Clock
+	baseURL    string
+	openSignup bool
+	log        *slog.Logger
+}
+
+// Config holds what the auth service needs from the server's configuration.
+type Config struct {
+	BaseURL    string
+	OpenSignup bool
+}
+
+// New returns the auth service.
+func New(d *db.DB, h *password.Hasher, l *ratelimit.Limiter, m *mail.Mailer, now clock.Clock, cfg Config, log *slog.Logger) *Service {
+	return &Service{db: d, hasher: h, limiter: l, mailer: m, now: now, baseURL: cfg.BaseURL, openSignup: cfg.OpenSignup, log: log}
+}
+
+// OpenSignup reports whether public signup is on.
+func (s *Service) OpenSignup() bool { return s.openSignup }
+
+// SignupInput is what a new user gives to sign up.
+type SignupInput struct {
+	Name        string
+	Email       string
+	Password    string
+	AccountName string
+	AccountKind string
+	IP          string
+	UserAgent   string
+}
+
+// Login is a fresh session: its secret goes into the cookie, once.
+type Login struct {
+	User      User
+	Account   *account.Account
+	Token     string
+	SessionID string
+	ExpiresAt time.Time
+}
+
+// Signup creates a user, their account (they become its admin) and a session.
+func (s *Service) Signup(ctx context.Context, in SignupInput) (Login, error) {
+	if !s.openSignup {
+		return Login{}, errs.E(errs.Forbidden, "signup_closed", "Public sign-up is turned off on this server. Ask an administrator for an invitation.")
+	}
+	return s.createFirstOrSignup(ctx, in, false)
+}
+
+// Setup creates the first agency and its admin, who is also the instance
+// operator. It works only while no user exists.
+func (s *Service) Setup(ctx context.Context, in SignupInput) (Login, error) {
+	in.AccountKind = account.Agency
+	return s.createFirstOrSignup(ctx, in, true)
+}
+
+func (s *Service) createFirstOrSignup(ctx context.Context, in SignupInput, first bool) (Login, error) {
+	name, err := ValidatePersonName(in.Name)
+	if err != nil {
+		return Login{}, err
+	}
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return Login{}, err
+	}
+	accName, err := account.ValidateName("account_name", in.AccountName)
+	if err != nil {
+		return Login{}, err
+	}
+	if !account.ValidKind(in.AccountKind) {
+		return Login{}, errs.InvalidField("account_kind", "Choose agency or client.")
+	}
+	if err := password.Validate(in.Password, email, name); err != nil {
+		return Login{}, err
+	}
+	if err := s.limiter.Hit(ctx, ratelimit.Signup, in.IP); err != nil {
+		return Login{}, err
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return Login{}, err
+	}
+	var out Login
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		now := s.now()
+		if first {
+			n, err := CountUsers(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return errs.E(errs.Conflict, "already_set_up", "Liaison is already set up. Log in instead.")
+			}
+		}
+		u, err := insertUser(ctx, tx, now, email, name, hash, first)
+		if err != nil {
+			return err
+		}
+		acc, err := account.Create(ctx, tx, now, in.AccountKind, accName)
+		if err != nil {
+			return err
+		}
+		if err := account.AddMember(ctx, tx, now, acc.ID, u.ID, "admin"); err != nil {
+			return err
+		}
+		if _, err := audit.Append(ctx, tx, now, audit.Entry{AccountID: acc.ID, ActorID: u.ID, Action: "account.create",
+			TargetID: acc.ID, IP: in.IP, After: map[string]any{"name": acc.Name, "kind": acc.Kind, "admin": u.Email}}); err != nil {
+			return err
+		}
+		out, err = s.startSession(ctx, tx, now, u, acc.ID, in.IP, in.UserAgent)
+		out.Account = &acc
+		return err
+	})
+	return out, err
+}
+
+// LoginInput is what a user gives to log in.
+type LoginInput struct {
+	Email, Password, IP, UserAgent string
+}
+
+var errBadCredentials = errs.E(errs.Unauthorized, "invalid_credentials", "The e-mail address or password is not right.")
+
+// Login checks the credentials and starts a session. An unknown e-mail and a
+// wrong password answer the same error after the same amount of hashing.
+func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return Login{}, err
+	}
+	if in.Password == "" {
+		return Login{}, errs.InvalidField("password", "Enter your password.")
+	}
+	if err := s.limiter.Hit(ctx, ratelimit.LoginIP, in.IP); err != nil {
+		return Login{}, err
+	}
+	if err := s.limiter.Hit(ctx, ratelimit.Login, email); err != nil {
+		return Login{}, err
+	}
+	u, err := userByEmail(ctx, s.db, email)
+	if errors.Is(err, db.ErrNoRows) {
+		s.hasher.VerifyDummy(ctx, in.Password)
+		return Login{}, errBadCredentials
+	}
+	if err != nil {
+		return Login{}, err
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, in.Password, u.PasswordHash)
+	if err != nil {
+		return Login{}, err
+	}
+	if !ok {
+		return Login{}, errBadCredentials
+	}
+	var newHash string
+	if rehash {
+		if newHash, err = s.hasher.Hash(ctx, in.Password); err != nil {
+			return Login{}, err
+		}
+	}
+	if err := s.limiter.Reset(ctx, ratelimit.Login, email); err != nil {
+		s.log.Warn("reset login limit", "err", err)
+	}
+	var out Login
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		now := s.now()
+		if newHash != "" {
+			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, newHash, now, u.ID); err != nil {
+				return err
+			}
+		}
+		var first struct {
+			ID string `db:"account_id"`
+		}
+		err := tx.Get(ctx, &first, `SELECT account_id FROM memberships WHERE user_id = ? ORDER BY created_at, account_id LIMIT 1`, u.ID)
+		if err != nil && !errors.Is(err, db.ErrNoRows) {
+			return err
+		}
+		out, err = s.startSession(ctx, tx, now, u.User, first.ID, in.IP, in.UserAgent)
+		return err
+	})
+	return out, err
+}
+
+// Me is what GET /api/v1/me answers.
+type Me struct {
+	User          User                 `json:"user"`
+	Memberships   []account.Membership `json:"memberships"`
+	CurrentAcctID string               `json:"current_account_id,omitempty"`
+	Impersonation any                  `json:"impersonation"`
+}
+
+// Me returns the actor's user and memberships.
+func (s *Service) Me(ctx context.Context, a *authz.Actor) (Me, error) {
+	ms, err := account.MembershipsOf(ctx, s.db, a.UserID)
+	if err != nil {
+		return Me{}, err
+	}
+	u := User{ID: a.UserID, Email: a.Email, Name: a.Name, IsOperator: a.IsOperator, CreatedAt: a.UserCreatedAt}
+	return Me{User: u, Memberships: ms, CurrentAcctID: a.AccountID}, nil
+}

@@ -1,0 +1,121 @@
+// Package authz is the one place where Liaison decides who may see and do what
+// (SPEC §1). Handlers never check roles themselves: every API route names the
+// action it needs in the route table, and the api package asks Check before the
+// handler runs. Storage queries that list tenant data take a Scope built here,
+// so a forgotten check returns nothing rather than another tenant's rows.
+//
+// Not visible is errs.ErrNotFound (404), visible but not allowed is
+// errs.ErrForbidden (403): a stranger cannot tell a hidden account from one that
+// does not exist.
+package authz
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/errs"
+)
+
+// Actor is whoever makes a request: the user, how they authenticated, where
+// from, and the impersonator when an agency user acts as a client.
+type Actor struct {
+	UserID     string
+	Email      string
+	Name       string
+	IsOperator bool
+	// UserCreatedAt lets GET /me answer without another query.
+	UserCreatedAt time.Time
+	// AccountID is the account the session is working in (the account
+	// switcher); API routes name their account in the path instead.
+	AccountID string
+	SessionID string // set for cookie sessions
+	TokenID   string // set for API tokens
+	IP        string
+	// ImpersonatorID is the agency user acting as this actor (SPEC §6).
+	ImpersonatorID string
+}
+
+type ctxKey struct{}
+
+// WithActor returns ctx carrying the actor.
+func WithActor(ctx context.Context, a *Actor) context.Context {
+	return context.WithValue(ctx, ctxKey{}, a)
+}
+
+// ActorFrom returns the request's actor, or nil for an anonymous request.
+func ActorFrom(ctx context.Context) *Actor {
+	a, _ := ctx.Value(ctxKey{}).(*Actor)
+	return a
+}
+
+// Relation is how an actor stands to an account: the role through which they
+// see it. The zero Relation means they do not see it at all.
+type Relation struct {
+	AccountID   string
+	AccountKind string // agency | client
+	Role        Role
+}
+
+// Visible reports whether the relation lets the actor see the account.
+func (r Relation) Visible() bool { return r.Role != "" }
+
+// Authorizer answers access questions against the database.
+type Authorizer struct{ db *db.DB }
+
+// New returns an Authorizer reading from d.
+func New(d *db.DB) *Authorizer { return &Authorizer{db: d} }
+
+// RelationTo finds how the actor stands to the account. A direct membership
+// gives its role on that account's side.
+func (z *Authorizer) RelationTo(ctx context.Context, a *Actor, accountID string) (Relation, error) {
+	if a == nil {
+		return Relation{}, errs.ErrUnauthorized
+	}
+	var row struct {
+		Kind string `db:"kind"`
+		Role string `db:"role"`
+	}
+	err := z.db.Get(ctx, &row, `SELECT a.kind, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
+		WHERE m.account_id = ? AND m.user_id = ?`, accountID, a.UserID)
+	if errors.Is(err, db.ErrNoRows) {
+		return Relation{}, nil
+	}
+	if err != nil {
+		return Relation{}, err
+	}
+	return Relation{AccountID: accountID, AccountKind: row.Kind, Role: MemberRole(row.Kind, row.Role)}, nil
+}
+
+// Check decides whether the actor may perform action on the account. It
+// returns the relation when allowed; ErrNotFound when the account is not
+// visible to the actor; ErrForbidden when visible but the role lacks the action.
+func (z *Authorizer) Check(ctx context.Context, a *Actor, accountID string, action Action) (Relation, error) {
+	rel, err := z.RelationTo(ctx, a, accountID)
+	if err != nil {
+		return rel, err
+	}
+	if !rel.Visible() {
+		return rel, errs.ErrNotFound
+	}
+	if !Allowed(rel.Role, action) {
+		return rel, errs.ErrForbidden
+	}
+	return rel, nil
+}
+
+// Scope is the set of accounts an actor may read for one action. Store
+// functions that list tenant data take a Scope and filter by it in SQL.
+type Scope struct {
+	UserID     string
+	AccountIDs []string
+}
+
+// ScopeFor returns the single-account scope after checking the action.
+func (z *Authorizer) ScopeFor(ctx context.Context, a *Actor, accountID string, action Action) (Scope, error) {
+	if _, err := z.Check(ctx, a, accountID, action); err != nil {
+		return Scope{}, err
+	}
+	return Scope{UserID: a.UserID, AccountIDs: []string{accountID}}, nil
+}

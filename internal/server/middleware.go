@@ -1,0 +1,179 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/api"
+	"github.com/liaison-dev/liaison/internal/auth"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/metrics"
+	"github.com/liaison-dev/liaison/internal/requestctx"
+)
+
+// statusWriter remembers the status code for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// observe is the outermost middleware: request id, client IP, recovery,
+// the access log and the request metrics. No panic reaches a client: it is
+// logged with the stack and answered 500 with the request id.
+func observe(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rid := newRequestID()
+		ip, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			ip = r.RemoteAddr
+		}
+		ctx := requestctx.WithIP(requestctx.WithID(r.Context(), rid), ip)
+		r = r.WithContext(ctx)
+		sw := &statusWriter{ResponseWriter: w}
+		sw.Header().Set("X-Request-Id", rid)
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.ErrorContext(ctx, "panic", "request_id", rid, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					if isAPI(r) {
+						api.WriteJSONError(sw, r, fmt.Errorf("panic: %v", p))
+					} else {
+						http.Error(sw, "Something went wrong on our side. Request "+rid, http.StatusInternalServerError)
+					}
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			if sw.status == 0 {
+				sw.status = http.StatusOK
+			}
+			d := time.Since(start)
+			metrics.HTTPRequests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
+			metrics.HTTPDuration.WithLabelValues(route).Observe(d.Seconds())
+			if r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
+				log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", rid), slog.String("method", r.Method),
+					slog.String("path", r.URL.Path), slog.String("route", route), slog.Int("status", sw.status),
+					slog.Duration("duration", d), slog.String("ip", ip))
+			}
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries. The CSP allows
+// no inline script: page behaviour lives in files under /static/js.
+func securityHeaders(https bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if https {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate puts the actor on the request: from a bearer token (programs)
+// or the session cookie (browsers). A bad bearer token is refused at once; a
+// stale cookie is dropped and the request goes on anonymous.
+func authenticate(s *auth.Service, secure bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		ip := requestctx.IP(ctx)
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, tok, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") {
+				api.WriteJSONError(w, r, errs.E(errs.Unauthorized, "invalid_token", "Use Authorization: Bearer <token>."))
+				return
+			}
+			a, err := s.AuthenticateToken(ctx, strings.TrimSpace(tok), ip)
+			if err != nil {
+				api.WriteJSONError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(authz.WithActor(ctx, a)))
+			return
+		}
+		if c, err := r.Cookie(auth.CookieName); err == nil && c.Value != "" {
+			a, err := s.Authenticate(ctx, c.Value, ip)
+			if err == nil {
+				r = r.WithContext(authz.WithActor(ctx, a))
+			} else if errs.KindOf(err) == errs.Unauthorized {
+				cl := auth.ClearCookie(secure)
+				http.SetCookie(w, &cl)
+			} else {
+				api.WriteJSONError(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin refuses cross-origin state-changing requests made with cookies
+// (Go's CrossOriginProtection: Sec-Fetch-Site, then Origin against Host).
+// Requests with a bearer token carry no ambient credentials and skip it.
+func sameOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := errs.E(errs.Forbidden, "cross_origin", "Cross-origin requests are not allowed. Use the page itself, or an API token.")
+		if isAPI(r) {
+			api.WriteJSONError(w, r, err)
+			return
+		}
+		http.Error(w, err.Message, http.StatusForbidden)
+	}))
+	protected := cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		protected.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,207 @@
+// Package server assembles Liaison: it opens the database, builds the domain
+// services, mounts the API, the pages and the operations endpoints, and runs
+// the HTTP server and the job runner until told to stop.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/api"
+	"github.com/liaison-dev/liaison/internal/audit"
+	"github.com/liaison-dev/liaison/internal/auth"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/clock"
+	"github.com/liaison-dev/liaison/internal/config"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/jobs"
+	"github.com/liaison-dev/liaison/internal/mail"
+	"github.com/liaison-dev/liaison/internal/metrics"
+	"github.com/liaison-dev/liaison/internal/password"
+	"github.com/liaison-dev/liaison/internal/ratelimit"
+	"github.com/liaison-dev/liaison/internal/web"
+)
+
+// App is a running Liaison: its database, services and HTTP handler.
+type App struct {
+	Config  config.Config
+	DB      *db.DB
+	Jobs    *jobs.Queue
+	Mailer  *mail.Mailer
+	Auth    *auth.Service
+	Audit   *audit.Log
+	API     *api.API
+	Handler http.Handler
+	Log     *slog.Logger
+	Now     clock.Clock
+}
+
+// Options are the parts tests may replace.
+type Options struct {
+	Now            clock.Clock
+	Log            *slog.Logger
+	PasswordParams *password.Params // nil: password.Default
+	MailSender     mail.Sender      // nil: from the configuration
+}
+
+// New opens the database, runs migrations and builds the App.
+func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
+	if o.Now == nil {
+		o.Now = clock.Real
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
+	if err != nil {
+		return nil, err
+	}
+	n, err := d.Migrate(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if n > 0 {
+		o.Log.Info("migrations applied", "count", n, "engine", d.Dialect())
+	}
+	app, err := build(cfg, d, o)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return app, nil
+}
+
+func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
+	q := jobs.New(d, o.Now, o.Log)
+	m, err := mail.New(d, q, o.Now, mail.Config{BaseURL: cfg.BaseURL, SMTPURL: cfg.SMTPURL, Sender: o.MailSender}, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	params := password.Default
+	if o.PasswordParams != nil {
+		params = *o.PasswordParams
+	}
+	limiter := ratelimit.New(d, o.Now)
+	authSvc := auth.New(d, password.NewHasher(params, 0), limiter, m, o.Now,
+		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup}, o.Log)
+	auditLog := audit.NewLog(d)
+	a := api.New(api.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
+		Mailer: m, SecureCookies: cfg.SecureCookies(), Log: o.Log})
+	pages, err := web.New(web.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
+		SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
+	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
+	registerSweeps(q, limiter, authSvc)
+
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", app.readyz)
+	mux.Handle("GET /metrics", app.metricsHandler())
+	mux.Handle("/", pages)
+	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(), mux))))
+	return app, nil
+}
+
+// registerSweeps schedules the periodic clean-ups.
+func registerSweeps(q *jobs.Queue, l *ratelimit.Limiter, a *auth.Service) {
+	q.Every("ratelimit.sweep", time.Hour, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := l.Sweep(ctx)
+		return err
+	})
+	q.Every("auth.sweep", 24*time.Hour, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := a.Sweep(ctx)
+		return err
+	})
+	q.Every("jobs.cleanup", 24*time.Hour, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := q.Cleanup(ctx)
+		return err
+	})
+}
+
+func (app *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := app.DB.Ping(ctx); err != nil {
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	pending, err := app.DB.Pending(ctx)
+	if err != nil || pending {
+		http.Error(w, "migrations pending", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (app *App) metricsHandler() http.Handler {
+	h := promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stats, err := app.Jobs.Stats(r.Context()); err == nil {
+			for status, n := range stats {
+				metrics.JobsQueued.WithLabelValues(status).Set(float64(n))
+			}
+		}
+		if stats, err := app.Mailer.Stats(r.Context()); err == nil {
+			for status, n := range stats {
+				metrics.MailQueue.WithLabelValues(status).Set(float64(n))
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Close releases the database.
+func (app *App) Close() error { return app.DB.Close() }
+
+// Serve runs the HTTP server on ln and the job runner until ctx is
+// cancelled, then shuts both down gracefully: in-flight requests finish
+// (up to 15 s) and running jobs finish or release their leases.
+func (app *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: app.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(app.Log.Handler(), slog.LevelWarn)}
+	jobsDone := make(chan error, 1)
+	jctx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	go func() { jobsDone <- app.Jobs.Run(jctx) }()
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+	app.Log.Info("liaison listening", "addr", ln.Addr().String(), "base_url", app.Config.BaseURL, "engine", app.DB.Dialect())
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-srvErr:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if e := srv.Shutdown(sctx); e != nil && err == nil {
+		err = e
+	}
+	stopJobs()
+	<-jobsDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// ListenAndServe listens on the configured address and serves.
+func (app *App) ListenAndServe(ctx context.Context) error {
+	ln, err := net.Listen("tcp", app.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("LIAISON_ADDR: cannot listen on %s: %w", app.Config.Addr, err)
+	}
+	return app.Serve(ctx, ln)
+}

@@ -1,0 +1,100 @@
+package testkit
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/clock"
+	"github.com/liaison-dev/liaison/internal/config"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/password"
+	"github.com/liaison-dev/liaison/internal/server"
+)
+
+// FastPasswords are argon2id parameters small enough for tests; production
+// uses password.Default.
+var FastPasswords = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// Server is a real Liaison serving on a loopback port.
+type Server struct {
+	*server.App
+	URL   string
+	Clock *clock.Fake // nil when the server runs on the real clock
+}
+
+// ServerOptions tweak StartServer.
+type ServerOptions struct {
+	Env       map[string]string // LIAISON_* overrides
+	FakeClock bool              // run on a fake clock (Server.Clock)
+	Options   server.Options    // passed through
+}
+
+// StartServer starts Liaison on the given engine with a fresh database and
+// returns it once it answers. It stops when the test ends.
+func StartServer(t testing.TB, e db.Dialect, so ServerOptions) *Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"LIAISON_ADDR":     ln.Addr().String(),
+		"LIAISON_BASE_URL": "http://" + ln.Addr().String(),
+		"LIAISON_DATA_DIR": filepath.Join(t.TempDir(), "data"),
+	}
+	if e == db.Postgres {
+		env["LIAISON_DATABASE_URL"] = PostgresSchema(t)
+	}
+	for k, v := range so.Env {
+		env[k] = v
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := so.Options
+	var fake *clock.Fake
+	if so.FakeClock {
+		fake = clock.NewFake(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+		o.Now = fake.Now
+	}
+	if o.PasswordParams == nil {
+		p := FastPasswords
+		o.PasswordParams = &p
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		if os.Getenv("LIAISON_TEST_LOG") != "" {
+			o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		}
+	}
+	app, err := server.New(context.Background(), cfg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		app.Close()
+	})
+	return &Server{App: app, URL: "http://" + ln.Addr().String(), Clock: fake}
+}
+
+// Client returns an HTTP client with a cookie jar, as a browser-like caller.
+func (s *Server) Client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
