@@ -165,35 +165,37 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 // A few cells of SPEC §1 written out by hand, so that a wrong matrix cannot
 // pass the walk above by agreeing with itself.
 func TestAccessSpotChecks(t *testing.T) {
-	w := newWorld(t, db.SQLite)
-	by := map[string]*testkit.APIClient{}
-	for _, p := range w.personas {
-		by[p.name] = p.client
-	}
-	cases := []struct {
-		who, path string
-		want      int
-	}{
-		{"agency A viewer", "/api/v1/accounts/" + w.agencyA, 200},
-		{"agency A viewer", "/api/v1/accounts/" + w.agencyA + "/audit", 403},
-		{"agency A member", "/api/v1/accounts/" + w.agencyA + "/audit", 403},
-		{"agency A admin (operator)", "/api/v1/accounts/" + w.agencyA + "/audit", 200},
-		{"agency B admin", "/api/v1/accounts/" + w.agencyA, 404},
-		{"agency B admin", "/api/v1/accounts/" + w.agencyA + "/audit", 404},
-		{"client C member", "/api/v1/accounts/" + w.clientC, 200},
-		{"client C member", "/api/v1/accounts/" + w.clientC + "/audit", 403},
-		{"client C admin", "/api/v1/accounts/" + w.clientC + "/audit", 200},
-		{"client C admin", "/api/v1/accounts/" + w.agencyA, 404},
-		{"stranger", "/api/v1/accounts/" + w.clientC, 404},
-		{"stranger", "/api/v1/accounts/acc_doesnotexist", 404},
-		{"agency A member", "/api/v1/outbox", 404},
-		{"agency A admin (operator)", "/api/v1/outbox", 200},
-	}
-	for _, tc := range cases {
-		if r := by[tc.who].Do(t, "GET", tc.path, nil); r.Status != tc.want {
-			t.Errorf("GET %s as %s: %d, want %d: %s", tc.path, tc.who, r.Status, tc.want, r.Raw)
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		w := newWorld(t, e)
+		by := map[string]*testkit.APIClient{}
+		for _, p := range w.personas {
+			by[p.name] = p.client
 		}
-	}
+		cases := []struct {
+			who, path string
+			want      int
+		}{
+			{"agency A viewer", "/api/v1/accounts/" + w.agencyA, 200},
+			{"agency A viewer", "/api/v1/accounts/" + w.agencyA + "/audit", 403},
+			{"agency A member", "/api/v1/accounts/" + w.agencyA + "/audit", 403},
+			{"agency A admin (operator)", "/api/v1/accounts/" + w.agencyA + "/audit", 200},
+			{"agency B admin", "/api/v1/accounts/" + w.agencyA, 404},
+			{"agency B admin", "/api/v1/accounts/" + w.agencyA + "/audit", 404},
+			{"client C member", "/api/v1/accounts/" + w.clientC, 200},
+			{"client C member", "/api/v1/accounts/" + w.clientC + "/audit", 403},
+			{"client C admin", "/api/v1/accounts/" + w.clientC + "/audit", 200},
+			{"client C admin", "/api/v1/accounts/" + w.agencyA, 404},
+			{"stranger", "/api/v1/accounts/" + w.clientC, 404},
+			{"stranger", "/api/v1/accounts/acc_doesnotexist", 404},
+			{"agency A member", "/api/v1/outbox", 404},
+			{"agency A admin (operator)", "/api/v1/outbox", 200},
+		}
+		for _, tc := range cases {
+			if r := by[tc.who].Do(t, "GET", tc.path, nil); r.Status != tc.want {
+				t.Errorf("GET %s as %s: %d, want %d: %s", tc.path, tc.who, r.Status, tc.want, r.Raw)
+			}
+		}
+	})
 }
 
 // TestEveryRouteIsInTheTable checks that the OpenAPI document and the route

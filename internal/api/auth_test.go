@@ -51,16 +51,18 @@ func TestSignupLoginMeLogout(t *testing.T) {
 }
 
 func TestLoginFailuresLookTheSame(t *testing.T) {
-	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
-	s.Signup(t, "Bo", "bo@example.com", "Bo Co", "client")
-	wrong := s.NewClient().Do(t, "POST", "/api/v1/login", map[string]any{"email": "bo@example.com", "password": "not the password"})
-	unknown := s.NewClient().Do(t, "POST", "/api/v1/login", map[string]any{"email": "nobody@example.com", "password": "not the password"})
-	if wrong.Status != 401 || unknown.Status != 401 || wrong.Code() != unknown.Code() || wrong.Code() != "invalid_credentials" {
-		t.Fatalf("wrong: %d %s; unknown: %d %s", wrong.Status, wrong.Raw, unknown.Status, unknown.Raw)
-	}
-	if wrong.Body["error"].(map[string]any)["message"] != unknown.Body["error"].(map[string]any)["message"] {
-		t.Fatal("messages differ")
-	}
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{})
+		s.Signup(t, "Bo", "bo@example.com", "Bo Co", "client")
+		wrong := s.NewClient().Do(t, "POST", "/api/v1/login", map[string]any{"email": "bo@example.com", "password": "not the password"})
+		unknown := s.NewClient().Do(t, "POST", "/api/v1/login", map[string]any{"email": "nobody@example.com", "password": "not the password"})
+		if wrong.Status != 401 || unknown.Status != 401 || wrong.Code() != unknown.Code() || wrong.Code() != "invalid_credentials" {
+			t.Fatalf("wrong: %d %s; unknown: %d %s", wrong.Status, wrong.Raw, unknown.Status, unknown.Raw)
+		}
+		if wrong.Body["error"].(map[string]any)["message"] != unknown.Body["error"].(map[string]any)["message"] {
+			t.Fatal("messages differ")
+		}
+	})
 }
 
 func TestLoginRateLimit(t *testing.T) {
@@ -82,12 +84,14 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestOpenSignupOff(t *testing.T) {
-	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{Env: map[string]string{"LIAISON_OPEN_SIGNUP": "false"}})
-	r := s.NewClient().Do(t, "POST", "/api/v1/signup", map[string]any{"name": "Di", "email": "di@example.com",
-		"password": testkit.Password, "account_name": "Di", "account_kind": "client"})
-	if r.Status != 403 || r.Code() != "signup_closed" {
-		t.Fatalf("%d %s", r.Status, r.Raw)
-	}
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{Env: map[string]string{"LIAISON_OPEN_SIGNUP": "false"}})
+		r := s.NewClient().Do(t, "POST", "/api/v1/signup", map[string]any{"name": "Di", "email": "di@example.com",
+			"password": testkit.Password, "account_name": "Di", "account_kind": "client"})
+		if r.Status != 403 || r.Code() != "signup_closed" {
+			t.Fatalf("%d %s", r.Status, r.Raw)
+		}
+	})
 }
 
 var resetLink = regexp.MustCompile(`http://[^\s"<>]+/reset/([a-z0-9]+)`)
@@ -165,69 +169,116 @@ func TestAPITokens(t *testing.T) {
 }
 
 func TestSessionsListAndEndOthers(t *testing.T) {
-	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
-	a, _, _ := s.Signup(t, "Gil", "gil@example.com", "Gil Co", "client")
-	b := s.Login(t, "gil@example.com", testkit.Password)
-	r := a.Must(t, 200, "GET", "/api/v1/sessions", nil)
-	if n := len(r.Body["sessions"].([]any)); n != 2 {
-		t.Fatalf("want 2 sessions, got %d", n)
-	}
-	other, _, _ := s.Signup(t, "Hal", "hal@example.com", "Hal Co", "client")
-	hs := other.Must(t, 200, "GET", "/api/v1/sessions", nil).Body["sessions"].([]any)[0].(map[string]any)["id"].(string)
-	if r := a.Do(t, "DELETE", "/api/v1/sessions/"+hs, nil); r.Status != 404 {
-		t.Fatalf("ending another user's session: %d", r.Status)
-	}
-	ended := a.Must(t, 200, "POST", "/api/v1/sessions/end-others", nil)
-	if ended.Body["ended"].(float64) != 1 {
-		t.Fatalf("ended %v", ended.Body)
-	}
-	if r := b.Do(t, "GET", "/api/v1/me", nil); r.Status != 401 {
-		t.Fatalf("other session still alive: %d", r.Status)
-	}
-	a.Must(t, 200, "GET", "/api/v1/me", nil)
-	other.Must(t, 200, "GET", "/api/v1/me", nil)
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{})
+		a, _, _ := s.Signup(t, "Gil", "gil@example.com", "Gil Co", "client")
+		b := s.Login(t, "gil@example.com", testkit.Password)
+		r := a.Must(t, 200, "GET", "/api/v1/sessions", nil)
+		if n := len(r.Body["sessions"].([]any)); n != 2 {
+			t.Fatalf("want 2 sessions, got %d", n)
+		}
+		other, _, _ := s.Signup(t, "Hal", "hal@example.com", "Hal Co", "client")
+		hs := other.Must(t, 200, "GET", "/api/v1/sessions", nil).Body["sessions"].([]any)[0].(map[string]any)["id"].(string)
+		if r := a.Do(t, "DELETE", "/api/v1/sessions/"+hs, nil); r.Status != 404 {
+			t.Fatalf("ending another user's session: %d", r.Status)
+		}
+		ended := a.Must(t, 200, "POST", "/api/v1/sessions/end-others", nil)
+		if ended.Body["ended"].(float64) != 1 {
+			t.Fatalf("ended %v", ended.Body)
+		}
+		if r := b.Do(t, "GET", "/api/v1/me", nil); r.Status != 401 {
+			t.Fatalf("other session still alive: %d", r.Status)
+		}
+		a.Must(t, 200, "GET", "/api/v1/me", nil)
+		other.Must(t, 200, "GET", "/api/v1/me", nil)
+	})
 }
 
 func TestSessionIdleExpiry(t *testing.T) {
-	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{FakeClock: true})
-	c, _, _ := s.Signup(t, "Ida", "ida@example.com", "Ida Co", "client")
-	s.Clock.Advance(6 * 24 * time.Hour)
-	c.Must(t, 200, "GET", "/api/v1/me", nil) // touches last-seen
-	s.Clock.Advance(6 * 24 * time.Hour)
-	c.Must(t, 200, "GET", "/api/v1/me", nil) // 12 days old, 6 idle: alive
-	s.Clock.Advance(7*24*time.Hour + time.Minute)
-	if r := c.Do(t, "GET", "/api/v1/me", nil); r.Status != 401 {
-		t.Fatalf("idle session alive: %d", r.Status)
-	}
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{FakeClock: true})
+		c, _, _ := s.Signup(t, "Ida", "ida@example.com", "Ida Co", "client")
+		s.Clock.Advance(6 * 24 * time.Hour)
+		c.Must(t, 200, "GET", "/api/v1/me", nil) // touches last-seen
+		s.Clock.Advance(6 * 24 * time.Hour)
+		c.Must(t, 200, "GET", "/api/v1/me", nil) // 12 days old, 6 idle: alive
+		s.Clock.Advance(7*24*time.Hour + time.Minute)
+		if r := c.Do(t, "GET", "/api/v1/me", nil); r.Status != 401 {
+			t.Fatalf("idle session alive: %d", r.Status)
+		}
+	})
 }
 
 func TestSessionAbsoluteExpiry(t *testing.T) {
-	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{FakeClock: true})
-	c, _, _ := s.Signup(t, "Jo", "jo@example.com", "Jo Co", "client")
-	for i := 0; i < 5; i++ {
-		s.Clock.Advance(5 * 24 * time.Hour)
-		c.Must(t, 200, "GET", "/api/v1/me", nil)
-	}
-	s.Clock.Advance(6 * 24 * time.Hour) // 31 days after login, 6 idle
-	if r := c.Do(t, "GET", "/api/v1/me", nil); r.Status != 401 {
-		t.Fatalf("session older than 30 days alive: %d", r.Status)
-	}
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{FakeClock: true})
+		c, _, _ := s.Signup(t, "Jo", "jo@example.com", "Jo Co", "client")
+		for i := 0; i < 5; i++ {
+			s.Clock.Advance(5 * 24 * time.Hour)
+			c.Must(t, 200, "GET", "/api/v1/me", nil)
+		}
+		s.Clock.Advance(6 * 24 * time.Hour) // 31 days after login, 6 idle
+		if r := c.Do(t, "GET", "/api/v1/me", nil); r.Status != 401 {
+			t.Fatalf("session older than 30 days alive: %d", r.Status)
+		}
+	})
 }
 
 func TestCrossOriginCookieRequestsRefused(t *testing.T) {
-	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
-	c, _, _ := s.Signup(t, "Kim", "kim@example.com", "Kim Co", "client")
-	c.Header.Set("Sec-Fetch-Site", "cross-site")
-	r := c.Do(t, "POST", "/api/v1/tokens", map[string]any{"name": "evil"})
-	if r.Status != 403 || r.Code() != "cross_origin" {
-		t.Fatalf("cross-site cookie POST: %d %s", r.Status, r.Raw)
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{})
+		c, _, _ := s.Signup(t, "Kim", "kim@example.com", "Kim Co", "client")
+		c.Header.Set("Sec-Fetch-Site", "cross-site")
+		r := c.Do(t, "POST", "/api/v1/tokens", map[string]any{"name": "evil"})
+		if r.Status != 403 || r.Code() != "cross_origin" {
+			t.Fatalf("cross-site cookie POST: %d %s", r.Status, r.Raw)
+		}
+		c.Header = http.Header{"Origin": {"https://evil.example"}}
+		if r := c.Do(t, "POST", "/api/v1/logout", nil); r.Status != 403 {
+			t.Fatalf("foreign Origin: %d", r.Status)
+		}
+		c.Header = http.Header{"Sec-Fetch-Site": {"same-origin"}}
+		c.Must(t, 201, "POST", "/api/v1/tokens", map[string]any{"name": "fine"})
+		c.Header = http.Header{"Sec-Fetch-Site": {"cross-site"}}
+		c.Must(t, 200, "GET", "/api/v1/me", nil) // safe methods pass
+	})
+}
+
+func TestHTTPSBaseURLMakesCookiesSecure(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{Env: map[string]string{"LIAISON_BASE_URL": "https://portal.example.com"}})
+	r := s.NewClient().Must(t, 201, "POST", "/api/v1/signup", map[string]any{"name": "Ray", "email": "ray@example.com",
+		"password": testkit.Password, "account_name": "Ray Co", "account_kind": "client"})
+	if sc := r.Header.Get("Set-Cookie"); !strings.Contains(sc, "Secure") || !strings.Contains(sc, "HttpOnly") {
+		t.Fatalf("cookie over https base URL: %s", sc)
 	}
-	c.Header = http.Header{"Origin": {"https://evil.example"}}
-	if r := c.Do(t, "POST", "/api/v1/logout", nil); r.Status != 403 {
-		t.Fatalf("foreign Origin: %d", r.Status)
+	if r.Header.Get("Strict-Transport-Security") == "" {
+		t.Fatal("no HSTS with an https base URL")
 	}
-	c.Header = http.Header{"Sec-Fetch-Site": {"same-origin"}}
-	c.Must(t, 201, "POST", "/api/v1/tokens", map[string]any{"name": "fine"})
-	c.Header = http.Header{"Sec-Fetch-Site": {"cross-site"}}
-	c.Must(t, 200, "GET", "/api/v1/me", nil) // safe methods pass
+}
+
+// The last-seen time is written at most once a minute, so that a burst of
+// reads does not queue on the single SQLite writer.
+func TestLastSeenWrittenAtMostOnceAMinute(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{FakeClock: true})
+		c, uid, _ := s.Signup(t, "Sal", "sal@example.com", "Sal Co", "client")
+		lastSeen := func() time.Time {
+			var ts time.Time
+			if err := s.DB.Get(t.Context(), &ts, `SELECT last_seen_at FROM sessions WHERE user_id = ?`, uid); err != nil {
+				t.Fatal(err)
+			}
+			return ts
+		}
+		first := lastSeen()
+		s.Clock.Advance(30 * time.Second)
+		c.Must(t, 200, "GET", "/api/v1/me", nil)
+		if !lastSeen().Equal(first) {
+			t.Fatal("last-seen written within the minute")
+		}
+		s.Clock.Advance(31 * time.Second)
+		c.Must(t, 200, "GET", "/api/v1/me", nil)
+		if got := lastSeen(); !got.Equal(s.Clock.Now()) {
+			t.Fatalf("last-seen %v, want %v", got, s.Clock.Now())
+		}
+	})
 }
