@@ -1,0 +1,149 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/errs"
+)
+
+// shell is the frame of the app: the account switcher, the user menu and,
+// for an agency, the navigation.
+type shell struct {
+	Memberships []account.Membership
+	Current     *account.Membership // nil: the user is in no account
+	CurrentID   string
+	Agency      bool
+	Nav         []navItem
+}
+
+type navItem struct {
+	Path, Label string
+	Active      bool
+}
+
+// section is one part of the agency app in the left navigation.
+type section struct {
+	Slug, Label, Text string
+}
+
+// agencySections are the parts of the agency app (UI.md), in order. The
+// ones not built yet answer a "coming soon" page at /app/<slug>.
+var agencySections = []section{
+	{"clients", "Clients", "Your client accounts with their status and health, with filters, search and export."},
+	{"links", "Links", "Link requests to and from clients, incoming and outgoing, with their status."},
+	{"invitations", "Invitations", "Every invitation you have sent, with its status and expiry."},
+	{"brands", "Brands", "The brands of your clients, and who can see which."},
+	{"members", "Members & Groups", "Your agency's users, their roles, and the groups you share clients with."},
+	{"billing", "Billing", "Billable brands, the ledger and the invoice preview."},
+	{"audit", "Audit", "The tamper-evident log of everything that changed in your agency."},
+	{"settings", "Settings", "Your agency's name and preferences."},
+	{"portal", "Portal & Domains", "Your portal's logo, colours and custom domain."},
+}
+
+// buildShell reads the actor's memberships and picks the current account:
+// the session's, or the first one when the session has none or lost it.
+func (h *handler) buildShell(r *http.Request, a *authz.Actor, active string) (*shell, error) {
+	me, err := h.deps.Auth.Me(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	s := &shell{Memberships: me.Memberships}
+	for i := range me.Memberships {
+		if me.Memberships[i].Account.ID == a.AccountID {
+			s.Current = &me.Memberships[i]
+		}
+	}
+	if s.Current == nil && len(me.Memberships) > 0 {
+		s.Current = &me.Memberships[0]
+	}
+	if s.Current != nil {
+		s.CurrentID = s.Current.Account.ID
+		s.Agency = s.Current.Account.Kind == account.Agency
+	}
+	if s.Agency {
+		s.Nav = append(s.Nav, navItem{Path: "/app", Label: "Overview", Active: active == "overview"})
+		for _, sec := range agencySections {
+			s.Nav = append(s.Nav, navItem{Path: "/app/" + sec.Slug, Label: sec.Label, Active: active == sec.Slug})
+		}
+	}
+	return s, nil
+}
+
+// shellOrNil is buildShell for error pages, which must render anyway.
+func (h *handler) shellOrNil(r *http.Request, a *authz.Actor, active string) *shell {
+	s, err := h.buildShell(r, a, active)
+	if err != nil {
+		h.deps.Log.WarnContext(r.Context(), "web: shell for error page", "err", err)
+		return nil
+	}
+	return s
+}
+
+// appPage starts a page inside the app frame; on error it has answered.
+func (h *handler) appPage(w http.ResponseWriter, r *http.Request, a *authz.Actor, title, active string) (*page, bool) {
+	p := h.page(w, r, title)
+	s, err := h.buildShell(r, a, active)
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, false
+	}
+	p.Shell = s
+	return p, true
+}
+
+// appHome is the agency overview, the client portal home, or an empty
+// state for a user in no account.
+func (h *handler) appHome(w http.ResponseWriter, r *http.Request, a *authz.Actor) {
+	p, ok := h.appPage(w, r, a, "Overview", "overview")
+	if !ok {
+		return
+	}
+	switch {
+	case p.Shell.Current == nil:
+		p.Title = "Welcome"
+	case !p.Shell.Agency:
+		p.Title = p.Shell.Current.Account.Name
+	}
+	h.render(w, r, http.StatusOK, "app_home", p)
+}
+
+type soonData struct{ Text string }
+
+// section answers the agency sections that are not built yet.
+func (h *handler) section(w http.ResponseWriter, r *http.Request, a *authz.Actor) {
+	slug := r.PathValue("section")
+	for _, sec := range agencySections {
+		if sec.Slug != slug {
+			continue
+		}
+		p, ok := h.appPage(w, r, a, sec.Label, sec.Slug)
+		if !ok {
+			return
+		}
+		if !p.Shell.Agency {
+			break // agency sections do not exist in a client portal
+		}
+		p.Data = soonData{Text: sec.Text + " This part of Liaison is being built and will appear here."}
+		h.render(w, r, http.StatusOK, "soon", p)
+		return
+	}
+	h.notFound(w, r)
+}
+
+// switchAccount makes another of the user's accounts the current one.
+func (h *handler) switchAccount(w http.ResponseWriter, r *http.Request, a *authz.Actor) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	id := r.PostFormValue("account_id")
+	if err := h.deps.Auth.SwitchAccount(r.Context(), a, id); err != nil {
+		if errs.Is(err, errs.NotFound) {
+			h.setFlash(w, flash{Error: "That account is not one of yours any more."})
+			redirect(w, r, "/app")
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/app")
+}

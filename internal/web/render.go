@@ -1,0 +1,211 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/requestctx"
+)
+
+// views holds one template set per page: the shared layout and partials
+// with the page's own "main" block.
+type views struct {
+	pages map[string]*template.Template
+}
+
+// shared are the files every page is parsed with.
+var shared = []string{"layout.html"}
+
+func parseViews(fsys fs.FS, a *assets) (*views, error) {
+	base := template.New("layout").Funcs(funcs(a))
+	for _, name := range shared {
+		b, err := fs.ReadFile(fsys, "templates/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		if _, err := base.New(name).Parse(string(b)); err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+	}
+	files, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	v := &views{pages: map[string]*template.Template{}}
+	for _, f := range files {
+		name := path.Base(f)
+		if contains(shared, name) {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := t.New(name).Parse(string(b)); err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+		if t.Lookup("main") == nil {
+			return nil, fmt.Errorf("web: template %s defines no \"main\" block", name)
+		}
+		v.pages[strings.TrimSuffix(name, ".html")] = t
+	}
+	return v, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// page is what every view receives.
+type page struct {
+	Title     string
+	Actor     *authz.Actor
+	Shell     *shell // the app's top bar and navigation; nil on public pages
+	Notice    string // a success notice, shown once
+	FormError string // an error that belongs to no single field
+	Errors    map[string]string
+	Values    map[string]string
+	Data      any
+	flash     flash
+}
+
+// page starts the view data of a request, taking the flash notice.
+func (h *handler) page(w http.ResponseWriter, r *http.Request, title string) *page {
+	f := h.takeFlash(w, r)
+	return &page{Title: title, Actor: authz.ActorFrom(r.Context()), Notice: f.Notice, FormError: f.Error,
+		Errors: map[string]string{}, Values: map[string]string{}, flash: f}
+}
+
+// render executes a view into a buffer first, so that a template error
+// becomes a clean 500 rather than half a page.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	t, ok := h.views.pages[name]
+	if !ok {
+		h.deps.Log.ErrorContext(r.Context(), "web: no such view", "view", name)
+		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		h.deps.Log.ErrorContext(r.Context(), "web: render", "view", name, "err", err, "request_id", requestctx.ID(r.Context()))
+		http.Error(w, "Something went wrong on our side. Request "+requestctx.ID(r.Context()), http.StatusInternalServerError)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// statusOf maps an error kind to the status of the page that shows it.
+func statusOf(k errs.Kind) int {
+	switch k {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unauthorized:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.Gone:
+		return http.StatusGone
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.Unprocessable:
+		return http.StatusUnprocessableEntity
+	case errs.RateLimited:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// formError puts err on the form: beside its field when the form has that
+// field, above the form otherwise. It returns the status to answer.
+func (h *handler) formError(w http.ResponseWriter, r *http.Request, p *page, err error, fields ...string) int {
+	e := errs.As(err)
+	if e == nil || e.Kind == errs.Internal {
+		h.deps.Log.ErrorContext(r.Context(), "web: request failed", "path", r.URL.Path, "err", err,
+			"request_id", requestctx.ID(r.Context()))
+		p.FormError = "Something went wrong on our side. Please try again in a moment (request " + requestctx.ID(r.Context()) + ")."
+		return http.StatusInternalServerError
+	}
+	if e.Kind == errs.RateLimited && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	if e.Field != "" && contains(fields, e.Field) {
+		p.Errors[e.Field] = e.Message
+	} else {
+		p.FormError = e.Message
+	}
+	return statusOf(e.Kind)
+}
+
+// fail shows an error as a page of its own (not found, forbidden, ...).
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := errs.As(err)
+	if e != nil && e.Kind == errs.NotFound {
+		h.notFound(w, r)
+		return
+	}
+	p := h.page(w, r, "Something went wrong")
+	if p.Actor != nil {
+		p.Shell = h.shellOrNil(r, p.Actor, "")
+	}
+	data := errorData{Status: http.StatusInternalServerError, Heading: "Something went wrong",
+		Message: "Something went wrong on our side. Please try again in a moment (request " + requestctx.ID(r.Context()) + ")."}
+	if e != nil && e.Kind != errs.Internal {
+		data.Status, data.Message = statusOf(e.Kind), e.Message
+		data.Heading = http.StatusText(data.Status)
+		if e.Kind == errs.RateLimited && e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+		}
+	} else {
+		h.deps.Log.ErrorContext(r.Context(), "web: request failed", "path", r.URL.Path, "err", err,
+			"request_id", requestctx.ID(r.Context()))
+	}
+	p.Title = data.Heading
+	p.Data = data
+	h.render(w, r, data.Status, "error", p)
+}
+
+type errorData struct {
+	Status           int
+	Heading, Message string
+}
+
+// maxForm bounds a posted form; the pages' forms are a few short fields.
+const maxForm = 64 << 10
+
+// form reads the posted fields into p.Values (passwords are never echoed).
+func form(w http.ResponseWriter, r *http.Request, p *page, names ...string) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	_ = r.ParseForm()
+	for _, n := range names {
+		if n == "password" {
+			continue
+		}
+		p.Values[n] = r.PostFormValue(n)
+	}
+}
