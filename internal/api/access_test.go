@@ -18,20 +18,26 @@ import (
 type persona struct {
 	name   string
 	client *testkit.APIClient
-	roles  map[string]authz.Role // account ID → role there
+	roles  map[string]authz.Role // account ID → role there (direct, or linked for clients)
 	op     bool
 }
 
+// world is two agencies and a client, a user in every role, a group, links
+// and brands: agency A is linked to client C (active; A's member sees C
+// through a group, A's account manager is assigned, A's viewer does not see
+// it), agency B has a pending request to C.
 type world struct {
 	s                *testkit.Server
 	agencyA, agencyB string
 	clientC          string
+	linkAC, linkBC   string
+	brandA, brandB   string
 	personas         []persona
 }
 
-// newWorld builds two agencies and a client with a user in every role, each
-// calling with an API token (so that logout and session routes do not end the
-// persona's own access halfway through the walk).
+// newWorld builds the world; every persona calls with an API token (so that
+// logout and session routes do not end the persona's own access halfway
+// through the walk).
 func newWorld(t *testing.T, e db.Dialect) *world {
 	s := testkit.StartServer(t, e, testkit.ServerOptions{})
 	w := &world{s: s}
@@ -47,32 +53,38 @@ func newWorld(t *testing.T, e db.Dialect) *world {
 	cc, _, c := s.Signup(t, "C Admin", "c-admin@example.com", "Client C", "client")
 	w.clientC = c
 	sc, _, _ := s.Signup(t, "Stranger", "stranger@example.com", "Elsewhere", "client")
-	add := func(name, email, acc, role string) *testkit.APIClient {
+	add := func(name, email, acc, role string) (*testkit.APIClient, string) {
 		cl, uid, _ := s.Signup(t, name, email, name+" Own", "client")
 		s.AddMember(t, acc, uid, role)
-		return cl
+		return cl, uid
 	}
-	am := add("A AM", "a-am@example.com", w.agencyA, "account_manager")
-	mem := add("A Member", "a-member@example.com", w.agencyA, "member")
-	view := add("A Viewer", "a-viewer@example.com", w.agencyA, "viewer")
-	cmem := add("C Member", "c-member@example.com", w.clientC, "member")
+	am, amID := add("A AM", "a-am@example.com", w.agencyA, "account_manager")
+	mem, memID := add("A Member", "a-member@example.com", w.agencyA, "member")
+	view, _ := add("A Viewer", "a-viewer@example.com", w.agencyA, "viewer")
+	cmem, _ := add("C Member", "c-member@example.com", w.clientC, "member")
+	group := s.AddGroup(t, w.agencyA, "Team Blue", memID)
+	w.linkAC = s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyA, ClientID: w.clientC, AccessGroups: []string{group}, AccountManagers: []string{amID}})
+	w.linkBC = s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyB, ClientID: w.clientC, Status: "pending"})
+	w.brandA = s.AddBrand(t, w.agencyA, "Brand of A")
+	w.brandB = s.AddBrand(t, w.agencyB, "Brand of B")
+	A, B, C := w.agencyA, w.agencyB, w.clientC
 	w.personas = []persona{
-		{"agency A admin (operator)", adminA.Token(t), map[string]authz.Role{w.agencyA: authz.AgencyAdmin}, true},
-		{"agency A account manager", am.Token(t), map[string]authz.Role{w.agencyA: authz.AgencyAccountManager}, false},
-		{"agency A member", mem.Token(t), map[string]authz.Role{w.agencyA: authz.AgencyMember}, false},
-		{"agency A viewer", view.Token(t), map[string]authz.Role{w.agencyA: authz.AgencyViewer}, false},
-		{"agency B admin", bc.Token(t), map[string]authz.Role{w.agencyB: authz.AgencyAdmin}, false},
-		{"client C admin", cc.Token(t), map[string]authz.Role{w.clientC: authz.ClientAdmin}, false},
-		{"client C member", cmem.Token(t), map[string]authz.Role{w.clientC: authz.ClientMember}, false},
+		{"agency A admin (operator)", adminA.Token(t), map[string]authz.Role{A: authz.AgencyAdmin, C: authz.LinkedAdmin}, true},
+		{"agency A account manager", am.Token(t), map[string]authz.Role{A: authz.AgencyAccountManager, C: authz.LinkedAccountManager}, false},
+		{"agency A member", mem.Token(t), map[string]authz.Role{A: authz.AgencyMember, C: authz.LinkedMember}, false},
+		{"agency A viewer", view.Token(t), map[string]authz.Role{A: authz.AgencyViewer}, false},
+		{"agency B admin", bc.Token(t), map[string]authz.Role{B: authz.AgencyAdmin}, false},
+		{"client C admin", cc.Token(t), map[string]authz.Role{C: authz.ClientAdmin}, false},
+		{"client C member", cmem.Token(t), map[string]authz.Role{C: authz.ClientMember}, false},
 		{"stranger", sc.Token(t), nil, false},
 		{"nobody", s.NewClient(), nil, false},
 	}
 	return w
 }
 
-// fill substitutes the route's path parameters: the account parameter with
-// the target account, any other with an ID that exists nowhere.
-func fill(path, accParam, target string) string {
+// fill substitutes the route's path parameters: the named ones from params,
+// any other with an ID that exists nowhere.
+func fill(path string, params map[string]string) string {
 	var b strings.Builder
 	for {
 		i := strings.IndexByte(path, '{')
@@ -82,8 +94,8 @@ func fill(path, accParam, target string) string {
 		}
 		j := strings.IndexByte(path[i:], '}') + i
 		b.WriteString(path[:i])
-		if path[i+1:j] == accParam {
-			b.WriteString(target)
+		if v, ok := params[path[i+1:j]]; ok {
+			b.WriteString(v)
 		} else {
 			b.WriteString("x_doesnotexist")
 		}
@@ -98,10 +110,95 @@ func body(method string) any {
 	return nil
 }
 
+// target is one resource a route is tried on, with the expected outcome
+// for a persona: visible (else 404) and allowed (else 403).
+type target struct {
+	params map[string]string
+	expect func(p persona) (visible, allowed bool)
+}
+
+// linkRule is SPEC §2 in plain words, written apart from authz so that the
+// walk does not agree with the code by construction: members of either side
+// see a link; the receiving side's admins decide; the sender's admins (and an
+// agency's account managers) cancel; either side's admins disconnect.
+func linkRule(action authz.Action, agencyRole, clientRole authz.Role, initiatedBy string) (visible, allowed bool) {
+	if agencyRole == "" && clientRole == "" {
+		return false, false
+	}
+	admin := func(r authz.Role) bool { return r == authz.AgencyAdmin || r == authz.ClientAdmin }
+	receiving, sending := clientRole, agencyRole
+	if initiatedBy == "client" {
+		receiving, sending = agencyRole, clientRole
+	}
+	switch action {
+	case authz.LinkDecide:
+		return true, admin(receiving)
+	case authz.LinkCancel:
+		return true, admin(sending) || sending == authz.AgencyAccountManager
+	case authz.LinkDisconnect:
+		return true, admin(agencyRole) || admin(clientRole)
+	}
+	return true, true
+}
+
+func (w *world) targets(rt api.Route) []target {
+	acc := rt.Access
+	direct := func(r authz.Role) bool { return r != "" && !strings.HasPrefix(string(r), "linked:") }
+	switch acc.Kind {
+	case api.Account:
+		var out []target
+		for _, id := range []string{w.agencyA, w.agencyB, w.clientC} {
+			out = append(out, target{map[string]string{acc.Param: id}, func(p persona) (bool, bool) {
+				role, ok := p.roles[id]
+				return ok, ok && authz.Allowed(role, acc.Action)
+			}})
+		}
+		return out
+	case api.AgencyClient:
+		var out []target
+		for _, ag := range []string{w.agencyA, w.agencyB} {
+			out = append(out, target{map[string]string{acc.Param: ag, acc.ClientParam: w.clientC}, func(p persona) (bool, bool) {
+				if !direct(p.roles[ag]) || ag != w.agencyA { // only A's link is active
+					return false, false
+				}
+				role, ok := p.roles[w.clientC]
+				return ok, ok && authz.Allowed(role, acc.Action)
+			}})
+		}
+		return out
+	case api.Brand:
+		var out []target
+		for brand, ag := range map[string]string{w.brandA: w.agencyA, w.brandB: w.agencyB} {
+			out = append(out, target{map[string]string{acc.Param: brand}, func(p persona) (bool, bool) {
+				role := p.roles[ag]
+				return direct(role), direct(role) && authz.Allowed(role, acc.Action)
+			}})
+		}
+		return out
+	case api.Link:
+		var out []target
+		for link, ag := range map[string]string{w.linkAC: w.agencyA, w.linkBC: w.agencyB} {
+			out = append(out, target{map[string]string{acc.Param: link}, func(p persona) (bool, bool) {
+				var agencyRole, clientRole authz.Role
+				if r := p.roles[ag]; direct(r) {
+					agencyRole = r
+				}
+				if r := p.roles[w.clientC]; direct(r) {
+					clientRole = r
+				}
+				return linkRule(acc.Action, agencyRole, clientRole, "agency")
+			}})
+		}
+		return out
+	}
+	return []target{{params: map[string]string{}}}
+}
+
 // TestEveryRouteAsEveryRole walks the route table: every route, as each role
 // of two agencies, as client admin and member, as a stranger and as nobody,
-// against each tenant's account, and compares the answer with the role ×
-// action matrix. A route added without thinking about access fails here.
+// against each tenant's resources, and compares the answer with SPEC §1. A
+// route that changes state gets a fresh world, so one call cannot change
+// what the next one sees.
 func TestEveryRouteAsEveryRole(t *testing.T) {
 	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
 		w := newWorld(t, e)
@@ -109,13 +206,14 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 		if len(routes) < 10 {
 			t.Fatalf("route table has %d routes", len(routes))
 		}
+		dirty := false
 		for _, rt := range routes {
-			targets := []string{""}
-			if rt.Access.Kind == api.Account {
-				targets = []string{w.agencyA, w.agencyB, w.clientC}
+			if dirty {
+				w = newWorld(t, e)
 			}
-			for _, target := range targets {
-				path := fill(rt.Path, rt.Access.Param, target)
+			dirty = rt.Method != http.MethodGet
+			for _, tg := range w.targets(rt) {
+				path := fill(rt.Path, tg.params)
 				for _, p := range w.personas {
 					r := p.client.Do(t, rt.Method, path, body(rt.Method))
 					where := rt.Method + " " + path + " as " + p.name
@@ -144,14 +242,14 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 						if p.op && (r.Status == 401 || r.Status == 403) {
 							t.Errorf("%s: operator got %d", where, r.Status)
 						}
-					case api.Account:
-						role, visible := p.roles[target]
+					default:
+						visible, allowed := tg.expect(p)
 						switch {
 						case !visible && r.Status != 404:
-							t.Errorf("%s: not visible, got %d, want 404", where, r.Status)
-						case visible && !authz.Allowed(role, rt.Access.Action) && r.Status != 403:
-							t.Errorf("%s: %s may not %s, got %d, want 403", where, role, rt.Access.Action, r.Status)
-						case visible && authz.Allowed(role, rt.Access.Action) && (r.Status == 401 || r.Status == 403 ||
+							t.Errorf("%s: not visible, got %d, want 404: %s", where, r.Status, r.Raw)
+						case visible && !allowed && r.Status != 403:
+							t.Errorf("%s: may not %s, got %d, want 403: %s", where, rt.Access.Action, r.Status, r.Raw)
+						case visible && allowed && (r.Status == 401 || r.Status == 403 ||
 							(r.Status == 404 && !strings.Contains(path, "x_doesnotexist"))):
 							t.Errorf("%s: allowed, got %d %s", where, r.Status, r.Raw)
 						}
@@ -188,6 +286,14 @@ func TestAccessSpotChecks(t *testing.T) {
 			{"stranger", "/api/v1/accounts/" + w.clientC, 404},
 			{"stranger", "/api/v1/accounts/acc_doesnotexist", 404},
 			{"agency A member", "/api/v1/outbox", 404},
+		// Linked visibility (SPEC §1 "who sees a client").
+		{"agency A admin (operator)", "/api/v1/accounts/" + w.clientC, 200},
+		{"agency A admin (operator)", "/api/v1/accounts/" + w.clientC + "/audit", 200},
+		{"agency A account manager", "/api/v1/accounts/" + w.clientC + "/audit", 200},
+		{"agency A member", "/api/v1/accounts/" + w.clientC, 200},
+		{"agency A member", "/api/v1/accounts/" + w.clientC + "/audit", 403},
+		{"agency A viewer", "/api/v1/accounts/" + w.clientC, 404},
+		{"agency B admin", "/api/v1/accounts/" + w.clientC, 404},
 			{"agency A admin (operator)", "/api/v1/outbox", 200},
 		}
 		for _, tc := range cases {

@@ -57,11 +57,19 @@ func New(d Deps) *API {
 	a.authRoutes()
 	a.accountRoutes()
 	a.operatorRoutes()
+	for _, register := range surfaces {
+		register(a)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSONError(w, r, errs.E(errs.NotFound, "not_found", "There is no such API route."))
 	})
 	return a
 }
+
+// surfaces are the route tables of the capabilities built on the
+// foundation; each file adds its own in init, so capabilities can be added
+// without editing this file.
+var surfaces []func(*API)
 
 // ServeHTTP serves /api/v1.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }

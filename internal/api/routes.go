@@ -25,13 +25,24 @@ const (
 	// Account routes act on the account named by a path parameter; authz
 	// decides with the role × action matrix (404 not visible, 403 forbidden).
 	Account
+	// AgencyClient routes act on a client as one agency sees it
+	// (/agencies/{id}/clients/{client_id}…): the actor must see the client
+	// through that agency's active link.
+	AgencyClient
+	// Link routes act on a link request named by a path parameter; the
+	// actor's side and role there decide (authz.CheckLink).
+	Link
+	// Brand routes act on a brand; access is decided on its agency.
+	Brand
 )
 
 // Access is a route's entry in the access table.
 type Access struct {
 	Kind   AccessKind
-	Action authz.Action // for Account routes
-	Param  string       // the path parameter naming the account, e.g. "id"
+	Action authz.Action // what the route needs (not for Public, User, Operator)
+	Param  string       // the path parameter naming the account, link or brand, e.g. "id"
+	// ClientParam names the client parameter of AgencyClient routes.
+	ClientParam string
 }
 
 // Route is one row of the route table. Every API route is registered through
@@ -43,11 +54,19 @@ type Route struct {
 }
 
 type relationKey struct{}
+type linkRelationKey struct{}
 
-// RelationFrom returns the actor's relation to the route's account, set by
-// the access check of Account routes.
+// RelationFrom returns the actor's relation to the route's account (or
+// client, or brand's agency), set by the access check.
 func RelationFrom(ctx context.Context) authz.Relation {
 	r, _ := ctx.Value(relationKey{}).(authz.Relation)
+	return r
+}
+
+// LinkRelationFrom returns the actor's relation to the route's link, set by
+// the access check of Link routes.
+func LinkRelationFrom(ctx context.Context) authz.LinkRelation {
+	r, _ := ctx.Value(linkRelationKey{}).(authz.LinkRelation)
 	return r
 }
 
@@ -58,7 +77,7 @@ func add[I, O any](a *API, acc Access, op huma.Operation, h func(context.Context
 	if acc.Kind == 0 {
 		panic("route " + op.Method + " " + op.Path + " has no access rule")
 	}
-	if acc.Kind == Account && (!authz.Known(acc.Action) || acc.Param == "") {
+	if acc.Kind >= Account && (!authz.Known(acc.Action) || acc.Param == "" || (acc.Kind == AgencyClient && acc.ClientParam == "")) {
 		panic(fmt.Sprintf("route %s %s: unknown action %q or missing param", op.Method, op.Path, acc.Action))
 	}
 	if op.OperationID == "" {
@@ -102,12 +121,26 @@ func (a *API) accessCheck(acc Access) func(huma.Context, func(huma.Context)) {
 				fail(errs.ErrNotFound)
 				return
 			}
-		case Account:
+		default:
 			if actor == nil {
 				fail(errs.ErrUnauthorized)
 				return
 			}
-			rel, err := a.deps.Authz.Check(ctx, actor, hc.Param(acc.Param), acc.Action)
+			z := a.deps.Authz
+			var rel authz.Relation
+			var err error
+			switch acc.Kind {
+			case Account:
+				rel, err = z.Check(ctx, actor, hc.Param(acc.Param), acc.Action)
+			case AgencyClient:
+				rel, err = z.CheckClientOf(ctx, actor, hc.Param(acc.Param), hc.Param(acc.ClientParam), acc.Action)
+			case Brand:
+				rel, err = z.CheckBrand(ctx, actor, hc.Param(acc.Param), acc.Action)
+			case Link:
+				var lrel authz.LinkRelation
+				lrel, err = z.CheckLink(ctx, actor, hc.Param(acc.Param), acc.Action)
+				hc = huma.WithValue(hc, linkRelationKey{}, lrel)
+			}
 			if err != nil {
 				fail(err)
 				return

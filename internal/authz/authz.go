@@ -56,6 +56,9 @@ type Relation struct {
 	AccountID   string
 	AccountKind string // agency | client
 	Role        Role
+	// AgencyID is the agency through which a linked client is seen
+	// (linked:* roles only).
+	AgencyID string
 }
 
 // Visible reports whether the relation lets the actor see the account.
@@ -68,7 +71,9 @@ type Authorizer struct{ db *db.DB }
 func New(d *db.DB) *Authorizer { return &Authorizer{db: d} }
 
 // RelationTo finds how the actor stands to the account. A direct membership
-// gives its role on that account's side.
+// gives its role on that account's side; otherwise an agency user who sees a
+// client through an active link gets the linked role (the strongest, when
+// several of their agencies see it).
 func (z *Authorizer) RelationTo(ctx context.Context, a *Actor, accountID string) (Relation, error) {
 	if a == nil {
 		return Relation{}, errs.ErrUnauthorized
@@ -79,13 +84,17 @@ func (z *Authorizer) RelationTo(ctx context.Context, a *Actor, accountID string)
 	}
 	err := z.db.Get(ctx, &row, `SELECT a.kind, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
 		WHERE m.account_id = ? AND m.user_id = ?`, accountID, a.UserID)
-	if errors.Is(err, db.ErrNoRows) {
-		return Relation{}, nil
+	if err == nil {
+		return Relation{AccountID: accountID, AccountKind: row.Kind, Role: MemberRole(row.Kind, row.Role)}, nil
 	}
+	if !errors.Is(err, db.ErrNoRows) {
+		return Relation{}, err
+	}
+	rows, err := z.linkedRelations(ctx, a.UserID, accountID, "")
 	if err != nil {
 		return Relation{}, err
 	}
-	return Relation{AccountID: accountID, AccountKind: row.Kind, Role: MemberRole(row.Kind, row.Role)}, nil
+	return bestLinked(accountID, rows), nil
 }
 
 // Check decides whether the actor may perform action on the account. It

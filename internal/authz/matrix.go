@@ -85,6 +85,8 @@ var matrix = map[Action][]Role{
 	ClientInvite:      {AgencyAdmin, AgencyAccountManager, LinkedAdmin, LinkedAccountManager, ClientAdmin},
 	LinkDecide:        {AgencyAdmin, ClientAdmin},
 	ClientDisconnect:  {LinkedAdmin, ClientAdmin},
+	LinkDisconnect:    {AgencyAdmin, ClientAdmin},
+	LinkRead:          {AgencyAdmin, AgencyAccountManager, AgencyMember, AgencyViewer, ClientAdmin, ClientMember},
 	AgencyManage:      {AgencyAdmin},
 
 	ClientUsersManage:    {ClientAdmin, LinkedAdmin, LinkedAccountManager},
