@@ -286,14 +286,14 @@ func TestAccessSpotChecks(t *testing.T) {
 			{"stranger", "/api/v1/accounts/" + w.clientC, 404},
 			{"stranger", "/api/v1/accounts/acc_doesnotexist", 404},
 			{"agency A member", "/api/v1/outbox", 404},
-		// Linked visibility (SPEC §1 "who sees a client").
-		{"agency A admin (operator)", "/api/v1/accounts/" + w.clientC, 200},
-		{"agency A admin (operator)", "/api/v1/accounts/" + w.clientC + "/audit", 200},
-		{"agency A account manager", "/api/v1/accounts/" + w.clientC + "/audit", 200},
-		{"agency A member", "/api/v1/accounts/" + w.clientC, 200},
-		{"agency A member", "/api/v1/accounts/" + w.clientC + "/audit", 403},
-		{"agency A viewer", "/api/v1/accounts/" + w.clientC, 404},
-		{"agency B admin", "/api/v1/accounts/" + w.clientC, 404},
+			// Linked visibility (SPEC §1 "who sees a client").
+			{"agency A admin (operator)", "/api/v1/accounts/" + w.clientC, 200},
+			{"agency A admin (operator)", "/api/v1/accounts/" + w.clientC + "/audit", 200},
+			{"agency A account manager", "/api/v1/accounts/" + w.clientC + "/audit", 200},
+			{"agency A member", "/api/v1/accounts/" + w.clientC, 200},
+			{"agency A member", "/api/v1/accounts/" + w.clientC + "/audit", 403},
+			{"agency A viewer", "/api/v1/accounts/" + w.clientC, 404},
+			{"agency B admin", "/api/v1/accounts/" + w.clientC, 404},
 			{"agency A admin (operator)", "/api/v1/outbox", 200},
 		}
 		for _, tc := range cases {
