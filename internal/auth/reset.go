@@ -97,12 +97,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (Login, erro
 		return Login{}, err
 	}
 	hashTok := id.Hash(in.Token)
-	var u User
-	err := s.db.Get(ctx, &u, `SELECT u.id, u.email, u.name, u.is_operator, u.created_at FROM password_resets r
-		JOIN users u ON u.id = r.user_id WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ?`, hashTok, s.now())
-	if errors.Is(err, db.ErrNoRows) {
-		return Login{}, errResetUsed
-	}
+	u, err := s.resetUser(ctx, hashTok)
 	if err != nil {
 		return Login{}, err
 	}
@@ -137,14 +132,33 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (Login, erro
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{ActorID: u.ID, Action: "user.password_reset", TargetID: u.ID, IP: in.IP}); err != nil {
 			return err
 		}
-		var first struct {
-			ID string `db:"account_id"`
-		}
-		if err := tx.Get(ctx, &first, `SELECT account_id FROM memberships WHERE user_id = ? ORDER BY created_at, account_id LIMIT 1`, u.ID); err != nil && !errors.Is(err, db.ErrNoRows) {
+		first, err := firstAccount(ctx, tx, u.ID)
+		if err != nil {
 			return err
 		}
-		out, err = s.startSession(ctx, tx, now, u, first.ID, in.IP, in.UserAgent)
+		out, err = s.startSession(ctx, tx, now, u, first, in.IP, in.UserAgent)
 		return err
 	})
 	return out, err
+}
+
+// resetUser finds the user of a live (unused, unexpired) reset token hash.
+func (s *Service) resetUser(ctx context.Context, tokenHash string) (User, error) {
+	var u User
+	err := s.db.Get(ctx, &u, `SELECT u.id, u.email, u.name, u.is_operator, u.created_at FROM password_resets r
+		JOIN users u ON u.id = r.user_id WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ?`, tokenHash, s.now())
+	if errors.Is(err, db.ErrNoRows) {
+		return u, errResetUsed
+	}
+	return u, err
+}
+
+// CheckResetToken tells whether a reset link still works, without using it
+// up, so the page can say so before the user types a new password.
+func (s *Service) CheckResetToken(ctx context.Context, token string) error {
+	if token == "" || len(token) > 128 {
+		return errResetUsed
+	}
+	_, err := s.resetUser(ctx, id.Hash(token))
+	return err
 }

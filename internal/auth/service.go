@@ -210,14 +210,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 				return err
 			}
 		}
-		var first struct {
-			ID string `db:"account_id"`
-		}
-		err := tx.Get(ctx, &first, `SELECT account_id FROM memberships WHERE user_id = ? ORDER BY created_at, account_id LIMIT 1`, u.ID)
-		if err != nil && !errors.Is(err, db.ErrNoRows) {
+		first, err := firstAccount(ctx, tx, u.ID)
+		if err != nil {
 			return err
 		}
-		out, err = s.startSession(ctx, tx, now, u.User, first.ID, in.IP, in.UserAgent)
+		out, err = s.startSession(ctx, tx, now, u.User, first, in.IP, in.UserAgent)
 		return err
 	})
 	return out, err
@@ -239,4 +236,15 @@ func (s *Service) Me(ctx context.Context, a *authz.Actor) (Me, error) {
 	}
 	u := User{ID: a.UserID, Email: a.Email, Name: a.Name, IsOperator: a.IsOperator, CreatedAt: a.UserCreatedAt}
 	return Me{User: u, Memberships: ms, CurrentAcctID: a.AccountID}, nil
+}
+
+// firstAccount is the account a fresh session starts in: the user's oldest
+// membership, or "" for a user in no account.
+func firstAccount(ctx context.Context, q db.Querier, userID string) (string, error) {
+	var accountID string
+	err := q.Get(ctx, &accountID, `SELECT account_id FROM memberships WHERE user_id = ? ORDER BY created_at, account_id LIMIT 1`, userID)
+	if errors.Is(err, db.ErrNoRows) {
+		return "", nil
+	}
+	return accountID, err
 }

@@ -219,6 +219,11 @@ type resetData struct{ Token string }
 func (h *handler) resetForm(w http.ResponseWriter, r *http.Request) {
 	p := h.page(w, r, "Choose a new password")
 	p.Data = resetData{Token: r.PathValue("token")}
+	if err := h.deps.Auth.CheckResetToken(r.Context(), r.PathValue("token")); errs.Is(err, errs.Gone) {
+		p.Title = "This link no longer works"
+		h.render(w, r, http.StatusGone, "reset_expired", p)
+		return
+	}
 	h.render(w, r, http.StatusOK, "reset", p)
 }
 

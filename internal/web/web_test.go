@@ -285,6 +285,9 @@ func TestOutboxAndPasswordReset(t *testing.T) {
 	anon.post(path, url.Values{"password": {"a brand new passphrase"}}).redirects(t, "reset", "/app")
 	anon.get("/app").expect(t, "logged in after reset", 200, "Your password is changed", "Ada Lovelace")
 	anon.post(path, url.Values{"password": {"another new passphrase"}}).expect(t, "reset twice", 410, "This link no longer works", `href="/forgot"`)
+	// A used link says so as soon as it is opened, before any typing.
+	anon.get(path).expect(t, "used link opened", 410, "This link no longer works")
+	anon.get("/reset/nonsense").expect(t, "unknown link opened", 410, "This link no longer works")
 	admin.get("/app").redirects(t, "old session after reset", "/login")
 }
 
