@@ -294,6 +294,17 @@ func (q *Queue) schedule(ctx context.Context) error {
 	return nil
 }
 
+// kinds lists the job kinds this queue has handlers for, as query arguments.
+func (q *Queue) kinds() []any {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make([]any, 0, len(q.handlers))
+	for k := range q.handlers {
+		out = append(out, k)
+	}
+	return out
+}
+
 func (q *Queue) handler(kind string) Handler {
 	q.mu.Lock()
 	defer q.mu.Unlock()

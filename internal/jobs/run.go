@@ -166,9 +166,18 @@ func (q *Queue) claim(ctx context.Context, n int) ([]claimed, error) {
 	}
 	// Look on the read pool first: idle runners poll every second, and on
 	// SQLite an empty claim would still take the one write lock each time.
+	// Only kinds this process has a handler for: during a rolling upgrade an
+	// older process must leave a newer kind to the processes that know it,
+	// rather than fail it.
+	kinds := q.kinds()
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	known := "kind IN (" + db.Placeholders(len(kinds)) + ")"
 	var due []string
 	if err := q.d.Select(ctx, &due, `SELECT id FROM jobs
-		WHERE (status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?) LIMIT 1`, now, now); err != nil {
+		WHERE `+known+` AND ((status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?)) LIMIT 1`,
+		append(kinds, now, now)...); err != nil {
 		return nil, fmt.Errorf("jobs: look for due jobs: %w", err)
 	}
 	if len(due) == 0 {
@@ -179,10 +188,10 @@ func (q *Queue) claim(ctx context.Context, n int) ([]claimed, error) {
 		return tx.Select(ctx, &jobs, `UPDATE jobs
 			SET status = 'running', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?
 			WHERE id IN (SELECT id FROM jobs
-				WHERE (status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?)
+				WHERE `+known+` AND ((status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?))
 				ORDER BY run_at LIMIT ?`+lock+`)
 			RETURNING id, kind, payload, attempts, max_attempts`,
-			token, now.Add(q.Lease), now, now, now, n)
+			append(append([]any{token, now.Add(q.Lease), now}, kinds...), now, now, n)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: claim: %w", err)
