@@ -18,6 +18,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
 )
 
@@ -28,6 +29,7 @@ type Deps struct {
 	Authz         *authz.Authorizer
 	Audit         *audit.Log
 	Mailer        *mail.Mailer
+	Links         *link.Service
 	SecureCookies bool
 	Log           *slog.Logger
 }

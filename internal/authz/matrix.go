@@ -63,6 +63,12 @@ const (
 	AgencyManage      Action = "agency.manage" // branding, domain, billing, members, groups, settings
 	AgencyClientsList Action = "agency.clients.list"
 
+	// LinkSend and ClientCreate are ClientInvite without the linked roles:
+	// only an account's own admins (and an agency's account managers) speak
+	// for it when it asks to link or creates a client (SPEC §2).
+	LinkSend     Action = "link.send"
+	ClientCreate Action = "client.create"
+
 	// Client side.
 	ClientUsersManage    Action = "client.users.manage"
 	ImpersonationLogRead Action = "client.impersonations.read"
@@ -88,6 +94,12 @@ var matrix = map[Action][]Role{
 	LinkDisconnect:    {AgencyAdmin, ClientAdmin},
 	LinkRead:          {AgencyAdmin, AgencyAccountManager, AgencyMember, AgencyViewer, ClientAdmin, ClientMember},
 	AgencyManage:      {AgencyAdmin},
+
+	LinkSend:     {AgencyAdmin, AgencyAccountManager, ClientAdmin},
+	ClientCreate: {AgencyAdmin, AgencyAccountManager},
+	// CheckLink decides cancelling on the sending side (with ClientInvite
+	// there); this row makes the action known to the route table.
+	LinkCancel: {AgencyAdmin, AgencyAccountManager, ClientAdmin},
 
 	ClientUsersManage:    {ClientAdmin, LinkedAdmin, LinkedAccountManager},
 	ImpersonationLogRead: {ClientAdmin},

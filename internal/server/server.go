@@ -24,6 +24,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/jobs"
+	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
 	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/password"
@@ -96,7 +97,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup}, o.Log)
 	auditLog := audit.NewLog(d)
 	a := api.New(api.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
-		Mailer: m, SecureCookies: cfg.SecureCookies(), Log: o.Log})
+		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), SecureCookies: cfg.SecureCookies(), Log: o.Log})
 	pages, err := web.New(web.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log})
 	if err != nil {
