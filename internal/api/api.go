@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
@@ -26,6 +27,7 @@ import (
 type Deps struct {
 	Auth          *auth.Service
 	Accounts      *account.Service
+	Agency        *agency.Service
 	Authz         *authz.Authorizer
 	Audit         *audit.Log
 	Mailer        *mail.Mailer

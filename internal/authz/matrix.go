@@ -62,6 +62,9 @@ const (
 	ClientDisconnect  Action = "client.disconnect"
 	AgencyManage      Action = "agency.manage" // branding, domain, billing, members, groups, settings
 	AgencyClientsList Action = "agency.clients.list"
+	// AgencyRead: every agency member reads the organisation (members,
+	// groups, brands, settings); changing it is AgencyManage.
+	AgencyRead Action = "agency.read"
 
 	// LinkSend and ClientCreate are ClientInvite without the linked roles:
 	// only an account's own admins (and an agency's account managers) speak
@@ -83,6 +86,7 @@ var matrix = map[Action][]Role{
 	AuditRead: {AgencyAdmin, ClientAdmin, LinkedAdmin, LinkedAccountManager},
 
 	AgencyClientsList: {AgencyAdmin, AgencyAccountManager, AgencyMember, AgencyViewer},
+	AgencyRead:        {AgencyAdmin, AgencyAccountManager, AgencyMember, AgencyViewer},
 	ClientView:        {LinkedAdmin, LinkedAccountManager, LinkedMember, LinkedViewer},
 	ReportRead:        {LinkedAdmin, LinkedAccountManager, LinkedMember, LinkedViewer, ClientAdmin, ClientMember},
 	ReportWrite:       {LinkedAdmin, LinkedAccountManager, LinkedMember},

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/api"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
@@ -96,7 +97,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	authSvc := auth.New(d, password.NewHasher(params, 0), limiter, m, o.Now,
 		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup}, o.Log)
 	auditLog := audit.NewLog(d)
-	a := api.New(api.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
+	a := api.New(api.Deps{Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), SecureCookies: cfg.SecureCookies(), Log: o.Log})
 	pages, err := web.New(web.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log})

@@ -1,0 +1,150 @@
+package agency
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/errs"
+)
+
+// AgencySettings are an agency's thresholds and expiries (SPEC §4, §5, §6).
+// (The name is not Settings because the function that reads them is.)
+type AgencySettings struct {
+	AtRiskDays               int `db:"at_risk_days" json:"at_risk_days" doc:"Days without a login after which a client is at risk (1–365)"`
+	ChurnDays                int `db:"churn_days" json:"churn_days" doc:"Days without a login after which a client has churned (2–730, more than at_risk_days)"`
+	ClientInviteTTLDays      int `db:"client_invite_ttl_days" json:"client_invite_ttl_days" doc:"Days before a client invitation sent by e-mail expires (1–90)"`
+	TeamInviteTTLDays        int `db:"team_invite_ttl_days" json:"team_invite_ttl_days" doc:"Days before a team invitation sent by e-mail expires (1–90)"`
+	ImpersonationIdleMinutes int `db:"impersonation_idle_minutes" json:"impersonation_idle_minutes" doc:"Minutes of inactivity after which Login As ends (5–480)"`
+}
+
+// DefaultSettings apply to an agency that never saved its own.
+var DefaultSettings = AgencySettings{AtRiskDays: 14, ChurnDays: 45, ClientInviteTTLDays: 14, TeamInviteTTLDays: 7,
+	ImpersonationIdleMinutes: 15}
+
+// ClientInviteTTL is how long a client invitation by e-mail stays valid.
+func (v AgencySettings) ClientInviteTTL() time.Duration {
+	return time.Duration(v.ClientInviteTTLDays) * 24 * time.Hour
+}
+
+// TeamInviteTTL is how long a team invitation by e-mail stays valid.
+func (v AgencySettings) TeamInviteTTL() time.Duration {
+	return time.Duration(v.TeamInviteTTLDays) * 24 * time.Hour
+}
+
+// ImpersonationIdle is the inactivity after which Login As ends.
+func (v AgencySettings) ImpersonationIdle() time.Duration {
+	return time.Duration(v.ImpersonationIdleMinutes) * time.Minute
+}
+
+// Validate checks the ranges; the error names the first field at fault.
+func (v AgencySettings) Validate() error {
+	checks := []struct {
+		field       string
+		val, lo, hi int
+	}{
+		{"at_risk_days", v.AtRiskDays, 1, 365},
+		{"churn_days", v.ChurnDays, 2, 730},
+		{"client_invite_ttl_days", v.ClientInviteTTLDays, 1, 90},
+		{"team_invite_ttl_days", v.TeamInviteTTLDays, 1, 90},
+		{"impersonation_idle_minutes", v.ImpersonationIdleMinutes, 5, 480},
+	}
+	for _, c := range checks {
+		if c.val < c.lo || c.val > c.hi {
+			return errs.InvalidField(c.field, "Choose a number from %d to %d.", c.lo, c.hi)
+		}
+	}
+	if v.ChurnDays <= v.AtRiskDays {
+		return errs.InvalidField("churn_days", "A client churns after it is at risk: choose more than %d days.", v.AtRiskDays)
+	}
+	return nil
+}
+
+// Settings returns an agency's settings, the defaults when it has saved none.
+// Other packages call it (inside their own transaction, if they like) for
+// the thresholds and expiries; it does not check access.
+func Settings(ctx context.Context, q db.Querier, agencyID string) (AgencySettings, error) {
+	var v AgencySettings
+	err := q.Get(ctx, &v, `SELECT at_risk_days, churn_days, client_invite_ttl_days, team_invite_ttl_days,
+		impersonation_idle_minutes FROM agency_settings WHERE agency_id = ?`, agencyID)
+	if errors.Is(err, db.ErrNoRows) {
+		return DefaultSettings, nil
+	}
+	return v, err
+}
+
+// GetSettings returns the agency's settings (every member may read them).
+func (s *Service) GetSettings(ctx context.Context, rel authz.Relation) (AgencySettings, error) {
+	agencyID, err := need(rel, authz.AgencyRead)
+	if err != nil {
+		return AgencySettings{}, err
+	}
+	return Settings(ctx, s.db, agencyID)
+}
+
+// SettingsUpdate changes some settings: a nil field keeps its current value.
+type SettingsUpdate struct {
+	AtRiskDays               *int
+	ChurnDays                *int
+	ClientInviteTTLDays      *int
+	TeamInviteTTLDays        *int
+	ImpersonationIdleMinutes *int
+}
+
+func (u SettingsUpdate) apply(v AgencySettings) AgencySettings {
+	for _, f := range []struct {
+		from *int
+		to   *int
+	}{
+		{u.AtRiskDays, &v.AtRiskDays}, {u.ChurnDays, &v.ChurnDays}, {u.ClientInviteTTLDays, &v.ClientInviteTTLDays},
+		{u.TeamInviteTTLDays, &v.TeamInviteTTLDays}, {u.ImpersonationIdleMinutes, &v.ImpersonationIdleMinutes},
+	} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	return v
+}
+
+// UpdateSettings applies u to the agency's settings (admins only) and saves
+// them whole. The merged result is validated, under the agency lock, so two
+// partial updates at once cannot combine into settings neither would pass
+// (say at_risk_days 30 from one and churn_days 20 from the other).
+func (s *Service) UpdateSettings(ctx context.Context, a *authz.Actor, rel authz.Relation, u SettingsUpdate) (AgencySettings, error) {
+	agencyID, err := need(rel, authz.AgencyManage)
+	if err != nil {
+		return AgencySettings{}, err
+	}
+	var out AgencySettings
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := lockAgency(ctx, tx, agencyID); err != nil {
+			return err
+		}
+		before, err := Settings(ctx, tx, agencyID)
+		if err != nil {
+			return err
+		}
+		after := u.apply(before)
+		if err := after.Validate(); err != nil {
+			return err
+		}
+		out = after
+		if after == before {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO agency_settings (agency_id, at_risk_days, churn_days, client_invite_ttl_days,
+			team_invite_ttl_days, impersonation_idle_minutes, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (agency_id) DO UPDATE SET at_risk_days = excluded.at_risk_days, churn_days = excluded.churn_days,
+			client_invite_ttl_days = excluded.client_invite_ttl_days, team_invite_ttl_days = excluded.team_invite_ttl_days,
+			impersonation_idle_minutes = excluded.impersonation_idle_minutes, updated_at = excluded.updated_at`,
+			agencyID, after.AtRiskDays, after.ChurnDays, after.ClientInviteTTLDays, after.TeamInviteTTLDays,
+			after.ImpersonationIdleMinutes, s.now())
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, agencyID, "settings.update", agencyID, before, after)
+	})
+	return out, err
+}
