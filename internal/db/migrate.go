@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
@@ -31,8 +32,16 @@ func (d *DB) provider() (*goose.Provider, error) {
 	if d.dialect == Postgres {
 		dialect = goose.DialectPostgres
 		// Several `liaison serve` may start at once on one database: the
-		// advisory lock lets exactly one of them migrate.
-		l, err := lock.NewPostgresSessionLocker()
+		// advisory lock lets exactly one of them migrate. The lock is per
+		// schema, so deployments (and tests) in other schemas of the same
+		// database do not wait for each other; a waiter retries each second.
+		var schema string
+		if err := d.write.Get(&schema, `SELECT current_schema()`); err != nil {
+			return nil, err
+		}
+		h := fnv.New64a()
+		h.Write([]byte("liaison-migrations:" + schema))
+		l, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}

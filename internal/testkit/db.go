@@ -113,6 +113,9 @@ func PostgresSchema(t testing.TB) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	// Tests need no durability across a crash of PostgreSQL; skipping the
+	// wait for the WAL flush makes each commit several times faster.
+	q.Set("synchronous_commit", "off")
 	u.RawQuery = q.Encode()
 	return u.String()
 }
