@@ -252,8 +252,9 @@ func (a *API) agencyRoutes() {
 			b, err := svc.RenameBrand(ctx, actor(ctx), RelationFrom(ctx), in.ID, in.Body.Name)
 			return &brandOut{Body: AgencyBrand(b)}, err
 		})
-	// DELETE /api/v1/brands/{id} (agency.Service.DeleteBrand) is registered
-	// once the access walk rebuilds its world after a call that deleted
-	// its target; today the walk's admin deletes brand A before the other
-	// roles try it, so they get 404 instead of 403.
+	add(a, brandManage, noContent(op(http.MethodDelete, "/api/v1/brands/{id}", "brand-delete",
+		"Delete a brand and every client's access to it", "brands")),
+		func(ctx context.Context, in *idPath) (*empty, error) {
+			return nil, svc.DeleteBrand(ctx, actor(ctx), RelationFrom(ctx), in.ID)
+		})
 }

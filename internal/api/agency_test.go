@@ -546,3 +546,61 @@ func TestAgencyBrands(t *testing.T) {
 		}
 	})
 }
+
+// Deleting a brand takes every client's access to it away in the same
+// transaction and says so on the agency's log and on each client's.
+func TestAgencyBrandDelete(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		o := newOrg(t, e)
+		mem, _ := o.join(t, "Mia Member", "member")
+		other, _, _ := o.s.Signup(t, "Olga Other", "olga@example.com", "Other Agency", "agency")
+		c1Admin, _, c1 := o.s.Signup(t, "Cleo One", "cleo1@example.com", "Client One", "client")
+		_, _, c2 := o.s.Signup(t, "Cleo Two", "cleo2@example.com", "Client Two", "client")
+		o.s.AddLink(t, testkit.LinkFixture{AgencyID: o.id, ClientID: c1})
+		o.s.AddLink(t, testkit.LinkFixture{AgencyID: o.id, ClientID: c2})
+		nike := o.admin.Must(t, 201, "POST", o.path("/brands"), map[string]any{"name": "Nike"}).Body["id"].(string)
+		adidas := o.admin.Must(t, 201, "POST", o.path("/brands"), map[string]any{"name": "Adidas"}).Body["id"].(string)
+		for _, cb := range [][2]string{{c1, nike}, {c2, nike}, {c1, adidas}} {
+			if _, err := o.s.DB.Exec(context.Background(), `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`,
+				cb[0], cb[1], o.s.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		for _, c := range []*testkit.APIClient{other, c1Admin} {
+			wantError(t, c.Do(t, "DELETE", "/api/v1/brands/"+nike, nil), 404, "not_found", "")
+		}
+		wantError(t, mem.Do(t, "DELETE", "/api/v1/brands/"+nike, nil), 403, "forbidden", "")
+		if n := count(t, o.s, `SELECT COUNT(*) FROM client_brands WHERE brand_id = ?`, nike); n != 2 {
+			t.Fatalf("a refused delete changed access: %d", n)
+		}
+		o.admin.Must(t, 204, "DELETE", "/api/v1/brands/"+nike, nil)
+		wantError(t, o.admin.Do(t, "GET", "/api/v1/brands/"+nike, nil), 404, "not_found", "")
+		wantError(t, o.admin.Do(t, "DELETE", "/api/v1/brands/"+nike, nil), 404, "not_found", "")
+		if n := count(t, o.s, `SELECT COUNT(*) FROM client_brands WHERE brand_id = ?`, nike); n != 0 {
+			t.Fatalf("%d client_brands rows left", n)
+		}
+		if n := count(t, o.s, `SELECT COUNT(*) FROM client_brands WHERE brand_id = ?`, adidas); n != 1 {
+			t.Fatalf("another brand's access went too: %d", n)
+		}
+		ev := events(t, o.admin, o.id, "brand.delete")
+		if len(ev) != 1 || ev[0]["target_id"] != nike || ev[0]["actor_id"] != o.adminID {
+			t.Fatalf("audit: %v", ev)
+		}
+		var lost []string
+		for _, c := range ev[0]["before"].(map[string]any)["client_ids"].([]any) {
+			lost = append(lost, c.(string))
+		}
+		slices.Sort(lost)
+		want := []string{c1, c2}
+		slices.Sort(want)
+		if !slices.Equal(lost, want) || ev[0]["before"].(map[string]any)["name"] != "Nike" {
+			t.Fatalf("audit: %v", ev[0])
+		}
+		if ev := events(t, c1Admin, c1, "brand.delete"); len(ev) != 1 || ev[0]["target_id"] != nike {
+			t.Fatalf("the client's log: %v", ev)
+		}
+		// The name is free again.
+		o.admin.Must(t, 201, "POST", o.path("/brands"), map[string]any{"name": "NIKE"})
+	})
+}
