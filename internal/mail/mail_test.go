@@ -38,6 +38,8 @@ func TestRenderTemplates(t *testing.T) {
 			map[string]any{"Name": "Ann", "AccountName": "Acme Ltd", "URL": "https://liaison.example/login"},
 			[]string{"Ann", "Acme Ltd", "https://liaison.example/login"}},
 		{"password_changed", "Your Liaison password was changed", map[string]any{"Name": "Ann"}, []string{"Ann"}},
+		{"link_request", "Agency A asks to link with Client C", map[string]any{"Name": "Ann", "AccountName": "Client C", "SenderName": "Agency A", "SenderKind": "agency", "ActorName": "Ada", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Agency A", "https://liaison.example/app/links"}},
+		{"link_answer", "Client C accepted your link request", map[string]any{"Name": "Ann", "AccountName": "Agency A", "OtherName": "Client C", "ActorName": "Cleo", "Status": "active", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Client C", "https://liaison.example/app/links"}},
 	}
 	var names []string
 	for _, c := range cases {
