@@ -18,6 +18,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
@@ -32,6 +33,7 @@ type Deps struct {
 	Audit         *audit.Log
 	Mailer        *mail.Mailer
 	Links         *link.Service
+	Clients       *client.Service
 	SecureCookies bool
 	Log           *slog.Logger
 }

@@ -193,6 +193,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 	if !ok {
 		return Login{}, errBadCredentials
 	}
+	if err := refuseDisabled(ctx, s.db, u.ID); err != nil {
+		return Login{}, err
+	}
 	var newHash string
 	if rehash {
 		if newHash, err = s.hasher.Hash(ctx, in.Password); err != nil {

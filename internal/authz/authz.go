@@ -73,7 +73,8 @@ func New(d *db.DB) *Authorizer { return &Authorizer{db: d} }
 // RelationTo finds how the actor stands to the account. A direct membership
 // gives its role on that account's side; otherwise an agency user who sees a
 // client through an active link gets the linked role (the strongest, when
-// several of their agencies see it).
+// several of their agencies see it). A client's own members do not see it
+// while its agencies have disabled or revoked it (ClientClosed).
 func (z *Authorizer) RelationTo(ctx context.Context, a *Actor, accountID string) (Relation, error) {
 	if a == nil {
 		return Relation{}, errs.ErrUnauthorized
@@ -83,7 +84,7 @@ func (z *Authorizer) RelationTo(ctx context.Context, a *Actor, accountID string)
 		Role string `db:"role"`
 	}
 	err := z.db.Get(ctx, &row, `SELECT a.kind, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
-		WHERE m.account_id = ? AND m.user_id = ?`, accountID, a.UserID)
+		WHERE m.account_id = ? AND m.user_id = ? AND NOT `+ClientClosed("m.account_id"), accountID, a.UserID)
 	if err == nil {
 		return Relation{AccountID: accountID, AccountKind: row.Kind, Role: MemberRole(row.Kind, row.Role)}, nil
 	}

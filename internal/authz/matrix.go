@@ -74,6 +74,7 @@ const (
 
 	// Client side.
 	ClientUsersManage    Action = "client.users.manage"
+	ClientUsersRead      Action = "client.users.read" // the team sees its users, as do agency users who see the client
 	ImpersonationLogRead Action = "client.impersonations.read"
 	PortalUse            Action = "portal.use"
 )
@@ -106,6 +107,7 @@ var matrix = map[Action][]Role{
 	LinkCancel: {AgencyAdmin, AgencyAccountManager, ClientAdmin},
 
 	ClientUsersManage:    {ClientAdmin, LinkedAdmin, LinkedAccountManager},
+	ClientUsersRead:      {ClientAdmin, ClientMember, LinkedAdmin, LinkedAccountManager, LinkedMember, LinkedViewer},
 	ImpersonationLogRead: {ClientAdmin},
 	PortalUse:            {ClientAdmin, ClientMember},
 }
