@@ -9,6 +9,9 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"path"
+	"reflect"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -50,6 +53,7 @@ type API struct {
 func New(d Deps) *API {
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Liaison API", "1.0.0")
+	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	cfg.OpenAPIPath = "/api/v1/openapi"
 	cfg.DocsPath = ""    // the hosted docs page loads scripts from a CDN; our CSP forbids that
 	cfg.SchemasPath = "" // schemas are inline in the document
@@ -90,4 +94,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// schemaName names OpenAPI schemas after their package as well as their type
+// (agency.Brand → AgencyBrand, client.Brand → ClientBrand): huma's default
+// uses the type name alone, and two domain types of the same name would
+// collide at start-up.
+func schemaName(t reflect.Type, hint string) string {
+	name := huma.DefaultSchemaNamer(t, hint)
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	pkg := t.PkgPath()
+	if !strings.Contains(pkg, "/internal/") || strings.HasSuffix(pkg, "/internal/api") {
+		return name
+	}
+	base := path.Base(pkg)
+	prefix := strings.ToUpper(base[:1]) + base[1:]
+	if strings.HasPrefix(name, prefix) {
+		return name
+	}
+	return prefix + name
 }
