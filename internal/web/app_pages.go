@@ -23,23 +23,31 @@ type navItem struct {
 	Active      bool
 }
 
-// section is one part of the agency app in the left navigation.
+// section is one part of the app in the left navigation.
 type section struct {
 	Slug, Label, Text string
+	// Soon marks a part not built yet: /app/<slug> answers a "coming
+	// soon" page.
+	Soon bool
 }
 
-// agencySections are the parts of the agency app (UI.md), in order. The
-// ones not built yet answer a "coming soon" page at /app/<slug>.
+// agencySections are the parts of the agency app (UI.md), in order.
 var agencySections = []section{
-	{"clients", "Clients", "Your client accounts with their status and health, with filters, search and export."},
-	{"links", "Links", "Link requests to and from clients, incoming and outgoing, with their status."},
-	{"invitations", "Invitations", "Every invitation you have sent, with its status and expiry."},
-	{"brands", "Brands", "The brands of your clients, and who can see which."},
-	{"members", "Members & Groups", "Your agency's users, their roles, and the groups you share clients with."},
-	{"billing", "Billing", "Billable brands, the ledger and the invoice preview."},
-	{"audit", "Audit", "The tamper-evident log of everything that changed in your agency."},
-	{"settings", "Settings", "Your agency's name and preferences."},
-	{"portal", "Portal & Domains", "Your portal's logo, colours and custom domain."},
+	{Slug: "clients", Label: "Clients"},
+	{Slug: "links", Label: "Links"},
+	{Slug: "invitations", Label: "Invitations", Soon: true, Text: "Every invitation you have sent, with its status and expiry."},
+	{Slug: "brands", Label: "Brands"},
+	{Slug: "members", Label: "Members & Groups"},
+	{Slug: "billing", Label: "Billing", Soon: true, Text: "Billable brands, the ledger and the invoice preview."},
+	{Slug: "audit", Label: "Audit", Soon: true, Text: "The tamper-evident log of everything that changed in your agency."},
+	{Slug: "settings", Label: "Settings"},
+	{Slug: "portal", Label: "Portal & Domains", Soon: true, Text: "Your portal's logo, colours and custom domain."},
+}
+
+// clientSections are the parts of a client portal.
+var clientSections = []section{
+	{Slug: "agencies", Label: "Agencies"},
+	{Slug: "users", Label: "Users"},
 }
 
 // buildShell reads the actor's memberships and picks the current account:
@@ -62,9 +70,13 @@ func (h *handler) buildShell(r *http.Request, a *authz.Actor, active string) (*s
 		s.CurrentID = s.Current.Account.ID
 		s.Agency = s.Current.Account.Kind == account.Agency
 	}
-	if s.Agency {
-		s.Nav = append(s.Nav, navItem{Path: "/app", Label: "Overview", Active: active == "overview"})
-		for _, sec := range agencySections {
+	if s.Current != nil {
+		sections, home := agencySections, "Overview"
+		if !s.Agency {
+			sections, home = clientSections, "Home"
+		}
+		s.Nav = append(s.Nav, navItem{Path: "/app", Label: home, Active: active == "overview"})
+		for _, sec := range sections {
 			s.Nav = append(s.Nav, navItem{Path: "/app/" + sec.Slug, Label: sec.Label, Active: active == sec.Slug})
 		}
 	}
@@ -115,7 +127,7 @@ type soonData struct{ Text string }
 func (h *handler) section(w http.ResponseWriter, r *http.Request, a *authz.Actor) {
 	slug := r.PathValue("section")
 	for _, sec := range agencySections {
-		if sec.Slug != slug {
+		if sec.Slug != slug || !sec.Soon {
 			continue
 		}
 		p, ok := h.appPage(w, r, a, sec.Label, sec.Slug)

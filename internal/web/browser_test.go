@@ -427,6 +427,33 @@ func TestBrowserEveryPage(t *testing.T) {
 	for _, sec := range []string{"clients", "links", "invitations", "brands", "members", "billing", "audit", "settings", "portal"} {
 		b.visit("/app/"+sec, 200)
 	}
+	// The same pages with something in them, and a client's own page.
+	ada := loginAs(t, s, adminEmail, adminPass)
+	adaID, agencyID := ada.me("agency")
+	s.AddBrand(t, agencyID, "Nike")
+	s.AddGroup(t, agencyID, "Paris office", adaID)
+	created := ada.post("/app/clients", url.Values{"name": {"Acme Corp"}, "seats": {"3"}})
+	created.expect(t, "create a client", 303)
+	_, _, navy := s.Signup(t, "Grace Hopper", "grace@navy.example", "Navy Client", "client")
+	ada.post("/app/links", url.Values{"target": {navy}, "access": {"some"}, "group_ids": {groupID(t, s, agencyID, "Paris office")}}).
+		redirects(t, "send a request", "/app/links")
+	s.Signup(t, "Bruce Wayne", "bruce@wayne.example", "Wayne Client", "client")
+	loginAs(t, s, "bruce@wayne.example", testkit.Password).post("/app/agencies", url.Values{"target": {agencyID}}).
+		redirects(t, "a client asks", "/app/agencies")
+	for _, p := range []string{"/app/clients", "/app/clients/new", created.header.Get("Location"), "/app/links", "/app/members",
+		"/app/brands", "/app/settings", "/app/clients?q=zzz", "/app/clients?status=revoked"} {
+		b.visit(p, 200)
+	}
+	// An agency accepts with its access choice, opened in place.
+	b.open("/app/links")
+	b.do("open accept", chromedp.Click(chromedp.CSS("#incoming details.accept summary")))
+	b.do("choose people", chromedp.Click(chromedp.CSS("#incoming input[name=access][value=some]")))
+	if vis := b.eval(`getComputedStyle(document.querySelector("#incoming .access-list")).display`); vis == "none" {
+		t.Fatal("the people and groups stay hidden after choosing them")
+	}
+	b.shoot("/app/links-accept")
+	b.noProblems("accept form", 0)
+	b.visit("/app/clients/acc_nosuchclient", 404)
 	b.visit("/app/sessions", 200)
 	b.visit("/app/tokens", 200)
 	b.visit("/operator/outbox", 200)
@@ -457,6 +484,8 @@ func TestBrowserEveryPage(t *testing.T) {
 	}
 	b.noProblems("switch", 0)
 	b.visit("/app", 200)
+	b.visit("/app/agencies", 200)
+	b.visit("/app/users", 200)
 	b.visit("/app/no-such-section", 404)
 	b.visit("/no/such/page", 404)
 

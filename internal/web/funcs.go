@@ -23,12 +23,18 @@ func funcs(a *assets) template.FuncMap {
 		"kindLabel": kindLabel,
 		"roleLabel": roleLabel,
 		"browser":   browser,
+		"status":    statusLabel,
+		"has":       has,
+		"seats":     seatsText,
+		"plural":    plural,
+		"email":     emailBreak,
 	}
 }
 
 // fieldView is one labelled input with its value and error.
 type fieldView struct {
 	ID, Name, Label, Type, Auto, Value, Error, Hint string
+	Min, Max                                        string // for type=number
 	Optional, Autofocus                             bool
 }
 
@@ -45,8 +51,10 @@ func (f fieldView) DescribedBy() string {
 }
 
 // field builds a fieldView from the page's values and errors. Options after
-// the autocomplete token: "autofocus", "optional", or "hint" followed by
-// the hint's text.
+// the autocomplete token: "autofocus", "optional", or one of "hint", "min",
+// "max" and "name" followed by its value. "name" gives the input a name of
+// its own when several forms on a page share a field name: the key (the
+// first argument) stays what values and errors are found under.
 func field(p *page, name, label, typ, auto string, opts ...string) fieldView {
 	f := fieldView{ID: "f-" + name, Name: name, Label: label, Type: typ, Auto: auto,
 		Value: p.Values[name], Error: p.Errors[name]}
@@ -59,9 +67,18 @@ func field(p *page, name, label, typ, auto string, opts ...string) fieldView {
 			// no option (a template's conditional option that is off)
 		case "optional":
 			f.Optional = true
-		case "hint":
+		case "hint", "min", "max", "name":
 			if i+1 < len(opts) {
-				f.Hint = opts[i+1]
+				switch opts[i] {
+				case "hint":
+					f.Hint = opts[i+1]
+				case "min":
+					f.Min = opts[i+1]
+				case "max":
+					f.Max = opts[i+1]
+				case "name":
+					f.Name = opts[i+1]
+				}
 				i++
 			}
 		}
@@ -76,6 +93,11 @@ func field(p *page, name, label, typ, auto string, opts ...string) fieldView {
 var fieldOrder = []string{"name", "email", "password", "account_kind", "account_name"}
 
 func firstError(p *page) string {
+	if len(p.Errors) == 1 {
+		for n := range p.Errors {
+			return n
+		}
+	}
 	for _, n := range fieldOrder {
 		if p.Errors[n] != "" {
 			return n
@@ -214,4 +236,41 @@ func browser(ua string) string {
 		return string(r[:40]) + "…"
 	}
 	return ua
+}
+
+// statusLabel is a status's word on its badge: "at_risk" → "At risk".
+func statusLabel(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.ReplaceAll(s, "_", " ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// has reports whether list holds s (a ticked checkbox).
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// seatsText is "3 of 5 seats", or "3 users · unlimited" when seats is 0.
+func seatsText(users, seats int) string {
+	if seats == 0 {
+		return plural(users, "user") + " · unlimited"
+	}
+	return strconv.Itoa(users) + " of " + plural(seats, "seat")
+}
+
+// emailBreak lets a long address wrap before its "@" rather than anywhere:
+// "grace<wbr>@navy.example".
+func emailBreak(addr string) template.HTML {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok {
+		return template.HTML(template.HTMLEscapeString(addr))
+	}
+	return template.HTML(template.HTMLEscapeString(local) + "<wbr>@" + template.HTMLEscapeString(domain))
 }

@@ -22,7 +22,7 @@ type views struct {
 }
 
 // shared are the files every page is parsed with.
-var shared = []string{"layout.html"}
+var shared = []string{"layout.html", "parts.html"}
 
 func parseViews(fsys fs.FS, a *assets) (*views, error) {
 	base := template.New("layout").Funcs(funcs(a))
@@ -178,6 +178,10 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e != nil && e.Kind != errs.Internal {
 		data.Status, data.Message = statusOf(e.Kind), e.Message
 		data.Heading = http.StatusText(data.Status)
+		if e == errs.ErrForbidden {
+			// The generic refusal of the access check: say what to do.
+			data.Message = "You are not allowed to do this with your role in this account. An admin of the account can change your role."
+		}
 		if e.Kind == errs.RateLimited && e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 		}

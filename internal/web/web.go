@@ -1,6 +1,7 @@
 // Package web serves Liaison's server-rendered pages: first-run setup,
-// sign-up, log in and password reset, the agency app and client portal shell,
-// the user's sessions and API tokens, and the operator's outbox.
+// sign-up, log in and password reset, the agency app (clients, links,
+// members and groups, brands, settings), the client portal (agencies,
+// users), the user's sessions and API tokens, and the operator's outbox.
 //
 // Pages are html/template views embedded from the repository's web/
 // directory. They work without JavaScript; the small scripts under
@@ -15,8 +16,11 @@ import (
 	"net/http"
 
 	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
 	webassets "github.com/liaison-dev/liaison/web"
 )
@@ -26,6 +30,9 @@ type Deps struct {
 	Auth          *auth.Service
 	Accounts      *account.Service
 	Authz         *authz.Authorizer
+	Agency        *agency.Service
+	Links         *link.Service
+	Clients       *client.Service
 	Mailer        *mail.Mailer
 	SecureCookies bool
 	BaseURL       string
@@ -93,6 +100,50 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /app/tokens", h.user(h.tokens))
 	m.HandleFunc("POST /app/tokens", h.user(h.createToken))
 	m.HandleFunc("POST /app/tokens/{id}/revoke", h.user(h.revokeToken))
+
+	// Pages on tenant data: each names its target and action (guard.go).
+	g := func(t target, action authz.Action, section string, fn func(*call)) http.HandlerFunc {
+		return h.guard(rule{target: t, action: action, section: section}, fn)
+	}
+	m.HandleFunc("GET /app/clients", g(ownAgency, authz.AgencyClientsList, "clients", h.clientList))
+	m.HandleFunc("GET /app/clients/new", g(ownAgency, authz.ClientCreate, "clients", h.clientNew))
+	m.HandleFunc("POST /app/clients", g(ownAgency, authz.ClientCreate, "clients", h.clientCreate))
+	m.HandleFunc("GET /app/clients/{client_id}", g(agencyClient, authz.ClientView, "clients", h.clientDetail))
+	m.HandleFunc("POST /app/clients/{client_id}/settings", g(agencyClient, authz.ClientManage, "clients", h.clientSettings))
+	m.HandleFunc("POST /app/clients/{client_id}/managers", g(agencyClient, authz.ClientManage, "clients", h.clientManagers))
+	m.HandleFunc("POST /app/clients/{client_id}/brands", g(agencyClient, authz.ClientManage, "clients", h.clientBrandGrant))
+	m.HandleFunc("POST /app/clients/{client_id}/brands/{brand_id}/remove", g(agencyClient, authz.ClientManage, "clients", h.clientBrandRemove))
+	m.HandleFunc("POST /app/clients/{client_id}/users/{user_id}/role", g(agencyClient, authz.ClientUsersManage, "clients", h.clientUserRole))
+	m.HandleFunc("POST /app/clients/{client_id}/users/{user_id}/remove", g(agencyClient, authz.ClientUsersManage, "clients", h.clientUserRemove))
+	m.HandleFunc("POST /app/clients/{client_id}/revoke", g(agencyClient, authz.ClientDisconnect, "clients", h.clientRevoke))
+	m.HandleFunc("POST /app/clients/{client_id}/disconnect", g(agencyClient, authz.ClientDisconnect, "clients", h.clientDisconnect))
+
+	m.HandleFunc("GET /app/links", h.user(h.linksOrAgencies))
+	m.HandleFunc("POST /app/links", g(ownAgency, authz.LinkSend, "links", h.linkSend))
+	m.HandleFunc("GET /app/agencies", g(ownClient, authz.LinkRead, "agencies", h.links))
+	m.HandleFunc("POST /app/agencies", g(ownClient, authz.LinkSend, "agencies", h.linkSend))
+	m.HandleFunc("POST /app/links/{link_id}/accept", g(linkOf, authz.LinkDecide, "links", h.linkAccept))
+	m.HandleFunc("POST /app/links/{link_id}/decline", g(linkOf, authz.LinkDecide, "links", h.linkDecline))
+	m.HandleFunc("POST /app/links/{link_id}/cancel", g(linkOf, authz.LinkCancel, "links", h.linkCancel))
+	m.HandleFunc("POST /app/links/{link_id}/disconnect", g(linkOf, authz.LinkDisconnect, "links", h.linkDisconnect))
+
+	m.HandleFunc("GET /app/members", g(ownAgency, authz.AgencyRead, "members", h.members))
+	m.HandleFunc("POST /app/members/{user_id}/role", g(ownAgency, authz.AgencyManage, "members", h.memberRole))
+	m.HandleFunc("POST /app/members/{user_id}/remove", g(ownAgency, authz.AgencyManage, "members", h.memberRemove))
+	m.HandleFunc("POST /app/groups", g(ownAgency, authz.AgencyManage, "members", h.groupCreate))
+	m.HandleFunc("POST /app/groups/{group_id}/rename", g(ownAgency, authz.AgencyManage, "members", h.groupRename))
+	m.HandleFunc("POST /app/groups/{group_id}/members", g(ownAgency, authz.AgencyManage, "members", h.groupMembers))
+	m.HandleFunc("POST /app/groups/{group_id}/delete", g(ownAgency, authz.AgencyManage, "members", h.groupDelete))
+	m.HandleFunc("GET /app/brands", g(ownAgency, authz.AgencyRead, "brands", h.brands))
+	m.HandleFunc("POST /app/brands", g(ownAgency, authz.AgencyManage, "brands", h.brandCreate))
+	m.HandleFunc("POST /app/brands/{brand_id}/rename", g(brandOf, authz.AgencyManage, "brands", h.brandRename))
+	m.HandleFunc("POST /app/brands/{brand_id}/delete", g(brandOf, authz.AgencyManage, "brands", h.brandDelete))
+	m.HandleFunc("GET /app/settings", g(ownAgency, authz.AgencyRead, "settings", h.settings))
+	m.HandleFunc("POST /app/settings", g(ownAgency, authz.AgencyManage, "settings", h.saveSettings))
+
+	m.HandleFunc("GET /app/users", g(ownClient, authz.ClientUsersRead, "users", h.users))
+	m.HandleFunc("POST /app/users/{user_id}/role", g(ownClient, authz.ClientUsersManage, "users", h.userRole))
+	m.HandleFunc("POST /app/users/{user_id}/remove", g(ownClient, authz.ClientUsersManage, "users", h.userRemove))
 
 	m.HandleFunc("GET /operator/outbox", h.operator(h.outbox))
 	m.HandleFunc("GET /operator/outbox/{id}", h.operator(h.outboxMessage))
