@@ -351,3 +351,20 @@ func TestClientLastAdminRace(t *testing.T) {
 		}
 	})
 }
+
+// The detail names the agency's active link, so a page or a program can
+// disconnect from it without searching the link list.
+func TestClientDetailNamesItsLink(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{})
+		admin, _, agency := s.Signup(t, "Lia", "lia@example.com", "Lia Agency", "agency")
+		_, _, client := s.Signup(t, "Cal", "cal@example.com", "Cal Co", "client")
+		linkID := s.AddLink(t, testkit.LinkFixture{AgencyID: agency, ClientID: client})
+		d := admin.Must(t, 200, "GET", "/api/v1/agencies/"+agency+"/clients/"+client, nil)
+		if d.Body["link_id"] != linkID {
+			t.Fatalf("link_id %v, want %s", d.Body["link_id"], linkID)
+		}
+		admin.Must(t, 200, "DELETE", "/api/v1/links/"+linkID, nil)
+		admin.Must(t, 404, "GET", "/api/v1/agencies/"+agency+"/clients/"+client, nil)
+	})
+}

@@ -46,10 +46,13 @@ type ClientDetail struct {
 	AccountManagers    []AccountManager  `json:"account_managers"`
 	Users              []ClientUser      `json:"users"`
 	RevokedAt          *time.Time        `json:"revoked_at"`
+	// LinkID is the agency's active link with the client, for disconnecting.
+	LinkID string `json:"link_id"`
 }
 
 type detailRow struct {
 	ID            string  `db:"id"`
+	LinkID        string  `db:"link_id"`
 	Name          string  `db:"name"`
 	Email         *string `db:"email"`
 	Status        string  `db:"status"`
@@ -77,7 +80,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 		return ClientDetail{}, errs.ErrNotFound
 	}
 	var r detailRow
-	err := q.Get(ctx, &r, `SELECT a.id, a.name, `+primaryEmailSQL+` AS email, `+statusSQL+` AS status,
+	err := q.Get(ctx, &r, `SELECT a.id, l.id AS link_id, a.name, `+primaryEmailSQL+` AS email, `+statusSQL+` AS status,
 		COALESCE(l.decided_at, l.created_at) AS joined_at, `+lastActiveSQL+` AS last_active_at, `+usersSQL+` AS users,
 		COALESCE(ac.seats, 0) AS seats, COALESCE(ac.enabled, TRUE) AS enabled, COALESCE(ac.can_export, TRUE) AS can_export,
 		COALESCE(ac.manage_billing, FALSE) AS manage_billing, COALESCE(ac.perm_reports, TRUE) AS perm_reports,
@@ -94,7 +97,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 	d := ClientDetail{ID: r.ID, Name: r.Name, Status: r.Status, Email: r.Email, CreatedAt: r.JoinedAt.Time,
 		LastActiveAt: r.LastActive.Ptr(), Seats: r.Seats, UsersCount: r.Users, Enabled: r.Enabled,
 		Permissions: ClientPermissions{CanExport: r.CanExport, ManageBilling: r.ManageBilling, Reports: r.PermReports, Users: r.PermUsers},
-		RevokedAt:   r.RevokedAt.Ptr(), AccountManagers: []AccountManager{}}
+		RevokedAt:   r.RevokedAt.Ptr(), AccountManagers: []AccountManager{}, LinkID: r.LinkID}
 	brands, err := s.brandsOf(ctx, rel.AgencyID, []string{rel.AccountID})
 	if err != nil {
 		return ClientDetail{}, err

@@ -243,7 +243,7 @@ func seatsValue(s string) (int, error) {
 // clientDisconnect ends the agency's link with a client (SPEC §2): every
 // agency access to it ends at once; both sides keep their data.
 func (h *handler) clientDisconnect(c *call) {
-	linkID, name, err := h.activeLink(c, c.rel.AccountID)
+	linkID, name, err := h.activeLink(c)
 	if err != nil {
 		c.fail(err)
 		return
@@ -260,28 +260,11 @@ func (h *handler) clientDisconnect(c *call) {
 	c.done("Disconnected from “"+name+"”. Nobody in your agency sees it any more; its data stays with it.", "/app/clients")
 }
 
-// activeLink finds the current agency's active link with a client among
-// the agency's links (the link service lists them; it has no lookup by
-// client).
-func (h *handler) activeLink(c *call, clientID string) (linkID, name string, err error) {
-	rel, err := c.agencyRel(authz.LinkRead)
+// activeLink finds the current agency's active link with the checked client.
+func (h *handler) activeLink(c *call) (linkID, name string, err error) {
+	d, err := h.deps.Clients.Get(c.ctx(), c.rel)
 	if err != nil {
 		return "", "", err
 	}
-	f := link.Filter{Status: link.Active, Limit: link.MaxLimit}
-	for {
-		links, next, err := h.deps.Links.List(c.ctx(), rel, f)
-		if err != nil {
-			return "", "", err
-		}
-		for _, l := range links {
-			if l.ClientID == clientID {
-				return l.ID, l.Client.Name, nil
-			}
-		}
-		if next == "" {
-			return "", "", errs.ErrNotFound
-		}
-		f.Cursor = next
-	}
+	return d.LinkID, d.Name, nil
 }
