@@ -154,3 +154,22 @@ func TestLinkMailTemplates(t *testing.T) {
 		}
 	}
 }
+
+// An account manager who creates a client becomes its account manager, and
+// so sees and manages what they made.
+func TestAccountManagerCreatingAClientManagesIt(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{})
+		_, _, agency := s.Signup(t, "Ada", "ada-am@example.com", "AM Agency", "agency")
+		am, amID, _ := s.Signup(t, "Max", "max-am@example.com", "Max Own", "client")
+		s.AddMember(t, agency, amID, "account_manager")
+		r := am.Must(t, 201, "POST", "/api/v1/agencies/"+agency+"/clients", map[string]any{"name": "Made By AM"})
+		id := r.Body["id"].(string)
+		d := am.Must(t, 200, "GET", "/api/v1/agencies/"+agency+"/clients/"+id, nil)
+		ams := d.Body["account_managers"].([]any)
+		if len(ams) != 1 || ams[0].(map[string]any)["id"] != amID {
+			t.Fatalf("account managers %v", ams)
+		}
+		am.Must(t, 200, "PATCH", "/api/v1/agencies/"+agency+"/clients/"+id, map[string]any{"seats": 3})
+	})
+}

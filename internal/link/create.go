@@ -93,6 +93,14 @@ func (s *Service) CreateClient(ctx context.Context, rel authz.Relation, actor *a
 			VALUES (?, ?, ?, ?, ?, ?)`, agencyID, acc.ID, seats, enabled, now, now); err != nil {
 			return err
 		}
+		// An account manager who creates a client manages it: without the
+		// assignment they could not open what they just made.
+		if rel.Role == authz.AgencyAccountManager {
+			if _, err := tx.Exec(ctx, `INSERT INTO client_account_managers (agency_id, client_id, user_id) VALUES (?, ?, ?)`,
+				agencyID, acc.ID, actor.UserID); err != nil {
+				return err
+			}
+		}
 		brandIDs := make([]string, len(brands))
 		for i, b := range brands {
 			brandIDs[i] = b.ID
