@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -67,17 +69,17 @@ type ClientPage struct {
 // that value goes high to low. Every order ends with the name and the ID, so
 // it is total and the keyset cursor exact.
 type sortSpec struct {
-	value string
+	value string // SQL over the link l and its row ac (client.go)
 	desc  bool
 	time  bool // the value is a timestamp (else an integer)
 }
 
 var sorts = map[string]sortSpec{
 	"name":         {},
-	"health":       {value: "st.health"},
-	"-health":      {value: "st.health", desc: true},
-	"last_active":  {value: "st.last_active_at", time: true},
-	"-last_active": {value: "st.last_active_at", desc: true, time: true},
+	"health":       {value: healthSQL},
+	"-health":      {value: healthSQL, desc: true},
+	"last_active":  {value: lastActiveSQL, time: true},
+	"-last_active": {value: lastActiveSQL, desc: true, time: true},
 }
 
 // cursor is the position after the last row of a page: the sort it belongs
@@ -159,26 +161,13 @@ func collate(q db.Querier) string {
 	return ""
 }
 
-// visibleClients is the CTE "st": the clients the scope's user sees through
-// the agency's active links (authz.ClientScope, the same rule as the access
-// checks), with every column the list shows, filters or sorts on.
-func visibleClients(scope authz.ClientScope) (string, []any) {
-	join, jargs := scope.JoinMembership()
-	cond, cargs := scope.Condition()
-	q := `WITH st AS (SELECT a.id, a.name, LOWER(a.name) AS sort_name, l.agency_id,
-		` + primaryEmailSQL + ` AS email, ` + usersSQL + ` AS users, COALESCE(ac.seats, 0) AS seats,
-		` + healthSQL + ` AS health, ` + lastActiveSQL + ` AS last_active_at, ` + statusSQL + ` AS status
-		FROM links l ` + join + ` JOIN accounts a ON a.id = l.client_id
-		LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id
-		WHERE ` + cond + `) `
-	return q, append(jargs, cargs...)
-}
-
 // likeSQL is the search: a case-insensitive substring of the name, the
 // primary e-mail or the name of a brand of this agency granted to the client.
-const likeSQL = `(LOWER(st.name) LIKE LOWER(CAST(? AS TEXT)) ESCAPE '\' OR LOWER(st.email) LIKE LOWER(CAST(? AS TEXT)) ESCAPE '\'
+// l.sort_name is LOWER(accounts.name), kept on the link by triggers
+// (migration 00006), so the name test needs no read of the account.
+const likeSQL = `(l.sort_name LIKE LOWER(CAST(? AS TEXT)) ESCAPE '\' OR LOWER(` + primaryEmailSQL + `) LIKE LOWER(CAST(? AS TEXT)) ESCAPE '\'
 	OR EXISTS (SELECT 1 FROM client_brands cb JOIN brands b ON b.id = cb.brand_id
-		WHERE cb.client_id = st.id AND b.agency_id = st.agency_id AND LOWER(b.name) LIKE LOWER(CAST(? AS TEXT)) ESCAPE '\'))`
+		WHERE cb.client_id = l.client_id AND b.agency_id = l.agency_id AND LOWER(b.name) LIKE LOWER(CAST(? AS TEXT)) ESCAPE '\'))`
 
 func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -230,32 +219,51 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 }
 
 // page reads up to q.Limit+1 rows after the cursor (one more than asked
-// tells whether a next page exists). The keyset condition makes a deep page
-// cost what the first one does, and stays right while clients are added.
+// tells whether a next page exists), in two steps of one statement: the
+// inner query walks the agency's links in the sort order through the index
+// links_agency_sort (agency_id, status, sort_name, client_id) from the
+// cursor on, testing visibility, the status filter and the search on each
+// link, and stops after q.Limit+1; only those rows then get their account,
+// e-mail, user count and seats. A deep page costs what the first one does,
+// and the keyset stays right while clients are added.
 func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
-	sql, args := visibleClients(scope)
-	var where []string
+	join, args := scope.JoinMembership()
+	cond, cargs := scope.Condition()
+	spec := sorts[q.Sort]
+	value := spec.value != "" && !alwaysNull[spec.value]
+	inner := `SELECT l.client_id, l.agency_id, l.sort_name`
+	if value {
+		inner += `, ` + spec.value + ` AS sort_value`
+	}
+	inner += ` FROM links l ` + join
+	if q.Status != "all" || value {
+		inner += ` LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id`
+	}
+	inner += ` WHERE ` + cond
+	args = append(args, cargs...)
 	if q.Status != "all" {
-		where = append(where, `st.status = ?`)
+		inner += ` AND ` + statusSQL + ` = ?`
 		args = append(args, q.Status)
 	}
 	if q.Q != "" {
 		p := likePattern(q.Q)
-		where = append(where, likeSQL)
+		inner += ` AND ` + likeSQL
 		args = append(args, p, p, p)
 	}
-	keys, order := s.keys(q.Sort)
 	if after != nil {
-		cond, vals := keyset(keys, after.values(sorts[q.Sort]))
-		where = append(where, cond)
+		cond, vals := keyset(s.keys(q.Sort, spec.value), after.values(spec, value))
+		inner += ` AND ` + cond
 		args = append(args, vals...)
 	}
-	sql += `SELECT st.id, st.name, st.sort_name, st.email, st.status, st.health, st.last_active_at, st.users, st.seats FROM st`
-	if len(where) > 0 {
-		sql += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	sql += ` ORDER BY ` + order + ` LIMIT ?`
-	args = append(args, q.Limit+1)
+	// The limit is written out (it is a checked integer): PostgreSQL then
+	// plans the statement once per limit for every agency (a generic plan)
+	// instead of planning it again on each call.
+	inner += ` ORDER BY ` + orderBy(s.keys(q.Sort, spec.value)) + ` LIMIT ` + strconv.Itoa(q.Limit+1)
+	sql := `SELECT l.client_id AS id, a.name, l.sort_name, ` + primaryEmailSQL + ` AS email, ` + statusSQL + ` AS status,
+		` + healthSQL + ` AS health, ` + lastActiveSQL + ` AS last_active_at, ` + usersSQL + ` AS users, COALESCE(ac.seats, 0) AS seats
+		FROM (` + inner + `) l JOIN accounts a ON a.id = l.client_id
+		LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id
+		ORDER BY ` + orderBy(s.keys(q.Sort, "l.sort_value"))
 	var rows []listRow
 	err := s.read.Select(ctx, &rows, sql, args...)
 	return rows, err
@@ -267,63 +275,85 @@ type key struct {
 	desc bool
 }
 
-// keys returns the columns of a sort order and its ORDER BY. A sort on a
-// value that may be NULL puts the NULLs last on both engines by sorting on
-// "value is null" first.
-func (s *Service) keys(sort string) ([]key, string) {
+// keys returns the columns of a sort order, with value as the sort value's
+// expression. A sort on a value that may be NULL puts the NULLs last on both
+// engines by sorting on "value is null" first; a value that is NULL for
+// every client (alwaysNull) adds nothing to the name order and is left out,
+// so the index serves the order.
+func (s *Service) keys(sort, value string) []key {
 	c := collate(s.read)
 	spec := sorts[sort]
 	var keys []key
-	if spec.value != "" {
-		keys = append(keys, key{expr: `(CASE WHEN ` + spec.value + ` IS NULL THEN 1 ELSE 0 END)`},
-			key{expr: spec.value, desc: spec.desc})
+	if spec.value != "" && !alwaysNull[spec.value] {
+		keys = append(keys, key{expr: `(CASE WHEN ` + value + ` IS NULL THEN 1 ELSE 0 END)`},
+			key{expr: value, desc: spec.desc})
 	}
-	keys = append(keys, key{expr: `st.sort_name` + c}, key{expr: `st.id` + c})
+	return append(keys, key{expr: `l.sort_name` + c}, key{expr: `l.client_id` + c})
+}
+
+func orderBy(keys []key) string {
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = k.expr + map[bool]string{false: ` ASC`, true: ` DESC`}[k.desc]
 	}
-	return keys, strings.Join(parts, `, `)
+	return strings.Join(parts, `, `)
 }
 
 // values are the cursor's sort key, matching keys(); a nil entry drops that
-// column from the comparison (rows whose value is NULL all tie on it).
-func (c *cursor) values(spec sortSpec) []any {
+// column from the comparison (rows whose value is NULL all tie on it). With
+// a value that is NULL for every client (withValue false), the keys are the
+// name and the ID: a cursor past a NULL value goes on by name, and a cursor
+// at a non-NULL value (which no row has) comes before every row, as NULLs
+// sort last.
+func (c *cursor) values(spec sortSpec, withValue bool) []any {
 	var vals []any
-	if spec.value != "" {
-		switch {
-		case c.Null:
-			vals = append(vals, 1, nil)
-		case spec.time:
-			vals = append(vals, 0, *c.Time)
-		default:
-			vals = append(vals, 0, *c.Int)
+	switch {
+	case spec.value == "":
+	case !withValue:
+		if !c.Null {
+			return nil
 		}
+	case c.Null:
+		vals = append(vals, 1, nil)
+	case spec.time:
+		vals = append(vals, 0, *c.Time)
+	default:
+		vals = append(vals, 0, *c.Int)
 	}
 	return append(vals, c.Name, c.ID)
 }
 
 // keyset builds "the row comes after vals in this order" as
-// (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, with < for descending columns.
+// (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, with < for descending columns,
+// led by k1 >= v1 (the first compared column's range, which an index can
+// seek to). With no values every row comes after.
 func keyset(keys []key, vals []any) (string, []any) {
+	if vals == nil {
+		return `1 = 1`, nil
+	}
 	var ors []string
 	var args []any
 	var eqs []string
 	var eqArgs []any
+	lead := ""
 	for i, k := range keys {
 		if vals[i] == nil {
 			continue
 		}
-		op := ` > ?`
+		op, cmp := ` > ?`, ` >= ?`
 		if k.desc {
-			op = ` < ?`
+			op, cmp = ` < ?`, ` <= ?`
+		}
+		if lead == "" {
+			lead = k.expr + cmp
+			args = append(args, vals[i])
 		}
 		ors = append(ors, `(`+strings.Join(append(append([]string{}, eqs...), k.expr+op), ` AND `)+`)`)
 		args = append(append(args, eqArgs...), vals[i])
 		eqs = append(eqs, k.expr+` = ?`)
 		eqArgs = append(eqArgs, vals[i])
 	}
-	return `(` + strings.Join(ors, ` OR `) + `)`, args
+	return `(` + lead + ` AND (` + strings.Join(ors, ` OR `) + `))`, args
 }
 
 func cursorAfter(sort string, r listRow) cursor {
@@ -372,8 +402,12 @@ func (s *Service) brandsOf(ctx context.Context, agencyID string, clientIDs []str
 	if len(clientIDs) == 0 {
 		return out, nil
 	}
-	q, args, err := db.In(`SELECT cb.client_id, b.id, b.name FROM client_brands cb JOIN brands b ON b.id = cb.brand_id
-		WHERE b.agency_id = ? AND cb.client_id IN (?) ORDER BY LOWER(b.name)`+collate(s.read)+`, b.id`+collate(s.read), agencyID, clientIDs)
+	// From the clients' grants to their brands (CROSS JOIN keeps that
+	// order on SQLite, which would otherwise try every brand of the agency
+	// against every client).
+	q, args, err := db.In(`SELECT cb.client_id, b.id, b.name FROM client_brands cb CROSS JOIN brands b
+		WHERE b.id = cb.brand_id AND cb.client_id IN (?) AND b.agency_id = ?
+		ORDER BY LOWER(b.name)`+collate(s.read)+`, b.id`+collate(s.read), clientIDs, agencyID)
 	if err != nil {
 		return nil, err
 	}
@@ -391,24 +425,68 @@ func (s *Service) brandsOf(ctx context.Context, agencyID string, clientIDs []str
 }
 
 // counts returns the number of clients per status, with the search applied.
+//
+// Counting reads every visible client (10,000 of them cost tens of
+// milliseconds), so the counts are kept in memory per agency, user and
+// search (countsCache) together with the version of the data they were
+// counted from: client_list_version, a counter that every change to a table
+// the counts read moves, in the same transaction (triggers, migration
+// 00006). One statement reads the version and, only when it differs from the
+// cached one, counts again: in that statement's snapshot, so counts are
+// never older than the request, exactly as when they were always counted.
 func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQuery) (ClientCounts, error) {
-	sql, args := visibleClients(scope)
-	sql += `SELECT st.status, COUNT(*) AS n FROM st`
+	key := countsKey{agency: scope.AgencyID, user: scope.UserID, q: q.Q}
+	cached, ok := s.countsCache.get(key)
+	have := int64(-1)
+	if ok {
+		have = cached.version
+	}
+	join, args := scope.JoinMembership()
+	cond, cargs := scope.Condition()
+	// The count runs only when the version moved: on PostgreSQL the
+	// uncorrelated condition is a one-time filter over the whole scan; on
+	// SQLite the one-row version table is the outer loop (CROSS JOIN fixes
+	// the order) and its condition is tested before the scan.
+	var from, gate string
+	if s.read.Dialect() == db.Postgres {
+		from, gate = `FROM links l `, `(SELECT v FROM client_list_version) <> ?`
+	} else {
+		from, gate = `FROM client_list_version gate CROSS JOIN links l `, `gate.v <> ?`
+	}
+	sql := `SELECT v AS version, '' AS status, 0 AS n FROM client_list_version
+		UNION ALL
+		SELECT 0, status, COUNT(*) FROM (SELECT ` + statusSQL + ` AS status ` + from + join + `
+		LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id
+		WHERE ` + gate + ` AND ` + cond
+	args = append(append(args, have), cargs...)
 	if q.Q != "" {
 		p := likePattern(q.Q)
-		sql += ` WHERE ` + likeSQL
+		sql += ` AND ` + likeSQL
 		args = append(args, p, p, p)
 	}
-	sql += ` GROUP BY st.status`
+	sql += `) st GROUP BY status`
 	var rows []struct {
-		Status string `db:"status"`
-		N      int    `db:"n"`
+		Version int64  `db:"version"`
+		Status  string `db:"status"`
+		N       int    `db:"n"`
 	}
 	if err := s.read.Select(ctx, &rows, sql, args...); err != nil {
 		return ClientCounts{}, err
 	}
+	version := int64(-1)
+	for _, r := range rows {
+		if r.Status == "" {
+			version = r.Version
+		}
+	}
+	if ok && version == have {
+		return cached.counts, nil
+	}
 	var c ClientCounts
 	for _, r := range rows {
+		if r.Status == "" {
+			continue
+		}
 		c.All += r.N
 		switch r.Status {
 		case "pending":
@@ -425,5 +503,45 @@ func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQue
 			c.Revoked = r.N
 		}
 	}
+	if version >= 0 {
+		s.countsCache.put(key, countsEntry{version: version, counts: c})
+	}
 	return c, nil
+}
+
+// countsKey is what counts depend on besides the data: whose view, which
+// search.
+type countsKey struct{ agency, user, q string }
+
+type countsEntry struct {
+	version int64
+	counts  ClientCounts
+}
+
+// countsCache holds the latest counts per key; it forgets everything when
+// it reaches maxCountsCached keys (searches typed letter by letter make
+// many), which costs one count each.
+type countsCache struct {
+	mu sync.Mutex
+	m  map[countsKey]countsEntry
+}
+
+const maxCountsCached = 4096
+
+func (c *countsCache) get(k countsKey) (countsEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	return e, ok
+}
+
+func (c *countsCache) put(k countsKey, e countsEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCountsCached {
+		c.m = map[countsKey]countsEntry{}
+	}
+	if old, ok := c.m[k]; !ok || old.version <= e.version {
+		c.m[k] = e
+	}
 }

@@ -147,3 +147,141 @@ func TestListStatementsDoNotGrowWithRows(t *testing.T) {
 		}
 	})
 }
+
+// The counts are kept in memory until the data they are counted from
+// changes (client_list_version, moved by triggers). After each kind of
+// change, made straight in SQL as any writer (another process included)
+// would, the counts of a service that cached them are those of a service
+// that never did, and the change shows. The page order follows a rename.
+func TestListCountsFollowEveryChange(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := clock.Real()
+		var agencyID, adminID, viewerID, brandID string
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			ag, err := account.Create(ctx, tx, now, "agency", "Agency")
+			if err != nil {
+				return err
+			}
+			agencyID, adminID, viewerID, brandID = ag.ID, id.New(id.User), id.New(id.User), id.New(id.Brand)
+			for _, u := range []string{adminID, viewerID} {
+				if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, 'U', 'x', ?, ?)`,
+					u, u+"@agency.example", now, now); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO brands (id, agency_id, name, name_key, created_at, updated_at) VALUES (?, ?, 'Nike', 'nike', ?, ?)`,
+				brandID, agencyID, now, now); err != nil {
+				return err
+			}
+			if err := account.AddMember(ctx, tx, now, agencyID, adminID, "admin"); err != nil {
+				return err
+			}
+			return account.AddMember(ctx, tx, now, agencyID, viewerID, "viewer")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed(t, d, agencyID, brandID, 0, 6) // Client 0000 … 0005, entire agency, one admin, brand Nike
+		var clients []struct {
+			ID     string `db:"id"`
+			Name   string `db:"name"`
+			LinkID string `db:"link_id"`
+			UserID string `db:"user_id"`
+		}
+		if err := d.Select(ctx, &clients, `SELECT a.id, a.name, l.id AS link_id, m.user_id FROM accounts a
+			JOIN links l ON l.client_id = a.id JOIN memberships m ON m.account_id = a.id ORDER BY a.name`); err != nil || len(clients) != 6 {
+			t.Fatalf("%d clients, %v", len(clients), err)
+		}
+		cached := client.New(d, clock.Real)
+		admin := authz.ClientScope{AgencyID: agencyID, UserID: adminID}
+		viewer := authz.ClientScope{AgencyID: agencyID, UserID: viewerID}
+		type view struct {
+			scope authz.ClientScope
+			q     string
+		}
+		views := []view{{admin, ""}, {viewer, ""}, {admin, "nik"}, {admin, "renamed"}, {admin, "changed@"}, {viewer, "client 000"}}
+		counts := func(svc *client.Service, v view) client.ClientCounts {
+			t.Helper()
+			p, err := svc.List(ctx, v.scope, client.ListQuery{Q: v.q, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.ClientCounts
+		}
+		snapshot := func() map[view]client.ClientCounts {
+			t.Helper()
+			fresh := client.New(d, clock.Real)
+			out := map[view]client.ClientCounts{}
+			for _, v := range views {
+				got, want := counts(cached, v), counts(fresh, v)
+				if got != want {
+					t.Fatalf("%+v: cached counts %+v, counted afresh %+v", v, got, want)
+				}
+				out[v] = got
+			}
+			return out
+		}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if err := d.InTx(ctx, func(tx *db.Tx) error { _, err := tx.Exec(ctx, q, args...); return err }); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		before := snapshot()
+		if c := before[view{admin, ""}]; c.All != 6 || c.Active != 6 {
+			t.Fatalf("start: %+v", c)
+		}
+		c0, c1, c2, c3, c4, c5 := clients[0], clients[1], clients[2], clients[3], clients[4], clients[5]
+		changes := []struct {
+			what string
+			do   func()
+			v    view // a view whose counts must change
+		}{
+			{"revoke", func() { exec(`UPDATE agency_clients SET revoked_at = ? WHERE client_id = ?`, now, c0.ID) }, view{admin, ""}},
+			{"last member leaves", func() { exec(`DELETE FROM memberships WHERE account_id = ?`, c1.ID) }, view{admin, ""}},
+			{"a member joins", func() {
+				exec(`INSERT INTO memberships (account_id, user_id, role, created_at) VALUES (?, ?, 'admin', ?)`, c1.ID, c2.UserID, now)
+			}, view{admin, ""}},
+			{"disconnect", func() { exec(`UPDATE links SET status = 'disconnected' WHERE id = ?`, c3.LinkID) }, view{admin, ""}},
+			{"new client", func() { seed(t, d, agencyID, brandID, 6, 1) }, view{admin, ""}},
+			{"access list instead of entire agency", func() { exec(`UPDATE links SET access_all = FALSE WHERE id = ?`, c4.LinkID) }, view{viewer, ""}},
+			{"listed user", func() { exec(`INSERT INTO link_access_users (link_id, user_id) VALUES (?, ?)`, c4.LinkID, viewerID) }, view{viewer, ""}},
+			{"unlisted", func() { exec(`DELETE FROM link_access_users WHERE link_id = ?`, c4.LinkID) }, view{viewer, ""}},
+			{"group", func() {
+				exec(`INSERT INTO agency_groups (id, agency_id, name, name_key, created_at) VALUES ('grp_t', ?, 'G', 'g', ?)`, agencyID, now)
+				exec(`INSERT INTO link_access_groups (link_id, group_id) VALUES (?, 'grp_t')`, c4.LinkID)
+				exec(`INSERT INTO group_members (group_id, user_id) VALUES ('grp_t', ?)`, viewerID)
+			}, view{viewer, ""}},
+			{"group deleted", func() { exec(`DELETE FROM agency_groups WHERE id = 'grp_t'`) }, view{viewer, ""}},
+			{"account manager", func() {
+				exec(`INSERT INTO client_account_managers (agency_id, client_id, user_id) VALUES (?, ?, ?)`, agencyID, c4.ID, viewerID)
+			}, view{viewer, ""}},
+			{"account manager unassigned", func() { exec(`DELETE FROM client_account_managers WHERE user_id = ?`, viewerID) }, view{viewer, ""}},
+			{"promoted to admin", func() {
+				exec(`UPDATE memberships SET role = 'admin' WHERE account_id = ? AND user_id = ?`, agencyID, viewerID)
+			}, view{viewer, "client 000"}},
+			{"brand renamed", func() { exec(`UPDATE brands SET name = 'Adidas' WHERE id = ?`, brandID) }, view{admin, "nik"}},
+			{"brand granted", func() {
+				exec(`INSERT INTO brands (id, agency_id, name, name_key, created_at, updated_at) VALUES ('brd_t', ?, 'Nikon', 'nikon', ?, ?)`, agencyID, now, now)
+				exec(`INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, 'brd_t', ?)`, c5.ID, now)
+			}, view{admin, "nik"}},
+			{"client renamed", func() { exec(`UPDATE accounts SET name = 'A renamed client' WHERE id = ?`, c5.ID) }, view{admin, "renamed"}},
+			{"e-mail changed", func() { exec(`UPDATE users SET email = 'changed@example.com' WHERE id = ?`, c2.UserID) }, view{admin, "changed@"}},
+			{"user deleted", func() { exec(`DELETE FROM users WHERE id = ?`, c2.UserID) }, view{admin, ""}},
+		}
+		for _, ch := range changes {
+			ch.do()
+			after := snapshot()
+			if after[ch.v] == before[ch.v] {
+				t.Errorf("%s: counts of %+v did not change (%+v)", ch.what, ch.v, after[ch.v])
+			}
+			before = after
+		}
+		// The renamed client leads the name order.
+		p, err := cached.List(ctx, admin, client.ListQuery{Limit: 1})
+		if err != nil || len(p.Clients) != 1 || p.Clients[0].Name != "A renamed client" {
+			t.Fatalf("after the rename: %+v, %v", p.Clients, err)
+		}
+	})
+}
