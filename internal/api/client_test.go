@@ -275,7 +275,7 @@ func TestClientListFiltersSearchSort(t *testing.T) {
 		}
 
 		bad := map[string]string{"status=gone": "status", "sort=size": "sort", "limit=201": "limit", "limit=-1": "limit",
-			"cursor=!!": "cursor", "q=" + strings.Repeat("x", 201): "q"}
+			"cursor=!!": "cursor", "q=" + strings.Repeat("x", 201): "q", "q=a%1Fb": "q", "q=a%0Ab": "q"}
 		for q, field := range bad {
 			r := w.admin.Do(t, "GET", "/api/v1/agencies/"+w.agency+"/clients?"+q, nil)
 			clWantError(t, r, 400, "", field)

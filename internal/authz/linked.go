@@ -111,11 +111,14 @@ type ClientScope struct {
 }
 
 // Condition returns a SQL condition (and its arguments) that holds for a
-// links row aliased l when the scope's user sees that link's client. The
-// query must join memberships m on (m.account_id = l.agency_id AND
-// m.user_id = ?) — JoinMembership gives that join.
+// client_list row aliased l when the scope's user sees that row's client.
+// A client_list row stands for an active link (its id is the link's ID and
+// it copies the link's access_all; migration 00010), so the rule reads it
+// as it reads a links row. The query must join memberships m on
+// (m.account_id = l.agency_id AND m.user_id = ?) — JoinMembership gives
+// that join.
 func (s ClientScope) Condition() (string, []any) {
-	return `l.agency_id = ? AND l.status = 'active' AND ` + visibleVia, []any{s.AgencyID}
+	return `l.agency_id = ? AND ` + visibleVia, []any{s.AgencyID}
 }
 
 // JoinMembership is the join Condition needs, with its argument.

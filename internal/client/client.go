@@ -74,33 +74,24 @@ type ClientPermissions struct {
 	Users         bool `json:"users"`
 }
 
-// The SQL expressions that the list, the detail and the filters share. Each
-// is written once so that a status shown and a status filtered on are the
-// same thing. They read the agency's active link as l (l.client_id is the
-// client, l.agency_id the agency) and its management row as ac (LEFT JOIN
-// agency_clients on both), and nothing else, so the list can evaluate them
-// on the links it walks before it reads the clients' accounts.
+// A client's name, primary contact (the earliest-joined client admin's
+// e-mail), status, user count, seats and brands, as the list and the detail
+// show them, are stored per active link in client_list, whose one
+// definition is the view client_list_source (migration 00010); triggers
+// keep it up to date in every writing transaction. SPEC §5's status from
+// what the data holds today: a client is revoked, active (someone has
+// joined) or pending; invitations (link_invite) and logins (at_risk,
+// churned) come with later issues. The list keeps its counts per status in
+// memory until a table these read changes (Service.counts): a status that
+// will move with the clock alone (at_risk, churned) must then enter that
+// cache's key too.
 const (
-	// primaryEmail: the earliest-joined client admin's e-mail.
-	primaryEmailSQL = `(SELECT u.email FROM memberships pm JOIN users u ON u.id = pm.user_id
-		WHERE pm.account_id = l.client_id AND pm.role = 'admin' ORDER BY pm.created_at, pm.user_id LIMIT 1)`
-	usersSQL = `(SELECT COUNT(*) FROM memberships um WHERE um.account_id = l.client_id)`
 	// healthSQL and lastActiveSQL are NULL until activity tracking exists
 	// (SPEC §5, a later issue); the list already sorts on them, nulls last.
 	// While one of them is a constant NULL (alwaysNull), its sort is the
 	// name order, which the list reads straight from an index.
 	healthSQL     = `CAST(NULL AS INTEGER)`
 	lastActiveSQL = `CAST(NULL AS TIMESTAMP)`
-	// statusSQL is SPEC §5's status from what the data holds today:
-	// invitations (pending, link_invite) and logins (at_risk, churned) come
-	// with later issues, so today a client is revoked, active (someone has
-	// joined) or pending. The list keeps its counts per status in memory
-	// until a table these read changes (Service.counts): a status that will
-	// move with the clock alone (at_risk, churned) must then enter that
-	// cache's key too.
-	statusSQL = `CASE WHEN ac.revoked_at IS NOT NULL THEN 'revoked'
-		WHEN EXISTS (SELECT 1 FROM memberships sm WHERE sm.account_id = l.client_id) THEN 'active'
-		ELSE 'pending' END`
 )
 
 // alwaysNull names the sort values above that are NULL for every client

@@ -63,7 +63,7 @@ func (s *Service) writeCSV(ctx context.Context, scope authz.ClientScope, q ListQ
 		if more {
 			rows = rows[:q.Limit]
 		}
-		items, err := s.items(ctx, scope.AgencyID, rows)
+		items, err := s.items(rows)
 		if err != nil {
 			return err
 		}

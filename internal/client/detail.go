@@ -60,6 +60,7 @@ type detailRow struct {
 	LastActive    db.Time `db:"last_active_at"`
 	Seats         int     `db:"seats"`
 	Users         int     `db:"users"`
+	Brands        string  `db:"brands"`
 	Enabled       bool    `db:"enabled"`
 	CanExport     bool    `db:"can_export"`
 	ManageBilling bool    `db:"manage_billing"`
@@ -80,14 +81,17 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 		return ClientDetail{}, errs.ErrNotFound
 	}
 	var r detailRow
-	err := q.Get(ctx, &r, `SELECT a.id, l.id AS link_id, a.name, `+primaryEmailSQL+` AS email, `+statusSQL+` AS status,
-		COALESCE(l.decided_at, l.created_at) AS joined_at, `+lastActiveSQL+` AS last_active_at, `+usersSQL+` AS users,
-		COALESCE(ac.seats, 0) AS seats, COALESCE(ac.enabled, TRUE) AS enabled, COALESCE(ac.can_export, TRUE) AS can_export,
+	// The name, e-mail, status, users, seats and brands come from the
+	// client's stored list row (migration 00010), exactly as the list shows
+	// them; its id is the active link's.
+	err := q.Get(ctx, &r, `SELECT cl.client_id AS id, cl.id AS link_id, cl.name, cl.email, cl.status,
+		COALESCE(l.decided_at, l.created_at) AS joined_at, `+lastActiveSQL+` AS last_active_at, cl.users,
+		cl.seats, cl.brands, COALESCE(ac.enabled, TRUE) AS enabled, COALESCE(ac.can_export, TRUE) AS can_export,
 		COALESCE(ac.manage_billing, FALSE) AS manage_billing, COALESCE(ac.perm_reports, TRUE) AS perm_reports,
 		COALESCE(ac.perm_users, TRUE) AS perm_users, ac.revoked_at
-		FROM links l JOIN accounts a ON a.id = l.client_id
-		LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id
-		WHERE l.agency_id = ? AND l.client_id = ? AND l.status = 'active'`, rel.AgencyID, rel.AccountID)
+		FROM client_list cl JOIN links l ON l.id = cl.id
+		LEFT JOIN agency_clients ac ON ac.agency_id = cl.agency_id AND ac.client_id = cl.client_id
+		WHERE cl.agency_id = ? AND cl.client_id = ?`, rel.AgencyID, rel.AccountID)
 	if errors.Is(err, db.ErrNoRows) {
 		return ClientDetail{}, errs.ErrNotFound
 	}
@@ -98,12 +102,8 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 		LastActiveAt: r.LastActive.Ptr(), Seats: r.Seats, UsersCount: r.Users, Enabled: r.Enabled,
 		Permissions: ClientPermissions{CanExport: r.CanExport, ManageBilling: r.ManageBilling, Reports: r.PermReports, Users: r.PermUsers},
 		RevokedAt:   r.RevokedAt.Ptr(), AccountManagers: []AccountManager{}, LinkID: r.LinkID}
-	brands, err := s.brandsOf(ctx, rel.AgencyID, []string{rel.AccountID})
-	if err != nil {
+	if d.Brands, err = parseBrands(r.Brands); err != nil {
 		return ClientDetail{}, err
-	}
-	if d.Brands = brands[rel.AccountID]; d.Brands == nil {
-		d.Brands = []ClientBrand{}
 	}
 	if err := q.Select(ctx, &d.AccountManagers, `SELECT u.id, u.name, u.email FROM client_account_managers cam
 		JOIN users u ON u.id = cam.user_id WHERE cam.agency_id = ? AND cam.client_id = ? ORDER BY u.name, u.id`,

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/liaison-dev/liaison/internal/authz"
@@ -148,6 +150,11 @@ func (q *ListQuery) normalize() error {
 	if utf8.RuneCountInString(q.Q) > 200 {
 		return errs.InvalidField("q", "Search for at most 200 characters.")
 	}
+	// The stored search text separates its fields with a control character
+	// (migration 00010), so a search with one could match across fields.
+	if strings.ContainsFunc(q.Q, unicode.IsControl) {
+		return errs.InvalidField("q", "Search for text without control characters (tabs, line breaks).")
+	}
 	return nil
 }
 
@@ -162,12 +169,9 @@ func collate(q db.Querier) string {
 }
 
 // likeSQL is the search: a case-insensitive substring of the name, the
-// primary e-mail or the name of a brand of this agency granted to the client.
-// l.sort_name is LOWER(accounts.name), kept on the link by triggers
-// (migration 00006), so the name test needs no read of the account.
-const likeSQL = `(l.sort_name LIKE LOWER(CAST(? AS TEXT)) ESCAPE '\' OR LOWER(` + primaryEmailSQL + `) LIKE LOWER(CAST(? AS TEXT)) ESCAPE '\'
-	OR EXISTS (SELECT 1 FROM client_brands cb JOIN brands b ON b.id = cb.brand_id
-		WHERE cb.client_id = l.client_id AND b.agency_id = l.agency_id AND LOWER(b.name) LIKE LOWER(CAST(? AS TEXT)) ESCAPE '\'))`
+// primary e-mail or the name of a brand of this agency granted to the
+// client, all kept lower-cased in client_list.search (migration 00010).
+const likeSQL = `l.search LIKE LOWER(CAST(? AS TEXT)) ESCAPE '\'`
 
 func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -184,6 +188,7 @@ type listRow struct {
 	LastActive db.Time `db:"last_active_at"`
 	Users      int     `db:"users"`
 	Seats      int     `db:"seats"`
+	Brands     string  `db:"brands"` // JSON array of ClientBrand
 }
 
 // List returns one page of the clients the scope sees, in a constant number
@@ -209,7 +214,7 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 		rows = rows[:q.Limit]
 		out.NextCursor = cursorAfter(q.Sort, rows[len(rows)-1]).encode()
 	}
-	if out.Clients, err = s.items(ctx, scope.AgencyID, rows); err != nil {
+	if out.Clients, err = s.items(rows); err != nil {
 		return ClientPage{}, err
 	}
 	if !q.noCounts {
@@ -219,51 +224,40 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 }
 
 // page reads up to q.Limit+1 rows after the cursor (one more than asked
-// tells whether a next page exists), in two steps of one statement: the
-// inner query walks the agency's links in the sort order through the index
-// links_agency_sort (agency_id, status, sort_name, client_id) from the
-// cursor on, testing visibility, the status filter and the search on each
-// link, and stops after q.Limit+1; only those rows then get their account,
-// e-mail, user count and seats. A deep page costs what the first one does,
-// and the keyset stays right while clients are added.
+// tells whether a next page exists) in one statement: it walks the agency's
+// stored list rows (client_list, migration 00010) in the sort order through
+// the index client_list_agency_sort (agency_id, sort_name, client_id) — or
+// client_list_agency_status with a status filter — from the cursor on,
+// testing visibility and the search on each row, and stops after
+// q.Limit+1. Every column it returns is stored on the row, so a page reads
+// about as many rows as it shows, however deep it is, and the keyset stays
+// right while clients are added.
 func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
 	join, args := scope.JoinMembership()
 	cond, cargs := scope.Condition()
 	spec := sorts[q.Sort]
 	value := spec.value != "" && !alwaysNull[spec.value]
-	inner := `SELECT l.client_id, l.agency_id, l.sort_name`
-	if value {
-		inner += `, ` + spec.value + ` AS sort_value`
-	}
-	inner += ` FROM links l ` + join
-	if q.Status != "all" || value {
-		inner += ` LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id`
-	}
-	inner += ` WHERE ` + cond
+	sql := `SELECT l.client_id AS id, l.name, l.sort_name, l.email, l.status, ` + healthSQL + ` AS health,
+		` + lastActiveSQL + ` AS last_active_at, l.users, l.seats, l.brands
+		FROM client_list l ` + join + ` WHERE ` + cond
 	args = append(args, cargs...)
 	if q.Status != "all" {
-		inner += ` AND ` + statusSQL + ` = ?`
+		sql += ` AND l.status = ?`
 		args = append(args, q.Status)
 	}
 	if q.Q != "" {
-		p := likePattern(q.Q)
-		inner += ` AND ` + likeSQL
-		args = append(args, p, p, p)
+		sql += ` AND ` + likeSQL
+		args = append(args, likePattern(q.Q))
 	}
 	if after != nil {
 		cond, vals := keyset(s.keys(q.Sort, spec.value), after.values(spec, value))
-		inner += ` AND ` + cond
+		sql += ` AND ` + cond
 		args = append(args, vals...)
 	}
 	// The limit is written out (it is a checked integer): PostgreSQL then
 	// plans the statement once per limit for every agency (a generic plan)
 	// instead of planning it again on each call.
-	inner += ` ORDER BY ` + orderBy(s.keys(q.Sort, spec.value)) + ` LIMIT ` + strconv.Itoa(q.Limit+1)
-	sql := `SELECT l.client_id AS id, a.name, l.sort_name, ` + primaryEmailSQL + ` AS email, ` + statusSQL + ` AS status,
-		` + healthSQL + ` AS health, ` + lastActiveSQL + ` AS last_active_at, ` + usersSQL + ` AS users, COALESCE(ac.seats, 0) AS seats
-		FROM (` + inner + `) l JOIN accounts a ON a.id = l.client_id
-		LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id
-		ORDER BY ` + orderBy(s.keys(q.Sort, "l.sort_value"))
+	sql += ` ORDER BY ` + orderBy(s.keys(q.Sort, spec.value)) + ` LIMIT ` + strconv.Itoa(q.Limit+1)
 	var rows []listRow
 	err := s.read.Select(ctx, &rows, sql, args...)
 	return rows, err
@@ -372,22 +366,13 @@ func cursorAfter(sort string, r listRow) cursor {
 	return c
 }
 
-// items turns rows into list items, with the brands of all of them read in
-// one query.
-func (s *Service) items(ctx context.Context, agencyID string, rows []listRow) ([]ClientListItem, error) {
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	brands, err := s.brandsOf(ctx, agencyID, ids)
-	if err != nil {
-		return nil, err
-	}
+// items turns rows into list items.
+func (s *Service) items(rows []listRow) ([]ClientListItem, error) {
 	out := make([]ClientListItem, len(rows))
 	for i, r := range rows {
-		b := brands[r.ID]
-		if b == nil {
-			b = []ClientBrand{}
+		b, err := parseBrands(r.Brands)
+		if err != nil {
+			return nil, err
 		}
 		out[i] = ClientListItem{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, Health: healthOf(r.Health),
 			LastActiveAt: r.LastActive.Ptr(), Brands: b, Users: r.Users, Seats: r.Seats, Metrics: map[string]float64{}}
@@ -395,33 +380,17 @@ func (s *Service) items(ctx context.Context, agencyID string, rows []listRow) ([
 	return out, nil
 }
 
-// brandsOf returns the agency's brands granted to each of the clients, by
-// name, in a single query.
-func (s *Service) brandsOf(ctx context.Context, agencyID string, clientIDs []string) (map[string][]ClientBrand, error) {
-	out := map[string][]ClientBrand{}
-	if len(clientIDs) == 0 {
-		return out, nil
+// parseBrands reads a stored list row's brands (a JSON array of {id, name},
+// in name order).
+func parseBrands(stored string) ([]ClientBrand, error) {
+	b := []ClientBrand{}
+	if stored == "" || stored == "[]" {
+		return b, nil
 	}
-	// From the clients' grants to their brands (CROSS JOIN keeps that
-	// order on SQLite, which would otherwise try every brand of the agency
-	// against every client).
-	q, args, err := db.In(`SELECT cb.client_id, b.id, b.name FROM client_brands cb CROSS JOIN brands b
-		WHERE b.id = cb.brand_id AND cb.client_id IN (?) AND b.agency_id = ?
-		ORDER BY LOWER(b.name)`+collate(s.read)+`, b.id`+collate(s.read), clientIDs, agencyID)
-	if err != nil {
-		return nil, err
+	if err := json.Unmarshal([]byte(stored), &b); err != nil {
+		return nil, fmt.Errorf("client list brands %q: %w", stored, err)
 	}
-	var rows []struct {
-		ClientID string `db:"client_id"`
-		ClientBrand
-	}
-	if err := s.read.Select(ctx, &rows, q, args...); err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.ClientID] = append(out[r.ClientID], r.ClientBrand)
-	}
-	return out, nil
+	return b, nil
 }
 
 // counts returns the number of clients per status, with the search applied.
@@ -449,22 +418,20 @@ func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQue
 	// the order) and its condition is tested before the scan.
 	var from, gate string
 	if s.read.Dialect() == db.Postgres {
-		from, gate = `FROM links l `, `(SELECT v FROM client_list_version) <> ?`
+		from, gate = `FROM client_list l `, `(SELECT v FROM client_list_version) <> ?`
 	} else {
-		from, gate = `FROM client_list_version gate CROSS JOIN links l `, `gate.v <> ?`
+		from, gate = `FROM client_list_version gate CROSS JOIN client_list l `, `gate.v <> ?`
 	}
 	sql := `SELECT v AS version, '' AS status, 0 AS n FROM client_list_version
 		UNION ALL
-		SELECT 0, status, COUNT(*) FROM (SELECT ` + statusSQL + ` AS status ` + from + join + `
-		LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id
+		SELECT 0, l.status, COUNT(*) ` + from + join + `
 		WHERE ` + gate + ` AND ` + cond
 	args = append(append(args, have), cargs...)
 	if q.Q != "" {
-		p := likePattern(q.Q)
 		sql += ` AND ` + likeSQL
-		args = append(args, p, p, p)
+		args = append(args, likePattern(q.Q))
 	}
-	sql += `) st GROUP BY status`
+	sql += ` GROUP BY l.status`
 	var rows []struct {
 		Version int64  `db:"version"`
 		Status  string `db:"status"`

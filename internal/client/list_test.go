@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -209,8 +210,39 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 			}
 			return p.ClientCounts
 		}
+		// The stored list rows (client_list, kept by triggers) are what
+		// their definition computes from the data now.
+		type listRow struct {
+			ID        string  `db:"id"`
+			AgencyID  string  `db:"agency_id"`
+			ClientID  string  `db:"client_id"`
+			AccessAll bool    `db:"access_all"`
+			Name      string  `db:"name"`
+			SortName  string  `db:"sort_name"`
+			Email     *string `db:"email"`
+			Status    string  `db:"status"`
+			Users     int     `db:"users"`
+			Seats     int     `db:"seats"`
+			Brands    string  `db:"brands"`
+			Search    string  `db:"search"`
+		}
+		storedRowsAreFresh := func() {
+			t.Helper()
+			var stored, fresh []listRow
+			const cols = `id, agency_id, client_id, access_all, name, sort_name, email, status, users, seats, brands, search`
+			if err := d.Select(ctx, &stored, `SELECT `+cols+` FROM client_list ORDER BY id`); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Select(ctx, &fresh, `SELECT `+cols+` FROM client_list_source ORDER BY id`); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(stored, fresh) {
+				t.Fatalf("stored list rows differ from their definition:\nstored %+v\nfresh  %+v", stored, fresh)
+			}
+		}
 		snapshot := func() map[view]client.ClientCounts {
 			t.Helper()
+			storedRowsAreFresh()
 			fresh := client.New(d, clock.Real)
 			out := map[view]client.ClientCounts{}
 			for _, v := range views {
@@ -269,6 +301,16 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 			{"client renamed", func() { exec(`UPDATE accounts SET name = 'A renamed client' WHERE id = ?`, c5.ID) }, view{admin, "renamed"}},
 			{"e-mail changed", func() { exec(`UPDATE users SET email = 'changed@example.com' WHERE id = ?`, c2.UserID) }, view{admin, "changed@"}},
 			{"user deleted", func() { exec(`DELETE FROM users WHERE id = ?`, c2.UserID) }, view{admin, ""}},
+			{"brand deleted", func() { exec(`DELETE FROM brands WHERE id = 'brd_t'`) }, view{admin, "nik"}},
+			{"client deleted", func() { exec(`DELETE FROM accounts WHERE id = ?`, c0.ID) }, view{admin, ""}},
+		}
+		seatsChanged := func() {
+			exec(`UPDATE agency_clients SET seats = 7 WHERE client_id = ?`, c5.ID)
+			storedRowsAreFresh()
+			var seats int
+			if err := d.Get(ctx, &seats, `SELECT seats FROM client_list WHERE client_id = ?`, c5.ID); err != nil || seats != 7 {
+				t.Fatalf("seats after a change: %d, %v", seats, err)
+			}
 		}
 		for _, ch := range changes {
 			ch.do()
@@ -278,10 +320,94 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 			}
 			before = after
 		}
+		seatsChanged()
 		// The renamed client leads the name order.
 		p, err := cached.List(ctx, admin, client.ListQuery{Limit: 1})
 		if err != nil || len(p.Clients) != 1 || p.Clients[0].Name != "A renamed client" {
 			t.Fatalf("after the rename: %+v, %v", p.Clients, err)
+		}
+	})
+}
+
+// Concurrent changes to one client's data (users joining at once, a rename
+// and a brand grant among them) leave its stored list row equal to what its
+// definition computes: on PostgreSQL the triggers take the client's row
+// lock before recomputing, so no transaction writes a row computed without
+// another's committed change.
+func TestListRowsStayExactUnderConcurrentChanges(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := clock.Real()
+		var agencyID, brandID string
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			ag, err := account.Create(ctx, tx, now, "agency", "Agency")
+			if err != nil {
+				return err
+			}
+			agencyID, brandID = ag.ID, id.New(id.Brand)
+			_, err = tx.Exec(ctx, `INSERT INTO brands (id, agency_id, name, name_key, created_at, updated_at) VALUES (?, ?, 'Zeta', 'zeta', ?, ?)`,
+				brandID, agencyID, now, now)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed(t, d, agencyID, brandID, 0, 1)
+		var clientID string
+		if err := d.Get(ctx, &clientID, `SELECT client_id FROM client_list WHERE agency_id = ?`, agencyID); err != nil {
+			t.Fatal(err)
+		}
+		const joiners = 24
+		errc := make(chan error, joiners+2)
+		for i := range joiners {
+			go func() {
+				errc <- d.InTx(ctx, func(tx *db.Tx) error {
+					uid := id.New(id.User)
+					if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, 'J', 'x', ?, ?)`,
+						uid, fmt.Sprintf("joiner%d@example.com", i), now, now); err != nil {
+						return err
+					}
+					return account.AddMember(ctx, tx, now, clientID, uid, "member")
+				})
+			}()
+		}
+		go func() {
+			errc <- d.InTx(ctx, func(tx *db.Tx) error {
+				_, err := tx.Exec(ctx, `UPDATE accounts SET name = 'Renamed at once' WHERE id = ?`, clientID)
+				return err
+			})
+		}()
+		go func() {
+			errc <- d.InTx(ctx, func(tx *db.Tx) error {
+				b := id.New(id.Brand)
+				if _, err := tx.Exec(ctx, `INSERT INTO brands (id, agency_id, name, name_key, created_at, updated_at) VALUES (?, ?, 'Alpha', 'alpha', ?, ?)`,
+					b, agencyID, now, now); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, clientID, b, now)
+				return err
+			})
+		}()
+		for range joiners + 2 {
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got struct {
+			Name   string `db:"name"`
+			Users  int    `db:"users"`
+			Brands string `db:"brands"`
+			Search string `db:"search"`
+		}
+		if err := d.Get(ctx, &got, `SELECT name, users, brands, search FROM client_list WHERE client_id = ?`, clientID); err != nil {
+			t.Fatal(err)
+		}
+		var want = got
+		if err := d.Get(ctx, &want, `SELECT name, users, brands, search FROM client_list_source WHERE client_id = ?`, clientID); err != nil {
+			t.Fatal(err)
+		}
+		if got != want || got.Users != joiners+1 || got.Name != "Renamed at once" {
+			t.Fatalf("stored %+v, computed %+v (want %d users)", got, want, joiners+1)
 		}
 	})
 }

@@ -40,6 +40,8 @@ type DB struct {
 	write   *sqlx.DB
 	read    *sqlx.DB
 	path    string // SQLite file, for backups
+	// stmts keeps the read pool's prepared statements on SQLite (stmtcache.go).
+	stmts *stmtCache
 }
 
 // Open connects to PostgreSQL when databaseURL is set, else to the SQLite file
@@ -72,7 +74,10 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	// modernc takes pragmas as _pragma=name(value); its default busy timeout is 0.
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite" +
+		// Reads map the file instead of copying pages through read(2):
+		// measured 1.8x on the client list's first page (bench/README.md).
+		"&_pragma=mmap_size(1073741824)"
 	w, err := sqlx.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -93,11 +98,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	return &DB{dialect: SQLite, write: w, read: r, path: path}, nil
+	return &DB{dialect: SQLite, write: w, read: r, path: path, stmts: newStmtCache(r)}, nil
 }
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.stmts.close()
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
@@ -148,11 +154,17 @@ func exec(ctx context.Context, r runner, d Dialect, q string, args []any) (sql.R
 
 // Get reads one row on the read pool; ErrNoRows when there is none.
 func (d *DB) Get(ctx context.Context, dest any, q string, args ...any) error {
+	if st := d.stmts.get(ctx, q); st != nil {
+		return classify(st.GetContext(ctx, dest, args...))
+	}
 	return get(ctx, d.read, d.dialect, dest, q, args)
 }
 
 // Select reads rows on the read pool.
 func (d *DB) Select(ctx context.Context, dest any, q string, args ...any) error {
+	if st := d.stmts.get(ctx, q); st != nil {
+		return classify(st.SelectContext(ctx, dest, args...))
+	}
 	return sel(ctx, d.read, d.dialect, dest, q, args)
 }
 

@@ -28,7 +28,11 @@ func MigrationFS(d Dialect) fs.FS {
 
 func (d *DB) provider() (*goose.Provider, error) {
 	dialect := goose.DialectSQLite3
-	var opts []goose.ProviderOption
+	// Capabilities are built on branches that each take the next free step
+	// number, so a database may have run a later step before an earlier one
+	// lands; steps that do not depend on each other then apply out of order
+	// instead of refusing to start.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if d.dialect == Postgres {
 		dialect = goose.DialectPostgres
 		// Several `liaison serve` may start at once on one database: the
