@@ -189,6 +189,10 @@ type listRow struct {
 	Users      int     `db:"users"`
 	Seats      int     `db:"seats"`
 	Brands     string  `db:"brands"` // JSON array of ClientBrand
+	// Version is client_list_version as the page's statement saw it: when
+	// the counts cached for this view carry the same version, they are
+	// the page's own and no counting statement runs.
+	Version int64 `db:"version"`
 }
 
 // List returns one page of the clients the scope sees, in a constant number
@@ -218,7 +222,11 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 		return ClientPage{}, err
 	}
 	if !q.noCounts {
-		out.ClientCounts, err = s.counts(ctx, scope, q)
+		seen := int64(-1)
+		if len(rows) > 0 {
+			seen = rows[0].Version
+		}
+		out.ClientCounts, err = s.counts(ctx, scope, q, seen)
 	}
 	return out, err
 }
@@ -238,7 +246,8 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 	spec := sorts[q.Sort]
 	value := spec.value != "" && !alwaysNull[spec.value]
 	sql := `SELECT l.client_id AS id, l.name, l.sort_name, l.email, l.status, ` + healthSQL + ` AS health,
-		` + lastActiveSQL + ` AS last_active_at, l.users, l.seats, l.brands
+		` + lastActiveSQL + ` AS last_active_at, l.users, l.seats, l.brands,
+		(SELECT v FROM client_list_version) AS version
 		FROM client_list l ` + join + ` WHERE ` + cond
 	args = append(args, cargs...)
 	if q.Status != "all" {
@@ -400,12 +409,18 @@ func parseBrands(stored string) ([]ClientBrand, error) {
 // search (countsCache) together with the version of the data they were
 // counted from: client_list_version, a counter that every change to a table
 // the counts read moves, in the same transaction (triggers, migration
-// 00006). One statement reads the version and, only when it differs from the
+// 00006). The page's own statement reads the version too (seen, -1 when the
+// page was empty): when the cached counts carry it, they are the counts of
+// the page's snapshot and nothing more runs. Otherwise one statement reads
+// the version and, only when it differs from the
 // cached one, counts again: in that statement's snapshot, so counts are
 // never older than the request, exactly as when they were always counted.
-func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQuery) (ClientCounts, error) {
+func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQuery, seen int64) (ClientCounts, error) {
 	key := countsKey{agency: scope.AgencyID, user: scope.UserID, q: q.Q}
 	cached, ok := s.countsCache.get(key)
+	if ok && seen >= 0 && cached.version == seen {
+		return cached.counts, nil
+	}
 	have := int64(-1)
 	if ok {
 		have = cached.version
