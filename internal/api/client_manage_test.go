@@ -39,7 +39,7 @@ func TestClientDetailAndUpdate(t *testing.T) {
 		d := w.admin.Must(t, 200, "GET", p, nil).Body
 		if d["id"] != acme || d["name"] != "Acme" || d["status"] != "active" || d["email"] != "boss@acme.example" ||
 			d["seats"] != 0.0 || d["users_count"] != 2.0 || d["pending_invitations"] != 0.0 || d["enabled"] != true ||
-			d["revoked_at"] != nil || d["last_active_at"] != nil || len(d["account_managers"].([]any)) != 0 {
+			d["revoked_at"] != nil || d["last_active_at"] == nil || len(d["account_managers"].([]any)) != 0 {
 			t.Fatalf("detail: %v", d)
 		}
 		if _, err := time.Parse(time.RFC3339, d["created_at"].(string)); err != nil {

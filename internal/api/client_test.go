@@ -223,9 +223,20 @@ func TestClientListFiltersSearchSort(t *testing.T) {
 		}
 		a := byName["Acme"]
 		if a["id"] != acme || a["email"] != "boss@acme.example" || a["status"] != "active" || a["users"].(float64) != 2 ||
-			a["seats"].(float64) != 0 || a["health"] != nil || a["last_active_at"] != nil || len(a["brands"].([]any)) != 0 ||
+			a["seats"].(float64) != 0 || a["last_active_at"] == nil || len(a["brands"].([]any)) != 0 ||
 			len(a["metrics"].(map[string]any)) != 0 {
 			t.Errorf("Acme item: %v", a)
+		}
+		// Acme's admin signed up a moment ago, which counts as a login:
+		// R 1 → 40, F 1/4 → 7.5, D 0, T 1 → 10: 57.5 → 58 (SPEC §5). A client
+		// nobody joined has no score.
+		if h, _ := a["health"].(map[string]any); h["score"] != 58.0 || h["band"] != "at_risk" {
+			t.Errorf("Acme health: %v", a["health"])
+		}
+		for _, n := range []string{"beta", "Gamma", "100% Juice", "under_score"} {
+			if byName[n]["health"] != nil || byName[n]["last_active_at"] != nil {
+				t.Errorf("%s: health %v, last active %v", n, byName[n]["health"], byName[n]["last_active_at"])
+			}
 		}
 		if b := byName["beta"]; b["email"] != nil || b["status"] != "pending" || b["users"].(float64) != 0 ||
 			b["brands"].([]any)[0].(map[string]any)["name"] != "Nike" {
@@ -242,26 +253,28 @@ func TestClientListFiltersSearchSort(t *testing.T) {
 		}
 
 		filters := map[string][]string{
-			"status=all":                    {"100% Juice", "Acme", "beta", "Gamma", "under_score"},
-			"status=active":                 {"Acme"},
-			"status=pending":                {"100% Juice", "beta", "under_score"},
-			"status=revoked":                {"Gamma"},
-			"status=at_risk":                nil,
-			"status=churned":                nil,
-			"status=link_invite":            nil,
-			"q=ACM":                         {"Acme"},
-			"q=runner%40acme":               nil, // not the primary contact
-			"q=BOSS%40":                     {"Acme"},
-			"q=nik":                         {"beta"},
-			"q=%25":                         {"100% Juice"},
-			"q=_":                           {"under_score"},
-			"q=a&status=pending":            {"beta"},
-			"q=zzz":                         nil,
-			"sort=-health":                  {"100% Juice", "Acme", "beta", "Gamma", "under_score"},
-			"sort=health":                   {"100% Juice", "Acme", "beta", "Gamma", "under_score"},
-			"sort=-last_active":             {"100% Juice", "Acme", "beta", "Gamma", "under_score"},
+			"status=all":         {"100% Juice", "Acme", "beta", "Gamma", "under_score"},
+			"status=active":      {"Acme"},
+			"status=pending":     {"100% Juice", "beta", "under_score"},
+			"status=revoked":     {"Gamma"},
+			"status=at_risk":     nil,
+			"status=churned":     nil,
+			"status=link_invite": nil,
+			"q=ACM":              {"Acme"},
+			"q=runner%40acme":    nil, // not the primary contact
+			"q=BOSS%40":          {"Acme"},
+			"q=nik":              {"beta"},
+			"q=%25":              {"100% Juice"},
+			"q=_":                {"under_score"},
+			"q=a&status=pending": {"beta"},
+			"q=zzz":              nil,
+			// Clients with no score or activity come last, by name.
+			"sort=-health":                  {"Acme", "100% Juice", "beta", "Gamma", "under_score"},
+			"sort=health":                   {"Acme", "100% Juice", "beta", "Gamma", "under_score"},
+			"sort=-last_active":             {"Acme", "100% Juice", "beta", "Gamma", "under_score"},
+			"sort=last_active":              {"Acme", "100% Juice", "beta", "Gamma", "under_score"},
 			"sort=name&status=pending":      {"100% Juice", "beta", "under_score"},
-			"sort=-last_active&q=e&limit=2": {"100% Juice", "Acme"},
+			"sort=-last_active&q=e&limit=2": {"Acme", "100% Juice"},
 		}
 		for q, want := range filters {
 			if got := clNames(w.list(t, w.admin, q)); !slices.Equal(got, want) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/clock"
@@ -148,6 +149,11 @@ func (s *Service) createFirstOrSignup(ctx context.Context, in SignupInput, first
 			TargetID: acc.ID, IP: in.IP, After: map[string]any{"name": acc.Name, "kind": acc.Kind, "admin": u.Email}}); err != nil {
 			return err
 		}
+		// Signing up logs the person in, which counts as a login of the
+		// client (SPEC §5).
+		if err := activity.RecordLogin(ctx, tx, now, u.ID, ""); err != nil {
+			return err
+		}
 		out, err = s.startSession(ctx, tx, now, u, acc.ID, in.IP, in.UserAgent)
 		out.Account = &acc
 		return err
@@ -215,6 +221,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 		}
 		first, err := firstAccount(ctx, tx, u.ID)
 		if err != nil {
+			return err
+		}
+		if err := activity.RecordLogin(ctx, tx, now, u.ID, ""); err != nil {
 			return err
 		}
 		out, err = s.startSession(ctx, tx, now, u.User, first, in.IP, in.UserAgent)

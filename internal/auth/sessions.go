@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -89,7 +90,16 @@ func (s *Service) Logout(ctx context.Context, a *authz.Actor) error {
 		return nil // an API token has no session to end; revoke the token instead
 	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, s.now(), a.SessionID)
+		now := s.now()
+		res, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now, a.SessionID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		_, err = activity.RecordInClient(ctx, tx, activity.Event{ClientID: a.AccountID, UserID: a.UserID,
+			Kind: activity.Logout, ImpersonatorID: a.ImpersonatorID, At: now})
 		return err
 	})
 }

@@ -78,25 +78,11 @@ type ClientPermissions struct {
 // e-mail), status, user count, seats and brands, as the list and the detail
 // show them, are stored per active link in client_list, whose one
 // definition is the view client_list_source (migration 00010); triggers
-// keep it up to date in every writing transaction. SPEC §5's status from
-// what the data holds today: a client is revoked, active (someone has
-// joined) or pending; invitations (link_invite) and logins (at_risk,
-// churned) come with later issues. The list keeps its counts per status in
-// memory until a table these read changes (Service.counts): a status that
-// will move with the clock alone (at_risk, churned) must then enter that
-// cache's key too.
-const (
-	// healthSQL and lastActiveSQL are NULL until activity tracking exists
-	// (SPEC §5, a later issue); the list already sorts on them, nulls last.
-	// While one of them is a constant NULL (alwaysNull), its sort is the
-	// name order, which the list reads straight from an index.
-	healthSQL     = `CAST(NULL AS INTEGER)`
-	lastActiveSQL = `CAST(NULL AS TIMESTAMP)`
-)
-
-// alwaysNull names the sort values above that are NULL for every client
-// today.
-var alwaysNull = map[string]bool{`CAST(NULL AS INTEGER)`: true, `CAST(NULL AS TIMESTAMP)`: true}
+// keep it up to date in every writing transaction. The status, health and
+// last activity, which also move with the clock, are recomputed from the
+// client's activity when due (fresh.go). SPEC §5's statuses: revoked,
+// pending (nobody has joined), and for a joined client active, at_risk or
+// churned by its last login; link_invite comes with invitations.
 
 // Statuses are the values of the status filter, in tab order.
 var Statuses = []string{"all", "pending", "link_invite", "active", "at_risk", "churned", "revoked"}

@@ -61,6 +61,8 @@ type detailRow struct {
 	Seats         int     `db:"seats"`
 	Users         int     `db:"users"`
 	Brands        string  `db:"brands"`
+	Health        *int64  `db:"health"`
+	ValidUntil    db.Time `db:"valid_until"`
 	Enabled       bool    `db:"enabled"`
 	CanExport     bool    `db:"can_export"`
 	ManageBilling bool    `db:"manage_billing"`
@@ -84,14 +86,26 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 	// The name, e-mail, status, users, seats and brands come from the
 	// client's stored list row (migration 00010), exactly as the list shows
 	// them; its id is the active link's.
-	err := q.Get(ctx, &r, `SELECT cl.client_id AS id, cl.id AS link_id, cl.name, cl.email, cl.status,
-		COALESCE(l.decided_at, l.created_at) AS joined_at, `+lastActiveSQL+` AS last_active_at, cl.users,
+	read := func() error {
+		return q.Get(ctx, &r, `SELECT cl.client_id AS id, cl.id AS link_id, cl.name, cl.email, cl.status, cl.health, cl.valid_until,
+		COALESCE(l.decided_at, l.created_at) AS joined_at, cl.last_active_at, cl.users,
 		cl.seats, cl.brands, COALESCE(ac.enabled, TRUE) AS enabled, COALESCE(ac.can_export, TRUE) AS can_export,
 		COALESCE(ac.manage_billing, FALSE) AS manage_billing, COALESCE(ac.perm_reports, TRUE) AS perm_reports,
 		COALESCE(ac.perm_users, TRUE) AS perm_users, ac.revoked_at
 		FROM client_list cl JOIN links l ON l.id = cl.id
 		LEFT JOIN agency_clients ac ON ac.agency_id = cl.agency_id AND ac.client_id = cl.client_id
 		WHERE cl.agency_id = ? AND cl.client_id = ?`, rel.AgencyID, rel.AccountID)
+	}
+	err := read()
+	// A stored status or score past its validity is recomputed first, as
+	// the list does (fresh.go). Inside a write transaction (q is a *db.Tx)
+	// the caller changed the client and reads it back; the next plain read
+	// recomputes it.
+	if _, inTx := q.(*db.Tx); err == nil && !inTx && r.ValidUntil.Valid && !r.ValidUntil.Time.After(s.now()) {
+		if err = s.refreshDue(ctx, rel.AgencyID, s.now()); err == nil {
+			err = read()
+		}
+	}
 	if errors.Is(err, db.ErrNoRows) {
 		return ClientDetail{}, errs.ErrNotFound
 	}

@@ -67,33 +67,27 @@ type ClientPage struct {
 	ClientCounts ClientCounts     `json:"counts"`
 }
 
-// sortSpec is one sort order: its value column (empty for name) and whether
-// that value goes high to low. Every order ends with the name and the ID, so
-// it is total and the keyset cursor exact.
-type sortSpec struct {
-	value string // SQL over the link l and its row ac (client.go)
-	desc  bool
-	time  bool // the value is a timestamp (else an integer)
-}
-
-var sorts = map[string]sortSpec{
-	"name":         {},
-	"health":       {value: healthSQL},
-	"-health":      {value: healthSQL, desc: true},
-	"last_active":  {value: lastActiveSQL, time: true},
-	"-last_active": {value: lastActiveSQL, desc: true, time: true},
+// sorts maps each sort order to the stored key column it walks (empty for
+// the name order). Every key is ascending with NULLs mapped past the end
+// (client_list, migration 00010), and every order ends with the name and
+// the ID, so it is total, one index serves it, and the keyset cursor is
+// exact.
+var sorts = map[string]string{
+	"name":         "",
+	"-health":      "health_desc_key",
+	"health":       "health_asc_key",
+	"-last_active": "active_desc_key",
+	"last_active":  "active_asc_key",
 }
 
 // cursor is the position after the last row of a page: the sort it belongs
-// to, the row's sort key and its ID. It is JSON in base64url; clients treat
-// it as opaque.
+// to, the row's sort key, name and ID. It is JSON in base64url; clients
+// treat it as opaque.
 type cursor struct {
-	Sort string     `json:"s"`
-	Null bool       `json:"z,omitempty"` // the row's sort value is NULL
-	Int  *int64     `json:"v,omitempty"`
-	Time *time.Time `json:"t,omitempty"`
-	Name string     `json:"n"`
-	ID   string     `json:"i"`
+	Sort string `json:"s"`
+	Key  *int64 `json:"k,omitempty"`
+	Name string `json:"n"`
+	ID   string `json:"i"`
 }
 
 func (c cursor) encode() string {
@@ -112,11 +106,7 @@ func parseCursor(s, sort string) (*cursor, error) {
 		return nil, errCursor
 	}
 	var c cursor
-	if json.Unmarshal(b, &c) != nil || c.Sort != sort || c.ID == "" {
-		return nil, errCursor
-	}
-	spec := sorts[sort]
-	if spec.value != "" && !c.Null && (spec.time && c.Time == nil || !spec.time && c.Int == nil) {
+	if json.Unmarshal(b, &c) != nil || c.Sort != sort || c.ID == "" || (sorts[sort] != "") != (c.Key != nil) {
 		return nil, errCursor
 	}
 	return &c, nil
@@ -138,7 +128,7 @@ func (q *ListQuery) normalize() error {
 		q.Sort = "name"
 	}
 	if _, ok := sorts[q.Sort]; !ok {
-		return errs.InvalidField("sort", "Sort by name, health, -health or -last_active.")
+		return errs.InvalidField("sort", "Sort by name, health, -health, last_active or -last_active.")
 	}
 	switch {
 	case q.Limit == 0:
@@ -189,6 +179,11 @@ type listRow struct {
 	Users      int     `db:"users"`
 	Seats      int     `db:"seats"`
 	Brands     string  `db:"brands"` // JSON array of ClientBrand
+	SortKey    int64   `db:"sort_key"`
+	// Due is the earliest valid_until of the agency's rows: when it has
+	// passed, some stored status or score is stale and the page is read
+	// again after refreshDue.
+	Due db.Time `db:"due"`
 	// Version is client_list_version as the page's statement saw it: when
 	// the counts cached for this view carry the same version, they are
 	// the page's own and no counting statement runs.
@@ -234,22 +229,51 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 // page reads up to q.Limit+1 rows after the cursor (one more than asked
 // tells whether a next page exists) in one statement: it walks the agency's
 // stored list rows (client_list, migration 00010) in the sort order through
-// the index client_list_agency_sort (agency_id, sort_name, client_id) — or
-// client_list_agency_status with a status filter — from the cursor on,
-// testing visibility and the search on each row, and stops after
-// q.Limit+1. Every column it returns is stored on the row, so a page reads
-// about as many rows as it shows, however deep it is, and the keyset stays
-// right while clients are added.
+// the index of its key (client_list_agency_sort for names, …_health_desc
+// for -health, …) — or client_list_agency_status with a status filter —
+// from the cursor on, testing visibility and the search on each row, and
+// stops after q.Limit+1. Every column it returns is stored on the row, so
+// a page reads about as many rows as it shows, however deep it is, and the
+// keyset stays right while clients are added.
+//
+// The statement also reads when the agency's earliest stored row falls due;
+// if that moment has passed, the due rows are recomputed (refreshDue) and
+// the page read again, so what it shows is right at now.
 func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
+	now := s.now()
+	rows, err := s.pageAt(ctx, scope, q, after)
+	if err != nil {
+		return nil, err
+	}
+	var due db.Time
+	if len(rows) > 0 {
+		due = rows[0].Due
+	} else if err := s.read.Get(ctx, &due, `SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?`, scope.AgencyID); err != nil {
+		return nil, err
+	}
+	if !due.Valid || due.Time.After(now) {
+		return rows, nil
+	}
+	if err := s.refreshDue(ctx, scope.AgencyID, now); err != nil {
+		return nil, err
+	}
+	return s.pageAt(ctx, scope, q, after)
+}
+
+func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
 	join, args := scope.JoinMembership()
 	cond, cargs := scope.Condition()
-	spec := sorts[q.Sort]
-	value := spec.value != "" && !alwaysNull[spec.value]
-	sql := `SELECT l.client_id AS id, l.name, l.sort_name, l.email, l.status, ` + healthSQL + ` AS health,
-		` + lastActiveSQL + ` AS last_active_at, l.users, l.seats, l.brands,
-		(SELECT v FROM client_list_version) AS version
+	key := sorts[q.Sort]
+	sortKey := `0`
+	if key != "" {
+		sortKey = `l.` + key
+	}
+	sql := `SELECT l.client_id AS id, l.name, l.sort_name, l.email, l.status, l.health, l.last_active_at,
+		l.users, l.seats, l.brands, ` + sortKey + ` AS sort_key,
+		(SELECT v FROM client_list_version) AS version,
+		(SELECT MIN(d.valid_until) FROM client_list d WHERE d.agency_id = ?) AS due
 		FROM client_list l ` + join + ` WHERE ` + cond
-	args = append(args, cargs...)
+	args = append(append([]any{scope.AgencyID}, args...), cargs...)
 	if q.Status != "all" {
 		sql += ` AND l.status = ?`
 		args = append(args, q.Status)
@@ -258,15 +282,16 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 		sql += ` AND ` + likeSQL
 		args = append(args, likePattern(q.Q))
 	}
+	keys := s.keys(q.Sort)
 	if after != nil {
-		cond, vals := keyset(s.keys(q.Sort, spec.value), after.values(spec, value))
+		cond, vals := keyset(keys, after.values())
 		sql += ` AND ` + cond
 		args = append(args, vals...)
 	}
 	// The limit is written out (it is a checked integer): PostgreSQL then
 	// plans the statement once per limit for every agency (a generic plan)
 	// instead of planning it again on each call.
-	sql += ` ORDER BY ` + orderBy(s.keys(q.Sort, spec.value)) + ` LIMIT ` + strconv.Itoa(q.Limit+1)
+	sql += ` ORDER BY ` + orderBy(keys) + ` LIMIT ` + strconv.Itoa(q.Limit+1)
 	var rows []listRow
 	err := s.read.Select(ctx, &rows, sql, args...)
 	return rows, err
@@ -278,18 +303,13 @@ type key struct {
 	desc bool
 }
 
-// keys returns the columns of a sort order, with value as the sort value's
-// expression. A sort on a value that may be NULL puts the NULLs last on both
-// engines by sorting on "value is null" first; a value that is NULL for
-// every client (alwaysNull) adds nothing to the name order and is left out,
-// so the index serves the order.
-func (s *Service) keys(sort, value string) []key {
+// keys returns the columns of a sort order: its stored key, if any, then
+// the name and the ID, all ascending.
+func (s *Service) keys(sort string) []key {
 	c := collate(s.read)
-	spec := sorts[sort]
 	var keys []key
-	if spec.value != "" && !alwaysNull[spec.value] {
-		keys = append(keys, key{expr: `(CASE WHEN ` + value + ` IS NULL THEN 1 ELSE 0 END)`},
-			key{expr: value, desc: spec.desc})
+	if k := sorts[sort]; k != "" {
+		keys = append(keys, key{expr: `l.` + k})
 	}
 	return append(keys, key{expr: `l.sort_name` + c}, key{expr: `l.client_id` + c})
 }
@@ -302,26 +322,11 @@ func orderBy(keys []key) string {
 	return strings.Join(parts, `, `)
 }
 
-// values are the cursor's sort key, matching keys(); a nil entry drops that
-// column from the comparison (rows whose value is NULL all tie on it). With
-// a value that is NULL for every client (withValue false), the keys are the
-// name and the ID: a cursor past a NULL value goes on by name, and a cursor
-// at a non-NULL value (which no row has) comes before every row, as NULLs
-// sort last.
-func (c *cursor) values(spec sortSpec, withValue bool) []any {
+// values are the cursor's sort key, matching keys().
+func (c *cursor) values() []any {
 	var vals []any
-	switch {
-	case spec.value == "":
-	case !withValue:
-		if !c.Null {
-			return nil
-		}
-	case c.Null:
-		vals = append(vals, 1, nil)
-	case spec.time:
-		vals = append(vals, 0, *c.Time)
-	default:
-		vals = append(vals, 0, *c.Int)
+	if c.Key != nil {
+		vals = append(vals, *c.Key)
 	}
 	return append(vals, c.Name, c.ID)
 }
@@ -361,16 +366,9 @@ func keyset(keys []key, vals []any) (string, []any) {
 
 func cursorAfter(sort string, r listRow) cursor {
 	c := cursor{Sort: sort, Name: r.SortName, ID: r.ID}
-	spec := sorts[sort]
-	switch {
-	case spec.value == "":
-	case spec.time && r.LastActive.Valid:
-		t := r.LastActive.Time
-		c.Time = &t
-	case !spec.time && r.Health != nil:
-		c.Int = r.Health
-	default:
-		c.Null = true
+	if sorts[sort] != "" {
+		k := r.SortKey
+		c.Key = &k
 	}
 	return c
 }

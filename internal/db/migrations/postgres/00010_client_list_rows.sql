@@ -34,7 +34,13 @@ SELECT l.id, l.agency_id, l.client_id, l.access_all, a.name, LOWER(a.name) AS so
     (SELECT COUNT(*) FROM memberships um WHERE um.account_id = l.client_id)::integer AS users,
     COALESCE(ac.seats, 0) AS seats,
     COALESCE(br.brands, '[]') AS brands,
-    LOWER(a.name) || chr(31) || LOWER(COALESCE(pc.email, '')) || chr(31) || COALESCE(br.names, '') AS search
+    LOWER(a.name) || chr(31) || LOWER(COALESCE(pc.email, '')) || chr(31) || COALESCE(br.names, '') AS search,
+    -- The columns that move with the clock (client/fresh.go computes them):
+    -- a recomputed row is due at once.
+    CAST(NULL AS TIMESTAMPTZ) AS last_active_at, CAST(NULL AS INTEGER) AS health,
+    TIMESTAMPTZ '1970-01-01 00:00:00+00' AS valid_until,
+    1::bigint AS health_desc_key, 101::bigint AS health_asc_key, 1::bigint AS active_desc_key,
+    9223372036854775807::bigint AS active_asc_key
 FROM links l
 JOIN accounts a ON a.id = l.client_id
 LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id
@@ -60,10 +66,27 @@ CREATE TABLE client_list (
     seats       INTEGER NOT NULL,
     brands      TEXT NOT NULL,               -- JSON array of {id, name}, by name
     search      TEXT NOT NULL,
+    -- Status (active, at_risk, churned), health and last activity move with
+    -- the clock: they are right until valid_until (NULL: for ever), and
+    -- whoever reads an agency's rows recomputes those that are due first
+    -- (client/fresh.go). The keys order the sorts by health and by last
+    -- activity with NULLs last, ascending, so one index walk serves each.
+    last_active_at   TIMESTAMPTZ,
+    health           INTEGER,
+    valid_until      TIMESTAMPTZ,
+    health_desc_key  BIGINT NOT NULL,      -- -health, NULL → 1
+    health_asc_key   BIGINT NOT NULL,      -- health, NULL → 101
+    active_desc_key  BIGINT NOT NULL,      -- -(last activity in µs since 1970), NULL → 1
+    active_asc_key   BIGINT NOT NULL,      -- last activity in µs since 1970, NULL → max
     UNIQUE (agency_id, client_id)
 );
 CREATE INDEX client_list_agency_sort ON client_list (agency_id, sort_name COLLATE "C", client_id COLLATE "C");
 CREATE INDEX client_list_agency_status ON client_list (agency_id, status, sort_name COLLATE "C", client_id COLLATE "C");
+CREATE INDEX client_list_agency_health_desc ON client_list (agency_id, health_desc_key, sort_name COLLATE "C", client_id COLLATE "C");
+CREATE INDEX client_list_agency_health_asc ON client_list (agency_id, health_asc_key, sort_name COLLATE "C", client_id COLLATE "C");
+CREATE INDEX client_list_agency_active_desc ON client_list (agency_id, active_desc_key, sort_name COLLATE "C", client_id COLLATE "C");
+CREATE INDEX client_list_agency_active_asc ON client_list (agency_id, active_asc_key, sort_name COLLATE "C", client_id COLLATE "C");
+CREATE INDEX client_list_agency_due ON client_list (agency_id, valid_until);
 CREATE INDEX client_list_client ON client_list (client_id);
 
 INSERT INTO client_list SELECT * FROM client_list_source;

@@ -39,7 +39,12 @@ SELECT l.id, l.agency_id, l.client_id, l.access_all, a.name, LOWER(a.name) AS so
         WHERE pm.account_id = l.client_id AND pm.role = 'admin' ORDER BY pm.created_at, pm.user_id LIMIT 1), ''))
         || char(31) || COALESCE((SELECT group_concat(LOWER(b.name), char(31))
         FROM client_brands cb JOIN brands b ON b.id = cb.brand_id
-        WHERE cb.client_id = l.client_id AND b.agency_id = l.agency_id), '') AS search
+        WHERE cb.client_id = l.client_id AND b.agency_id = l.agency_id), '') AS search,
+    -- The columns that move with the clock (client/fresh.go computes them):
+    -- a recomputed row is due at once.
+    CAST(NULL AS TIMESTAMP) AS last_active_at, CAST(NULL AS INTEGER) AS health,
+    '1970-01-01 00:00:00' AS valid_until,
+    1 AS health_desc_key, 101 AS health_asc_key, 1 AS active_desc_key, 9223372036854775807 AS active_asc_key
 FROM links l
 JOIN accounts a ON a.id = l.client_id
 LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id
@@ -58,6 +63,18 @@ CREATE TABLE client_list (
     seats       INTEGER NOT NULL,
     brands      TEXT NOT NULL,               -- JSON array of {id, name}, by name
     search      TEXT NOT NULL,
+    -- Status (active, at_risk, churned), health and last activity move with
+    -- the clock: they are right until valid_until (NULL: for ever), and
+    -- whoever reads an agency's rows recomputes those that are due first
+    -- (client/fresh.go). The keys order the sorts by health and by last
+    -- activity with NULLs last, ascending, so one index walk serves each.
+    last_active_at   TIMESTAMP,
+    health           INTEGER,
+    valid_until      TIMESTAMP,
+    health_desc_key  INTEGER NOT NULL,      -- -health, NULL → 1
+    health_asc_key   INTEGER NOT NULL,      -- health, NULL → 101
+    active_desc_key  INTEGER NOT NULL,      -- -(last activity in µs since 1970), NULL → 1
+    active_asc_key   INTEGER NOT NULL,      -- last activity in µs since 1970, NULL → max
     UNIQUE (agency_id, client_id)
 );
 -- The search text rides in the sort index, so a search walks the index
@@ -65,6 +82,11 @@ CREATE TABLE client_list (
 -- 1-in-20 search took 40 % less time).
 CREATE INDEX client_list_agency_sort ON client_list(agency_id, sort_name, client_id, search);
 CREATE INDEX client_list_agency_status ON client_list(agency_id, status, sort_name, client_id);
+CREATE INDEX client_list_agency_health_desc ON client_list(agency_id, health_desc_key, sort_name, client_id);
+CREATE INDEX client_list_agency_health_asc ON client_list(agency_id, health_asc_key, sort_name, client_id);
+CREATE INDEX client_list_agency_active_desc ON client_list(agency_id, active_desc_key, sort_name, client_id);
+CREATE INDEX client_list_agency_active_asc ON client_list(agency_id, active_asc_key, sort_name, client_id);
+CREATE INDEX client_list_agency_due ON client_list(agency_id, valid_until);
 CREATE INDEX client_list_client ON client_list(client_id);
 
 INSERT INTO client_list SELECT * FROM client_list_source;

@@ -1,0 +1,121 @@
+// Package activity records what client users do — logins, logouts, page
+// views, exports — on the server (SPEC §5), never on a client's word alone:
+// a page view is recorded for the user and the client account the session
+// is in, and only for a page the portal has. The agency reads the events and
+// a summary per client (GET …/clients/{client_id}/activity); clients never do.
+//
+// Events made while an agency user is logged in as the client carry the
+// impersonator and are kept for the record, but never count as the client's
+// own: health and last activity read own events only.
+//
+// Recording an event also marks the client's stored list rows due
+// (client_list.valid_until), so the next read of the client list recomputes
+// their status, health and last activity (client/fresh.go) — in the same
+// transaction as the event.
+package activity
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/errs"
+)
+
+// Kinds of events.
+const (
+	Login    = "login"
+	Logout   = "logout"
+	PageView = "page_view"
+	Export   = "export"
+)
+
+// Pages are the portal's pages (features) a page view may name.
+var Pages = []string{"dashboard", "reports", "users", "agencies", "security", "profile", "billing"}
+
+// ExportFormats are the formats an export may name.
+var ExportFormats = []string{"csv", "pdf", "xlsx"}
+
+// Event is one recorded event.
+type Event struct {
+	ClientID       string
+	UserID         string
+	Kind           string
+	Page           string // page views
+	Format         string // exports
+	BrandID        string // where one applies
+	ImpersonatorID string // set while an agency user is logged in as the client
+	At             time.Time
+}
+
+// ValidPage checks a page name from the portal.
+func ValidPage(page string) (string, error) {
+	page = strings.TrimSpace(page)
+	if !slices.Contains(Pages, page) {
+		return "", errs.InvalidField("page", "Name one of the portal's pages: %s.", strings.Join(Pages, ", "))
+	}
+	return page, nil
+}
+
+// epoch is the valid_until of a list row that is due at once.
+var epoch = time.Unix(0, 0).UTC()
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Record writes one event in tx and, when it is the client's own, marks
+// the client's list rows due.
+func Record(ctx context.Context, tx *db.Tx, e Event) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.ClientID, nullable(e.UserID), e.Kind, nullable(e.Page), nullable(e.Format),
+		nullable(e.BrandID), nullable(e.ImpersonatorID), e.At); err != nil {
+		return err
+	}
+	if e.ImpersonatorID != "" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = ? WHERE client_id = ? AND (valid_until IS NULL OR valid_until > ?)`,
+		epoch, e.ClientID, epoch)
+	return err
+}
+
+// RecordLogin records a login of the user in every client account they
+// belong to (a session can move between them without logging in again).
+// Signing up and accepting an invitation log the person in and count too.
+func RecordLogin(ctx context.Context, tx *db.Tx, now time.Time, userID, impersonatorID string) error {
+	var clients []string
+	if err := tx.Select(ctx, &clients, `SELECT m.account_id FROM memberships m JOIN accounts a ON a.id = m.account_id
+		WHERE m.user_id = ? AND a.kind = 'client' ORDER BY m.account_id`, userID); err != nil {
+		return err
+	}
+	for _, c := range clients {
+		if err := Record(ctx, tx, Event{ClientID: c, UserID: userID, Kind: Login, ImpersonatorID: impersonatorID, At: now}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecordInClient records an event of the user in the client account the
+// session is in; nothing when that account is not a client the user
+// belongs to (an agency's own page, an account left meanwhile).
+func RecordInClient(ctx context.Context, tx *db.Tx, e Event) (bool, error) {
+	if e.ClientID == "" {
+		return false, nil
+	}
+	var n int
+	if err := tx.Get(ctx, &n, `SELECT COUNT(*) FROM memberships m JOIN accounts a ON a.id = m.account_id
+		WHERE m.user_id = ? AND m.account_id = ? AND a.kind = 'client'`, e.UserID, e.ClientID); err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return false, nil
+	}
+	return true, Record(ctx, tx, e)
+}

@@ -1,0 +1,208 @@
+package client
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/agency"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/health"
+)
+
+// A client's status (active, at_risk, churned), health score and last
+// activity move with the clock, not only with the data. client_list stores
+// them with valid_until, the moment they may next change on their own
+// (health.NextChange): until then they are exact. Anything that changes
+// their inputs marks the rows due (the triggers rebuild a row due; a
+// recorded event sets valid_until in the past), and whoever reads an
+// agency's rows first recomputes the due ones (refreshDue), in one write
+// transaction. So the list, its counts, its sorts and the detail are right
+// at any clock time with no job running — a job only saves the first reader
+// the work.
+
+// joined are the stored statuses of a client someone has joined, which the
+// clock moves between.
+var joined = map[string]bool{"active": true, "at_risk": true, "churned": true}
+
+// healthWindow is how far back the score reads (the 90 days before the last
+// 30).
+const healthWindow = 120 * health.Day
+
+// refreshDue recomputes the agency's list rows that are due at now.
+func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time) error {
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		// On PostgreSQL the due rows are locked first, so an event recorded
+		// meanwhile (which marks the row due again) waits for this
+		// transaction and then marks it due after it, never before.
+		lock := ""
+		if tx.Dialect() == db.Postgres {
+			lock = ` FOR UPDATE`
+		}
+		var due []struct {
+			ClientID string `db:"client_id"`
+			Status   string `db:"status"`
+		}
+		if err := tx.Select(ctx, &due, `SELECT client_id, status FROM client_list
+			WHERE agency_id = ? AND valid_until <= ? ORDER BY client_id`+lock, agencyID, now); err != nil {
+			return err
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		set, err := agency.Settings(ctx, tx, agencyID)
+		if err != nil {
+			return err
+		}
+		for start := 0; start < len(due); start += 500 {
+			batch := due[start:min(start+500, len(due))]
+			ids := make([]string, len(batch))
+			for i, d := range batch {
+				ids[i] = d.ClientID
+			}
+			acts, err := activityOf(ctx, tx, ids, now)
+			if err != nil {
+				return err
+			}
+			for _, d := range batch {
+				a := acts[d.ClientID]
+				var f fresh
+				// A revoked client keeps the score of its history; one that
+				// never had any has none, like a client nobody joined.
+				if joined[d.Status] || d.Status == "revoked" && !a.lastActive.IsZero() {
+					f = computeFresh(a, d.Status, now, set)
+				} else {
+					f = fresh{status: d.Status, lastActive: a.lastActive}
+				}
+				if _, err := tx.Exec(ctx, `UPDATE client_list SET status = ?, health = ?, last_active_at = ?, valid_until = ?,
+					health_desc_key = ?, health_asc_key = ?, active_desc_key = ?, active_asc_key = ?
+					WHERE agency_id = ? AND client_id = ?`, f.status, f.health, timeOrNil(f.lastActive), timeOrNil(f.validUntil),
+					f.healthDescKey(), f.healthAscKey(), f.activeDescKey(), f.activeAscKey(), agencyID, d.ClientID); err != nil {
+					return err
+				}
+			}
+		}
+		// The counts per status may have moved.
+		_, err = tx.Exec(ctx, `UPDATE client_list_version SET v = v + 1 WHERE id = 1`)
+		return err
+	})
+}
+
+// fresh is what refreshDue stores for a client.
+type fresh struct {
+	status     string
+	health     *int
+	lastActive time.Time
+	validUntil time.Time // zero: never due again by itself
+}
+
+func computeFresh(a clientActivity, stored string, now time.Time, set agency.AgencySettings) fresh {
+	p := health.Score(a.Activity, now, set.ChurnDays)
+	f := fresh{status: stored, health: &p.Score, lastActive: a.lastActive,
+		validUntil: health.NextChange(a.Activity, now, set.ChurnDays)}
+	if joined[stored] {
+		f.status = health.Status(a.lastLogin, now, set.AtRiskDays, set.ChurnDays)
+		// Status ticks at at_risk_days after the last login fall on the
+		// daily ticks NextChange already counts.
+	}
+	return f
+}
+
+func (f fresh) healthDescKey() int64 {
+	if f.health == nil {
+		return 1
+	}
+	return -int64(*f.health)
+}
+
+func (f fresh) healthAscKey() int64 {
+	if f.health == nil {
+		return 101
+	}
+	return int64(*f.health)
+}
+
+func (f fresh) activeDescKey() int64 {
+	if f.lastActive.IsZero() {
+		return 1
+	}
+	return -f.lastActive.UnixMicro()
+}
+
+func (f fresh) activeAscKey() int64 {
+	if f.lastActive.IsZero() {
+		return math.MaxInt64
+	}
+	return f.lastActive.UnixMicro()
+}
+
+func timeOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// clientActivity is one client's own activity: the health inputs of the
+// last 120 days, its last login and last activity ever.
+type clientActivity struct {
+	health.Activity
+	lastLogin  time.Time
+	lastActive time.Time
+}
+
+// activityOf reads the own (not impersonated) activity of the clients, in
+// three statements whatever their number.
+func activityOf(ctx context.Context, q db.Querier, clientIDs []string, now time.Time) (map[string]clientActivity, error) {
+	out := make(map[string]clientActivity, len(clientIDs))
+	sql, args, err := db.In(`SELECT client_id, kind, page, at FROM activity_events
+		WHERE client_id IN (?) AND kind IN ('login', 'page_view') AND impersonator_id IS NULL AND at > ? AND at <= ?`,
+		clientIDs, now.Add(-healthWindow), now)
+	if err != nil {
+		return nil, err
+	}
+	var evs []struct {
+		ClientID string    `db:"client_id"`
+		Kind     string    `db:"kind"`
+		Page     *string   `db:"page"`
+		At       time.Time `db:"at"`
+	}
+	if err := q.Select(ctx, &evs, sql, args...); err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		a := out[e.ClientID]
+		if e.Kind == "login" {
+			a.Logins = append(a.Logins, e.At.UTC())
+		} else if e.Page != nil {
+			a.Views = append(a.Views, health.View{Page: *e.Page, At: e.At.UTC()})
+		}
+		out[e.ClientID] = a
+	}
+	sql, args, err = db.In(`SELECT client_id,
+		MAX(CASE WHEN kind = 'login' THEN at END) AS last_login, MAX(at) AS last_active
+		FROM activity_events WHERE client_id IN (?) AND impersonator_id IS NULL AND at <= ? GROUP BY client_id`, clientIDs, now)
+	if err != nil {
+		return nil, err
+	}
+	var lasts []struct {
+		ClientID   string  `db:"client_id"`
+		LastLogin  db.Time `db:"last_login"`
+		LastActive db.Time `db:"last_active"`
+	}
+	if err := q.Select(ctx, &lasts, sql, args...); err != nil {
+		return nil, err
+	}
+	for _, l := range lasts {
+		a := out[l.ClientID]
+		a.lastLogin, a.lastActive = l.LastLogin.Time.UTC(), l.LastActive.Time.UTC()
+		if !l.LastLogin.Valid {
+			a.lastLogin = time.Time{}
+		}
+		if !l.LastActive.Valid {
+			a.lastActive = time.Time{}
+		}
+		out[l.ClientID] = a
+	}
+	return out, nil
+}
