@@ -81,9 +81,14 @@ type ClientPermissions struct {
 // agency_clients on both), and nothing else, so the list can evaluate them
 // on the links it walks before it reads the clients' accounts.
 const (
-	// primaryEmail: the earliest-joined client admin's e-mail.
-	primaryEmailSQL = `(SELECT u.email FROM memberships pm JOIN users u ON u.id = pm.user_id
-		WHERE pm.account_id = l.client_id AND pm.role = 'admin' ORDER BY pm.created_at, pm.user_id LIMIT 1)`
+	// primaryEmail: the earliest-joined client admin's e-mail; while nobody
+	// has joined, the address of the client's most recent pending or
+	// expired invitation (SPEC §4: the person invited is its contact).
+	primaryEmailSQL = `COALESCE((SELECT u.email FROM memberships pm JOIN users u ON u.id = pm.user_id
+		WHERE pm.account_id = l.client_id AND pm.role = 'admin' ORDER BY pm.created_at, pm.user_id LIMIT 1),
+		CASE WHEN NOT EXISTS (SELECT 1 FROM memberships em WHERE em.account_id = l.client_id)
+		THEN (SELECT iv.email FROM invitations iv WHERE iv.account_id = l.client_id AND iv.status IN ('pending', 'expired')
+			ORDER BY iv.created_at DESC, iv.id DESC LIMIT 1) END)`
 	usersSQL = `(SELECT COUNT(*) FROM memberships um WHERE um.account_id = l.client_id)`
 	// healthSQL and lastActiveSQL are NULL until activity tracking exists
 	// (SPEC §5, a later issue); the list already sorts on them, nulls last.
@@ -91,15 +96,23 @@ const (
 	// name order, which the list reads straight from an index.
 	healthSQL     = `CAST(NULL AS INTEGER)`
 	lastActiveSQL = `CAST(NULL AS TIMESTAMP)`
-	// statusSQL is SPEC §5's status from what the data holds today:
-	// invitations (pending, link_invite) and logins (at_risk, churned) come
-	// with later issues, so today a client is revoked, active (someone has
-	// joined) or pending. The list keeps its counts per status in memory
-	// until a table these read changes (Service.counts): a status that will
-	// move with the clock alone (at_risk, churned) must then enter that
-	// cache's key too.
+	// statusSQL is SPEC §5's status from what the data holds today (logins,
+	// hence at_risk and churned, come with a later issue): revoked; active
+	// once someone has joined; while nobody has, pending when an e-mail
+	// invitation is open, link_invite when only a link invitation is, and
+	// pending otherwise (an agency-created client not yet populated, or its
+	// invitations expired or cancelled). "Open" is the stored status
+	// 'pending', not a comparison with the clock: the expiry job marks
+	// invitations expired, and the invitations triggers move
+	// client_list_version then, so the cached counts stay exact. The list
+	// keeps its counts per status in memory until a table these read
+	// changes (Service.counts): a status that will move with the clock
+	// alone (at_risk, churned) must then enter that cache's key too.
 	statusSQL = `CASE WHEN ac.revoked_at IS NOT NULL THEN 'revoked'
 		WHEN EXISTS (SELECT 1 FROM memberships sm WHERE sm.account_id = l.client_id) THEN 'active'
+		WHEN EXISTS (SELECT 1 FROM invitations si WHERE si.account_id = l.client_id AND si.status = 'pending'
+			AND si.delivery = 'email') THEN 'pending'
+		WHEN EXISTS (SELECT 1 FROM invitations si WHERE si.account_id = l.client_id AND si.status = 'pending') THEN 'link_invite'
 		ELSE 'pending' END`
 )
 
