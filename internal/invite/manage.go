@@ -289,3 +289,22 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 		}
 	}
 }
+
+// Seats returns, for the client account rel was checked against, its seat
+// limit (0: unlimited), its users and its open invitations: what Invite
+// User shows as seats left.
+func (s *Service) Seats(ctx context.Context, rel authz.Relation) (seats, users, pending int, err error) {
+	if !rel.Visible() || rel.AccountKind != "client" {
+		return 0, 0, 0, errs.ErrNotFound
+	}
+	var r struct {
+		Seats   int `db:"seats"`
+		Users   int `db:"users"`
+		Pending int `db:"pending"`
+	}
+	err = s.db.Get(ctx, &r, `SELECT (SELECT COALESCE(MIN(seats), 0) FROM agency_clients WHERE client_id = ? AND seats > 0
+		AND agency_id IN (SELECT agency_id FROM links WHERE client_id = ? AND status = 'active')) AS seats,
+		(SELECT COUNT(*) FROM memberships WHERE account_id = ?) AS users, `+PendingSQL+` AS pending`,
+		rel.AccountID, rel.AccountID, rel.AccountID, rel.AccountID, s.now())
+	return r.Seats, r.Users, r.Pending, err
+}

@@ -104,7 +104,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now), Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log})
 	pages, err := web.New(web.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now),
-		SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log})
+		Invites: invites, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
