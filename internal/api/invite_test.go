@@ -264,6 +264,10 @@ func TestInviteResendCancelExpire(t *testing.T) {
 		if len(l) != 1 {
 			t.Errorf("expired list: %v", l)
 		}
+		// A newer invitation to the address blocks reviving the old one.
+		newer := boss.Must(t, 201, "POST", "/api/v1/accounts/"+acme+"/invitations", map[string]any{"email": "road@acme.example", "role": "member"}).Body["id"].(string)
+		clWantError(t, boss.Do(t, "POST", "/api/v1/invitations/"+invID+"/resend", nil), 409, "already_invited", "")
+		boss.Must(t, 204, "DELETE", "/api/v1/invitations/"+newer, nil)
 		// Resending an expired invitation brings it back; cancelling kills it.
 		third := invToken(t, boss.Must(t, 200, "POST", "/api/v1/invitations/"+invID+"/resend", nil).Body["url"].(string))
 		boss.Must(t, 204, "DELETE", "/api/v1/invitations/"+invID, nil)

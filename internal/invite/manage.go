@@ -206,8 +206,12 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 			expires = now.Add(ttl(set.ClientInviteTTLDays, set.TeamInviteTTLDays, r.Kind))
 		}
 		token := id.Secret()
-		if _, err := tx.Exec(ctx, `UPDATE invitations SET token_hash = ?, status = 'pending', sent_at = ?, expires_at = ?,
-			decided_at = NULL WHERE id = ?`, id.Hash(token), now, expires, invID); err != nil {
+		_, err = tx.Exec(ctx, `UPDATE invitations SET token_hash = ?, status = 'pending', sent_at = ?, expires_at = ?,
+			decided_at = NULL WHERE id = ?`, id.Hash(token), now, expires, invID)
+		if errors.Is(err, db.ErrUnique) {
+			return errAlreadyInvited // a newer invitation to the address is open
+		}
+		if err != nil {
 			return err
 		}
 		before := map[string]any{"status": r.status(now), "expires_at": r.ExpiresAt.Ptr()}
