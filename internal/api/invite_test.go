@@ -157,9 +157,20 @@ func TestInviteLinkAndExistingUser(t *testing.T) {
 		if d := w.admin.Must(t, 200, "GET", w.clientPath(clientID), nil).Body; d["status"] != "link_invite" || d["email"] != "bob@example.com" {
 			t.Errorf("detail: %v", d)
 		}
-		counts := w.list(t, w.admin, "").Body["counts"]
-		if c, ok := counts.(map[string]any); ok && c["link_invite"] != 1.0 {
-			t.Errorf("counts: %v", counts)
+		// The list's cached counts follow every invitation change (the
+		// invitations triggers move client_list_version).
+		counts := func() map[string]any { return w.list(t, w.admin, "").Body["counts"].(map[string]any) }
+		if c := counts(); c["link_invite"] != 1.0 || c["pending"] != 0.0 {
+			t.Errorf("counts: %v", c)
+		}
+		second := w.admin.Must(t, 201, "POST", "/api/v1/agencies/"+w.agency+"/invitations", map[string]any{
+			"email": "sid@example.com", "delivery": "link"}).Body["id"].(string)
+		if c := counts(); c["link_invite"] != 2.0 {
+			t.Errorf("counts after a second link: %v", c)
+		}
+		w.admin.Must(t, 204, "DELETE", "/api/v1/invitations/"+second, nil)
+		if c := counts(); c["link_invite"] != 1.0 || c["pending"] != 1.0 {
+			t.Errorf("counts after cancelling: %v", c)
 		}
 		// Bob has a user: he must log in, then accepts with one click.
 		token := invToken(t, r.Body["url"].(string))
@@ -171,6 +182,9 @@ func TestInviteLinkAndExistingUser(t *testing.T) {
 		w.otherAd.Must(t, 200, "POST", "/api/v1/invitations/accept", map[string]any{"token": token})
 		if d := w.admin.Must(t, 200, "GET", w.clientPath(clientID), nil).Body; d["status"] != "active" {
 			t.Errorf("detail after: %v", d)
+		}
+		if c := counts(); c["link_invite"] != 0.0 || c["active"] != 1.0 || c["pending"] != 1.0 {
+			t.Errorf("counts after acceptance: %v", c)
 		}
 		me := w.otherAd.Must(t, 200, "GET", "/api/v1/me", nil).Body
 		if me["current_account_id"] != clientID || len(me["memberships"].([]any)) != 2 {

@@ -312,3 +312,14 @@ func (h *handler) inviteAccept(w http.ResponseWriter, r *http.Request) {
 	h.setFlash(w, flash{Notice: notice})
 	redirect(w, r, "/app")
 }
+
+// listInvitations is the client list's panel: the newest open client and
+// team invitations into the clients the viewer sees, with resend, cancel
+// and the link just made; the Invitations page has them all.
+func (h *handler) listInvitations(c *call, scope authz.ClientScope) (invitationsPanel, error) {
+	p := invitationsPanel{Page: c.p, Title: "Open invitations", Back: "/app/clients", Manage: c.can(authz.ClientCreate),
+		NewLink: c.p.flash.Link}
+	var err error
+	p.Items, _, err = h.deps.Invites.ForAgency(c.ctx(), scope, false, invite.Filter{Status: invite.Pending, Limit: 10})
+	return p, err
+}

@@ -44,7 +44,8 @@ func TestInvitePages(t *testing.T) {
 		w.ada.post("/app/invitations", url.Values{"email": {"carla@client.example"}, "brand_ids": {w.nike},
 			"message": {"See you soon"}}).redirects(t, "invite by e-mail", "/app/invitations")
 		w.ada.get("/app/invitations").expect(t, "listed", 200, "Invitation sent to carla@client.example", "carla@client.example", "Resend", "Cancel")
-		w.ada.get("/app/clients?status=pending").expect(t, "pending client", 200, "carla@client.example", "Pending")
+		w.ada.get("/app/clients?status=pending").expect(t, "pending client", 200, "carla@client.example", "Pending",
+			"Open invitations", "/app/invitations/inv_")
 
 		link := outboxLink(t, s, "carla@client.example")
 		token := link[strings.LastIndex(link, "/")+1:]
