@@ -109,3 +109,51 @@ func TestInvitePages(t *testing.T) {
 		anon.get("/app/users").expect(t, "users listed", 200, "eve@client.example")
 	})
 }
+
+// TestInvitePagesAccess: the invitation pages offer their forms only to
+// those who may use them, and the guard refuses the others (403, or 404
+// for what they do not see), writing nothing.
+func TestInvitePagesAccess(t *testing.T) {
+	w := newAgencyWorld(t, db.SQLite)
+	s, ada := w.s, w.ada
+	s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyID, ClientID: w.clientID, AccessAll: true})
+	_, vicID, _ := s.Signup(t, "Vic Viewer", "vic@example.com", "Vic's own", "client")
+	s.AddMember(t, w.agencyID, vicID, "viewer")
+	vic := loginAs(t, s, "vic@example.com", testkit.Password)
+	vic.post("/app/switch", url.Values{"account_id": {w.agencyID}}).redirects(t, "switch", "/app")
+	a := vic.get("/app/invitations")
+	a.expect(t, "viewer's invitations", 200, "Invitations")
+	a.lacks(t, "viewer's invitations", `action="/app/invitations"`)
+	vic.post("/app/invitations", url.Values{"email": {"x@y.example"}}).expect(t, "viewer invites", 403, "Forbidden")
+	vic.post("/app/members/invitations", url.Values{"invite_email": {"x@y.example"}, "invite_role": {"viewer"}}).expect(t, "viewer invites staff", 403)
+	vic.post("/app/clients/"+w.clientID+"/invitations", url.Values{"invite_email": {"x@y.example"}, "invite_role": {"member"}}).
+		expect(t, "viewer invites a client user", 403)
+	vic.get("/app/clients/"+w.clientID).lacks(t, "viewer's client page", `action="/app/clients/`+w.clientID+`/invitations"`)
+
+	// Grace's member sees no Invite User and may not post it.
+	_, memID, _ := s.Signup(t, "Mo Member", "mo@navy.example", "Mo's own", "client")
+	s.AddMember(t, w.clientID, memID, "member")
+	mo := loginAs(t, s, "mo@navy.example", testkit.Password)
+	mo.post("/app/switch", url.Values{"account_id": {w.clientID}}).redirects(t, "switch", "/app")
+	mo.get("/app/users").lacks(t, "member's users", "Send invitation")
+	mo.post("/app/users/invitations", url.Values{"invite_email": {"x@y.example"}, "invite_role": {"member"}}).expect(t, "member invites", 403)
+
+	// Grace's own invitation is hers and the agency's, nobody else's.
+	w.grace.post("/app/users/invitations", url.Values{"invite_email": {"kid@navy.example"}, "invite_role": {"member"}}).
+		redirects(t, "grace invites", "/app/users#invitations")
+	var invID string
+	if err := s.DB.Get(t.Context(), &invID, `SELECT id FROM invitations WHERE email = 'kid@navy.example'`); err != nil {
+		t.Fatal(err)
+	}
+	mo.post("/app/invitations/"+invID+"/cancel", nil).expect(t, "member cancels", 403)
+	vic.post("/app/invitations/"+invID+"/cancel", nil).expect(t, "viewer cancels", 403)
+	s.Signup(t, "Carl Client", "carl@rc.example", "Rival's Client", "client")
+	loginAs(t, s, "carl@rc.example", testkit.Password).post("/app/invitations/"+invID+"/cancel", nil).expect(t, "stranger cancels", 404)
+	if n := count(t, s, `SELECT COUNT(*) FROM invitations`); n != 1 {
+		t.Fatalf("%d invitations, want 1", n)
+	}
+	ada.post("/app/invitations/"+invID+"/cancel", url.Values{"back": {"/app/invitations"}}).redirects(t, "agency cancels", "/app/invitations")
+	if n := count(t, s, `SELECT COUNT(*) FROM invitations WHERE status = 'cancelled'`); n != 1 {
+		t.Fatal("not cancelled")
+	}
+}
