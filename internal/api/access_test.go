@@ -32,6 +32,8 @@ type world struct {
 	clientC          string
 	linkAC, linkBC   string
 	brandA, brandB   string
+	// invitations into C (by A), into A and into B (staff)
+	invC, invA, invB string
 	personas         []persona
 }
 
@@ -68,6 +70,9 @@ func newWorld(t *testing.T, e db.Dialect) *world {
 	w.brandA = s.AddBrand(t, w.agencyA, "Brand of A")
 	w.brandB = s.AddBrand(t, w.agencyB, "Brand of B")
 	A, B, C := w.agencyA, w.agencyB, w.clientC
+	w.invC = adminA.Must(t, 201, "POST", "/api/v1/accounts/"+C+"/invitations", map[string]any{"email": "inv-c@example.com", "role": "member"}).Body["id"].(string)
+	w.invA = adminA.Must(t, 201, "POST", "/api/v1/agencies/"+A+"/members", map[string]any{"email": "inv-a@example.com", "role": "member"}).Body["id"].(string)
+	w.invB = bc.Must(t, 201, "POST", "/api/v1/agencies/"+B+"/members", map[string]any{"email": "inv-b@example.com", "role": "member"}).Body["id"].(string)
 	w.personas = []persona{
 		{"agency A admin (operator)", adminA.Token(t), map[string]authz.Role{A: authz.AgencyAdmin, C: authz.LinkedAdmin}, true},
 		{"agency A account manager", am.Token(t), map[string]authz.Role{A: authz.AgencyAccountManager, C: authz.LinkedAccountManager}, false},
@@ -189,6 +194,19 @@ func (w *world) targets(rt api.Route) []target {
 					clientRole = r
 				}
 				return linkRule(acc.Action, agencyRole, clientRole, "agency")
+			}})
+		}
+		return out
+	case api.Invitation:
+		// Decided on the account the invitation is into: managing a
+		// client's users, or an agency's members.
+		var out []target
+		for _, pair := range [][3]string{{w.invC, w.clientC, string(authz.ClientUsersManage)},
+			{w.invA, w.agencyA, string(authz.AgencyManage)}, {w.invB, w.agencyB, string(authz.AgencyManage)}} {
+			inv, account, action := pair[0], pair[1], authz.Action(pair[2])
+			out = append(out, target{map[string]string{acc.Param: inv}, func(p persona) (bool, bool) {
+				role, ok := p.roles[account]
+				return ok, ok && authz.Allowed(role, action)
 			}})
 		}
 		return out

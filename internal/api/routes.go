@@ -34,6 +34,9 @@ const (
 	Link
 	// Brand routes act on a brand; access is decided on its agency.
 	Brand
+	// Invitation routes act on an invitation; access is decided on the
+	// account it is into (authz.CheckInvitation).
+	Invitation
 )
 
 // Access is a route's entry in the access table.
@@ -136,6 +139,8 @@ func (a *API) accessCheck(acc Access) func(huma.Context, func(huma.Context)) {
 				rel, err = z.CheckClientOf(ctx, actor, hc.Param(acc.Param), hc.Param(acc.ClientParam), acc.Action)
 			case Brand:
 				rel, err = z.CheckBrand(ctx, actor, hc.Param(acc.Param), acc.Action)
+			case Invitation:
+				rel, err = z.CheckInvitation(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Link:
 				var lrel authz.LinkRelation
 				lrel, err = z.CheckLink(ctx, actor, hc.Param(acc.Param), acc.Action)

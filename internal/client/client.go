@@ -82,7 +82,9 @@ type ClientPermissions struct {
 // last activity, which also move with the clock, are recomputed from the
 // client's activity when due (fresh.go). SPEC §5's statuses: revoked,
 // pending (nobody has joined), and for a joined client active, at_risk or
-// churned by its last login; link_invite comes with invitations.
+// churned by its last login. While nobody has joined: pending when an
+// e-mail invitation is open, link_invite when only a link invitation is,
+// pending otherwise; the invited e-mail is then the primary contact.
 
 // Statuses are the values of the status filter, in tab order.
 var Statuses = []string{"all", "pending", "link_invite", "active", "at_risk", "churned", "revoked"}

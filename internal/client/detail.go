@@ -124,6 +124,10 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 		rel.AgencyID, rel.AccountID); err != nil {
 		return ClientDetail{}, err
 	}
+	if err := q.Get(ctx, &d.PendingInvitations, `SELECT COUNT(*) FROM invitations WHERE account_id = ? AND status = 'pending'
+		AND (expires_at IS NULL OR expires_at > ?)`, rel.AccountID, s.now()); err != nil {
+		return ClientDetail{}, err
+	}
 	d.Users, err = usersOf(ctx, q, rel.AccountID)
 	return d, err
 }
@@ -241,15 +245,17 @@ func applyChange(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relati
 	where := ` WHERE agency_id = ? AND client_id = ?`
 	if c.Seats != nil {
 		// The seat rule is in the UPDATE itself, so a member joining at
-		// the same moment cannot slip under it.
+		// the same moment cannot slip under it. Seats hold users and open
+		// invitations (SPEC §3).
 		res, err := tx.Exec(ctx, `UPDATE agency_clients SET seats = ?, updated_at = ?`+where+`
-			AND (? = 0 OR ? >= (SELECT COUNT(*) FROM memberships WHERE account_id = ?))`,
-			*c.Seats, now, rel.AgencyID, rel.AccountID, *c.Seats, *c.Seats, rel.AccountID)
+			AND (? = 0 OR ? >= (SELECT COUNT(*) FROM memberships WHERE account_id = ?)
+				+ (SELECT COUNT(*) FROM invitations WHERE account_id = ? AND status = 'pending' AND (expires_at IS NULL OR expires_at > ?)))`,
+			*c.Seats, now, rel.AgencyID, rel.AccountID, *c.Seats, *c.Seats, rel.AccountID, rel.AccountID, now)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.Unprocessable, "seats_below_usage", "The client already has more users than %d seats.", *c.Seats)
+			return errs.E(errs.Unprocessable, "seats_below_usage", "The client already has more users than %d seats (users and open invitations count).", *c.Seats)
 		}
 	}
 	for col, v := range map[string]*bool{"enabled": c.Enabled, "can_export": c.CanExport, "manage_billing": c.ManageBilling,

@@ -40,6 +40,7 @@ func TestRenderTemplates(t *testing.T) {
 		{"password_changed", "Your Liaison password was changed", map[string]any{"Name": "Ann"}, []string{"Ann"}},
 		{"link_request", "Agency A asks to link with Client C", map[string]any{"Name": "Ann", "AccountName": "Client C", "SenderName": "Agency A", "SenderKind": "agency", "ActorName": "Ada", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Agency A", "https://liaison.example/app/links"}},
 		{"link_answer", "Client C accepted your link request", map[string]any{"Name": "Ann", "AccountName": "Agency A", "OtherName": "Client C", "ActorName": "Cleo", "Status": "active", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Client C", "https://liaison.example/app/links"}},
+		{"invitation", "Ada invites you to Agency A", map[string]any{"BrandName": "Agency A", "AgencyName": "Agency A", "InviterName": "Ada", "AccountName": "Client C", "Kind": "client", "Role": "admin", "Message": "Welcome aboard", "URL": "https://liaison.example/invite/tok123", "Expires": "16 November 2026 at 09:00 UTC"}, []string{"Ada", "Client C", "Welcome aboard", "https://liaison.example/invite/tok123", "16 November 2026"}},
 	}
 	var names []string
 	for _, c := range cases {

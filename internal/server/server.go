@@ -25,6 +25,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/jobs"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
@@ -98,16 +99,21 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	authSvc := auth.New(d, password.NewHasher(params, 0), limiter, m, o.Now,
 		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup}, o.Log)
 	auditLog := audit.NewLog(d)
+	invites := invite.New(d, m, authSvc, authz.New(d), o.Now, cfg.BaseURL)
 	a := api.New(api.Deps{Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
-		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now), SecureCookies: cfg.SecureCookies(), Log: o.Log})
+		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now), Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log})
 	pages, err := web.New(web.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now),
-		SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log})
+		Invites: invites, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
 	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
 	registerSweeps(q, limiter, authSvc)
+	q.Every("invite.expire", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := invites.Expire(ctx)
+		return err
+	})
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a)

@@ -35,7 +35,7 @@ type section struct {
 var agencySections = []section{
 	{Slug: "clients", Label: "Clients"},
 	{Slug: "links", Label: "Links"},
-	{Slug: "invitations", Label: "Invitations", Soon: true, Text: "Every invitation you have sent, with its status and expiry."},
+	{Slug: "invitations", Label: "Invitations"},
 	{Slug: "brands", Label: "Brands"},
 	{Slug: "members", Label: "Members & Groups"},
 	{Slug: "billing", Label: "Billing", Soon: true, Text: "Billable brands, the ledger and the invoice preview."},
@@ -117,6 +117,10 @@ func (h *handler) appHome(w http.ResponseWriter, r *http.Request, a *authz.Actor
 		p.Title = "Welcome"
 	case !p.Shell.Agency:
 		p.Title = p.Shell.Current.Account.Name
+		if err := h.portalHome(r, a, p); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	h.render(w, r, http.StatusOK, "app_home", p)
 }

@@ -23,6 +23,8 @@ type clientDetailData struct {
 	Managers []agency.Member
 	Assigned []string
 	Can      struct{ Manage, Users, Revoke bool }
+	// Invitations are the client's open invitations and Invite User.
+	Invitations invitationsPanel
 }
 
 func (h *handler) clientDetail(c *call) { h.showClient(c, http.StatusOK) }
@@ -72,6 +74,10 @@ func (h *handler) showClient(c *call, status int) {
 	}
 	if _, ok := c.p.Values["seats"]; !ok {
 		c.p.Values["seats"] = strconv.Itoa(d.Client.Seats)
+	}
+	if d.Invitations, err = h.clientInvitations(c, d.Client.Seats, d.Client.UsersCount, d.Client.PendingInvitations); err != nil {
+		c.fail(err)
+		return
 	}
 	c.p.Title = d.Client.Name
 	c.p.Data = d

@@ -41,6 +41,8 @@ type clientListData struct {
 	CSV     string
 	Keep    map[string]string // the filters a search keeps
 	Can     struct{ Create, Disconnect bool }
+	// Invitations are the newest open client invitations (invite_pages.go).
+	Invitations invitationsPanel
 }
 
 var statusTabs = []struct{ key, label string }{
@@ -129,6 +131,10 @@ func (h *handler) clientList(c *call) {
 		d.First = listURL("/app/clients", current)
 	}
 	d.CSV = listURL("/api/v1/agencies/"+url.PathEscape(c.acc.ID)+"/clients.csv", current)
+	if d.Invitations, err = h.listInvitations(c, scope); err != nil {
+		c.fail(err)
+		return
+	}
 	c.p.Title = "Clients"
 	c.p.Data = d
 	c.render(http.StatusOK, "clients")

@@ -16,6 +16,8 @@ type flash struct {
 	Notice string `json:"n,omitempty"`
 	Error  string `json:"e,omitempty"`
 	Token  string `json:"t,omitempty"`
+	// Link is an invitation link just made, shown once to copy.
+	Link string `json:"l,omitempty"`
 }
 
 func (h *handler) setFlash(w http.ResponseWriter, f flash) {

@@ -36,6 +36,10 @@ const (
 	// brandOf is the brand named by {brand_id}, one of the current
 	// agency's (authz.CheckBrand).
 	brandOf
+	// invitationOf is the invitation named by {invitation_id}, into the
+	// current account or into a client the current agency sees
+	// (authz.CheckInvitation).
+	invitationOf
 )
 
 // rule is one page's entry: its target, its action, and the navigation
@@ -80,7 +84,7 @@ func (h *handler) guard(ru rule, next func(c *call)) http.HandlerFunc {
 			return
 		}
 		cur := p.Shell.Current
-		if cur == nil || (ru.target != linkOf && cur.Account.Kind != ru.target.side()) {
+		if cur == nil || (ru.target != linkOf && ru.target != invitationOf && cur.Account.Kind != ru.target.side()) {
 			h.notFound(w, r)
 			return
 		}
@@ -115,6 +119,12 @@ func (c *call) check(t target, action authz.Action) (authz.Relation, authz.LinkR
 		return rel, authz.LinkRelation{}, err
 	case linkOf:
 		return c.checkLink(c.r.PathValue("link_id"), action)
+	case invitationOf:
+		rel, err := z.CheckInvitation(ctx, c.a, c.r.PathValue("invitation_id"), action)
+		if err == nil && rel.AccountID != c.acc.ID && rel.AgencyID != c.acc.ID {
+			err = errs.ErrNotFound // an invitation of another of the user's accounts
+		}
+		return rel, authz.LinkRelation{}, err
 	}
 	return authz.Relation{}, authz.LinkRelation{}, errs.ErrNotFound
 }

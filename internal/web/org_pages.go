@@ -28,6 +28,8 @@ type membersData struct {
 	// Selected keeps a group's ticked members when its form comes back
 	// with an error.
 	Selected map[string][]string
+	// Invitations are the open staff invitations and the invite form.
+	Invitations invitationsPanel
 }
 
 // Checked reports whether a user's box is ticked in a group's form: as
@@ -70,6 +72,10 @@ func (h *handler) showMembers(c *call, status int, selected map[string][]string)
 			c.fail(err)
 			return
 		}
+	}
+	if d.Invitations, err = h.staffInvitations(c); err != nil {
+		c.fail(err)
+		return
 	}
 	c.p.Title = "Members & Groups"
 	c.p.Data = d

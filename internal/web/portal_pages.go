@@ -5,15 +5,17 @@ import (
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/errs"
 )
 
 // The client portal's own pages: its users (SPEC §1, client side). Its
 // agencies are the links page (link_pages.go).
 
 type usersData struct {
-	Users  []client.ClientUser
-	Roles  []string
-	Manage bool
+	Users       []client.ClientUser
+	Roles       []string
+	Manage      bool
+	Invitations invitationsPanel
 }
 
 // users lists the client's users; admins change roles and remove users.
@@ -23,8 +25,13 @@ func (h *handler) users(c *call) {
 		c.fail(err)
 		return
 	}
+	inv, err := h.teamInvitations(c)
+	if err != nil {
+		c.fail(err)
+		return
+	}
 	c.p.Title = "Users"
-	c.p.Data = usersData{Users: list, Roles: authz.ClientRoles, Manage: c.can(authz.ClientUsersManage)}
+	c.p.Data = usersData{Users: list, Roles: authz.ClientRoles, Manage: c.can(authz.ClientUsersManage), Invitations: inv}
 	c.render(http.StatusOK, "users")
 }
 
@@ -44,4 +51,23 @@ func (h *handler) userRemove(c *call) {
 		return
 	}
 	c.done("User removed. Their sessions in this account have ended.", "/app/users")
+}
+
+type portalHomeData struct {
+	Brands []client.ClientBrand
+}
+
+// portalHome adds to a client portal's home the brands the client was
+// granted, the only ones its users see.
+func (h *handler) portalHome(r *http.Request, a *authz.Actor, p *page) error {
+	rel, err := h.deps.Authz.Check(r.Context(), a, p.Shell.Current.Account.ID, authz.PortalUse)
+	if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Forbidden) {
+		return nil // a closed account: the home says nothing more
+	}
+	if err != nil {
+		return err
+	}
+	brands, err := h.deps.Clients.PortalBrands(r.Context(), rel)
+	p.Data = portalHomeData{Brands: brands}
+	return err
 }

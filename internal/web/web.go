@@ -20,6 +20,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
 	webassets "github.com/liaison-dev/liaison/web"
@@ -33,6 +34,7 @@ type Deps struct {
 	Agency        *agency.Service
 	Links         *link.Service
 	Clients       *client.Service
+	Invites       *invite.Service
 	Mailer        *mail.Mailer
 	SecureCookies bool
 	BaseURL       string
@@ -144,6 +146,17 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /app/users", g(ownClient, authz.ClientUsersRead, "users", h.users))
 	m.HandleFunc("POST /app/users/{user_id}/role", g(ownClient, authz.ClientUsersManage, "users", h.userRole))
 	m.HandleFunc("POST /app/users/{user_id}/remove", g(ownClient, authz.ClientUsersManage, "users", h.userRemove))
+
+	// Invitations (invite_pages.go); the landing pages are public.
+	m.HandleFunc("GET /app/invitations", g(ownAgency, authz.AgencyClientsList, "invitations", h.invitations))
+	m.HandleFunc("POST /app/invitations", g(ownAgency, authz.ClientCreate, "invitations", h.inviteClient))
+	m.HandleFunc("POST /app/invitations/{invitation_id}/resend", g(invitationOf, authz.InvitationManage, "", h.invitationResend))
+	m.HandleFunc("POST /app/invitations/{invitation_id}/cancel", g(invitationOf, authz.InvitationManage, "", h.invitationCancel))
+	m.HandleFunc("POST /app/members/invitations", g(ownAgency, authz.AgencyManage, "members", h.inviteStaff))
+	m.HandleFunc("POST /app/clients/{client_id}/invitations", g(agencyClient, authz.ClientUsersManage, "clients", h.inviteClientUser))
+	m.HandleFunc("POST /app/users/invitations", g(ownClient, authz.ClientUsersManage, "users", h.inviteTeam))
+	m.HandleFunc("GET /invite/{token}", h.inviteLanding)
+	m.HandleFunc("POST /invite/{token}", h.inviteAccept)
 
 	m.HandleFunc("GET /operator/outbox", h.operator(h.outbox))
 	m.HandleFunc("GET /operator/outbox/{id}", h.operator(h.outboxMessage))

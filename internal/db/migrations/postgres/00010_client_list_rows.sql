@@ -28,8 +28,17 @@
 CREATE VIEW client_list_source AS
 SELECT l.id, l.agency_id, l.client_id, l.access_all, a.name, LOWER(a.name) AS sort_name,
     pc.email,
+    -- While nobody has joined: pending when an e-mail invitation is open,
+    -- link_invite when only a link invitation is, pending otherwise (an
+    -- agency-created client not yet populated, or its invitations expired
+    -- or cancelled). "Open" is the stored status: the expiry job marks
+    -- invitations expired, and the invitations triggers rebuild the row.
+    -- A joined client is 'active' here until fresh.go computes its status.
     CASE WHEN ac.revoked_at IS NOT NULL THEN 'revoked'
         WHEN EXISTS (SELECT 1 FROM memberships sm WHERE sm.account_id = l.client_id) THEN 'active'
+        WHEN EXISTS (SELECT 1 FROM invitations si WHERE si.account_id = l.client_id AND si.status = 'pending'
+            AND si.delivery = 'email') THEN 'pending'
+        WHEN EXISTS (SELECT 1 FROM invitations si WHERE si.account_id = l.client_id AND si.status = 'pending') THEN 'link_invite'
         ELSE 'pending' END AS status,
     (SELECT COUNT(*) FROM memberships um WHERE um.account_id = l.client_id)::integer AS users,
     COALESCE(ac.seats, 0) AS seats,
@@ -44,8 +53,13 @@ SELECT l.id, l.agency_id, l.client_id, l.access_all, a.name, LOWER(a.name) AS so
 FROM links l
 JOIN accounts a ON a.id = l.client_id
 LEFT JOIN agency_clients ac ON ac.agency_id = l.agency_id AND ac.client_id = l.client_id
-LEFT JOIN LATERAL (SELECT u.email FROM memberships pm JOIN users u ON u.id = pm.user_id
-    WHERE pm.account_id = l.client_id AND pm.role = 'admin' ORDER BY pm.created_at, pm.user_id LIMIT 1) pc ON TRUE
+-- The primary contact: the earliest-joined admin; while nobody has joined,
+-- the address of the newest pending or expired invitation.
+LEFT JOIN LATERAL (SELECT COALESCE((SELECT u.email FROM memberships pm JOIN users u ON u.id = pm.user_id
+        WHERE pm.account_id = l.client_id AND pm.role = 'admin' ORDER BY pm.created_at, pm.user_id LIMIT 1),
+    CASE WHEN NOT EXISTS (SELECT 1 FROM memberships em WHERE em.account_id = l.client_id)
+    THEN (SELECT iv.email FROM invitations iv WHERE iv.account_id = l.client_id AND iv.status IN ('pending', 'expired')
+        ORDER BY iv.created_at DESC, iv.id DESC LIMIT 1) END) AS email) pc ON TRUE
 LEFT JOIN LATERAL (SELECT json_agg(json_build_object('id', b.id, 'name', b.name)
         ORDER BY LOWER(b.name) COLLATE "C", b.id COLLATE "C")::text AS brands,
         string_agg(LOWER(b.name), chr(31)) AS names
@@ -167,11 +181,14 @@ CREATE TRIGGER client_list_agency_clients AFTER INSERT OR UPDATE OF seats, revok
     FOR EACH ROW EXECUTE FUNCTION client_list_by_client_id();
 CREATE TRIGGER client_list_client_brands AFTER INSERT OR DELETE ON client_brands
     FOR EACH ROW EXECUTE FUNCTION client_list_by_client_id();
+CREATE TRIGGER client_list_invitations AFTER INSERT OR UPDATE OR DELETE ON invitations
+    FOR EACH ROW EXECUTE FUNCTION client_list_by_account_id();
 CREATE TRIGGER client_list_brands_name AFTER UPDATE OF name ON brands
     FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION client_list_by_brand();
 
 -- +goose Down
 DROP TRIGGER client_list_brands_name ON brands;
+DROP TRIGGER client_list_invitations ON invitations;
 DROP TRIGGER client_list_client_brands ON client_brands;
 DROP TRIGGER client_list_agency_clients ON agency_clients;
 DROP TRIGGER client_list_users_email ON users;

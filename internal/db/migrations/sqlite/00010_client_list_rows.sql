@@ -23,10 +23,24 @@
 
 CREATE VIEW client_list_source AS
 SELECT l.id, l.agency_id, l.client_id, l.access_all, a.name, LOWER(a.name) AS sort_name,
-    (SELECT u.email FROM memberships pm JOIN users u ON u.id = pm.user_id
-        WHERE pm.account_id = l.client_id AND pm.role = 'admin' ORDER BY pm.created_at, pm.user_id LIMIT 1) AS email,
+    -- The primary contact: the earliest-joined admin; while nobody has
+    -- joined, the address of the newest pending or expired invitation.
+    COALESCE((SELECT u.email FROM memberships pm JOIN users u ON u.id = pm.user_id
+        WHERE pm.account_id = l.client_id AND pm.role = 'admin' ORDER BY pm.created_at, pm.user_id LIMIT 1),
+        CASE WHEN NOT EXISTS (SELECT 1 FROM memberships em WHERE em.account_id = l.client_id)
+        THEN (SELECT iv.email FROM invitations iv WHERE iv.account_id = l.client_id AND iv.status IN ('pending', 'expired')
+            ORDER BY iv.created_at DESC, iv.id DESC LIMIT 1) END) AS email,
+    -- While nobody has joined: pending when an e-mail invitation is open,
+    -- link_invite when only a link invitation is, pending otherwise (an
+    -- agency-created client not yet populated, or its invitations expired
+    -- or cancelled). "Open" is the stored status: the expiry job marks
+    -- invitations expired, and the invitations triggers rebuild the row.
+    -- A joined client is 'active' here until fresh.go computes its status.
     CASE WHEN ac.revoked_at IS NOT NULL THEN 'revoked'
         WHEN EXISTS (SELECT 1 FROM memberships sm WHERE sm.account_id = l.client_id) THEN 'active'
+        WHEN EXISTS (SELECT 1 FROM invitations si WHERE si.account_id = l.client_id AND si.status = 'pending'
+            AND si.delivery = 'email') THEN 'pending'
+        WHEN EXISTS (SELECT 1 FROM invitations si WHERE si.account_id = l.client_id AND si.status = 'pending') THEN 'link_invite'
         ELSE 'pending' END AS status,
     (SELECT COUNT(*) FROM memberships um WHERE um.account_id = l.client_id) AS users,
     COALESCE(ac.seats, 0) AS seats,
@@ -36,7 +50,10 @@ SELECT l.id, l.agency_id, l.client_id, l.access_all, a.name, LOWER(a.name) AS so
         FROM client_brands cb JOIN brands b ON b.id = cb.brand_id
         WHERE cb.client_id = l.client_id AND b.agency_id = l.agency_id ORDER BY LOWER(b.name), b.id) gb), '[]') AS brands,
     LOWER(a.name) || char(31) || LOWER(COALESCE((SELECT u.email FROM memberships pm JOIN users u ON u.id = pm.user_id
-        WHERE pm.account_id = l.client_id AND pm.role = 'admin' ORDER BY pm.created_at, pm.user_id LIMIT 1), ''))
+        WHERE pm.account_id = l.client_id AND pm.role = 'admin' ORDER BY pm.created_at, pm.user_id LIMIT 1),
+        CASE WHEN NOT EXISTS (SELECT 1 FROM memberships em WHERE em.account_id = l.client_id)
+        THEN (SELECT iv.email FROM invitations iv WHERE iv.account_id = l.client_id AND iv.status IN ('pending', 'expired')
+            ORDER BY iv.created_at DESC, iv.id DESC LIMIT 1) END, ''))
         || char(31) || COALESCE((SELECT group_concat(LOWER(b.name), char(31))
         FROM client_brands cb JOIN brands b ON b.id = cb.brand_id
         WHERE cb.client_id = l.client_id AND b.agency_id = l.agency_id), '') AS search,
@@ -178,7 +195,29 @@ CREATE TRIGGER client_list_brands_name AFTER UPDATE OF name ON brands BEGIN
 END;
 -- +goose StatementEnd
 
+-- +goose StatementBegin
+CREATE TRIGGER client_list_invitations_insert AFTER INSERT ON invitations BEGIN
+    DELETE FROM client_list WHERE client_id = NEW.account_id;
+    INSERT INTO client_list SELECT * FROM client_list_source WHERE client_id = NEW.account_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER client_list_invitations_update AFTER UPDATE ON invitations BEGIN
+    DELETE FROM client_list WHERE client_id = NEW.account_id;
+    INSERT INTO client_list SELECT * FROM client_list_source WHERE client_id = NEW.account_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER client_list_invitations_delete AFTER DELETE ON invitations BEGIN
+    DELETE FROM client_list WHERE client_id = OLD.account_id;
+    INSERT INTO client_list SELECT * FROM client_list_source WHERE client_id = OLD.account_id;
+END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER client_list_invitations_delete;
+DROP TRIGGER client_list_invitations_update;
+DROP TRIGGER client_list_invitations_insert;
 DROP TRIGGER client_list_brands_name;
 DROP TRIGGER client_list_client_brands_delete;
 DROP TRIGGER client_list_client_brands_insert;
