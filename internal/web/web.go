@@ -19,6 +19,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
@@ -34,6 +35,7 @@ type Deps struct {
 	Links         *link.Service
 	Clients       *client.Service
 	Mailer        *mail.Mailer
+	Branding      *branding.Service
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
@@ -145,6 +147,14 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/users/{user_id}/role", g(ownClient, authz.ClientUsersManage, "users", h.userRole))
 	m.HandleFunc("POST /app/users/{user_id}/remove", g(ownClient, authz.ClientUsersManage, "users", h.userRemove))
 
+	// The client portal's shell (portal_shell.go, profile.go).
+	m.HandleFunc("GET /app/reports", g(ownClient, authz.ReportRead, "reports", h.portalReports))
+	m.HandleFunc("GET /app/security", g(ownClient, authz.ImpersonationLogRead, "security", h.portalSecurity))
+	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
+	m.HandleFunc("GET /app/profile", h.user(h.profile))
+	m.HandleFunc("POST /app/profile", h.user(h.saveProfile))
+	m.HandleFunc("POST /app/profile/password", h.user(h.changePassword))
+
 	m.HandleFunc("GET /operator/outbox", h.operator(h.outbox))
 	m.HandleFunc("GET /operator/outbox/{id}", h.operator(h.outboxMessage))
 	m.HandleFunc("GET /operator/outbox/{id}/html", h.operator(h.outboxHTML))
@@ -205,6 +215,9 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	p := h.page(w, r, "Page not found")
 	if a := p.Actor; a != nil {
 		p.Shell = h.shellOrNil(r, a, "")
+		if p.Shell != nil && p.Shell.Portal != nil {
+			p.Brand = p.Shell.Portal.Brand
+		}
 	}
 	h.render(w, r, http.StatusNotFound, "not_found", p)
 }
