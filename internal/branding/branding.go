@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net/http"
 	netmail "net/mail"
 	"net/url"
 	"strings"
@@ -439,4 +440,44 @@ func (b Brand) Email(e *mail.Email) {
 			e.FromAddr = b.SenderEmail
 		}
 	}
+}
+
+// MailBrand is the mail.Brander: how the agency's e-mails look, read in
+// the caller's transaction.
+func (s *Service) MailBrand(ctx context.Context, q db.Querier, agencyID string) (mail.Brand, error) {
+	b, err := s.brand(ctx, q, agencyID)
+	if err != nil {
+		return mail.Brand{}, err
+	}
+	mb := mail.Brand{Name: b.Name, Color: b.Primary, BaseURL: b.BaseURL, FromName: b.SenderName, FromAddr: b.SenderEmail}
+	if b.Logos.Light != "" {
+		mb.Logo = b.BaseURL + b.Logos.Light
+	}
+	return mb, nil
+}
+
+type hostAgencyKey struct{}
+
+// HostAgency returns the agency whose verified custom domain the request
+// came on ("" for any other host), as set by HostMiddleware.
+func HostAgency(ctx context.Context) (string, bool) {
+	s, ok := ctx.Value(hostAgencyKey{}).(string)
+	return s, ok
+}
+
+// HostMiddleware resolves the request's Host once: pages and the API read
+// the agency with HostAgency, and e-mails sent during the request (a
+// password reset asked for on the agency's domain) carry its brand.
+func (s *Service) HostMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		agencyID, err := s.AgencyForHost(r.Context(), r.Host)
+		if err != nil {
+			s.log.WarnContext(r.Context(), "branding: host lookup", "host", r.Host, "err", err)
+		}
+		ctx := context.WithValue(r.Context(), hostAgencyKey{}, agencyID)
+		if agencyID != "" {
+			ctx = mail.WithBrand(ctx, agencyID)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

@@ -317,6 +317,9 @@ func (s *Service) Recheck(ctx context.Context) (int, error) {
 // header names, or "" (the plain portal) for any other host: unknown,
 // pending, lost, or the server's own.
 func (s *Service) AgencyForHost(ctx context.Context, host string) (string, error) {
+	if id, ok := HostAgency(ctx); ok {
+		return id, nil // resolved once per request by HostMiddleware
+	}
 	h := NormalizeHost(host)
 	if h == "" || h == s.baseHost || net.ParseIP(h) != nil || h == "localhost" {
 		return "", nil

@@ -39,6 +39,7 @@ func TestRenderTemplates(t *testing.T) {
 			[]string{"Ann", "Acme Ltd", "https://liaison.example/login"}},
 		{"password_changed", "Your Liaison password was changed", map[string]any{"Name": "Ann"}, []string{"Ann"}},
 		{"link_request", "Agency A asks to link with Client C", map[string]any{"Name": "Ann", "AccountName": "Client C", "SenderName": "Agency A", "SenderKind": "agency", "ActorName": "Ada", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Agency A", "https://liaison.example/app/links"}},
+		{"domain_lost", "Your portal domain portal.acme.example stopped verifying", map[string]any{"Name": "Ann", "Domain": "portal.acme.example", "TXTName": "_liaison.portal.acme.example", "TXTValue": "liaison-verify=abc", "URL": "https://liaison.example/app/portal"}, []string{"Ann", "_liaison.portal.acme.example", "liaison-verify=abc", "https://liaison.example/app/portal"}},
 		{"link_answer", "Client C accepted your link request", map[string]any{"Name": "Ann", "AccountName": "Agency A", "OtherName": "Client C", "ActorName": "Cleo", "Status": "active", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Client C", "https://liaison.example/app/links"}},
 	}
 	var names []string

@@ -118,6 +118,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
 	registerSweeps(q, limiter, authSvc)
 	app.Branding = brands
+	m.SetBrander(brands.MailBrand)
 	q.Every("portal.domains.recheck", time.Hour, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := brands.Recheck(ctx)
 		return err
@@ -130,7 +131,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	mux.Handle("GET /metrics", app.metricsHandler())
 	mux.Handle("GET /brand/", brands.Handler())
 	mux.Handle("/", pages)
-	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(), mux))))
+	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(), brands.HostMiddleware(mux)))))
 	return app, nil
 }
 
