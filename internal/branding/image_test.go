@@ -140,11 +140,11 @@ func TestContrast(t *testing.T) {
 // TestRenderWelcome: the small Markdown subset, everything else escaped.
 func TestRenderWelcome(t *testing.T) {
 	for in, want := range map[string]string{
-		"Hello <b>you</b>":                    "<p>Hello &lt;b&gt;you&lt;/b&gt;</p>",
-		"**bold** and *it*":                   "<p><strong>bold</strong> and <em>it</em></p>",
-		"a\nb\n\nc":                           "<p>a<br>b</p><p>c</p>",
-		"[site](https://x.example/a?b=1&c=2)": `<p><a href="https://x.example/a?b=1&amp;c=2" rel="noopener noreferrer">site</a></p>`,
-		"[x](javascript:alert(1))":            "<p>[x](javascript:alert(1))</p>",
+		"Hello <b>you</b>":                     "<p>Hello &lt;b&gt;you&lt;/b&gt;</p>",
+		"**bold** and *it*":                    "<p><strong>bold</strong> and <em>it</em></p>",
+		"a\nb\n\nc":                            "<p>a<br>b</p><p>c</p>",
+		"[site](https://x.example/a?b=1&c=2)":  `<p><a href="https://x.example/a?b=1&amp;c=2" rel="noopener noreferrer">site</a></p>`,
+		"[x](javascript:alert(1))":             "<p>[x](javascript:alert(1))</p>",
 		`[x](https://a.example/"onmouseover=)`: `<p>[x](https://a.example/&#34;onmouseover=)</p>`,
 	} {
 		if got := string(RenderWelcome(in)); got != want {
