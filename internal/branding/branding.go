@@ -478,6 +478,8 @@ func (s *Service) HostMiddleware(next http.Handler) http.Handler {
 		if agencyID != "" {
 			ctx = mail.WithBrand(ctx, agencyID)
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		r2 := r.WithContext(ctx)
+		next.ServeHTTP(w, r2)
+		r.Pattern = r2.Pattern // the metrics read the route the mux matched on the outer request
 	})
 }
