@@ -250,3 +250,61 @@ func TestHostRouting(t *testing.T) {
 		}
 	})
 }
+
+// TestBrandedResetEmail: a password reset asked for on an agency's verified
+// domain arrives in the agency's brand: its sender, name, colour and logo,
+// the link on its domain, and no "Liaison" anywhere when it hides it.
+func TestBrandedResetEmail(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{})
+		adm, _, ag := s.Signup(t, "Ada Admin", "ada@agency.example", "Acme Agency", "agency")
+		adm.Must(t, 200, "PUT", "/api/v1/agencies/"+ag+"/portal", map[string]any{"portal_name": "Acme Portal",
+			"primary_color": "#0f766e", "sender_name": "Acme Team", "sender_email": "hello@acme.example", "hide_liaison_branding": true})
+		adm.Must(t, 200, "POST", "/api/v1/agencies/"+ag+"/portal/logos/light", pngBytes(t, 100, 30))
+		verifyDomain(t, s, ag, "portal.acme.example", "verified")
+		s.Signup(t, "Cleo Client", "cleo@client.example", "Client C", "client")
+
+		req, err := http.NewRequest("POST", s.URL+"/api/v1/password/forgot", strings.NewReader(`{"email":"cleo@client.example"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "portal.acme.example"
+		req.Header.Set("Content-Type", "application/json")
+		res, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 202 {
+			t.Fatalf("forgot: %d", res.StatusCode)
+		}
+		var m struct {
+			FromName string `db:"from_name"`
+			FromAddr string `db:"from_addr"`
+			Subject  string `db:"subject"`
+			HTML     string `db:"html_body"`
+			Text     string `db:"text_body"`
+		}
+		if err := s.DB.Get(context.Background(), &m, `SELECT from_name, from_addr, subject, html_body, text_body FROM mail_outbox
+			WHERE template = 'password_reset' AND to_addr = 'cleo@client.example'`); err != nil {
+			t.Fatal(err)
+		}
+		if m.FromName != "Acme Team" || m.FromAddr != "hello@acme.example" || m.Subject != "Reset your Acme Portal password" {
+			t.Errorf("sender/subject: %q <%s> %q", m.FromName, m.FromAddr, m.Subject)
+		}
+		for _, body := range []string{m.HTML, m.Text} {
+			if !strings.Contains(body, "http://portal.acme.example/reset/") || strings.Contains(body, "Liaison") {
+				t.Errorf("body not in the agency's brand:\n%s", body)
+			}
+		}
+		if !strings.Contains(m.HTML, "#0f766e") || !strings.Contains(m.HTML, `src="http://portal.acme.example/brand/logos/`) {
+			t.Errorf("HTML lacks the colour or the logo:\n%s", m.HTML)
+		}
+		// The same request on the server's own host stays plain.
+		s.NewClient().Must(t, 202, "POST", "/api/v1/password/forgot", map[string]any{"email": "ada@agency.example"})
+		var plain string
+		if err := s.DB.Get(context.Background(), &plain, `SELECT from_name FROM mail_outbox WHERE template = 'password_reset' AND to_addr = 'ada@agency.example'`); err != nil || plain != "Liaison" {
+			t.Errorf("plain reset from %q (%v)", plain, err)
+		}
+	})
+}
