@@ -45,7 +45,7 @@ var agencySections = []section{
 	{Slug: "billing", Label: "Billing", Soon: true, Text: "Billable brands, the ledger and the invoice preview."},
 	{Slug: "audit", Label: "Audit", Soon: true, Text: "The tamper-evident log of everything that changed in your agency."},
 	{Slug: "settings", Label: "Settings"},
-	{Slug: "portal", Label: "Portal & Domains", Soon: true, Text: "Your portal's logo, colours and custom domain."},
+	{Slug: "portal", Label: "Portal & Domains"},
 }
 
 // clientSections are the parts of a client portal.

@@ -101,10 +101,16 @@ func TestBrowserCustomDomain(t *testing.T) {
 			if alt := b.eval(`document.querySelector("header .brand-img").alt`); alt != "Analytical Portal" {
 				t.Fatalf("%s: logo alt %q", what, alt)
 			}
-			if bg := b.eval(`getComputedStyle(document.querySelector(".btn-primary")).backgroundColor`); bg != "rgb(15, 118, 110)" {
+			if v := b.eval(`getComputedStyle(document.documentElement).getPropertyValue("--primary").trim()`); v != "#0f766e" {
+				t.Fatalf("%s: --primary is %q", what, v)
+			}
+			if bg := b.eval(`(() => { const e = document.querySelector(".btn-primary"); return e ? getComputedStyle(e).backgroundColor : "none" })()`); bg != "rgb(15, 118, 110)" && bg != "none" {
 				t.Fatalf("%s: primary button colour %q", what, bg)
 			}
 			b.noProblems(what, 0)
+		}
+		if bg := b.eval(`getComputedStyle(document.querySelector(".btn-primary")).backgroundColor`); bg != "rgb(15, 118, 110)" {
+			t.Fatalf("login button colour %q", bg)
 		}
 		check("login page")
 		if s := b.text(".welcome"); !strings.Contains(s, "Hello clients") {
@@ -114,7 +120,9 @@ func TestBrowserCustomDomain(t *testing.T) {
 		// The client logs in on the domain and gets the agency's portal.
 		b.fill(map[string]string{"f-email": w.graceEmail, "f-password": w.gracePw})
 		b.expectPath("login", b.submit("login", "main form button[type=submit]"), "/app")
-		b.open("/app/profile")
-		check("portal profile")
+		for _, p := range []string{"/app", "/app/reports", "/app/agencies", "/app/users", "/app/security", "/app/profile"} {
+			b.visit(p, 200)
+			check("portal " + p)
+		}
 	})
 }

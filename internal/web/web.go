@@ -154,6 +154,14 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /app/profile", h.user(h.profile))
 	m.HandleFunc("POST /app/profile", h.user(h.saveProfile))
 	m.HandleFunc("POST /app/profile/password", h.user(h.changePassword))
+	// The agency's portal branding and domains (portal_admin.go).
+	m.HandleFunc("GET /app/portal", g(ownAgency, authz.AgencyRead, "portal", h.portalAdmin))
+	m.HandleFunc("POST /app/portal", g(ownAgency, authz.AgencyManage, "portal", h.portalSave))
+	m.HandleFunc("POST /app/portal/logos/{slot}", g(ownAgency, authz.AgencyManage, "portal", h.portalLogo))
+	m.HandleFunc("POST /app/portal/logos/{slot}/delete", g(ownAgency, authz.AgencyManage, "portal", h.portalLogoDelete))
+	m.HandleFunc("POST /app/portal/domains", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainAdd))
+	m.HandleFunc("POST /app/portal/domains/{domain}/verify", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainVerify))
+	m.HandleFunc("POST /app/portal/domains/{domain}/delete", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainDelete))
 
 	m.HandleFunc("GET /operator/outbox", h.operator(h.outbox))
 	m.HandleFunc("GET /operator/outbox/{id}", h.operator(h.outboxMessage))
