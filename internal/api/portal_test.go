@@ -308,3 +308,41 @@ func TestBrandedResetEmail(t *testing.T) {
 		}
 	})
 }
+
+// TestPortalAccessSpotChecks pins SPEC §1 for branding by hand: every
+// agency member reads it, only admins change it, other tenants and client
+// users do not see it.
+func TestPortalAccessSpotChecks(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		w := newWorld(t, e)
+		by := map[string]*testkit.APIClient{}
+		for _, p := range w.personas {
+			by[p.name] = p.client
+		}
+		portal := "/api/v1/agencies/" + w.agencyA + "/portal"
+		cases := []struct {
+			who, method, path string
+			body              any
+			want              int
+		}{
+			{"agency A viewer", "GET", portal, nil, 200},
+			{"agency A member", "GET", portal + "/domains", nil, 200},
+			{"agency A member", "PUT", portal, map[string]any{"portal_name": "X"}, 403},
+			{"agency A account manager", "PUT", portal, map[string]any{"portal_name": "X"}, 403},
+			{"agency A account manager", "POST", portal + "/domains", map[string]any{"domain": "a.example"}, 403},
+			{"agency A viewer", "DELETE", portal + "/logos/light", nil, 403},
+			{"agency B admin", "GET", portal, nil, 404},
+			{"agency B admin", "PUT", portal, map[string]any{"portal_name": "X"}, 404},
+			{"client C admin", "GET", portal, nil, 404},
+			{"client C admin", "GET", "/api/v1/agencies/" + w.clientC + "/portal", nil, 403},
+			{"stranger", "POST", portal + "/domains", map[string]any{"domain": "a.example"}, 404},
+			{"agency A admin (operator)", "PUT", portal, map[string]any{"portal_name": "Mine"}, 200},
+			{"nobody", "GET", "/api/v1/portal", nil, 200},
+		}
+		for _, tc := range cases {
+			if r := by[tc.who].Do(t, tc.method, tc.path, tc.body); r.Status != tc.want {
+				t.Errorf("%s %s as %s: %d, want %d: %s", tc.method, tc.path, tc.who, r.Status, tc.want, r.Raw)
+			}
+		}
+	})
+}

@@ -410,3 +410,24 @@ func TestNewSMTPSender(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderBranded: an e-mail with an agency's brand shows its name,
+// colour and logo, and no trace of Liaison.
+func TestRenderBranded(t *testing.T) {
+	data := resetData("Ann")
+	data["BrandName"], data["BrandColor"], data["BrandLogo"] = "Acme Portal", "#0f766e", "https://portal.acme.example/brand/logos/abc.png"
+	data["BaseURL"] = "https://portal.acme.example"
+	subject, html, text, err := mail.Render("password_reset", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject != "Reset your Acme Portal password" || !strings.Contains(html, `src="https://portal.acme.example/brand/logos/abc.png"`) ||
+		!strings.Contains(html, `alt="Acme Portal"`) || !strings.Contains(html, "#0f766e") {
+		t.Errorf("branded e-mail:\n%s\n%s", subject, html)
+	}
+	for _, b := range []string{subject, html, text} {
+		if strings.Contains(b, "Liaison") {
+			t.Errorf("branded e-mail names Liaison:\n%s", b)
+		}
+	}
+}
