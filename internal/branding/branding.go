@@ -8,6 +8,11 @@
 //	b, err := svc.For(ctx, agencyID) // a Brand: name, colours, logo URLs, sender, base URL
 //	b.Email(&e)                      // an e-mail sent in the agency's name, logo and colours
 //	b.BaseURL                        // where the agency's links point: https://<verified domain> or LIAISON_BASE_URL
+//	svc.BaseURL(ctx, tx, agencyID)   // the same, alone, inside the caller's transaction
+//	branding.HostAgency(ctx)         // the agency whose verified domain the request came on
+//
+// E-mails need none of this: set mail.Email.BrandAgencyID and the Mailer
+// brands them and moves their LIAISON_BASE_URL links to the agency's domain.
 //
 // Plain() is the unbranded Liaison portal, used for unknown hosts and for
 // agency staff. Changes go through Service methods that take the caller's
@@ -396,13 +401,7 @@ func (s *Service) brand(ctx context.Context, q db.Querier, agencyID string) (Bra
 		return Brand{}, err
 	}
 	b.ThemeURL = themeURL(agencyID, b)
-	var domain string
-	err = q.Get(ctx, &domain, `SELECT domain FROM custom_domains WHERE agency_id = ? AND status = 'verified'
-		ORDER BY verified_at, domain LIMIT 1`, agencyID)
-	switch {
-	case err == nil:
-		b.BaseURL = s.domainURL(domain)
-	case !errors.Is(err, db.ErrNoRows):
+	if b.BaseURL, err = s.BaseURL(ctx, q, agencyID); err != nil {
 		return Brand{}, err
 	}
 	return b, nil
@@ -482,4 +481,20 @@ func (s *Service) HostMiddleware(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r2)
 		r.Pattern = r2.Pattern // the metrics read the route the mux matched on the outer request
 	})
+}
+
+// BaseURL is where an agency's links point (invitation, reset and portal
+// links): its verified custom domain, else LIAISON_BASE_URL. An unknown
+// agency gets LIAISON_BASE_URL.
+func (s *Service) BaseURL(ctx context.Context, q db.Querier, agencyID string) (string, error) {
+	var domain string
+	err := q.Get(ctx, &domain, `SELECT domain FROM custom_domains WHERE agency_id = ? AND status = 'verified'
+		ORDER BY verified_at, domain LIMIT 1`, agencyID)
+	switch {
+	case errors.Is(err, db.ErrNoRows):
+		return s.baseURL, nil
+	case err != nil:
+		return "", err
+	}
+	return s.domainURL(domain), nil
 }
