@@ -21,6 +21,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/invite"
@@ -39,6 +40,7 @@ type Deps struct {
 	Links         *link.Service
 	Clients       *client.Service
 	Invites       *invite.Service
+	Branding      *branding.Service // the white-label portal (issue 8)
 	SecureCookies bool
 	Log           *slog.Logger
 }

@@ -44,9 +44,13 @@ func (s *Service) mailRequest(ctx context.Context, tx *db.Tx, sender, target par
 		return err
 	}
 	for _, a := range admins {
-		if err := s.mailer.Send(ctx, tx, mail.Email{Template: "link_request", To: a.Email, AccountID: target.ID,
+		e := mail.Email{Template: "link_request", To: a.Email, AccountID: target.ID,
 			Data: map[string]any{"Name": a.Name, "AccountName": target.Name, "SenderName": sender.Name,
-				"SenderKind": sender.Kind, "ActorName": actor.Name, "URL": s.linksURL()}}); err != nil {
+				"SenderKind": sender.Kind, "ActorName": actor.Name, "URL": s.linksURL()}}
+		if sender.Kind == "agency" { // a client hears from an agency in its brand (SPEC §7)
+			e.BrandAgencyID = sender.ID
+		}
+		if err := s.mailer.Send(ctx, tx, e); err != nil {
 			return err
 		}
 	}
@@ -66,9 +70,13 @@ func (s *Service) mailAnswer(ctx context.Context, tx *db.Tx, l Link, actorSide, 
 		return err
 	}
 	for _, a := range admins {
-		if err := s.mailer.Send(ctx, tx, mail.Email{Template: "link_answer", To: a.Email, AccountID: to.ID,
+		e := mail.Email{Template: "link_answer", To: a.Email, AccountID: to.ID,
 			Data: map[string]any{"Name": a.Name, "AccountName": to.Name, "OtherName": from.Name,
-				"ActorName": actor.Name, "Status": status, "URL": s.linksURL()}}); err != nil {
+				"ActorName": actor.Name, "Status": status, "URL": s.linksURL()}}
+		if to.ID == l.Client.ID { // the client hears in its agency's brand
+			e.BrandAgencyID = l.Agency.ID
+		}
+		if err := s.mailer.Send(ctx, tx, e); err != nil {
 			return err
 		}
 	}

@@ -76,6 +76,8 @@ type Email struct {
 	// FromName and FromAddr override the configured sender, e.g. with an
 	// agency's branding (SPEC §7).
 	FromName, FromAddr string
+	// BrandAgencyID sends the e-mail in that agency's brand (brand.go).
+	BrandAgencyID string
 }
 
 // Config configures a Mailer.
@@ -97,6 +99,8 @@ type Mailer struct {
 	cfg    Config
 	sender Sender // nil: local outbox
 	log    *slog.Logger
+
+	brander Brander // nil: plain e-mails (brand.go)
 }
 
 // New returns a Mailer and registers the "mail.deliver" handler on q.
@@ -154,6 +158,9 @@ func (m *Mailer) Send(ctx context.Context, tx *db.Tx, e Email) error {
 	to, err := cleanAddr(e.To)
 	if err != nil {
 		return errs.InvalidField("email", "%q is not an e-mail address.", e.To)
+	}
+	if err := m.brand(ctx, tx, &e); err != nil {
+		return err
 	}
 	fromName, fromAddr := m.cfg.FromName, m.cfg.FromAddr
 	if e.FromName != "" {

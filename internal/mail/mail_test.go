@@ -39,6 +39,7 @@ func TestRenderTemplates(t *testing.T) {
 			[]string{"Ann", "Acme Ltd", "https://liaison.example/login"}},
 		{"password_changed", "Your Liaison password was changed", map[string]any{"Name": "Ann"}, []string{"Ann"}},
 		{"link_request", "Agency A asks to link with Client C", map[string]any{"Name": "Ann", "AccountName": "Client C", "SenderName": "Agency A", "SenderKind": "agency", "ActorName": "Ada", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Agency A", "https://liaison.example/app/links"}},
+		{"domain_lost", "Your portal domain portal.acme.example stopped verifying", map[string]any{"Name": "Ann", "Domain": "portal.acme.example", "TXTName": "_liaison.portal.acme.example", "TXTValue": "liaison-verify=abc", "URL": "https://liaison.example/app/portal"}, []string{"Ann", "_liaison.portal.acme.example", "liaison-verify=abc", "https://liaison.example/app/portal"}},
 		{"link_answer", "Client C accepted your link request", map[string]any{"Name": "Ann", "AccountName": "Agency A", "OtherName": "Client C", "ActorName": "Cleo", "Status": "active", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Client C", "https://liaison.example/app/links"}},
 		{"invitation", "Ada invites you to Agency A", map[string]any{"BrandName": "Agency A", "AgencyName": "Agency A", "InviterName": "Ada", "AccountName": "Client C", "Kind": "client", "Role": "admin", "Message": "Welcome aboard", "URL": "https://liaison.example/invite/tok123", "Expires": "16 November 2026 at 09:00 UTC"}, []string{"Ada", "Client C", "Welcome aboard", "https://liaison.example/invite/tok123", "16 November 2026"}},
 	}
@@ -407,6 +408,27 @@ func TestNewSMTPSender(t *testing.T) {
 		"smtp://mail.example:x", "smtp://u:p@mail.example?auth=rot13"} {
 		if _, err := mail.NewSMTPSender(bad); err == nil {
 			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// TestRenderBranded: an e-mail with an agency's brand shows its name,
+// colour and logo, and no trace of Liaison.
+func TestRenderBranded(t *testing.T) {
+	data := resetData("Ann")
+	data["BrandName"], data["BrandColor"], data["BrandLogo"] = "Acme Portal", "#0f766e", "https://portal.acme.example/brand/logos/abc.png"
+	data["BaseURL"] = "https://portal.acme.example"
+	subject, html, text, err := mail.Render("password_reset", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject != "Reset your Acme Portal password" || !strings.Contains(html, `src="https://portal.acme.example/brand/logos/abc.png"`) ||
+		!strings.Contains(html, `alt="Acme Portal"`) || !strings.Contains(html, "#0f766e") {
+		t.Errorf("branded e-mail:\n%s\n%s", subject, html)
+	}
+	for _, b := range []string{subject, html, text} {
+		if strings.Contains(b, "Liaison") {
+			t.Errorf("branded e-mail names Liaison:\n%s", b)
 		}
 	}
 }

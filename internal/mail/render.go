@@ -161,6 +161,9 @@ func withDefaults(data map[string]any) map[string]any {
 	if _, ok := d["BaseURL"]; !ok {
 		d["BaseURL"] = ""
 	}
+	if _, ok := d["BrandLogo"]; !ok {
+		d["BrandLogo"] = ""
+	}
 	return d
 }
 

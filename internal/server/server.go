@@ -21,6 +21,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/config"
@@ -47,6 +48,9 @@ type App struct {
 	Handler http.Handler
 	Log     *slog.Logger
 	Now     clock.Clock
+
+	// Branding is the white-label portal (tests run its domain re-check).
+	Branding *branding.Service
 }
 
 // Options are the parts tests may replace.
@@ -55,6 +59,9 @@ type Options struct {
 	Log            *slog.Logger
 	PasswordParams *password.Params // nil: password.Default
 	MailSender     mail.Sender      // nil: from the configuration
+
+	// Resolver looks up custom domains' TXT records; nil: the system's.
+	Resolver branding.Resolver
 }
 
 // New opens the database, runs migrations and builds the App.
@@ -100,11 +107,13 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup}, o.Log)
 	auditLog := audit.NewLog(d)
 	invites := invite.New(d, m, authSvc, authz.New(d), o.Now, cfg.BaseURL)
+	brands := branding.New(d, o.Now, m, branding.Config{BaseURL: cfg.BaseURL, Resolver: o.Resolver}, o.Log)
 	a := api.New(api.Deps{Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
-		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now), Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log})
+		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now), Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
+		Branding: brands})
 	pages, err := web.New(web.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now),
-		Invites: invites, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log})
+		Invites: invites, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands})
 	if err != nil {
 		return nil, err
 	}
@@ -114,14 +123,21 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		_, err := invites.Expire(ctx)
 		return err
 	})
+	app.Branding = brands
+	m.SetBrander(brands.MailBrand)
+	q.Every("portal.domains.recheck", time.Hour, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := brands.Recheck(ctx)
+		return err
+	})
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", app.readyz)
 	mux.Handle("GET /metrics", app.metricsHandler())
+	mux.Handle("GET /brand/", brands.Handler())
 	mux.Handle("/", pages)
-	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(), mux))))
+	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(), brands.HostMiddleware(mux)))))
 	return app, nil
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
 
@@ -16,6 +17,9 @@ type shell struct {
 	CurrentID   string
 	Agency      bool
 	Nav         []navItem
+	// Portal is the client portal's agency, brands and features (nil in
+	// an agency); see portal_shell.go.
+	Portal *branding.ClientView
 }
 
 type navItem struct {
@@ -41,7 +45,7 @@ var agencySections = []section{
 	{Slug: "billing", Label: "Billing", Soon: true, Text: "Billable brands, the ledger and the invoice preview."},
 	{Slug: "audit", Label: "Audit", Soon: true, Text: "The tamper-evident log of everything that changed in your agency."},
 	{Slug: "settings", Label: "Settings"},
-	{Slug: "portal", Label: "Portal & Domains", Soon: true, Text: "Your portal's logo, colours and custom domain."},
+	{Slug: "portal", Label: "Portal & Domains"},
 }
 
 // clientSections are the parts of a client portal.
@@ -73,7 +77,10 @@ func (h *handler) buildShell(r *http.Request, a *authz.Actor, active string) (*s
 	if s.Current != nil {
 		sections, home := agencySections, "Overview"
 		if !s.Agency {
-			sections, home = clientSections, "Home"
+			home = "Home"
+			if s.Portal, sections, err = h.portalSections(r, a, s.Current); err != nil {
+				return nil, err
+			}
 		}
 		s.Nav = append(s.Nav, navItem{Path: "/app", Label: home, Active: active == "overview"})
 		for _, sec := range sections {
@@ -102,6 +109,9 @@ func (h *handler) appPage(w http.ResponseWriter, r *http.Request, a *authz.Actor
 		return nil, false
 	}
 	p.Shell = s
+	if s.Portal != nil {
+		p.Brand = s.Portal.Brand
+	}
 	return p, true
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -20,6 +21,9 @@ type usersData struct {
 
 // users lists the client's users; admins change roles and remove users.
 func (h *handler) users(c *call) {
+	if c.featureOff(func(f branding.Features) bool { return f.Users }) {
+		return
+	}
 	list, err := h.deps.Clients.Users(c.ctx(), c.rel)
 	if err != nil {
 		c.fail(err)

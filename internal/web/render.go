@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 )
@@ -83,6 +84,7 @@ type page struct {
 	Errors    map[string]string
 	Values    map[string]string
 	Data      any
+	Brand     branding.Brand // the portal the page belongs to (brand.go)
 	flash     flash
 }
 
@@ -90,7 +92,7 @@ type page struct {
 func (h *handler) page(w http.ResponseWriter, r *http.Request, title string) *page {
 	f := h.takeFlash(w, r)
 	return &page{Title: title, Actor: authz.ActorFrom(r.Context()), Notice: f.Notice, FormError: f.Error,
-		Errors: map[string]string{}, Values: map[string]string{}, flash: f}
+		Errors: map[string]string{}, Values: map[string]string{}, flash: f, Brand: h.hostBrand(r)}
 }
 
 // render executes a view into a buffer first, so that a template error
@@ -172,6 +174,9 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := h.page(w, r, "Something went wrong")
 	if p.Actor != nil {
 		p.Shell = h.shellOrNil(r, p.Actor, "")
+		if p.Shell != nil && p.Shell.Portal != nil {
+			p.Brand = p.Shell.Portal.Brand
+		}
 	}
 	data := errorData{Status: http.StatusInternalServerError, Heading: "Something went wrong",
 		Message: "Something went wrong on our side. Please try again in a moment (request " + requestctx.ID(r.Context()) + ")."}

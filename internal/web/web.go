@@ -19,6 +19,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/link"
@@ -36,6 +37,7 @@ type Deps struct {
 	Clients       *client.Service
 	Invites       *invite.Service
 	Mailer        *mail.Mailer
+	Branding      *branding.Service
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
@@ -157,6 +159,21 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/users/invitations", g(ownClient, authz.ClientUsersManage, "users", h.inviteTeam))
 	m.HandleFunc("GET /invite/{token}", h.inviteLanding)
 	m.HandleFunc("POST /invite/{token}", h.inviteAccept)
+	// The client portal's shell (portal_shell.go, profile.go).
+	m.HandleFunc("GET /app/reports", g(ownClient, authz.ReportRead, "reports", h.portalReports))
+	m.HandleFunc("GET /app/security", g(ownClient, authz.ImpersonationLogRead, "security", h.portalSecurity))
+	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
+	m.HandleFunc("GET /app/profile", h.user(h.profile))
+	m.HandleFunc("POST /app/profile", h.user(h.saveProfile))
+	m.HandleFunc("POST /app/profile/password", h.user(h.changePassword))
+	// The agency's portal branding and domains (portal_admin.go).
+	m.HandleFunc("GET /app/portal", g(ownAgency, authz.AgencyRead, "portal", h.portalAdmin))
+	m.HandleFunc("POST /app/portal", g(ownAgency, authz.AgencyManage, "portal", h.portalSave))
+	m.HandleFunc("POST /app/portal/logos/{slot}", g(ownAgency, authz.AgencyManage, "portal", h.portalLogo))
+	m.HandleFunc("POST /app/portal/logos/{slot}/delete", g(ownAgency, authz.AgencyManage, "portal", h.portalLogoDelete))
+	m.HandleFunc("POST /app/portal/domains", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainAdd))
+	m.HandleFunc("POST /app/portal/domains/{domain}/verify", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainVerify))
+	m.HandleFunc("POST /app/portal/domains/{domain}/delete", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainDelete))
 
 	m.HandleFunc("GET /operator/outbox", h.operator(h.outbox))
 	m.HandleFunc("GET /operator/outbox/{id}", h.operator(h.outboxMessage))
@@ -218,6 +235,9 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	p := h.page(w, r, "Page not found")
 	if a := p.Actor; a != nil {
 		p.Shell = h.shellOrNil(r, a, "")
+		if p.Shell != nil && p.Shell.Portal != nil {
+			p.Brand = p.Shell.Portal.Brand
+		}
 	}
 	h.render(w, r, http.StatusNotFound, "not_found", p)
 }

@@ -1,0 +1,87 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/branding"
+	"github.com/liaison-dev/liaison/internal/errs"
+)
+
+// The client portal's shell (issue 8): the agency's brand around every
+// page, the brand switcher, and one navigation item per feature the agency
+// left on and the user's role may use. A feature that is off is hidden and
+// its page answers 403 (featureOff).
+
+// portalSections works out the client portal of the current account and
+// the navigation it offers.
+func (h *handler) portalSections(r *http.Request, a *authz.Actor, cur *account.Membership) (*branding.ClientView, []section, error) {
+	v, err := h.clientPortal(r, a, cur.Account.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	admin := cur.Role == "admin"
+	var out []section
+	if v.Features.Reports {
+		out = append(out, section{Slug: "reports", Label: "Reports"})
+	}
+	out = append(out, section{Slug: "agencies", Label: "Agencies"})
+	if v.Features.Users && admin {
+		out = append(out, section{Slug: "users", Label: "Users"})
+	}
+	if admin {
+		out = append(out, section{Slug: "security", Label: "Security"})
+	}
+	return &v, out, nil
+}
+
+// featureOff answers 403 when the agency switched a portal feature off.
+func (c *call) featureOff(on func(branding.Features) bool) bool {
+	if p := c.p.Shell.Portal; p != nil && !on(p.Features) {
+		c.fail(errs.E(errs.Forbidden, "feature_off", "This part of the portal is switched off for your account."))
+		return true
+	}
+	return false
+}
+
+type reportsData struct {
+	Brand *branding.BrandChoice
+}
+
+// portalReports is the client's reports page; the reports capability
+// fills it, per brand.
+func (h *handler) portalReports(c *call) {
+	if c.featureOff(func(f branding.Features) bool { return f.Reports }) {
+		return
+	}
+	c.p.Title = "Reports"
+	c.p.Data = reportsData{Brand: c.p.Shell.Portal.Current}
+	c.render(http.StatusOK, "portal_reports")
+}
+
+// portalSecurity is for client admins: the account's sessions and, once
+// Login As is built, who from the agency acted as one of its users.
+func (h *handler) portalSecurity(c *call) {
+	c.p.Title = "Security"
+	c.render(http.StatusOK, "portal_security")
+}
+
+// chooseBrand is the brand switcher: the choice is remembered per user and
+// account.
+func (h *handler) chooseBrand(c *call) {
+	c.form("brand_id")
+	hostAgency, err := h.deps.Branding.AgencyForHost(c.ctx(), c.r.Host)
+	if err == nil {
+		err = h.deps.Branding.ChooseBrand(c.ctx(), c.a.UserID, c.acc.ID, hostAgency, c.p.Values["brand_id"])
+	}
+	if err != nil {
+		c.refused(err, "/app")
+		return
+	}
+	to := c.r.PostFormValue("next")
+	if to == "" || to[0] != '/' || len(to) > 1 && (to[1] == '/' || to[1] == '\\') {
+		to = "/app"
+	}
+	redirect(c.w, c.r, to)
+}
