@@ -23,6 +23,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
 )
@@ -37,6 +38,7 @@ type Deps struct {
 	Mailer        *mail.Mailer
 	Links         *link.Service
 	Clients       *client.Service
+	Impersonation *impersonation.Service
 	SecureCookies bool
 	Log           *slog.Logger
 }

@@ -40,6 +40,7 @@ func TestRenderTemplates(t *testing.T) {
 		{"password_changed", "Your Liaison password was changed", map[string]any{"Name": "Ann"}, []string{"Ann"}},
 		{"link_request", "Agency A asks to link with Client C", map[string]any{"Name": "Ann", "AccountName": "Client C", "SenderName": "Agency A", "SenderKind": "agency", "ActorName": "Ada", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Agency A", "https://liaison.example/app/links"}},
 		{"link_answer", "Client C accepted your link request", map[string]any{"Name": "Ann", "AccountName": "Agency A", "OtherName": "Client C", "ActorName": "Cleo", "Status": "active", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Client C", "https://liaison.example/app/links"}},
+		{"impersonation_started", "Ada of Agency A logged in as Client C", map[string]any{"Name": "Cleo", "AccountName": "Client C", "AgencyName": "Agency A", "ImpersonatorName": "Ada", "ImpersonatorEmail": "ada@agency.example", "Reason": "Ticket 42", "StartedAt": "2 Nov 2026 09:00 UTC", "URL": "https://liaison.example/app/security"}, []string{"Cleo", "Ada", "ada@agency.example", "Ticket 42", "https://liaison.example/app/security"}},
 	}
 	var names []string
 	for _, c := range cases {

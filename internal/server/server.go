@@ -25,6 +25,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/jobs"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
@@ -98,9 +99,10 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	authSvc := auth.New(d, password.NewHasher(params, 0), limiter, m, o.Now,
 		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup}, o.Log)
 	auditLog := audit.NewLog(d)
-	a := api.New(api.Deps{Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
+	imp := impersonation.New(d, m, o.Now, cfg.BaseURL, o.Log)
+	a := api.New(api.Deps{Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now), SecureCookies: cfg.SecureCookies(), Log: o.Log})
-	pages, err := web.New(web.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
+	pages, err := web.New(web.Deps{Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now),
 		SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log})
 	if err != nil {
@@ -108,6 +110,10 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	}
 	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
 	registerSweeps(q, limiter, authSvc)
+	q.Every("impersonation.sweep", time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := imp.Sweep(ctx)
+		return err
+	})
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a)
@@ -115,7 +121,8 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	mux.HandleFunc("GET /readyz", app.readyz)
 	mux.Handle("GET /metrics", app.metricsHandler())
 	mux.Handle("/", pages)
-	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(), mux))))
+	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
+		impersonate(imp, cfg.SecureCookies(), o.Log, mux)))))
 	return app, nil
 }
 

@@ -48,6 +48,7 @@ var agencySections = []section{
 var clientSections = []section{
 	{Slug: "agencies", Label: "Agencies"},
 	{Slug: "users", Label: "Users"},
+	{Slug: "security", Label: "Security"}, // Login As log and switch (issue 7)
 }
 
 // buildShell reads the actor's memberships and picks the current account:
