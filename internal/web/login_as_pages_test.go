@@ -42,10 +42,13 @@ func TestLoginAsPages(t *testing.T) {
 		a.lacks(t, "back in the agency", "login-as-banner")
 
 		// The reason, when the agency requires one, is asked beside its field.
-		if _, err := w.s.DB.Exec(t.Context(), `INSERT INTO agency_settings (agency_id, impersonation_reason_required, updated_at)
-			VALUES (?, TRUE, ?)`, w.agencyID, w.s.Now()); err != nil {
-			t.Fatal(err)
-		}
+		a = w.ada.get("/app/settings")
+		a.expect(t, "settings", 200, `id="f-notify_client_on_impersonation" checked`)
+		a.lacks(t, "settings", `id="f-impersonation_reason_required" checked`)
+		w.ada.post("/app/settings", url.Values{"at_risk_days": {"14"}, "churn_days": {"45"}, "client_invite_ttl_days": {"14"},
+			"team_invite_ttl_days": {"7"}, "impersonation_idle_minutes": {"15"}, "impersonation_reason_required": {"on"},
+			"notify_client_on_impersonation": {"on"}}).redirects(t, "settings", "/app/settings")
+		w.ada.get("/app/settings").expect(t, "saved", 200, `id="f-impersonation_reason_required" checked`)
 		w.ada.post(start, url.Values{"return_to": {"/app/clients"}}).expect(t, "no reason", 400, "Give a reason")
 		w.ada.post(start, url.Values{"reason": {"Ticket 7"}, "return_to": {"/app/clients/" + w.clientID}}).redirects(t, "start with a reason", "/app")
 
