@@ -437,3 +437,44 @@ func TestImpersonationEndsOnDisconnectMidStream(t *testing.T) {
 		}
 	})
 }
+
+// The sweep ends what no request noticed — the idle time ran out, the
+// agency user's session ended elsewhere — at the time it ended, and sums
+// it up on both audit trails.
+func TestImpersonationSweep(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		w := newImWorld(t, e, testkit.ServerOptions{FakeClock: true})
+		w.start(t, w.admin, nil)
+		w.admin.Must(t, 200, "GET", "/api/v1/accounts/"+w.C+"/users", nil)
+		w.s.Clock.Advance(5 * time.Minute)
+		if n, err := w.s.Impersonation.Sweep(t.Context()); err != nil || n != 0 {
+			t.Fatalf("sweep of a live session: %d, %v", n, err)
+		}
+		w.s.Clock.Advance(11 * time.Minute)
+		if n, err := w.s.Impersonation.Sweep(t.Context()); err != nil || n != 1 {
+			t.Fatalf("sweep after the idle time: %d, %v", n, err)
+		}
+		if r := w.admin.Do(t, "GET", "/api/v1/me", nil); r.Status != 401 || r.Code() != "impersonation_ended" {
+			t.Errorf("next request: %d %s", r.Status, r.Raw)
+		}
+		ev := clEvent(t, w.admin, w.A, "impersonation.end")
+		after := ev["after"].(map[string]any)
+		if after["reason"] != "idle" || after["duration_seconds"] != float64(15*60) || after["actions"] != float64(1) {
+			t.Errorf("end entry %v", after)
+		}
+
+		// A session ended from another one.
+		w.start(t, w.am, nil)
+		second := w.s.Login(t, "im-staff1@example.com", testkit.Password)
+		sessions := second.Must(t, 200, "GET", "/api/v1/sessions", nil).Body["sessions"].([]any)
+		for _, x := range sessions {
+			if m := x.(map[string]any); m["current"] != true {
+				second.Must(t, 204, "DELETE", "/api/v1/sessions/"+m["id"].(string), nil)
+			}
+		}
+		log := w.cAdmin.Must(t, 200, "GET", "/api/v1/accounts/"+w.C+"/impersonations", nil)
+		if en := log.Body["impersonations"].([]any)[0].(map[string]any); en["end_reason"] != "session_ended" || en["ended_at"] == nil {
+			t.Errorf("after the session was ended elsewhere: %v", en)
+		}
+	})
+}

@@ -274,10 +274,11 @@ func release(ctx context.Context, tx *db.Tx, sessionID, impID string) error {
 }
 
 type liveRow struct {
-	ID             string `db:"id"`
-	AgencyID       string `db:"agency_id"`
-	ClientID       string `db:"client_id"`
-	ImpersonatorID string `db:"impersonator_id"`
+	ID             string    `db:"id"`
+	AgencyID       string    `db:"agency_id"`
+	ClientID       string    `db:"client_id"`
+	ImpersonatorID string    `db:"impersonator_id"`
+	StartedAt      time.Time `db:"started_at"`
 }
 
 // endRows ends the live impersonations matching where (SQL over the
@@ -286,7 +287,7 @@ type liveRow struct {
 // transaction, so the end commits with the change that caused it.
 func endRows(ctx context.Context, tx *db.Tx, now time.Time, where string, args []any, reason, ip string) (int, error) {
 	var rows []liveRow
-	if err := tx.Select(ctx, &rows, `SELECT id, agency_id, client_id, impersonator_id FROM impersonations
+	if err := tx.Select(ctx, &rows, `SELECT id, agency_id, client_id, impersonator_id, started_at FROM impersonations
 		WHERE ended_at IS NULL AND `+where, args...); err != nil {
 		return 0, err
 	}
@@ -309,8 +310,15 @@ func endOne(ctx context.Context, tx *db.Tx, at time.Time, r liveRow, reason, ip 
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil
 	}
+	// The entry sums the session up for both audit trails: why it ended,
+	// how long it lasted, how many requests were made (each is in the
+	// client's Login As log; each change has its own entry).
+	var actions int
+	if err := tx.Get(ctx, &actions, `SELECT COUNT(*) FROM impersonation_actions WHERE impersonation_id = ?`, r.ID); err != nil {
+		return err
+	}
 	return auditBoth(ctx, tx, at, r.ImpersonatorID, ip, r.AgencyID, r.ClientID, "impersonation.end", r.ID,
-		map[string]any{"reason": reason})
+		map[string]any{"reason": reason, "duration_seconds": int64(at.Sub(r.StartedAt) / time.Second), "actions": actions})
 }
 
 // EndFor ends, in the caller's transaction, the live Login As sessions of

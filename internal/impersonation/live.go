@@ -18,7 +18,6 @@ type state struct {
 	SessionID   *string   `db:"session_id"`
 	ReturnTo    string    `db:"return_to"`
 	IdleMinutes int       `db:"idle_minutes"`
-	StartedAt   time.Time `db:"started_at"`
 	LastSeenAt  time.Time `db:"last_seen_at"`
 	EndedAt     db.Time   `db:"ended_at"`
 	EndReason   string    `db:"end_reason"`

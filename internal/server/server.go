@@ -47,6 +47,9 @@ type App struct {
 	Handler http.Handler
 	Log     *slog.Logger
 	Now     clock.Clock
+
+	// Impersonation is Login As (its sweep is a job; tests call it).
+	Impersonation *impersonation.Service
 }
 
 // Options are the parts tests may replace.
@@ -109,6 +112,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		return nil, err
 	}
 	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
+	app.Impersonation = imp
 	registerSweeps(q, limiter, authSvc)
 	q.Every("impersonation.sweep", time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := imp.Sweep(ctx)
