@@ -125,6 +125,7 @@ var refusedWhileImpersonating = map[string]string{
 	"POST /api/v1/agencies/{id}/clients/{client_id}/impersonate": "start another Login As",
 	"POST /api/v1/links/{id}/accept":                             "accept link requests for the client",
 	"POST /api/v1/links/{id}/decline":                            "decline link requests for the client",
+	"DELETE /api/v1/links/{id}":                                  "disconnect the client from an agency",
 	"POST /api/v1/tokens":                                        "create API tokens",
 	"DELETE /api/v1/accounts/{id}":                               "delete the account",
 	"POST /api/v1/accounts/{id}/users/{user_id}/password-reset":  "reset a client user's password",
@@ -150,7 +151,7 @@ func impersonationRefusal(acc Access, route string) error {
 	if acc.Kind == User && !allowedUserRoutesWhileImpersonating[route] {
 		return authz.ErrImpersonating("manage your own sessions, tokens or accounts")
 	}
-	if acc.Action == authz.LinkDecide || acc.Action == authz.ClientImpersonate {
+	if acc.Action == authz.LinkDecide || acc.Action == authz.LinkDisconnect || acc.Action == authz.ClientImpersonate {
 		return authz.ErrImpersonating("do this")
 	}
 	return nil

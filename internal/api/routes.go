@@ -105,7 +105,7 @@ func (a *API) accessCheck(acc Access, route string) func(huma.Context, func(huma
 			e := FromDomain(ctx, err)
 			_ = huma.WriteErr(a.huma, hc, e.Status, e.Body.Message, e)
 		}
-		if actor.Impersonating() { // Login As: what nobody may do as the client (impersonation_routes.go)
+		if actor.Impersonating() && acc.Kind != Operator { // Login As: what nobody may do as the client (impersonation_routes.go)
 			if err := impersonationRefusal(acc, route); err != nil {
 				fail(err)
 				return
@@ -123,7 +123,7 @@ func (a *API) accessCheck(acc Access, route string) func(huma.Context, func(huma
 				fail(errs.ErrUnauthorized)
 				return
 			}
-			if !actor.IsOperator {
+			if !actor.IsOperator || actor.Impersonating() { // acting as a client, nobody is the operator
 				fail(errs.ErrNotFound)
 				return
 			}

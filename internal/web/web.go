@@ -202,7 +202,7 @@ func (h *handler) user(next func(http.ResponseWriter, *http.Request, *authz.Acto
 func (h *handler) operator(next func(http.ResponseWriter, *http.Request, *authz.Actor)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a := authz.ActorFrom(r.Context())
-		if a == nil || !a.IsOperator {
+		if a == nil || !a.IsOperator || a.Impersonating() {
 			h.notFound(w, r)
 			return
 		}
