@@ -98,7 +98,12 @@ func (s *Service) Resolve(ctx context.Context, a *authz.Actor) (*authz.Impersona
 	if st.EndedAt.Valid {
 		reason = st.EndReason
 	}
-	return nil, &Ended{ID: st.ID, Reason: reason, ReturnTo: st.ReturnTo, ClientName: st.ClientName}, err
+	returnTo := st.ReturnTo
+	switch reason {
+	case EndDisconnected, EndRevoked, EndAccessLost: // the client's own page may be gone for them
+		returnTo = "/app/clients"
+	}
+	return nil, &Ended{ID: st.ID, Reason: reason, ReturnTo: returnTo, ClientName: st.ClientName}, err
 }
 
 func (s *Service) releaseOnly(ctx context.Context, sessionID, impID string) error {

@@ -49,7 +49,8 @@ func TestBrowserLoginAs(t *testing.T) {
 			return r.top === 0 && r.height > 0 && getComputedStyle(document.getElementById("login-as-banner")).position === "sticky" ? "ok" : "no"; })()`); v != "ok" {
 			t.Fatalf("%s: the banner is not at the top", p.path)
 		}
-		b.poll(p.path+" countdown", `/^Ends in 1[45]:\d\d without activity\.$/.test(document.querySelector("[data-login-as-left]").textContent)`)
+		b.poll(p.path+" countdown", `/^Ends in 1[45]:\d\d without activity\.$/.test(document.querySelector("[data-login-as-left]").textContent) &&
+			getComputedStyle(document.querySelector("[data-login-as-stay]")).display === "none"`)
 		b.shoot("/login-as" + p.path)
 		b.noProblems(p.path, int(p.status))
 	}
@@ -59,12 +60,12 @@ func TestBrowserLoginAs(t *testing.T) {
 	b.do("skip ahead 14.5 minutes", chromedp.Evaluate[chromedp.Void](
 		`(() => { const real = Date.now.bind(Date); Date.now = () => real() + 870000; })()`))
 	b.poll("warning", `document.getElementById("login-as-banner").classList.contains("login-as-warn") &&
-		!document.querySelector("[data-login-as-stay]").hidden &&
+		getComputedStyle(document.querySelector("[data-login-as-stay]")).display !== "none" &&
 		/^Ends in 0:\d\d without activity\.$/.test(document.querySelector("[data-login-as-left]").textContent)`)
 	b.shoot("/login-as-warning")
 	b.do("stay", chromedp.Click(chromedp.CSS("[data-login-as-stay]")))
 	b.poll("no more warning", `!document.getElementById("login-as-banner").classList.contains("login-as-warn") &&
-		document.querySelector("[data-login-as-stay]").hidden`)
+		getComputedStyle(document.querySelector("[data-login-as-stay]")).display === "none"`)
 	b.noProblems("stay", 0)
 
 	// Return goes back to the agency page it came from.

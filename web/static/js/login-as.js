@@ -31,9 +31,11 @@
   function tick() {
     var ms = expires - Date.now();
     if (ms <= 0) {
-      if (!ended) {
+      left.textContent = "Login As has ended.";
+      // A moment later than the server's end, so that the reload does not
+      // arrive just in time to keep it going.
+      if (!ended && ms <= -2000) {
         ended = true;
-        left.textContent = "Login As has ended.";
         window.location.reload();
       }
       return;
