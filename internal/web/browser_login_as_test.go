@@ -77,4 +77,19 @@ func TestBrowserLoginAs(t *testing.T) {
 		t.Fatal("the banner is still there after Return")
 	}
 	b.noProblems("return", 0)
+
+	// The client's admin reads the log in their security settings.
+	b.logout()
+	b.login("grace@navy.example", testkit.Password)
+	b.open("/app/security")
+	b.do("open the requests", chromedp.Click(chromedp.CSS(".login-as-entry summary")))
+	log := b.text(".login-as-entry")
+	for _, want := range []string{"Ada Lovelace", "Analytical Agency", "Check the portal", "they returned to their agency",
+		"GET /app/users", "GET /api/v1/me", "POST /app/login-as/end"} {
+		if !strings.Contains(log, want) {
+			t.Fatalf("the log lacks %q: %q", want, log)
+		}
+	}
+	b.shoot("/security")
+	b.noProblems("security", 0)
 }
