@@ -18,11 +18,14 @@ type AgencySettings struct {
 	ClientInviteTTLDays      int `db:"client_invite_ttl_days" json:"client_invite_ttl_days" doc:"Days before a client invitation sent by e-mail expires (1–90)"`
 	TeamInviteTTLDays        int `db:"team_invite_ttl_days" json:"team_invite_ttl_days" doc:"Days before a team invitation sent by e-mail expires (1–90)"`
 	ImpersonationIdleMinutes int `db:"impersonation_idle_minutes" json:"impersonation_idle_minutes" doc:"Minutes of inactivity after which Login As ends (5–480)"`
+	// Login As (SPEC §6, issue 7).
+	ImpersonationReasonRequired bool `db:"impersonation_reason_required" json:"impersonation_reason_required" doc:"Login As must give a reason"`
+	NotifyClientOnImpersonation bool `db:"notify_client_on_impersonation" json:"notify_client_on_impersonation" doc:"E-mail the client's admins when a Login As session starts"`
 }
 
 // DefaultSettings apply to an agency that never saved its own.
 var DefaultSettings = AgencySettings{AtRiskDays: 14, ChurnDays: 45, ClientInviteTTLDays: 14, TeamInviteTTLDays: 7,
-	ImpersonationIdleMinutes: 15}
+	ImpersonationIdleMinutes: 15, NotifyClientOnImpersonation: true}
 
 // ClientInviteTTL is how long a client invitation by e-mail stays valid.
 func (v AgencySettings) ClientInviteTTL() time.Duration {
@@ -68,7 +71,8 @@ func (v AgencySettings) Validate() error {
 func Settings(ctx context.Context, q db.Querier, agencyID string) (AgencySettings, error) {
 	var v AgencySettings
 	err := q.Get(ctx, &v, `SELECT at_risk_days, churn_days, client_invite_ttl_days, team_invite_ttl_days,
-		impersonation_idle_minutes FROM agency_settings WHERE agency_id = ?`, agencyID)
+		impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation
+		FROM agency_settings WHERE agency_id = ?`, agencyID)
 	if errors.Is(err, db.ErrNoRows) {
 		return DefaultSettings, nil
 	}
@@ -91,6 +95,9 @@ type SettingsUpdate struct {
 	ClientInviteTTLDays      *int
 	TeamInviteTTLDays        *int
 	ImpersonationIdleMinutes *int
+
+	ImpersonationReasonRequired *bool
+	NotifyClientOnImpersonation *bool
 }
 
 func (u SettingsUpdate) apply(v AgencySettings) AgencySettings {
@@ -104,6 +111,12 @@ func (u SettingsUpdate) apply(v AgencySettings) AgencySettings {
 		if f.from != nil {
 			*f.to = *f.from
 		}
+	}
+	if u.ImpersonationReasonRequired != nil {
+		v.ImpersonationReasonRequired = *u.ImpersonationReasonRequired
+	}
+	if u.NotifyClientOnImpersonation != nil {
+		v.NotifyClientOnImpersonation = *u.NotifyClientOnImpersonation
 	}
 	return v
 }
@@ -135,12 +148,15 @@ func (s *Service) UpdateSettings(ctx context.Context, a *authz.Actor, rel authz.
 			return nil
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO agency_settings (agency_id, at_risk_days, churn_days, client_invite_ttl_days,
-			team_invite_ttl_days, impersonation_idle_minutes, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			team_invite_ttl_days, impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation,
+			updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (agency_id) DO UPDATE SET at_risk_days = excluded.at_risk_days, churn_days = excluded.churn_days,
 			client_invite_ttl_days = excluded.client_invite_ttl_days, team_invite_ttl_days = excluded.team_invite_ttl_days,
-			impersonation_idle_minutes = excluded.impersonation_idle_minutes, updated_at = excluded.updated_at`,
+			impersonation_idle_minutes = excluded.impersonation_idle_minutes,
+			impersonation_reason_required = excluded.impersonation_reason_required,
+			notify_client_on_impersonation = excluded.notify_client_on_impersonation, updated_at = excluded.updated_at`,
 			agencyID, after.AtRiskDays, after.ChurnDays, after.ClientInviteTTLDays, after.TeamInviteTTLDays,
-			after.ImpersonationIdleMinutes, s.now())
+			after.ImpersonationIdleMinutes, after.ImpersonationReasonRequired, after.NotifyClientOnImpersonation, s.now())
 		if err != nil {
 			return err
 		}

@@ -55,6 +55,7 @@ func newWorld(t *testing.T, e db.Dialect) *world {
 	cc, _, c := s.Signup(t, "C Admin", "c-admin@example.com", "Client C", "client")
 	w.clientC = c
 	sc, _, _ := s.Signup(t, "Stranger", "stranger@example.com", "Elsewhere", "client")
+	var asClient *testkit.APIClient
 	add := func(name, email, acc, role string) (*testkit.APIClient, string) {
 		cl, uid, _ := s.Signup(t, name, email, name+" Own", "client")
 		s.AddMember(t, acc, uid, role)
@@ -69,6 +70,8 @@ func newWorld(t *testing.T, e db.Dialect) *world {
 	w.linkBC = s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyB, ClientID: w.clientC, Status: "pending"})
 	w.brandA = s.AddBrand(t, w.agencyA, "Brand of A")
 	w.brandB = s.AddBrand(t, w.agencyB, "Brand of B")
+	asClient = s.Login(t, "a-am@example.com", testkit.Password)
+	asClient.Must(t, 200, "POST", "/api/v1/agencies/"+w.agencyA+"/clients/"+w.clientC+"/impersonate", nil)
 	A, B, C := w.agencyA, w.agencyB, w.clientC
 	w.invC = adminA.Must(t, 201, "POST", "/api/v1/accounts/"+C+"/invitations", map[string]any{"email": "inv-c@example.com", "role": "member"}).Body["id"].(string)
 	w.invA = adminA.Must(t, 201, "POST", "/api/v1/agencies/"+A+"/members", map[string]any{"email": "inv-a@example.com", "role": "member"}).Body["id"].(string)
@@ -83,9 +86,31 @@ func newWorld(t *testing.T, e db.Dialect) *world {
 		{"client C member", cmem.Token(t), map[string]authz.Role{C: authz.ClientMember}, false},
 		{"stranger", sc.Token(t), nil, false},
 		{"nobody", s.NewClient(), nil, false},
+		// Login As needs a browser session: this persona uses a cookie.
+		{asClientPersona, asClient, map[string]authz.Role{C: authz.ClientAdmin}, false},
 	}
 	return w
 }
+
+// asClientPersona is an agency user in Login As on client C (issue 7), who
+// must be that client's admin and nothing else.
+const asClientPersona = "agency A account manager as client C (Login As)"
+
+// refusedAsClient is SPEC §6 and issue 7 written out apart from the api
+// package: what nobody may do while logged in as a client (403), whatever
+// the target. Every other User route but these three is refused too.
+var refusedAsClient = map[string]bool{
+	"POST /api/v1/agencies/{id}/clients/{client_id}/impersonate": true,
+	"POST /api/v1/links/{id}/accept":                             true,
+	"POST /api/v1/links/{id}/decline":                            true,
+	"DELETE /api/v1/links/{id}":                                  true,
+	"POST /api/v1/tokens":                                        true,
+	"GET /api/v1/accounts/{id}/impersonations":                   true,
+	"GET /api/v1/accounts/{id}/security":                         true,
+	"PUT /api/v1/accounts/{id}/security":                         true,
+}
+
+var openAsClient = map[string]bool{"GET /api/v1/me": true, "POST /api/v1/logout": true, "POST /api/v1/impersonation/end": true}
 
 // fill substitutes the route's path parameters: the named ones from params,
 // any other with an ID that exists nowhere.
@@ -258,6 +283,12 @@ func (w *world) walk(t *testing.T, rt api.Route, fresh func() *world) {
 			where := rt.Method + " " + path + " as " + p.name
 			if r.Status >= 500 {
 				t.Errorf("%s: %d %s", where, r.Status, r.Raw)
+				continue
+			}
+			if route := rt.Method + " " + rt.Path; p.name == asClientPersona && (refusedAsClient[route] || (rt.Access.Kind == api.User && !openAsClient[route])) {
+				if r.Status != 403 || r.Code() != "impersonation_forbidden" {
+					t.Errorf("%s: %d, want 403 impersonation_forbidden: %s", where, r.Status, r.Raw)
+				}
 				continue
 			}
 			if p.name == "nobody" {

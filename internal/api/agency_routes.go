@@ -97,6 +97,9 @@ type settingsIn struct {
 		ClientInviteTTLDays      *int `json:"client_invite_ttl_days,omitempty" doc:"1–90"`
 		TeamInviteTTLDays        *int `json:"team_invite_ttl_days,omitempty" doc:"1–90"`
 		ImpersonationIdleMinutes *int `json:"impersonation_idle_minutes,omitempty" doc:"5–480"`
+
+		ImpersonationReasonRequired *bool `json:"impersonation_reason_required,omitempty" doc:"Login As must give a reason"`
+		NotifyClientOnImpersonation *bool `json:"notify_client_on_impersonation,omitempty" doc:"E-mail the client's admins when Login As starts"`
 	}
 }
 
@@ -219,7 +222,8 @@ func (a *API) agencyRoutes() {
 		b := in.Body
 		v, err := svc.UpdateSettings(ctx, actor(ctx), RelationFrom(ctx), agency.SettingsUpdate{AtRiskDays: b.AtRiskDays,
 			ChurnDays: b.ChurnDays, ClientInviteTTLDays: b.ClientInviteTTLDays, TeamInviteTTLDays: b.TeamInviteTTLDays,
-			ImpersonationIdleMinutes: b.ImpersonationIdleMinutes})
+			ImpersonationIdleMinutes:    b.ImpersonationIdleMinutes,
+			ImpersonationReasonRequired: b.ImpersonationReasonRequired, NotifyClientOnImpersonation: b.NotifyClientOnImpersonation})
 		return &settingsOut{Body: v}, err
 	})
 

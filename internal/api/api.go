@@ -24,6 +24,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
@@ -41,6 +42,7 @@ type Deps struct {
 	Clients       *client.Service
 	Invites       *invite.Service
 	Branding      *branding.Service // the white-label portal (issue 8)
+	Impersonation *impersonation.Service
 	SecureCookies bool
 	Log           *slog.Logger
 }

@@ -89,7 +89,7 @@ func add[I, O any](a *API, acc Access, op huma.Operation, h func(context.Context
 	if acc.Kind != Public {
 		op.Security = []map[string][]string{{"session": {}}, {"bearer": {}}}
 	}
-	op.Middlewares = append(op.Middlewares, a.accessCheck(acc))
+	op.Middlewares = append(op.Middlewares, a.accessCheck(acc, op.Method+" "+op.Path))
 	a.routes = append(a.routes, Route{Method: op.Method, Path: op.Path, OperationID: op.OperationID, Access: acc})
 	huma.Register(a.huma, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
@@ -100,13 +100,19 @@ func add[I, O any](a *API, acc Access, op huma.Operation, h func(context.Context
 	})
 }
 
-func (a *API) accessCheck(acc Access) func(huma.Context, func(huma.Context)) {
+func (a *API) accessCheck(acc Access, route string) func(huma.Context, func(huma.Context)) {
 	return func(hc huma.Context, next func(huma.Context)) {
 		ctx := hc.Context()
 		actor := authz.ActorFrom(ctx)
 		fail := func(err error) {
 			e := FromDomain(ctx, err)
 			_ = huma.WriteErr(a.huma, hc, e.Status, e.Body.Message, e)
+		}
+		if actor.Impersonating() && acc.Kind != Operator { // Login As: what nobody may do as the client (impersonation_routes.go)
+			if err := impersonationRefusal(acc, route); err != nil {
+				fail(err)
+				return
+			}
 		}
 		switch acc.Kind {
 		case Public:
@@ -120,7 +126,7 @@ func (a *API) accessCheck(acc Access) func(huma.Context, func(huma.Context)) {
 				fail(errs.ErrUnauthorized)
 				return
 			}
-			if !actor.IsOperator {
+			if !actor.IsOperator || actor.Impersonating() { // acting as a client, nobody is the operator
 				fail(errs.ErrNotFound)
 				return
 			}

@@ -237,7 +237,7 @@ type Me struct {
 	User          User                 `json:"user"`
 	Memberships   []account.Membership `json:"memberships"`
 	CurrentAcctID string               `json:"current_account_id,omitempty"`
-	Impersonation any                  `json:"impersonation"`
+	Impersonation *MeImpersonation     `json:"impersonation" doc:"The Login As in progress, or null"`
 }
 
 // Me returns the actor's user and memberships.
@@ -247,7 +247,11 @@ func (s *Service) Me(ctx context.Context, a *authz.Actor) (Me, error) {
 		return Me{}, err
 	}
 	u := User{ID: a.UserID, Email: a.Email, Name: a.Name, IsOperator: a.IsOperator, CreatedAt: a.UserCreatedAt}
-	return Me{User: u, Memberships: ms, CurrentAcctID: a.AccountID}, nil
+	me := Me{User: u, Memberships: ms, CurrentAcctID: a.AccountID}
+	if a.Impersonating() {
+		meDuringImpersonation(a, &me)
+	}
+	return me, nil
 }
 
 // firstAccount is the account a fresh session starts in: the user's oldest

@@ -12,6 +12,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
+	"github.com/liaison-dev/liaison/internal/impersonation"
 )
 
 // startSession inserts a session row and returns its secret.
@@ -46,6 +47,8 @@ type sessionRow struct {
 	Name          string    `db:"name"`
 	IsOperator    bool      `db:"is_operator"`
 	UserCreatedAt time.Time `db:"user_created_at"`
+	// ImpersonationID is the session's Login As (internal/impersonation).
+	ImpersonationID *string `db:"impersonation_id"`
 }
 
 var errSessionEnded = errs.E(errs.Unauthorized, "session_expired", "Your session has ended. Log in again.")
@@ -57,7 +60,7 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*authz.A
 		return nil, errSessionEnded
 	}
 	var r sessionRow
-	err := s.db.Get(ctx, &r, `SELECT s.id, s.user_id, s.account_id, s.last_seen_at, s.expires_at, s.revoked_at,
+	err := s.db.Get(ctx, &r, `SELECT s.id, s.user_id, s.account_id, s.last_seen_at, s.expires_at, s.revoked_at, s.impersonation_id,
 		u.email, u.name, u.is_operator, u.created_at AS user_created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, id.Hash(secret))
 	if errors.Is(err, db.ErrNoRows) {
@@ -81,6 +84,9 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*authz.A
 	if r.AccountID != nil {
 		a.AccountID = *r.AccountID
 	}
+	if r.ImpersonationID != nil {
+		a.SessionImpersonationID = *r.ImpersonationID
+	}
 	return a, nil
 }
 
@@ -89,7 +95,7 @@ func (s *Service) Logout(ctx context.Context, a *authz.Actor) error {
 	if a.SessionID == "" {
 		return nil // an API token has no session to end; revoke the token instead
 	}
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
+	return s.db.InTx(db.WithoutBeforeCommit(ctx), func(tx *db.Tx) error {
 		now := s.now()
 		res, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now, a.SessionID)
 		if err != nil {
@@ -98,8 +104,16 @@ func (s *Service) Logout(ctx context.Context, a *authz.Actor) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		_, err = activity.RecordInClient(ctx, tx, activity.Event{ClientID: a.AccountID, UserID: a.UserID,
-			Kind: activity.Logout, ImpersonatorID: a.ImpersonatorID, At: now})
+		// A logout is the client's own only when no agency user is
+		// logged in as it (SPEC §5).
+		if !a.Impersonating() {
+			if _, err := activity.RecordInClient(ctx, tx, activity.Event{ClientID: a.AccountID, UserID: a.UserID,
+				Kind: activity.Logout, At: now}); err != nil {
+				return err
+			}
+		}
+		// Its Login As ends with it (SPEC §6).
+		_, err = impersonation.EndFor(ctx, tx, now, impersonation.Filter{SessionID: a.SessionID}, impersonation.EndSessionEnded, a.IP)
 		return err
 	})
 }
@@ -140,6 +154,9 @@ func (s *Service) RevokeSession(ctx context.Context, a *authz.Actor, sessionID s
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.ErrNotFound
 		}
+		if _, err := impersonation.EndFor(ctx, tx, now, impersonation.Filter{SessionID: sessionID}, impersonation.EndSessionEnded, a.IP); err != nil {
+			return err
+		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{ActorID: a.UserID, ImpersonatorID: a.ImpersonatorID, Action: "session.revoke", TargetID: sessionID, IP: a.IP})
 		return err
 	})
@@ -164,7 +181,10 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, a *authz.Actor) (int,
 
 // revokeAllSessions ends every session of a user (password reset).
 func revokeAllSessions(ctx context.Context, tx *db.Tx, now time.Time, userID string) error {
-	_, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, userID)
+	if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, userID); err != nil {
+		return err
+	}
+	_, err := impersonation.EndFor(ctx, tx, now, impersonation.Filter{UserID: userID}, impersonation.EndSessionEnded, "")
 	return err
 }
 

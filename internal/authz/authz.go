@@ -35,6 +35,11 @@ type Actor struct {
 	IP        string
 	// ImpersonatorID is the agency user acting as this actor (SPEC §6).
 	ImpersonatorID string
+	// Impersonation is set during Login As (impersonation.go); see
+	// Impersonating. SessionImpersonationID is the session's Login As as
+	// auth read it, before internal/impersonation checks it is still live.
+	Impersonation          *Impersonation
+	SessionImpersonationID string
 }
 
 type ctxKey struct{}
@@ -78,6 +83,9 @@ func New(d *db.DB) *Authorizer { return &Authorizer{db: d} }
 func (z *Authorizer) RelationTo(ctx context.Context, a *Actor, accountID string) (Relation, error) {
 	if a == nil {
 		return Relation{}, errs.ErrUnauthorized
+	}
+	if a.Impersonating() {
+		return impersonatedRelation(a, accountID), nil
 	}
 	var row struct {
 		Kind string `db:"kind"`

@@ -89,6 +89,9 @@ func (z *Authorizer) CheckClientOf(ctx context.Context, a *Actor, agencyID, clie
 	if a == nil {
 		return Relation{}, errs.ErrUnauthorized
 	}
+	if a.Impersonating() { // acting as a client, the user is in no agency
+		return Relation{}, errs.ErrNotFound
+	}
 	rows, err := z.linkedRelations(ctx, a.UserID, clientID, agencyID)
 	if err != nil {
 		return Relation{}, err
@@ -183,6 +186,12 @@ func (z *Authorizer) CheckLink(ctx context.Context, a *Actor, linkID string, act
 	}
 	rel := LinkRelation{LinkID: linkID, AgencyID: l.AgencyID, ClientID: l.ClientID, InitiatedBy: l.InitiatedBy, Status: l.Status}
 	byside := map[string]Role{}
+	if a.Impersonating() { // the client's admin, on its side only
+		roles = roles[:0]
+		if l.ClientID == a.Impersonation.ClientID {
+			byside["client"] = ClientAdmin
+		}
+	}
 	for _, r := range roles {
 		if r.AccountID == l.AgencyID {
 			byside["agency"] = MemberRole("agency", r.Role)

@@ -109,6 +109,7 @@ var matrix = map[Action][]Role{
 	ClientUsersManage:    {ClientAdmin, LinkedAdmin, LinkedAccountManager},
 	ClientUsersRead:      {ClientAdmin, ClientMember, LinkedAdmin, LinkedAccountManager, LinkedMember, LinkedViewer},
 	ImpersonationLogRead: {ClientAdmin},
+	ClientSecurityManage: {ClientAdmin},
 	PortalUse:            {ClientAdmin, ClientMember},
 }
 

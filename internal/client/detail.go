@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/impersonation"
 )
 
 // AccountManager is an agency user assigned to the client, as the detail shows them.
@@ -386,6 +387,11 @@ func (s *Service) Revoke(ctx context.Context, rel authz.Relation, a *authz.Actor
 			return errs.E(errs.Conflict, "already_revoked", "This client's access is already revoked.")
 		}
 		if err := endClientSessions(ctx, tx, now, rel.AccountID); err != nil {
+			return err
+		}
+		// This agency's Login As sessions on the client end with it (SPEC §6).
+		if _, err := impersonation.EndFor(ctx, tx, now, impersonation.Filter{AgencyID: rel.AgencyID, ClientID: rel.AccountID},
+			impersonation.EndRevoked, a.IP); err != nil {
 			return err
 		}
 		if err := auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.revoke", rel.AccountID,

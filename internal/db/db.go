@@ -234,6 +234,11 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(tx); err != nil {
 		return err
 	}
+	if hook := beforeCommit(ctx); hook != nil {
+		if err = hook(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if err = classify(x.Commit()); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/impersonation"
 )
 
 // step is one edge of the state machine.
@@ -72,8 +73,14 @@ func (s *Service) Cancel(ctx context.Context, rel authz.LinkRelation, actor *aut
 // Disconnect ends an active link; rel was checked with authz.LinkDisconnect
 // (either side's admins). Every agency access ends with it, because authz
 // reads the link's status on every request; the data of both sides stays.
+// The agency's Login As sessions on the client end in the same transaction
+// (SPEC §2, §6), so no request made as the client succeeds after it commits.
 func (s *Service) Disconnect(ctx context.Context, rel authz.LinkRelation, actor *authz.Actor) (Link, error) {
-	return s.move(ctx, rel, actor, stepDisconnect, nil)
+	return s.move(ctx, rel, actor, stepDisconnect, func(tx *db.Tx, _, _ map[string]any) error {
+		_, err := impersonation.EndFor(ctx, tx, s.now(), impersonation.Filter{AgencyID: rel.AgencyID, ClientID: rel.ClientID},
+			impersonation.EndDisconnected, actor.IP)
+		return err
+	})
 }
 
 // move takes the link along one edge of the state machine in one

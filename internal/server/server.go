@@ -26,6 +26,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/jobs"
 	"github.com/liaison-dev/liaison/internal/link"
@@ -51,6 +52,8 @@ type App struct {
 
 	// Branding is the white-label portal (tests run its domain re-check).
 	Branding *branding.Service
+	// Impersonation is Login As (its sweep is a job; tests call it).
+	Impersonation *impersonation.Service
 }
 
 // Options are the parts tests may replace.
@@ -108,16 +111,18 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	auditLog := audit.NewLog(d)
 	invites := invite.New(d, m, authSvc, authz.New(d), o.Now, cfg.BaseURL)
 	brands := branding.New(d, o.Now, m, branding.Config{BaseURL: cfg.BaseURL, Resolver: o.Resolver}, o.Log)
-	a := api.New(api.Deps{Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
+	imp := impersonation.New(d, m, o.Now, cfg.BaseURL, o.Log)
+	a := api.New(api.Deps{Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now), Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands})
-	pages, err := web.New(web.Deps{Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
+	pages, err := web.New(web.Deps{Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now),
 		Invites: invites, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands})
 	if err != nil {
 		return nil, err
 	}
 	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
+	app.Impersonation = imp
 	registerSweeps(q, limiter, authSvc)
 	q.Every("invite.expire", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := invites.Expire(ctx)
@@ -129,6 +134,10 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		_, err := brands.Recheck(ctx)
 		return err
 	})
+	q.Every("impersonation.sweep", time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := imp.Sweep(ctx)
+		return err
+	})
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a)
@@ -137,7 +146,8 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	mux.Handle("GET /metrics", app.metricsHandler())
 	mux.Handle("GET /brand/", brands.Handler())
 	mux.Handle("/", pages)
-	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(), brands.HostMiddleware(mux)))))
+	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
+		impersonate(imp, cfg.SecureCookies(), o.Log, brands.HostMiddleware(mux))))))
 	return app, nil
 }
 

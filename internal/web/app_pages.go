@@ -48,12 +48,6 @@ var agencySections = []section{
 	{Slug: "portal", Label: "Portal & Domains"},
 }
 
-// clientSections are the parts of a client portal.
-var clientSections = []section{
-	{Slug: "agencies", Label: "Agencies"},
-	{Slug: "users", Label: "Users"},
-}
-
 // buildShell reads the actor's memberships and picks the current account:
 // the session's, or the first one when the session has none or lost it.
 func (h *handler) buildShell(r *http.Request, a *authz.Actor, active string) (*shell, error) {

@@ -22,7 +22,7 @@ type clientDetailData struct {
 	// account managers), with the assigned ones checked.
 	Managers []agency.Member
 	Assigned []string
-	Can      struct{ Manage, Users, Revoke bool }
+	Can      struct{ Manage, Users, Revoke, LoginAs bool }
 	// Invitations are the client's open invitations and Invite User.
 	Invitations invitationsPanel
 }
@@ -39,6 +39,7 @@ func (h *handler) showClient(c *call, status int) {
 		return
 	}
 	d.Can.Manage, d.Can.Users, d.Can.Revoke = c.can(authz.ClientManage), c.can(authz.ClientUsersManage), c.can(authz.ClientDisconnect)
+	d.Can.LoginAs = c.can(authz.ClientImpersonate)
 	for _, m := range d.Client.AccountManagers {
 		d.Assigned = append(d.Assigned, m.ID)
 	}

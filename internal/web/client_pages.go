@@ -40,7 +40,7 @@ type clientListData struct {
 	First   string // the first page, when this is a later one
 	CSV     string
 	Keep    map[string]string // the filters a search keeps
-	Can     struct{ Create, Disconnect bool }
+	Can     struct{ Create, Disconnect, LoginAs bool }
 	// Invitations are the newest open client invitations (invite_pages.go).
 	Invitations invitationsPanel
 }
@@ -77,6 +77,9 @@ func (h *handler) clientList(c *call) {
 	d := clientListData{Clients: pg.Clients, Status: orDefault(q.Status, "all"), Q: strings.TrimSpace(q.Q), Sort: orDefault(q.Sort, "name"),
 		Total: pg.ClientCounts.All, Sorts: map[string]sortLink{}}
 	d.Can.Create, d.Can.Disconnect = c.can(authz.ClientCreate), c.can(authz.LinkDisconnect)
+	// Login As is for the agency's admins and account managers (the roles
+	// that may create clients); the Login As page checks each client.
+	d.Can.LoginAs = c.can(authz.ClientCreate)
 	// current is the list as shown, without its page; listURL drops the
 	// defaults (empty values), so addresses stay short.
 	current := url.Values{"q": {d.Q}}

@@ -167,7 +167,7 @@ func TestClientPages(t *testing.T) {
 		a = ada.get("/app/clients")
 		a.expect(t, "client list", 200, "Acme", "Navy Client", w.graceEmail, `class="badge badge-active">Active`,
 			`class="badge badge-pending">Pending`, "All <span class=\"count\">2</span>", "Active <span class=\"count\">1</span>",
-			`title="Coming soon"`, "Login As", `action="/app/clients/`+acme+`/disconnect"`, "1 user · unlimited", "0 of 5 seats")
+			`/login-as?from=/app/clients`, "Login As", `action="/app/clients/`+acme+`/disconnect"`, "1 user · unlimited", "0 of 5 seats")
 		a = ada.get("/app/clients?q=NAVY")
 		a.expect(t, "search", 200, "Navy Client", `value="NAVY"`, "All <span class=\"count\">1</span>")
 		a.lacks(t, "search", ">Acme<")

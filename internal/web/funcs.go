@@ -28,6 +28,9 @@ func funcs(a *assets) template.FuncMap {
 		"seats":     seatsText,
 		"plural":    plural,
 		"email":     emailBreak,
+		// Login As log (security.html).
+		"duration":  durationText,
+		"endReason": endReasonText,
 	}
 }
 

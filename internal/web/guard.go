@@ -88,6 +88,10 @@ func (h *handler) guard(ru rule, next func(c *call)) http.HandlerFunc {
 			h.notFound(w, r)
 			return
 		}
+		if a.Impersonating() && (ru.action == authz.LinkDecide || ru.action == authz.LinkDisconnect || ru.action == authz.ClientImpersonate) {
+			h.fail(w, r, authz.ErrImpersonating("accept, decline or end links, or start another Login As"))
+			return
+		}
 		c := &call{h: h, w: w, r: r, a: a, p: p, acc: cur.Account}
 		var err error
 		c.rel, c.link, err = c.check(ru.target, ru.action)

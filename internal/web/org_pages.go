@@ -293,6 +293,8 @@ func (h *handler) settings(c *call) {
 		"impersonation_idle_minutes": v.ImpersonationIdleMinutes} {
 		c.p.Values[name] = strconv.Itoa(n)
 	}
+	c.p.Values["impersonation_reason_required"] = checked(v.ImpersonationReasonRequired)
+	c.p.Values["notify_client_on_impersonation"] = checked(v.NotifyClientOnImpersonation)
 	h.showSettings(c, http.StatusOK)
 }
 
@@ -308,8 +310,11 @@ func (h *handler) saveSettings(c *call) {
 	for i, f := range settingFields {
 		names[i], fields[f.Name] = f.Name, f.Name
 	}
-	c.form(names...)
+	c.form(append(names, "impersonation_reason_required", "notify_client_on_impersonation")...)
 	var u agency.SettingsUpdate
+	// Login As switches (issue 7): an unchecked box is not sent.
+	reason, notify := c.p.Values["impersonation_reason_required"] == "on", c.p.Values["notify_client_on_impersonation"] == "on"
+	u.ImpersonationReasonRequired, u.NotifyClientOnImpersonation = &reason, &notify
 	targets := []**int{&u.AtRiskDays, &u.ChurnDays, &u.ClientInviteTTLDays, &u.TeamInviteTTLDays, &u.ImpersonationIdleMinutes}
 	for i, f := range settingFields {
 		n, err := strconv.Atoi(strings.TrimSpace(c.p.Values[f.Name]))
@@ -325,4 +330,12 @@ func (h *handler) saveSettings(c *call) {
 		return
 	}
 	c.done("Settings saved.", "/app/settings")
+}
+
+// checked is a checkbox's posted value for a true setting.
+func checked(b bool) string {
+	if b {
+		return "on"
+	}
+	return ""
 }

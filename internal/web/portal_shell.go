@@ -30,7 +30,9 @@ func (h *handler) portalSections(r *http.Request, a *authz.Actor, cur *account.M
 	if v.Features.Users && admin {
 		out = append(out, section{Slug: "users", Label: "Users"})
 	}
-	if admin {
+	// Security: whether agencies may Login As, and its log (issue 7);
+	// not for an agency user who is logged in as the client.
+	if admin && !a.Impersonating() {
 		out = append(out, section{Slug: "security", Label: "Security"})
 	}
 	return &v, out, nil
@@ -58,13 +60,6 @@ func (h *handler) portalReports(c *call) {
 	c.p.Title = "Reports"
 	c.p.Data = reportsData{Brand: c.p.Shell.Portal.Current}
 	c.render(http.StatusOK, "portal_reports")
-}
-
-// portalSecurity is for client admins: the account's sessions and, once
-// Login As is built, who from the agency acted as one of its users.
-func (h *handler) portalSecurity(c *call) {
-	c.p.Title = "Security"
-	c.render(http.StatusOK, "portal_security")
 }
 
 // chooseBrand is the brand switcher: the choice is remembered per user and

@@ -21,6 +21,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
@@ -36,6 +37,7 @@ type Deps struct {
 	Links         *link.Service
 	Clients       *client.Service
 	Invites       *invite.Service
+	Impersonation *impersonation.Service
 	Mailer        *mail.Mailer
 	Branding      *branding.Service
 	SecureCookies bool
@@ -96,14 +98,14 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /reset/{token}", h.reset)
 
 	m.HandleFunc("GET /app", h.user(h.appHome))
-	m.HandleFunc("POST /app/switch", h.user(h.switchAccount))
+	m.HandleFunc("POST /app/switch", h.user(h.notImpersonating("switch accounts", h.switchAccount)))
 	m.HandleFunc("GET /app/{section}", h.user(h.section))
-	m.HandleFunc("GET /app/sessions", h.user(h.sessions))
-	m.HandleFunc("POST /app/sessions/end-others", h.user(h.endOtherSessions))
-	m.HandleFunc("POST /app/sessions/{id}/end", h.user(h.endSession))
-	m.HandleFunc("GET /app/tokens", h.user(h.tokens))
-	m.HandleFunc("POST /app/tokens", h.user(h.createToken))
-	m.HandleFunc("POST /app/tokens/{id}/revoke", h.user(h.revokeToken))
+	m.HandleFunc("GET /app/sessions", h.user(h.notImpersonating("manage your sessions", h.sessions)))
+	m.HandleFunc("POST /app/sessions/end-others", h.user(h.notImpersonating("manage your sessions", h.endOtherSessions)))
+	m.HandleFunc("POST /app/sessions/{id}/end", h.user(h.notImpersonating("manage your sessions", h.endSession)))
+	m.HandleFunc("GET /app/tokens", h.user(h.notImpersonating("manage API tokens", h.tokens)))
+	m.HandleFunc("POST /app/tokens", h.user(h.notImpersonating("create API tokens", h.createToken)))
+	m.HandleFunc("POST /app/tokens/{id}/revoke", h.user(h.notImpersonating("manage API tokens", h.revokeToken)))
 
 	// Pages on tenant data: each names its target and action (guard.go).
 	g := func(t target, action authz.Action, section string, fn func(*call)) http.HandlerFunc {
@@ -145,6 +147,13 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /app/settings", g(ownAgency, authz.AgencyRead, "settings", h.settings))
 	m.HandleFunc("POST /app/settings", g(ownAgency, authz.AgencyManage, "settings", h.saveSettings))
 
+	// Login As (login_as_pages.go).
+	m.HandleFunc("GET /app/clients/{client_id}/login-as", g(agencyClient, authz.ClientImpersonate, "clients", h.loginAsForm))
+	m.HandleFunc("POST /app/clients/{client_id}/login-as", g(agencyClient, authz.ClientImpersonate, "clients", h.loginAsStart))
+	m.HandleFunc("POST /app/login-as/end", h.user(h.loginAsEnd))
+	m.HandleFunc("GET /app/security", g(ownClient, authz.ImpersonationLogRead, "security", h.security))
+	m.HandleFunc("POST /app/security", g(ownClient, authz.ClientSecurityManage, "security", h.saveSecurity))
+
 	m.HandleFunc("GET /app/users", g(ownClient, authz.ClientUsersRead, "users", h.users))
 	m.HandleFunc("POST /app/users/{user_id}/role", g(ownClient, authz.ClientUsersManage, "users", h.userRole))
 	m.HandleFunc("POST /app/users/{user_id}/remove", g(ownClient, authz.ClientUsersManage, "users", h.userRemove))
@@ -161,7 +170,6 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /invite/{token}", h.inviteAccept)
 	// The client portal's shell (portal_shell.go, profile.go).
 	m.HandleFunc("GET /app/reports", g(ownClient, authz.ReportRead, "reports", h.portalReports))
-	m.HandleFunc("GET /app/security", g(ownClient, authz.ImpersonationLogRead, "security", h.portalSecurity))
 	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
 	m.HandleFunc("GET /app/profile", h.user(h.profile))
 	m.HandleFunc("POST /app/profile", h.user(h.saveProfile))
@@ -223,7 +231,7 @@ func (h *handler) user(next func(http.ResponseWriter, *http.Request, *authz.Acto
 func (h *handler) operator(next func(http.ResponseWriter, *http.Request, *authz.Actor)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a := authz.ActorFrom(r.Context())
-		if a == nil || !a.IsOperator {
+		if a == nil || !a.IsOperator || a.Impersonating() {
 			h.notFound(w, r)
 			return
 		}

@@ -1,0 +1,41 @@
+package auth
+
+import (
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/authz"
+)
+
+// MeImpersonation is the Login As in progress, as GET /me shows it.
+type MeImpersonation struct {
+	ID           string         `json:"id"`
+	ClientID     string         `json:"client_id"`
+	ClientName   string         `json:"client_name"`
+	AgencyID     string         `json:"agency_id"`
+	AgencyName   string         `json:"agency_name"`
+	Impersonator MeImpersonator `json:"impersonator"`
+	StartedAt    time.Time      `json:"started_at"`
+	ExpiresAt    time.Time      `json:"expires_at" doc:"When it ends without another request (sliding)"`
+	IdleSeconds  int            `json:"idle_seconds" doc:"The sliding idle timeout"`
+	ReturnTo     string         `json:"return_to" doc:"The agency page to go back to"`
+}
+
+// MeImpersonator is the agency user who acts as the client.
+type MeImpersonator struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// meDuringImpersonation is /me while an agency user acts as a client: the
+// user is still the agency user, but the only account is the client, as its
+// admin, and it is the current one (SPEC §6, "its admin view").
+func meDuringImpersonation(a *authz.Actor, me *Me) {
+	imp := a.Impersonation
+	me.Memberships = []account.Membership{{Account: account.Ref{ID: imp.ClientID, Kind: account.Client, Name: imp.ClientName}, Role: "admin"}}
+	me.CurrentAcctID = imp.ClientID
+	me.Impersonation = &MeImpersonation{ID: imp.ID, ClientID: imp.ClientID, ClientName: imp.ClientName, AgencyID: imp.AgencyID,
+		AgencyName: imp.AgencyName, Impersonator: MeImpersonator{ID: a.UserID, Name: a.Name, Email: a.Email},
+		StartedAt: imp.StartedAt, ExpiresAt: imp.ExpiresAt, IdleSeconds: int(imp.Idle / time.Second), ReturnTo: imp.ReturnTo}
+}
