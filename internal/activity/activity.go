@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -118,4 +119,36 @@ func RecordInClient(ctx context.Context, tx *db.Tx, e Event) (bool, error) {
 		return false, nil
 	}
 	return true, Record(ctx, tx, e)
+}
+
+// PageView records that the actor opened a portal page, in the client
+// account their session is in (or, during Login As, the client acted as,
+// with the impersonator named and not counted as the client's own). A
+// session outside any client account records nothing and says so.
+func (s *Service) PageView(ctx context.Context, a *authz.Actor, page, brandID string) error {
+	page, err := ValidPage(page)
+	if err != nil {
+		return err
+	}
+	if len(brandID) > 64 {
+		return errs.InvalidField("brand_id", "This is not a brand ID.")
+	}
+	e := Event{ClientID: a.AccountID, UserID: a.UserID, Kind: PageView, Page: page, BrandID: brandID}
+	if a.Impersonating() {
+		e.ClientID, e.ImpersonatorID = a.Impersonation.ClientID, a.UserID
+	}
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		e.At = s.now()
+		var ok bool
+		var err error
+		if e.ImpersonatorID != "" {
+			ok, err = true, Record(ctx, tx, e)
+		} else {
+			ok, err = RecordInClient(ctx, tx, e)
+		}
+		if err == nil && !ok {
+			err = errs.E(errs.Conflict, "not_in_client_account", "Page views are recorded in a client account: switch to one first.")
+		}
+		return err
+	})
 }

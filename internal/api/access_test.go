@@ -110,7 +110,8 @@ var refusedAsClient = map[string]bool{
 	"PUT /api/v1/accounts/{id}/security":                         true,
 }
 
-var openAsClient = map[string]bool{"GET /api/v1/me": true, "POST /api/v1/logout": true, "POST /api/v1/impersonation/end": true}
+var openAsClient = map[string]bool{"GET /api/v1/me": true, "POST /api/v1/logout": true, "POST /api/v1/impersonation/end": true,
+	"POST /api/v1/activity": true} // recorded with the impersonator, never as the client's own
 
 // fill substitutes the route's path parameters: the named ones from params,
 // any other with an ID that exists nowhere.

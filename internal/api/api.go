@@ -17,6 +17,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
@@ -32,6 +33,7 @@ import (
 
 // Deps are the domain services the API calls.
 type Deps struct {
+	Activity      *activity.Service
 	Auth          *auth.Service
 	Accounts      *account.Service
 	Agency        *agency.Service

@@ -140,6 +140,8 @@ var refusedWhileImpersonating = map[string]string{
 // allowedUserRoutesWhileImpersonating are the User routes that stay open.
 var allowedUserRoutesWhileImpersonating = map[string]bool{
 	"GET /api/v1/me": true, "POST /api/v1/logout": true, "POST /api/v1/impersonation/end": true,
+	// Page views are recorded with the impersonator, never as the client's own.
+	"POST /api/v1/activity": true,
 }
 
 // impersonationRefusal returns the refusal of a route for an impersonating

@@ -60,7 +60,7 @@ func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time
 			for i, d := range batch {
 				ids[i] = d.ClientID
 			}
-			acts, err := activityOf(ctx, tx, ids, now)
+			acts, err := activityOf(ctx, tx, ids, now, healthWindow)
 			if err != nil {
 				return err
 			}
@@ -151,13 +151,14 @@ type clientActivity struct {
 	lastActive time.Time
 }
 
-// activityOf reads the own (not impersonated) activity of the clients, in
-// three statements whatever their number.
-func activityOf(ctx context.Context, q db.Querier, clientIDs []string, now time.Time) (map[string]clientActivity, error) {
+// activityOf reads the own (not impersonated) activity of the clients — the
+// logins and page views of the window before now, the last login and last
+// activity ever — in two statements whatever their number.
+func activityOf(ctx context.Context, q db.Querier, clientIDs []string, now time.Time, window time.Duration) (map[string]clientActivity, error) {
 	out := make(map[string]clientActivity, len(clientIDs))
 	sql, args, err := db.In(`SELECT client_id, kind, page, at FROM activity_events
 		WHERE client_id IN (?) AND kind IN ('login', 'page_view') AND impersonator_id IS NULL AND at > ? AND at <= ?`,
-		clientIDs, now.Add(-healthWindow), now)
+		clientIDs, now.Add(-window), now)
 	if err != nil {
 		return nil, err
 	}

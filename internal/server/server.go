@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/api"
 	"github.com/liaison-dev/liaison/internal/audit"
@@ -112,7 +113,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	invites := invite.New(d, m, authSvc, authz.New(d), o.Now, cfg.BaseURL)
 	brands := branding.New(d, o.Now, m, branding.Config{BaseURL: cfg.BaseURL, Resolver: o.Resolver}, o.Log)
 	imp := impersonation.New(d, m, o.Now, cfg.BaseURL, o.Log)
-	a := api.New(api.Deps{Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
+	a := api.New(api.Deps{Activity: activity.New(d, o.Now), Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now), Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands})
 	pages, err := web.New(web.Deps{Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,

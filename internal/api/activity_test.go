@@ -1,0 +1,144 @@
+package api_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/health"
+	"github.com/liaison-dev/liaison/internal/testkit"
+)
+
+// SPEC §5 as the clock moves, with no job in between: the stored status,
+// score and last activity of the list, its status filter and counts, its
+// -health order and the detail all read the right values at each moment —
+// across the at_risk and churn thresholds and back with a login. Every
+// expected score is computed by hand (churn_days 45).
+func TestStatusAndHealthFollowTheClock(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{FakeClock: true})
+		admin, _, agency := s.Signup(t, "Ada Admin", "ada@example.com", "Agency A", "agency")
+		// Signing up counts as Acme's first login (t0).
+		cleo, _, acme := s.Signup(t, "Cleo Client", "cleo@acme.example", "Acme", "client")
+		_, _, quiet := s.Signup(t, "Quinn Quiet", "quinn@quiet.example", "Quiet Co", "client")
+		s.AddLink(t, testkit.LinkFixture{AgencyID: agency, ClientID: acme, AccessAll: true})
+		s.AddLink(t, testkit.LinkFixture{AgencyID: agency, ClientID: quiet, AccessAll: true})
+		list := "/api/v1/agencies/" + agency + "/clients"
+		admin = admin.Token(t) // a session would end after 7 idle days
+
+		// check reads Acme in the list, in the detail, under its status
+		// filter and in the counts, and wants status and score there.
+		check := func(when, status string, score int) {
+			t.Helper()
+			r := admin.Must(t, 200, "GET", list, nil)
+			var item map[string]any
+			for _, c := range clItems(r) {
+				if c["id"] == acme {
+					item = c
+				}
+			}
+			h, _ := item["health"].(map[string]any)
+			if item["status"] != status || h == nil || h["score"] != float64(score) || h["band"] != health.BandOf(score) {
+				t.Fatalf("%s: list item %v, want %s with %d", when, item, status, score)
+			}
+			d := admin.Must(t, 200, "GET", list+"/"+acme, nil).Body
+			if d["status"] != status {
+				t.Fatalf("%s: detail status %v, want %s", when, d["status"], status)
+			}
+			f := admin.Must(t, 200, "GET", list+"?status="+status, nil)
+			if ids := clIDs(f); !slices.Contains(ids, acme) {
+				t.Fatalf("%s: status=%s lists %v", when, status, ids)
+			}
+			if n := f.Body["counts"].(map[string]any)[status].(float64); n < 1 {
+				t.Fatalf("%s: counts.%s = %v", when, status, n)
+			}
+		}
+		check("at sign-up", "active", 58) // R 1 → 40, F 1/4 → 7.5, T 1 → 10: 57.5
+
+		s.Clock.Advance(14*health.Day - time.Hour)
+		// d 13 → R 32/45 → 28.44; F 7.5; the login is still in the last 14
+		// days, T 1 → 10: 45.94.
+		check("13 days 23 hours on", "active", 46)
+
+		s.Clock.Advance(time.Hour)
+		// Exactly 14 days: at_risk; d 14 → R 31/45 → 27.56; F 7.5; the login
+		// moved to the 14 days before, T 0: 35.06.
+		check("14 days on", "at_risk", 35)
+		if got := clIDs(admin.Must(t, 200, "GET", list+"?status=active", nil)); slices.Contains(got, acme) {
+			t.Fatalf("14 days on: still listed as active: %v", got)
+		}
+
+		s.Clock.Advance(31 * health.Day)
+		// 45 days: churned; R 0; the login is older than 30 days (B 4, F 0);
+		// T 0.5 → 5.
+		check("45 days on", "churned", 5)
+
+		// A login brings it back (SPEC §5): R 1, F 1/4 (the old login is in
+		// the 90 days before, below the baseline of 1), T 1: 57.5.
+		cleo = s.Login(t, "cleo@acme.example", testkit.Password)
+		check("after a login", "active", 58)
+		// A page view adds depth: D 1/4 → 5: 62.5.
+		cleo.Must(t, 204, "POST", "/api/v1/activity", map[string]any{"page": "reports"})
+		check("after a page view", "active", 63)
+
+		// -health puts Acme (63) before Quiet Co (its sign-up 45 days ago: 5).
+		if ids := clIDs(admin.Must(t, 200, "GET", list+"?sort=-health", nil)); !slices.Equal(ids, []string{acme, quiet}) {
+			t.Fatalf("-health: %v", ids)
+		}
+
+		// The agency reads the events, the summary and the explained score.
+		a := admin.Must(t, 200, "GET", list+"/"+acme+"/activity", nil).Body
+		evs := a["events"].([]any)
+		kinds := []string{}
+		for _, ev := range evs {
+			kinds = append(kinds, ev.(map[string]any)["kind"].(string))
+		}
+		if !slices.Equal(kinds, []string{"page_view", "login", "login"}) {
+			t.Fatalf("events newest first: %v", kinds)
+		}
+		sum := a["summary"].(map[string]any)
+		if sum["total_logins"] != 2.0 || sum["logins_30d"] != 1.0 || fmt.Sprint(sum["feature_usage"]) != "[map[page:reports views:1]]" {
+			t.Fatalf("summary: %v", sum)
+		}
+		h := a["health"].(map[string]any)
+		parts := h["parts"].(map[string]any)
+		if h["score"] != 63.0 || parts["recency"] != 1.0 || parts["frequency"] != 0.25 || parts["depth"] != 0.25 || parts["trend"] != 1.0 {
+			t.Fatalf("health: %v", h)
+		}
+		if n := len(h["score_history"].([]any)); n != 90 {
+			t.Fatalf("score history: %d days", n)
+		}
+		if n := len(h["logins_per_week"].([]any)); n != 13 {
+			t.Fatalf("logins per week: %d", n)
+		}
+
+		// Clients never read activity, nor does another agency; bad input
+		// is refused and changes nothing.
+		cleo.Must(t, 404, "GET", list+"/"+acme+"/activity", nil)
+		other, _, _ := s.Signup(t, "Olga Other", "olga@other.example", "Agency O", "agency")
+		other.Must(t, 404, "GET", list+"/"+acme+"/activity", nil)
+		if r := cleo.Do(t, "POST", "/api/v1/activity", map[string]any{"page": "admin-console"}); r.Status != 400 || r.Code() != "invalid_page" {
+			t.Fatalf("unknown page: %d %s", r.Status, r.Raw)
+		}
+		if r := admin.Do(t, "POST", "/api/v1/activity", map[string]any{"page": "reports"}); r.Status != 409 {
+			t.Fatalf("page view outside a client account: %d %s", r.Status, r.Raw)
+		}
+		if r := admin.Do(t, "GET", list+"/"+acme+"/activity?cursor=zz", nil); r.Status != 400 {
+			t.Fatalf("bad cursor: %d", r.Status)
+		}
+		after := admin.Must(t, 200, "GET", list+"/"+acme+"/activity", nil).Body
+		if len(after["events"].([]any)) != 3 {
+			t.Fatalf("refused input recorded something: %v", after["events"])
+		}
+	})
+}
+
+func clIDs(r testkit.Response) []string {
+	var out []string
+	for _, c := range clItems(r) {
+		out = append(out, c["id"].(string))
+	}
+	return out
+}
