@@ -3,7 +3,9 @@ package agency
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+	_ "time/tzdata" // the zone database, for digest time zones
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -21,11 +23,14 @@ type AgencySettings struct {
 	// Login As (SPEC §6, issue 7).
 	ImpersonationReasonRequired bool `db:"impersonation_reason_required" json:"impersonation_reason_required" doc:"Login As must give a reason"`
 	NotifyClientOnImpersonation bool `db:"notify_client_on_impersonation" json:"notify_client_on_impersonation" doc:"E-mail the client's admins when a Login As session starts"`
+	// The weekly health digest (SPEC §5, issue 6) goes out on Monday 08:00
+	// in this time zone.
+	Timezone string `db:"timezone" json:"timezone" doc:"IANA time zone of the weekly health digest (Monday 08:00), e.g. Europe/Paris; default UTC"`
 }
 
 // DefaultSettings apply to an agency that never saved its own.
 var DefaultSettings = AgencySettings{AtRiskDays: 14, ChurnDays: 45, ClientInviteTTLDays: 14, TeamInviteTTLDays: 7,
-	ImpersonationIdleMinutes: 15, NotifyClientOnImpersonation: true}
+	ImpersonationIdleMinutes: 15, NotifyClientOnImpersonation: true, Timezone: "UTC"}
 
 // ClientInviteTTL is how long a client invitation by e-mail stays valid.
 func (v AgencySettings) ClientInviteTTL() time.Duration {
@@ -62,7 +67,20 @@ func (v AgencySettings) Validate() error {
 	if v.ChurnDays <= v.AtRiskDays {
 		return errs.InvalidField("churn_days", "A client churns after it is at risk: choose more than %d days.", v.AtRiskDays)
 	}
+	if _, err := v.Location(); err != nil {
+		return errs.InvalidField("timezone", "Choose a time zone such as UTC, Europe/Paris or America/New_York.")
+	}
 	return nil
+}
+
+// Location is the agency's time zone. Only IANA names are accepted, not
+// "Local" (LoadLocation itself refuses paths); the zone database is built
+// in (time/tzdata), so a server without one still knows every zone.
+func (v AgencySettings) Location() (*time.Location, error) {
+	if v.Timezone == "" || v.Timezone == "Local" || len(v.Timezone) > 64 {
+		return nil, errors.New("not a time zone name")
+	}
+	return time.LoadLocation(v.Timezone)
 }
 
 // Settings returns an agency's settings, the defaults when it has saved none.
@@ -71,7 +89,7 @@ func (v AgencySettings) Validate() error {
 func Settings(ctx context.Context, q db.Querier, agencyID string) (AgencySettings, error) {
 	var v AgencySettings
 	err := q.Get(ctx, &v, `SELECT at_risk_days, churn_days, client_invite_ttl_days, team_invite_ttl_days,
-		impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation
+		impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation, timezone
 		FROM agency_settings WHERE agency_id = ?`, agencyID)
 	if errors.Is(err, db.ErrNoRows) {
 		return DefaultSettings, nil
@@ -98,6 +116,7 @@ type SettingsUpdate struct {
 
 	ImpersonationReasonRequired *bool
 	NotifyClientOnImpersonation *bool
+	Timezone                    *string
 }
 
 func (u SettingsUpdate) apply(v AgencySettings) AgencySettings {
@@ -117,6 +136,9 @@ func (u SettingsUpdate) apply(v AgencySettings) AgencySettings {
 	}
 	if u.NotifyClientOnImpersonation != nil {
 		v.NotifyClientOnImpersonation = *u.NotifyClientOnImpersonation
+	}
+	if u.Timezone != nil {
+		v.Timezone = strings.TrimSpace(*u.Timezone)
 	}
 	return v
 }
@@ -149,16 +171,26 @@ func (s *Service) UpdateSettings(ctx context.Context, a *authz.Actor, rel authz.
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO agency_settings (agency_id, at_risk_days, churn_days, client_invite_ttl_days,
 			team_invite_ttl_days, impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation,
-			updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			timezone, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (agency_id) DO UPDATE SET at_risk_days = excluded.at_risk_days, churn_days = excluded.churn_days,
 			client_invite_ttl_days = excluded.client_invite_ttl_days, team_invite_ttl_days = excluded.team_invite_ttl_days,
 			impersonation_idle_minutes = excluded.impersonation_idle_minutes,
 			impersonation_reason_required = excluded.impersonation_reason_required,
-			notify_client_on_impersonation = excluded.notify_client_on_impersonation, updated_at = excluded.updated_at`,
+			notify_client_on_impersonation = excluded.notify_client_on_impersonation, timezone = excluded.timezone,
+			updated_at = excluded.updated_at`,
 			agencyID, after.AtRiskDays, after.ChurnDays, after.ClientInviteTTLDays, after.TeamInviteTTLDays,
-			after.ImpersonationIdleMinutes, after.ImpersonationReasonRequired, after.NotifyClientOnImpersonation, s.now())
+			after.ImpersonationIdleMinutes, after.ImpersonationReasonRequired, after.NotifyClientOnImpersonation,
+			after.Timezone, s.now())
 		if err != nil {
 			return err
+		}
+		// The thresholds decide the clients' stored status and score
+		// (client/fresh.go): new ones make every row of the agency due.
+		if after.AtRiskDays != before.AtRiskDays || after.ChurnDays != before.ChurnDays {
+			if _, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = ? WHERE agency_id = ?`,
+				time.Unix(0, 0).UTC(), agencyID); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, tx, a, agencyID, "settings.update", agencyID, before, after)
 	})

@@ -88,6 +88,19 @@ func TestStatusAndHealthFollowTheClock(t *testing.T) {
 			t.Fatalf("-health: %v", ids)
 		}
 
+		// The agency moves churn_days: stored statuses and scores follow at
+		// once. Quiet Co (sign-up 45 days ago) is at risk again, not churned:
+		// R 45/90 → 20; T 0.5 → 5: 25.
+		admin.Must(t, 200, "PUT", "/api/v1/agencies/"+agency+"/settings", map[string]any{"churn_days": 90})
+		for _, c := range clItems(admin.Must(t, 200, "GET", list+"?status=at_risk", nil)) {
+			if c["id"] == quiet && c["health"].(map[string]any)["score"] == 25.0 {
+				quiet = ""
+			}
+		}
+		if quiet != "" {
+			t.Fatalf("after churn_days 90, Quiet Co is not at risk with 25")
+		}
+
 		// The agency reads the events, the summary and the explained score.
 		a := admin.Must(t, 200, "GET", list+"/"+acme+"/activity", nil).Body
 		evs := a["events"].([]any)

@@ -100,6 +100,8 @@ type settingsIn struct {
 
 		ImpersonationReasonRequired *bool `json:"impersonation_reason_required,omitempty" doc:"Login As must give a reason"`
 		NotifyClientOnImpersonation *bool `json:"notify_client_on_impersonation,omitempty" doc:"E-mail the client's admins when Login As starts"`
+
+		Timezone *string `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone of the weekly health digest, e.g. Europe/Paris"`
 	}
 }
 
@@ -223,7 +225,8 @@ func (a *API) agencyRoutes() {
 		v, err := svc.UpdateSettings(ctx, actor(ctx), RelationFrom(ctx), agency.SettingsUpdate{AtRiskDays: b.AtRiskDays,
 			ChurnDays: b.ChurnDays, ClientInviteTTLDays: b.ClientInviteTTLDays, TeamInviteTTLDays: b.TeamInviteTTLDays,
 			ImpersonationIdleMinutes:    b.ImpersonationIdleMinutes,
-			ImpersonationReasonRequired: b.ImpersonationReasonRequired, NotifyClientOnImpersonation: b.NotifyClientOnImpersonation})
+			ImpersonationReasonRequired: b.ImpersonationReasonRequired, NotifyClientOnImpersonation: b.NotifyClientOnImpersonation,
+			Timezone: b.Timezone})
 		return &settingsOut{Body: v}, err
 	})
 

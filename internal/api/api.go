@@ -24,6 +24,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/invite"
@@ -34,6 +35,7 @@ import (
 // Deps are the domain services the API calls.
 type Deps struct {
 	Activity      *activity.Service
+	Digest        *digest.Service
 	Auth          *auth.Service
 	Accounts      *account.Service
 	Agency        *agency.Service

@@ -27,6 +27,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/jobs"
@@ -55,6 +56,8 @@ type App struct {
 	Branding *branding.Service
 	// Impersonation is Login As (its sweep is a job; tests call it).
 	Impersonation *impersonation.Service
+	// Digest sends the weekly health digests (a job; tests call it).
+	Digest *digest.Service
 }
 
 // Options are the parts tests may replace.
@@ -66,6 +69,12 @@ type Options struct {
 
 	// Resolver looks up custom domains' TXT records; nil: the system's.
 	Resolver branding.Resolver
+
+	// NoDigestJob leaves the weekly health digest out of the job runner.
+	// Test servers set it (testkit): on a Monday morning every test's
+	// agency would otherwise get a digest in its outbox; the digest's own
+	// tests call App.Digest.Run.
+	NoDigestJob bool
 }
 
 // New opens the database, runs migrations and builds the App.
@@ -113,17 +122,20 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	invites := invite.New(d, m, authSvc, authz.New(d), o.Now, cfg.BaseURL)
 	brands := branding.New(d, o.Now, m, branding.Config{BaseURL: cfg.BaseURL, Resolver: o.Resolver}, o.Log)
 	imp := impersonation.New(d, m, o.Now, cfg.BaseURL, o.Log)
-	a := api.New(api.Deps{Activity: activity.New(d, o.Now), Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
-		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now), Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
+	clients := client.New(d, o.Now)
+	digests := digest.New(d, clients, m, o.Now, cfg.BaseURL, o.Log)
+	a := api.New(api.Deps{Activity: activity.New(d, o.Now), Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
+		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands})
 	pages, err := web.New(web.Deps{Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
-		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: client.New(d, o.Now),
-		Invites: invites, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands})
+		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
+		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands})
 	if err != nil {
 		return nil, err
 	}
 	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
 	app.Impersonation = imp
+	app.Digest = digests
 	registerSweeps(q, limiter, authSvc)
 	q.Every("invite.expire", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := invites.Expire(ctx)
@@ -135,6 +147,14 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		_, err := brands.Recheck(ctx)
 		return err
 	})
+	// The weekly health digest: each run sends the digests whose Monday
+	// 08:00 has come (digest_sends keeps it to one per agency and week).
+	if !o.NoDigestJob {
+		q.Every("health.digest", 15*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+			_, err := digests.Run(ctx)
+			return err
+		})
+	}
 	q.Every("impersonation.sweep", time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := imp.Sweep(ctx)
 		return err

@@ -61,6 +61,7 @@ func StartServer(t testing.TB, e db.Dialect, so ServerOptions) *Server {
 		t.Fatal(err)
 	}
 	o := so.Options
+	o.NoDigestJob = true // the digest tests run it themselves (server.Options)
 	var fake *clock.Fake
 	if so.FakeClock {
 		fake = clock.NewFake(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))

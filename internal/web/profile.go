@@ -11,6 +11,7 @@ import (
 
 func (h *handler) profileShow(w http.ResponseWriter, r *http.Request, p *page, status int) {
 	p.Title = "Profile"
+	p.Data = h.profileData(r, p)
 	if _, ok := p.Values["name"]; !ok {
 		p.Values["name"] = p.Actor.Name
 	}

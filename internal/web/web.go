@@ -21,6 +21,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/link"
@@ -37,6 +38,7 @@ type Deps struct {
 	Links         *link.Service
 	Clients       *client.Service
 	Invites       *invite.Service
+	Digest        *digest.Service
 	Impersonation *impersonation.Service
 	Mailer        *mail.Mailer
 	Branding      *branding.Service
@@ -174,6 +176,10 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /app/profile", h.user(h.profile))
 	m.HandleFunc("POST /app/profile", h.user(h.saveProfile))
 	m.HandleFunc("POST /app/profile/password", h.user(h.changePassword))
+	// The weekly health digest (digest_pages.go); the link of the e-mail is public.
+	m.HandleFunc("POST /app/profile/digest", h.user(h.saveDigest))
+	m.HandleFunc("GET /digest/unsubscribe/{token}", h.unsubscribeForm)
+	m.HandleFunc("POST /digest/unsubscribe/{token}", h.unsubscribe)
 	// The agency's portal branding and domains (portal_admin.go).
 	m.HandleFunc("GET /app/portal", g(ownAgency, authz.AgencyRead, "portal", h.portalAdmin))
 	m.HandleFunc("POST /app/portal", g(ownAgency, authz.AgencyManage, "portal", h.portalSave))
