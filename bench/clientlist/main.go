@@ -1,6 +1,6 @@
 // Command clientlist prepares the client-list load runs (bench/clients.sh).
 //
-//	clientlist seed -data-dir DIR | -database-url URL [-clients 10000 -other-agencies 10 -other-clients 500]
+//	clientlist seed -data-dir DIR | -database-url URL [-clients 10000 -other-agencies 10 -other-clients 500 -events 1000000]
 //
 // migrates the database and seeds it straight in SQL (package seed); it
 // prints agency_id=… and admin_email=… lines for the script. The seeded
@@ -57,6 +57,7 @@ func seedCmd(args []string) {
 	clients := fs.Int("clients", 10000, "clients of the main agency")
 	agencies := fs.Int("other-agencies", 10, "other agencies")
 	others := fs.Int("other-clients", 500, "clients of each other agency")
+	events := fs.Int("events", 1000000, "activity events of the main agency's clients, over a year")
 	email := fs.String("email", "bench-admin@example.com", "the main agency's admin")
 	pass := fs.String("password", "correct horse battery staple", "password of every seeded user")
 	fs.Parse(args)
@@ -77,7 +78,7 @@ func seedCmd(args []string) {
 	if err != nil {
 		fail("%v", err)
 	}
-	res, err := seed.Seed(ctx, d, seed.Options{Clients: *clients, OtherAgencies: *agencies, OtherClients: *others,
+	res, err := seed.Seed(ctx, d, seed.Options{Clients: *clients, OtherAgencies: *agencies, OtherClients: *others, Events: *events,
 		AdminEmail: *email, AdminName: "Bench Admin", AgencyName: "Bench Agency", PasswordHash: hash, Seed: 1, Now: clock.Real()})
 	if err != nil {
 		fail("%v", err)

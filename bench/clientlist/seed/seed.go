@@ -34,6 +34,11 @@ type Options struct {
 	AgencyName    string
 	Seed          uint64
 	Now           time.Time // UTC, truncated to microseconds
+	// Events is about how many activity events (logins and page views over
+	// the year before Now) the main agency's clients get in all: half of
+	// the joined clients active in the last week, a quarter fading (last
+	// seen 14–40 days ago), a quarter gone (50–300 days ago).
+	Events int
 }
 
 // Result names what the load runs need.
@@ -112,12 +117,12 @@ func (b *batch) flush() error {
 }
 
 type tables struct {
-	accounts, users, memberships, links, agencyClients, brands, clientBrands, linkUsers, groups, groupMembers, managers *batch
+	accounts, users, memberships, links, agencyClients, brands, clientBrands, linkUsers, groups, groupMembers, managers, events *batch
 }
 
 func (t *tables) all() []*batch {
 	return []*batch{t.accounts, t.users, t.memberships, t.brands, t.groups, t.groupMembers, t.links, t.agencyClients,
-		t.clientBrands, t.linkUsers, t.managers}
+		t.clientBrands, t.linkUsers, t.managers, t.events}
 }
 
 // flush writes every pending row, parents before children.
@@ -230,6 +235,7 @@ func (s *seeder) inTx(ctx context.Context, d *db.DB, fn func() error) error {
 		t.clientBrands = t.batch(ctx, tx, "client_brands", "client_id", "brand_id", "created_at")
 		t.linkUsers = t.batch(ctx, tx, "link_access_users", "link_id", "user_id")
 		t.managers = t.batch(ctx, tx, "client_account_managers", "agency_id", "client_id", "user_id")
+		t.events = t.batch(ctx, tx, "activity_events", "client_id", "user_id", "kind", "page", "at")
 		if s.t != nil { // keep the totals across transactions
 			for i, b := range t.all() {
 				b.total = s.t.all()[i].total
@@ -309,6 +315,7 @@ func (s *seeder) client(a agency, also, history *agency, i int) error {
 		return err
 	}
 	// Users: a quarter of the clients nobody has joined yet.
+	var firstUser string
 	if r.IntN(4) != 0 {
 		domain := strings.ToLower(strings.NewReplacer(" ", "-", "&", "and").Replace(name)) + ".example"
 		for j := range 1 + r.IntN(3) {
@@ -320,11 +327,16 @@ func (s *seeder) client(a agency, also, history *agency, i int) error {
 			}
 			role := "member"
 			if j == 0 {
-				role = "admin"
+				role, firstUser = "admin", uid
 			}
 			if err := s.t.memberships.add(cid, uid, role, created.Add(time.Duration(j+1)*time.Minute)); err != nil {
 				return err
 			}
+		}
+	}
+	if firstUser != "" && i < s.o.Clients && s.o.Events > 0 {
+		if err := s.activity(cid, firstUser); err != nil {
+			return err
 		}
 	}
 	for _, ag := range []*agency{&a, also} {
@@ -371,6 +383,37 @@ func (s *seeder) link(a agency, clientID, status string, all bool, at time.Time)
 	}
 	if status == "active" && !all && len(a.staff) > 1 {
 		return s.t.linkUsers.add(lid, a.staff[1+s.r.IntN(len(a.staff)-1)])
+	}
+	return nil
+}
+
+// pages are the portal pages the seeded page views name.
+var pages = []string{"dashboard", "reports", "users", "agencies", "security", "profile", "billing"}
+
+// activity writes one joined client's logins and page views.
+func (s *seeder) activity(clientID, userID string) error {
+	r := s.r
+	n := s.o.Events * 4 / (3 * max(1, s.o.Clients)) // 3 clients in 4 have users
+	var last float64                                // days before Now of the last event
+	switch p := r.IntN(4); {
+	case p < 2:
+		last = r.Float64() * 7
+	case p == 2:
+		last = 14 + r.Float64()*26
+	default:
+		last = 50 + r.Float64()*250
+	}
+	span := 365 - last
+	for range n {
+		ago := last + r.Float64()*span
+		at := s.o.Now.Add(-time.Duration(ago * float64(24*time.Hour))).Truncate(time.Microsecond)
+		kind, page := "login", any(nil)
+		if r.IntN(5) >= 3 {
+			kind, page = "page_view", pages[r.IntN(len(pages))]
+		}
+		if err := s.t.events.add(clientID, userID, kind, page, at); err != nil {
+			return err
+		}
 	}
 	return nil
 }
