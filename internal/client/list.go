@@ -297,10 +297,9 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 	return rows, err
 }
 
-// key is one column of a sort order.
+// key is one column of a sort order (all ascending).
 type key struct {
 	expr string
-	desc bool
 }
 
 // keys returns the columns of a sort order: its stored key, if any, then
@@ -317,7 +316,7 @@ func (s *Service) keys(sort string) []key {
 func orderBy(keys []key) string {
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k.expr + map[bool]string{false: ` ASC`, true: ` DESC`}[k.desc]
+		parts[i] = k.expr + ` ASC`
 	}
 	return strings.Join(parts, `, `)
 }
@@ -331,37 +330,20 @@ func (c *cursor) values() []any {
 	return append(vals, c.Name, c.ID)
 }
 
-// keyset builds "the row comes after vals in this order" as
-// (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, with < for descending columns,
-// led by k1 >= v1 (the first compared column's range, which an index can
-// seek to). With no values every row comes after.
+// keyset builds "the row comes after vals in this order" as one row-value
+// comparison, (k1, k2, k3) > (v1, v2, v3): every key is ascending, and both
+// engines seek an index on all the compared columns with it, so a page deep
+// inside a run of equal scores starts where the cursor is instead of at the
+// first row of that score. With no values every row comes after.
 func keyset(keys []key, vals []any) (string, []any) {
 	if vals == nil {
 		return `1 = 1`, nil
 	}
-	var ors []string
-	var args []any
-	var eqs []string
-	var eqArgs []any
-	lead := ""
+	cols := make([]string, len(keys))
 	for i, k := range keys {
-		if vals[i] == nil {
-			continue
-		}
-		op, cmp := ` > ?`, ` >= ?`
-		if k.desc {
-			op, cmp = ` < ?`, ` <= ?`
-		}
-		if lead == "" {
-			lead = k.expr + cmp
-			args = append(args, vals[i])
-		}
-		ors = append(ors, `(`+strings.Join(append(append([]string{}, eqs...), k.expr+op), ` AND `)+`)`)
-		args = append(append(args, eqArgs...), vals[i])
-		eqs = append(eqs, k.expr+` = ?`)
-		eqArgs = append(eqArgs, vals[i])
+		cols[i] = k.expr
 	}
-	return `(` + lead + ` AND (` + strings.Join(ors, ` OR `) + `))`, args
+	return `(` + strings.Join(cols, `, `) + `) > (` + db.Placeholders(len(vals)) + `)`, vals
 }
 
 func cursorAfter(sort string, r listRow) cursor {
