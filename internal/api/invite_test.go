@@ -400,3 +400,25 @@ func TestInviteSeatsRace(t *testing.T) {
 		}
 	})
 }
+
+// An invitation presents itself as the agency's portal (SPEC §7): the
+// e-mail's sender and name, the lookup's branding, the welcome message
+// after acceptance.
+func TestInviteIsBrandedAsTheAgency(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		w := newInvWorld(t, e, false)
+		w.admin.Must(t, 200, "PUT", "/api/v1/agencies/"+w.agency+"/portal", map[string]any{
+			"portal_name": "Harbor Portal", "primary_color": "#1d4ed8", "sender_name": "Harbor Team", "welcome_message": "Glad to have you."})
+		w.admin.Must(t, 201, "POST", "/api/v1/agencies/"+w.agency+"/invitations", map[string]any{
+			"email": "dora@client.example", "client_name": "Dora Co"})
+		msgs, _, _ := w.s.Mailer.List(t.Context(), 10, "")
+		if m := msgs[0]; m.FromName != "Harbor Team" || !strings.Contains(m.HTML, "Harbor Portal") || !strings.Contains(m.HTML, "#1d4ed8") {
+			t.Errorf("mail: from %q\n%s", m.FromName, m.HTML)
+		}
+		token := invToken(t, invMailURL(t, w.s, "dora@client.example"))
+		b := w.s.NewClient().Must(t, 200, "GET", "/api/v1/invitations/lookup?token="+token, nil).Body["branding"].(map[string]any)
+		if b["portal_name"] != "Harbor Portal" || b["color"] != "#1d4ed8" || b["welcome_message"] != "Glad to have you." || b["agency_name"] != "Agency A" {
+			t.Errorf("lookup branding: %v", b)
+		}
+	})
+}

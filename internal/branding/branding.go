@@ -131,6 +131,14 @@ func str(p *string) string {
 
 // load reads an agency's stored branding (zero values when it saved none)
 // and its name; ErrNotFound when the account is not an agency.
+// Load reads an agency's portal settings in q (the caller's transaction,
+// say) and the agency's name; settings left unset are empty. Other
+// packages that present themselves as the agency (invitations) read them
+// here.
+func Load(ctx context.Context, q db.Querier, agencyID string) (Portal, string, error) {
+	return load(ctx, q, agencyID)
+}
+
 func load(ctx context.Context, q db.Querier, agencyID string) (Portal, string, error) {
 	var r portalRow
 	err := q.Get(ctx, &r, `SELECT a.name AS agency_name, p.portal_name, p.primary_color, p.accent_color, p.welcome_message,

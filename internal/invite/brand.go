@@ -2,22 +2,24 @@ package invite
 
 import (
 	"context"
-	"errors"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/mail"
 )
 
 // Branding is how an invitation presents itself: in its e-mail and on its
-// landing, sign-up and log-in pages. Today it is the agency's name (no
-// branding settings exist yet); white-label branding (issue 8) replaces
-// Brand below with the agency's portal name, colours, logo, welcome
-// message and sender, and every invitation page and e-mail follows, since
-// they all read it from here.
+// landing, sign-up and log-in pages — as the agency's portal (SPEC §7): its
+// portal name, colour, welcome message and sender. The pages add the
+// agency's theme and logo (web/invite_pages.go); the e-mail gets its logo
+// and links on the agency's custom domain from the mailer's brander
+// (BrandAgencyID).
 type Branding struct {
+	AgencyID   string `json:"-"`
 	AgencyName string `json:"agency_name"`
-	PortalName string `json:"portal_name" doc:"The name the portal goes by (today the agency's name)"`
+	PortalName string `json:"portal_name" doc:"The name the agency's portal goes by"`
 	Color      string `json:"color" doc:"#rrggbb, the brand colour"`
 	// Welcome is the message shown after acceptance, when configured.
 	Welcome string `json:"welcome_message"`
@@ -32,15 +34,23 @@ func Brand(ctx context.Context, q db.Querier, agencyID string) (Branding, error)
 	if agencyID == "" {
 		return b, nil
 	}
-	var name string
-	err := q.Get(ctx, &name, `SELECT name FROM accounts WHERE id = ? AND kind = 'agency'`, agencyID)
-	if errors.Is(err, db.ErrNoRows) {
+	p, name, err := branding.Load(ctx, q, agencyID)
+	if errs.Is(err, errs.NotFound) {
 		return b, nil
 	}
 	if err != nil {
 		return b, err
 	}
-	b.AgencyName, b.PortalName, b.SenderName = name, name, name
+	b.AgencyID, b.AgencyName, b.PortalName, b.SenderName, b.Welcome = agencyID, name, name, name, p.WelcomeMessage
+	if p.PortalName != "" {
+		b.PortalName, b.SenderName = p.PortalName, p.PortalName
+	}
+	if p.SenderName != "" {
+		b.SenderName = p.SenderName
+	}
+	if p.PrimaryColor != "" {
+		b.Color = p.PrimaryColor
+	}
 	return b, nil
 }
 
@@ -55,7 +65,7 @@ func (s *Service) sendMail(ctx context.Context, tx *db.Tx, r row, url, inviterNa
 		expires = r.ExpiresAt.Time.UTC().Format("2 January 2006 at 15:04 UTC")
 	}
 	return s.mailer.Send(ctx, tx, mail.Email{Template: "invitation", To: r.Email, AccountID: r.AccountID,
-		FromName: b.SenderName, Data: map[string]any{
+		FromName: b.SenderName, BrandAgencyID: b.AgencyID, Data: map[string]any{
 			"BrandName": b.PortalName, "BrandColor": b.Color, "AgencyName": b.AgencyName,
 			"InviterName": inviterName, "AccountName": r.AccountName, "Kind": r.Kind, "Role": r.Role,
 			"Message": r.Message, "URL": url, "Expires": expires,

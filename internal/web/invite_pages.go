@@ -275,6 +275,13 @@ func (h *handler) invitePage(w http.ResponseWriter, r *http.Request, token strin
 	case l.UserExists:
 		d.Mode = "login"
 	}
+	// On the server's own host the page still wears the inviting agency's
+	// brand (theme, logo); on its custom domain it already does.
+	if !p.Brand.Branded() && l.Branding.AgencyID != "" {
+		if b, err := h.deps.Branding.For(r.Context(), l.Branding.AgencyID); err == nil {
+			p.Brand = b
+		}
+	}
 	p.Title = "Join " + l.AccountName + " on " + l.Branding.PortalName
 	p.Data = d
 	h.render(w, r, status, "invite", p)
