@@ -120,3 +120,19 @@ func (s *Service) Get(ctx context.Context, rel authz.Relation) (Account, error) 
 	}
 	return Get(ctx, s.db, rel.AccountID)
 }
+
+// Admin is an admin of an account as e-mails address them.
+type Admin struct {
+	ID    string `db:"id"`
+	Email string `db:"email"`
+	Name  string `db:"name"`
+}
+
+// Admins lists the admins of an account, the people who answer for it (and
+// who get its notices), by e-mail.
+func Admins(ctx context.Context, q db.Querier, accountID string) ([]Admin, error) {
+	var out []Admin
+	err := q.Select(ctx, &out, `SELECT u.id, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.account_id = ? AND m.role = 'admin' ORDER BY u.email`, accountID)
+	return out, err
+}

@@ -37,21 +37,7 @@ func invToken(t *testing.T, u string) string {
 // an address, read from the outbox as a person reads their mail.
 func invMailURL(t *testing.T, s *testkit.Server, to string) string {
 	t.Helper()
-	msgs, _, err := s.Mailer.List(t.Context(), 200, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		if m.Template == "invitation" && m.To == to {
-			i := strings.Index(m.Text, s.URL+"/invite/")
-			if i < 0 {
-				t.Fatalf("no link in %q", m.Text)
-			}
-			return strings.Fields(m.Text[i:])[0]
-		}
-	}
-	t.Fatalf("no invitation e-mail to %s", to)
-	return ""
+	return s.MailLink(t, "invitation", to, "/invite/")
 }
 
 func invAccept(t *testing.T, s *testkit.Server, token, name string) testkit.Response {

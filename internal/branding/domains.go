@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
@@ -275,12 +276,8 @@ func (s *Service) apply(ctx context.Context, a *authz.Actor, d Domain, found, go
 
 // mailLoss tells the agency's admins that their domain stopped verifying.
 func (s *Service) mailLoss(ctx context.Context, tx *db.Tx, d Domain) error {
-	var admins []struct {
-		Email string `db:"email"`
-		Name  string `db:"name"`
-	}
-	if err := tx.Select(ctx, &admins, `SELECT u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.account_id = ? AND m.role = 'admin' ORDER BY u.email`, d.AgencyID); err != nil {
+	admins, err := account.Admins(ctx, tx, d.AgencyID)
+	if err != nil {
 		return err
 	}
 	for _, ad := range admins {

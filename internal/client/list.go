@@ -292,6 +292,9 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 	// plans the statement once per limit for every agency (a generic plan)
 	// instead of planning it again on each call.
 	sql += ` ORDER BY ` + orderBy(keys) + ` LIMIT ` + strconv.Itoa(q.Limit+1)
+	if q.Q != "" {
+		args = db.FreshPlan(s.read, args)
+	}
 	var rows []listRow
 	err := s.read.Select(ctx, &rows, sql, args...)
 	return rows, err
@@ -427,6 +430,9 @@ func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQue
 		args = append(args, likePattern(q.Q))
 	}
 	sql += ` GROUP BY l.status`
+	if q.Q != "" {
+		args = db.FreshPlan(s.read, args)
+	}
 	var rows []struct {
 		Version int64  `db:"version"`
 		Status  string `db:"status"`

@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // The differences between SQLite and PostgreSQL that code above this package
@@ -118,4 +120,16 @@ func (t Time) Ptr() *time.Time {
 	}
 	v := t.Time
 	return &v
+}
+
+// FreshPlan marks a query whose best plan depends on its arguments — a
+// search pattern, which a trigram index serves only when the planner can
+// see it: on PostgreSQL the query is then planned with its arguments on
+// each call (pgx's unnamed statement) instead of from a cached generic
+// plan. Pass the arguments through it; on SQLite they are unchanged.
+func FreshPlan(q Querier, args []any) []any {
+	if q.Dialect() == Postgres {
+		return append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	return args
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
@@ -184,17 +185,14 @@ func (s *Service) notify(ctx context.Context, tx *db.Tx, st Started, a *authz.Ac
 		st.AgencyID, st.ClientID); err != nil {
 		return err
 	}
-	var admins []struct {
-		Email string `db:"email"`
-		Name  string `db:"name"`
-	}
-	if err := tx.Select(ctx, &admins, `SELECT u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.account_id = ? AND m.role = 'admin' ORDER BY u.email`, st.ClientID); err != nil {
+	admins, err := account.Admins(ctx, tx, st.ClientID)
+	if err != nil {
 		return err
 	}
 	for _, ad := range admins {
+		// In the agency's brand: the client knows the agency by its portal.
 		if err := s.mailer.Send(ctx, tx, mail.Email{Template: "impersonation_started", To: ad.Email, AccountID: st.ClientID,
-			Data: map[string]any{"Name": ad.Name, "AccountName": names.Client, "AgencyName": names.Agency,
+			BrandAgencyID: st.AgencyID, Data: map[string]any{"Name": ad.Name, "AccountName": names.Client, "AgencyName": names.Agency,
 				"ImpersonatorName": a.Name, "ImpersonatorEmail": a.Email, "Reason": reason,
 				"StartedAt": st.StartedAt.UTC().Format("2 Jan 2006 15:04 MST"), "URL": s.baseURL + "/app/security"}}); err != nil {
 			return err

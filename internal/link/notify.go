@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -24,22 +25,9 @@ func auditBoth(ctx context.Context, tx *db.Tx, now time.Time, actor *authz.Actor
 	return nil
 }
 
-type admin struct {
-	Email string `db:"email"`
-	Name  string `db:"name"`
-}
-
-// adminsOf lists the admins of an account, the people who answer for it.
-func adminsOf(ctx context.Context, q db.Querier, accountID string) ([]admin, error) {
-	var out []admin
-	err := q.Select(ctx, &out, `SELECT u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.account_id = ? AND m.role = 'admin' ORDER BY u.email`, accountID)
-	return out, err
-}
-
 // mailRequest tells the receiving account's admins who asks to link.
 func (s *Service) mailRequest(ctx context.Context, tx *db.Tx, sender, target party, actor *authz.Actor) error {
-	admins, err := adminsOf(ctx, tx, target.ID)
+	admins, err := account.Admins(ctx, tx, target.ID)
 	if err != nil {
 		return err
 	}
@@ -65,7 +53,7 @@ func (s *Service) mailAnswer(ctx context.Context, tx *db.Tx, l Link, actorSide, 
 	if actorSide == "client" {
 		to, from = l.Agency, l.Client
 	}
-	admins, err := adminsOf(ctx, tx, to.ID)
+	admins, err := account.Admins(ctx, tx, to.ID)
 	if err != nil {
 		return err
 	}

