@@ -129,7 +129,7 @@ func explainParts(p health.Parts, churnDays int) []healthPart {
 	default:
 		rec = "Last login " + strconv.Itoa(*p.DaysSinceLogin) + " days ago"
 	}
-	if churnDays > 0 && p.DaysSinceLogin != nil {
+	if churnDays > 0 && p.DaysSinceLogin != nil && *p.DaysSinceLogin > 0 {
 		if p.Recency == 0 {
 			rec += fmt.Sprintf(" (%d days or more without a login count as none)", churnDays)
 		} else {
