@@ -25,6 +25,10 @@ type clientDetailData struct {
 	Can      struct{ Manage, Users, Revoke, LoginAs bool }
 	// Invitations are the client's open invitations and Invite User.
 	Invitations invitationsPanel
+	// Health and Activity are the score explained and the latest events
+	// (client_health.go).
+	Health   healthPanel
+	Activity activityPanel
 }
 
 func (h *handler) clientDetail(c *call) { h.showClient(c, http.StatusOK) }
@@ -77,6 +81,14 @@ func (h *handler) showClient(c *call, status int) {
 		c.p.Values["seats"] = strconv.Itoa(d.Client.Seats)
 	}
 	if d.Invitations, err = h.clientInvitations(c, d.Client.Seats, d.Client.UsersCount, d.Client.PendingInvitations); err != nil {
+		c.fail(err)
+		return
+	}
+	if d.Health, err = h.clientHealth(c, d.Client); err != nil {
+		c.fail(err)
+		return
+	}
+	if d.Activity, err = h.clientActivity(c, d.Client, ""); err != nil {
 		c.fail(err)
 		return
 	}

@@ -23,7 +23,7 @@ type views struct {
 }
 
 // shared are the files every page is parsed with.
-var shared = []string{"layout.html", "parts.html"}
+var shared = []string{"layout.html", "parts.html", "client_parts.html"}
 
 func parseViews(fsys fs.FS, a *assets) (*views, error) {
 	base := template.New("layout").Funcs(funcs(a))
@@ -110,6 +110,8 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		http.Error(w, "Something went wrong on our side. Request "+requestctx.ID(r.Context()), http.StatusInternalServerError)
 		return
 	}
+	// Before the answer goes out, so that whoever reads it finds the view.
+	h.recordPageView(r, status, name, p)
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")

@@ -16,6 +16,7 @@ import (
 	"net/http"
 
 	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
@@ -42,6 +43,7 @@ type Deps struct {
 	Impersonation *impersonation.Service
 	Mailer        *mail.Mailer
 	Branding      *branding.Service
+	Activity      *activity.Service
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
@@ -117,6 +119,7 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /app/clients/new", g(ownAgency, authz.ClientCreate, "clients", h.clientNew))
 	m.HandleFunc("POST /app/clients", g(ownAgency, authz.ClientCreate, "clients", h.clientCreate))
 	m.HandleFunc("GET /app/clients/{client_id}", g(agencyClient, authz.ClientView, "clients", h.clientDetail))
+	m.HandleFunc("GET /app/clients/{client_id}/activity", g(agencyClient, authz.ClientView, "clients", h.clientActivityPage))
 	m.HandleFunc("POST /app/clients/{client_id}/settings", g(agencyClient, authz.ClientManage, "clients", h.clientSettings))
 	m.HandleFunc("POST /app/clients/{client_id}/managers", g(agencyClient, authz.ClientManage, "clients", h.clientManagers))
 	m.HandleFunc("POST /app/clients/{client_id}/brands", g(agencyClient, authz.ClientManage, "clients", h.clientBrandGrant))
