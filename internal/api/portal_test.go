@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/testkit"
@@ -188,11 +187,7 @@ func TestPortalLogos(t *testing.T) {
 // a verified domain does (the DNS path is TestCustomDomainDNS).
 func verifyDomain(t testing.TB, s *testkit.Server, agencyID, domain, status string) {
 	t.Helper()
-	_, err := s.DB.Exec(context.Background(), `INSERT INTO custom_domains (domain, agency_id, token, status, created_at, verified_at, last_error)
-		VALUES (?, ?, 'liaison-verify=x', ?, ?, ?, '')`, domain, agencyID, status, time.Now().UTC(), time.Now().UTC())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.AddDomain(t, agencyID, domain, status)
 }
 
 // hostGet asks for path with the given Host header.

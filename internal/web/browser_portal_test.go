@@ -77,10 +77,7 @@ func TestBrowserCustomDomain(t *testing.T) {
 		admin := s.Login(t, adminEmail, adminPass)
 		admin.Must(t, http.StatusOK, "POST", "/api/v1/agencies/"+w.agencyID+"/portal/logos/light", logo.Bytes())
 		const domain = "portal.analytical.example"
-		if _, err := s.DB.Exec(context.Background(), `INSERT INTO custom_domains (domain, agency_id, token, status, created_at, last_error)
-			VALUES (?, ?, 't', 'verified', ?, '')`, domain, w.agencyID, time.Now().UTC()); err != nil {
-			t.Fatal(err)
-		}
+		s.AddDomain(t, w.agencyID, domain, "verified")
 		s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyID, ClientID: w.clientID})
 
 		b := domainTab(t, s, domain)

@@ -89,10 +89,7 @@ func TestBrandedLoginOnCustomDomain(t *testing.T) {
 	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
 		w := newAgencyWorld(t, e)
 		brandAgency(t, w.s, w.agencyID)
-		if _, err := w.s.DB.Exec(context.Background(), `INSERT INTO custom_domains (domain, agency_id, token, status, created_at, last_error)
-			VALUES ('portal.analytical.example', ?, 't', 'verified', ?, '')`, w.agencyID, time.Now().UTC()); err != nil {
-			t.Fatal(err)
-		}
+		w.s.AddDomain(t, w.agencyID, "portal.analytical.example", "verified")
 		v := newVisitor(t, w.s)
 		a := v.get("/login")
 		a.expect(t, "plain login", 200, "Log in · Liaison")
