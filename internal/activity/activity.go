@@ -124,7 +124,9 @@ func RecordInClient(ctx context.Context, tx *db.Tx, e Event) (bool, error) {
 // PageView records that the actor opened a portal page, in the client
 // account their session is in (or, during Login As, the client acted as,
 // with the impersonator named and not counted as the client's own). A
-// session outside any client account records nothing and says so.
+// session outside any client account records nothing and says so. The
+// membership is checked now, on a read; the event is written by the
+// recorder (recorder.go) in the next batch.
 func (s *Service) PageView(ctx context.Context, a *authz.Actor, page, brandID string) error {
 	page, err := ValidPage(page)
 	if err != nil {
@@ -133,22 +135,26 @@ func (s *Service) PageView(ctx context.Context, a *authz.Actor, page, brandID st
 	if len(brandID) > 64 {
 		return errs.InvalidField("brand_id", "This is not a brand ID.")
 	}
-	e := Event{ClientID: a.AccountID, UserID: a.UserID, Kind: PageView, Page: page, BrandID: brandID}
+	e := Event{ClientID: a.AccountID, UserID: a.UserID, Kind: PageView, Page: page, BrandID: brandID, At: s.now()}
 	if a.Impersonating() {
 		e.ClientID, e.ImpersonatorID = a.Impersonation.ClientID, a.UserID
+	} else {
+		var n int
+		if err := s.db.Get(ctx, &n, `SELECT COUNT(*) FROM memberships m JOIN accounts a ON a.id = m.account_id
+			WHERE m.user_id = ? AND m.account_id = ? AND a.kind = 'client'`, e.UserID, e.ClientID); err != nil {
+			return err
+		}
+		if n == 0 {
+			return errs.E(errs.Conflict, "not_in_client_account", "Page views are recorded in a client account: switch to one first.")
+		}
 	}
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		e.At = s.now()
-		var ok bool
-		var err error
-		if e.ImpersonatorID != "" {
-			ok, err = true, Record(ctx, tx, e)
-		} else {
-			ok, err = RecordInClient(ctx, tx, e)
-		}
-		if err == nil && !ok {
-			err = errs.E(errs.Conflict, "not_in_client_account", "Page views are recorded in a client account: switch to one first.")
-		}
-		return err
-	})
+	return s.rec.add(ctx, e)
 }
+
+// Flush returns once every page view recorded so far is written (tests read
+// them back; the server's shutdown uses Close).
+func (s *Service) Flush(ctx context.Context) { s.rec.Flush(ctx) }
+
+// Close writes the page views still queued and stops recording in batches
+// (later ones are written one by one).
+func (s *Service) Close() { s.rec.Close() }

@@ -13,6 +13,7 @@ package activity_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"sync"
@@ -60,7 +61,8 @@ func BenchmarkRecord(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			svc := activity.New(d, clock.Real)
+			svc := activity.New(d, clock.Real, slog.New(slog.DiscardHandler))
+			defer svc.Close()
 			var mu sync.Mutex
 			var lat []time.Duration
 			next := 0

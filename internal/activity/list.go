@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"encoding/base64"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -13,14 +14,17 @@ import (
 	"github.com/liaison-dev/liaison/internal/errs"
 )
 
-// Service reads a client's activity for its agency.
+// Service records page views and reads a client's activity for its agency.
 type Service struct {
 	db  *db.DB
 	now clock.Clock
+	rec *recorder
 }
 
-// New returns the activity service.
-func New(d *db.DB, now clock.Clock) *Service { return &Service{db: d, now: now} }
+// New returns the activity service; Close stops its page-view recorder.
+func New(d *db.DB, now clock.Clock, log *slog.Logger) *Service {
+	return &Service{db: d, now: now, rec: newRecorder(d, log)}
+}
 
 // ActivityUser is who did something.
 type ActivityUser struct {

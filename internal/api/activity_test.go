@@ -81,6 +81,7 @@ func TestStatusAndHealthFollowTheClock(t *testing.T) {
 		check("after a login", "active", 58)
 		// A page view adds depth: D 1/4 → 5: 62.5.
 		cleo.Must(t, 204, "POST", "/api/v1/activity", map[string]any{"page": "reports"})
+		s.Activity.Flush(t.Context()) // page views are written in batches (activity/recorder.go)
 		check("after a page view", "active", 63)
 
 		// -health puts Acme (63) before Quiet Co (its sign-up 45 days ago: 5).

@@ -58,6 +58,8 @@ type App struct {
 	Impersonation *impersonation.Service
 	// Digest sends the weekly health digests (a job; tests call it).
 	Digest *digest.Service
+	// Activity records page views in batches; Close writes what is queued.
+	Activity *activity.Service
 }
 
 // Options are the parts tests may replace.
@@ -122,8 +124,8 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	invites := invite.New(d, m, authSvc, authz.New(d), o.Now, cfg.BaseURL)
 	brands := branding.New(d, o.Now, m, branding.Config{BaseURL: cfg.BaseURL, Resolver: o.Resolver}, o.Log)
 	imp := impersonation.New(d, m, o.Now, cfg.BaseURL, o.Log)
-	clients := client.New(d, o.Now) // one instance: its counts cache is shared
-	acts := activity.New(d, o.Now)  // one instance: the API's and the pages'
+	clients := client.New(d, o.Now)       // one instance: its counts cache is shared
+	acts := activity.New(d, o.Now, o.Log) // one instance: the API's and the pages'
 	digests := digest.New(d, clients, m, o.Now, cfg.BaseURL, o.Log)
 	a := api.New(api.Deps{Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
@@ -137,6 +139,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
 	app.Impersonation = imp
 	app.Digest = digests
+	app.Activity = acts
 	registerSweeps(q, limiter, authSvc)
 	q.Every("invite.expire", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := invites.Expire(ctx)
@@ -221,8 +224,11 @@ func (app *App) metricsHandler() http.Handler {
 	})
 }
 
-// Close releases the database.
-func (app *App) Close() error { return app.DB.Close() }
+// Close writes the page views still queued and releases the database.
+func (app *App) Close() error {
+	app.Activity.Close()
+	return app.DB.Close()
+}
 
 // Serve runs the HTTP server on ln and the job runner until ctx is
 // cancelled, then shuts both down gracefully: in-flight requests finish

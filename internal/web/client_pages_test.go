@@ -67,6 +67,9 @@ func (a answer) lacks(t *testing.T, what string, texts ...string) {
 // count reads one number from the database.
 func count(t *testing.T, s *testkit.Server, q string, args ...any) int {
 	t.Helper()
+	// Page views are written in batches (activity/recorder.go): every one
+	// recorded so far counts.
+	s.Activity.Flush(context.Background())
 	var n int
 	if err := s.DB.Get(context.Background(), &n, q, args...); err != nil {
 		t.Fatal(err)
