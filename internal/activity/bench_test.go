@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -64,7 +63,7 @@ func BenchmarkRecord(b *testing.B) {
 			svc := activity.New(d, clock.Real, slog.New(slog.DiscardHandler))
 			defer svc.Close()
 			var mu sync.Mutex
-			var lat []time.Duration
+			var lat testkit.Latencies
 			next := 0
 			b.SetParallelism(4)
 			b.ResetTimer()
@@ -82,16 +81,10 @@ func BenchmarkRecord(b *testing.B) {
 					}
 					mine = append(mine, time.Since(start))
 				}
-				mu.Lock()
-				lat = append(lat, mine...)
-				mu.Unlock()
+				lat.Add(mine)
 			})
 			b.StopTimer()
-			slices.Sort(lat)
-			if len(lat) > 0 {
-				b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
-			}
+			lat.Report(b)
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}

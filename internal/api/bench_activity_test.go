@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -61,7 +60,7 @@ func BenchmarkRecordPageView(b *testing.B) {
 			}
 		}
 		var mu sync.Mutex
-		var lat []time.Duration
+		var lat testkit.Latencies
 		var next int
 		b.SetParallelism(4)
 		b.ResetTimer()
@@ -79,16 +78,10 @@ func BenchmarkRecordPageView(b *testing.B) {
 				}
 				mine = append(mine, d)
 			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			mu.Unlock()
+			lat.Add(mine)
 		})
 		b.StopTimer()
-		slices.Sort(lat)
-		if len(lat) > 0 {
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
-		}
+		lat.Report(b)
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	})
 }
