@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,6 +30,7 @@ func TestBrowserClientHealth(t *testing.T) {
 	for range 22 { // with the logins, more than a page of events
 		grace.get("/app/profile").expect(t, "profile", 200)
 	}
+	s.Activity.Flush(context.Background()) // page views are written in batches
 
 	b := newTab(t, s.URL)
 	b.login(adminEmail, adminPass)

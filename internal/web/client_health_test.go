@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -99,6 +100,7 @@ func TestClientHealthAndActivityPages(t *testing.T) {
 		for range 20 {
 			grace.get("/app/profile").expect(t, "profile", 200)
 		}
+		s.Activity.Flush(context.Background()) // page views are written in batches
 		a = ada.get(nav)
 		more := unescape(a.find(t, "load more", `href="(/app/clients/`+clientID+`/activity\?cursor=[^"]+)" data-more="activity-rows"`))
 		b := ada.get(more)
