@@ -128,6 +128,20 @@ func TestStatusAndHealthFollowTheClock(t *testing.T) {
 			t.Fatalf("logins per week: %d", n)
 		}
 
+		// The agency sees when each user was last active; the client's own
+		// users list leaves it out (activity is the agency's, SPEC §5).
+		lastActive := func(c *testkit.APIClient) any {
+			t.Helper()
+			us := c.Must(t, 200, "GET", "/api/v1/accounts/"+acme+"/users", nil).Body["users"].([]any)
+			return us[0].(map[string]any)["last_active_at"]
+		}
+		if at, _ := lastActive(admin).(string); at == "" {
+			t.Fatalf("agency: user's last activity %v", lastActive(admin))
+		}
+		if at := lastActive(cleo); at != nil {
+			t.Fatalf("client: user's last activity shown: %v", at)
+		}
+
 		// Clients never read activity, nor does another agency; bad input
 		// is refused and changes nothing.
 		cleo.Must(t, 404, "GET", list+"/"+acme+"/activity", nil)

@@ -129,19 +129,37 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 		AND (expires_at IS NULL OR expires_at > ?)`, rel.AccountID, s.now()); err != nil {
 		return ClientDetail{}, err
 	}
-	d.Users, err = usersOf(ctx, q, rel.AccountID)
+	d.Users, err = usersOf(ctx, q, rel.AccountID, true)
 	return d, err
 }
 
-// usersOf lists a client's members, oldest first. Their status is active
-// (invitations, a later issue, add invited ones); last activity is null
-// until activity tracking exists.
-func usersOf(ctx context.Context, q db.Querier, clientID string) ([]ClientUser, error) {
+// usersOf lists a client's members, oldest first, all active. With
+// activity (the agency's view: SPEC §5 shows activity to the agency only),
+// each carries when they were last active in the client — their own
+// events, not an agency user's during Login As; the client's own view
+// leaves it null.
+func usersOf(ctx context.Context, q db.Querier, clientID string, activity bool) ([]ClientUser, error) {
 	users := []ClientUser{}
-	err := q.Select(ctx, &users, `SELECT u.id, u.name, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.account_id = ? ORDER BY m.created_at, u.id`, clientID)
-	for i := range users {
-		users[i].Status = "active"
+	var rows []struct {
+		ClientUser
+		LastActive db.Time `db:"last_active_at"`
+	}
+	sql := `SELECT u.id, u.name, u.email, m.role, CAST(NULL AS TIMESTAMP) AS last_active_at
+		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = ? ORDER BY m.created_at, u.id`
+	args := []any{clientID}
+	if activity {
+		sql = `SELECT u.id, u.name, u.email, m.role, ev.last_active_at
+			FROM memberships m JOIN users u ON u.id = m.user_id
+			LEFT JOIN (SELECT user_id, MAX(at) AS last_active_at FROM activity_events
+				WHERE client_id = ? AND impersonator_id IS NULL GROUP BY user_id) ev ON ev.user_id = m.user_id
+			WHERE m.account_id = ? ORDER BY m.created_at, u.id`
+		args = []any{clientID, clientID}
+	}
+	err := q.Select(ctx, &rows, sql, args...)
+	for _, r := range rows {
+		u := r.ClientUser
+		u.Status, u.LastActiveAt = "active", r.LastActive.Ptr()
+		users = append(users, u)
 	}
 	return users, err
 }

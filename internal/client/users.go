@@ -60,7 +60,7 @@ func (s *Service) Users(ctx context.Context, rel authz.Relation) ([]ClientUser, 
 	if err := s.checkFeature(ctx, s.read, rel); err != nil {
 		return nil, err
 	}
-	return usersOf(ctx, s.read, rel.AccountID)
+	return usersOf(ctx, s.read, rel.AccountID, !ownSide(rel))
 }
 
 var errLastAdmin = errs.E(errs.Conflict, "last_admin", "An account needs at least one admin: make someone else admin first.")
