@@ -105,60 +105,10 @@ trap 'exit 130' INT TERM
 echo "building…"
 (cd "$ROOT" && go build -o "$TMP/liaison" ./cmd/liaison && go build -o "$TMP/clientlist" ./bench/clientlist)
 
-free_port() {
-	local p
-	for _ in $(seq 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "clients.sh: no free port found" >&2
-	return 1
-}
+BENCH_NAME=clients.sh
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
-# start_server ENGINE DATA_DIR DATABASE_URL: sets SERVER_PID and URL, waits
-# until /readyz answers.
-start_server() {
-	local engine=$1 data=$2 dburl=$3 port
-	port=$(free_port)
-	URL="http://127.0.0.1:$port"
-	local -a extra
-	read -ra extra <<<"$SERVER_ENV"
-	if [[ -n $dburl ]]; then
-		env LIAISON_ADDR="127.0.0.1:$port" LIAISON_DATA_DIR="$data" LIAISON_DATABASE_URL="$dburl" "${extra[@]}" \
-			"$TMP/liaison" serve 2>"$OUT/server-$engine.log" &
-	else
-		env -u LIAISON_DATABASE_URL LIAISON_ADDR="127.0.0.1:$port" LIAISON_DATA_DIR="$data" "${extra[@]}" \
-			"$TMP/liaison" serve 2>"$OUT/server-$engine.log" &
-	fi
-	SERVER_PID=$!
-	for _ in $(seq 300); do
-		if curl -fsS -o /dev/null "$URL/readyz" 2>/dev/null; then
-			return 0
-		fi
-		kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:" >&2; tail -5 "$OUT/server-$engine.log" >&2; return 1; }
-		sleep 0.1
-	done
-	echo "server did not become ready in 30 s" >&2
-	return 1
-}
-
-stop_server() {
-	kill -TERM "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
-	SERVER_PID=""
-}
-
-# CPU accounting in clock ticks, as in bench/run.sh: the server, the
-# PostgreSQL backends of the bench database, wrk, and the whole machine.
-TCK=$(getconf CLK_TCK)
-proc_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-children_ticks() {
-	awk -v t="$TCK" 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * t }' "$1"
-}
 # pg_snap DB FILE writes "pid ticks" of the backends serving database DB;
 # pg_delta FILE0 FILE1 sums what each backend alive at the end used since the
 # start (a backend that ended in between is not counted).
@@ -167,7 +117,6 @@ pg_snap() {
 	for p in $(pgrep -f "postgres: .* $1 " || true); do echo "$p $(proc_ticks "$p")"; done >"$2"
 }
 pg_delta() { awk 'FILENAME == ARGV[1] { t0[$1] = $2; next } { n += $2 - ($1 in t0 ? t0[$1] : 0) } END { print n + 0 }' "$1" "$2"; }
-pct() { awk -v d="$1" -v t="$TCK" -v s="$2" 'BEGIN { printf "%.0f%%", 100 * d / t / s }'; }
 
 declare -A RPS P99 P50 ERRS CPUREQ OTHER
 FAILED=0

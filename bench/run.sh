@@ -77,74 +77,16 @@ trap 'exit 130' INT TERM
 echo "building…"
 (cd "$ROOT" && go build -o "$TMP/liaison" ./cmd/liaison && go build -o "$TMP/loginburst" ./bench/loginburst)
 
-# free_port prints a TCP port on 127.0.0.1 that nothing listens on.
-free_port() {
-	local p
-	for _ in $(seq 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "run.sh: no free port found" >&2
-	return 1
-}
+BENCH_NAME=run.sh
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
-# start_server ENGINE DATABASE_URL: starts liaison serve with a fresh data
-# directory, sets SERVER_PID and URL, waits until /readyz answers.
-start_server() {
-	local engine=$1 dburl=$2 port
-	port=$(free_port)
-	URL="http://127.0.0.1:$port"
-	local data="$TMP/data-$engine"
-	rm -rf "$data" && mkdir -p "$data"
-	local -a extra
-	read -ra extra <<<"$SERVER_ENV"
-	# env execs the server, so $! is the server itself, whose /proc entry the samplers read.
-	if [[ -n $dburl ]]; then
-		env LIAISON_ADDR="127.0.0.1:$port" LIAISON_DATA_DIR="$data" LIAISON_DATABASE_URL="$dburl" "${extra[@]}" \
-			"$TMP/liaison" serve 2>"$OUT/server-$engine.log" &
-	else
-		env -u LIAISON_DATABASE_URL LIAISON_ADDR="127.0.0.1:$port" LIAISON_DATA_DIR="$data" "${extra[@]}" \
-			"$TMP/liaison" serve 2>"$OUT/server-$engine.log" &
-	fi
-	SERVER_PID=$!
-	for _ in $(seq 300); do
-		if curl -fsS -o /dev/null "$URL/readyz" 2>/dev/null; then
-			return 0
-		fi
-		kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:" >&2; tail -5 "$OUT/server-$engine.log" >&2; return 1; }
-		sleep 0.1
-	done
-	echo "server did not become ready in 30 s" >&2
-	return 1
-}
-
-stop_server() {
-	kill -TERM "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
-	SERVER_PID=""
-}
-
-# CPU accounting, in clock ticks (USER_HZ): of a process, of the whole
-# machine (user nice system irq softirq steal), and of this shell's finished
-# children (wrk), so that a run shows what else was using the cores.
-TCK=$(getconf CLK_TCK)
-proc_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-# (`times` must run in this shell, not in a $(…) subshell, which has no
-# children of its own.)
-children_ticks() {
-	awk -v t="$TCK" 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * t }' "$1"
-}
 # ticks of the PostgreSQL backends serving database $1
 pg_ticks() {
 	local n=0 p
 	for p in $(pgrep -f "postgres: .* $1 " || true); do n=$((n + $(proc_ticks "$p"))); done
 	echo "$n"
 }
-pct() { awk -v d="$1" -v t="$TCK" -v s="$2" 'BEGIN { printf "%.0f%%", 100 * d / t / s }'; }
 
 # rss_kb FIELD: VmRSS or VmHWM of the server, in kB.
 rss_kb() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$SERVER_PID/status"; }
@@ -222,7 +164,9 @@ run_engine() {
 		dburl="$PG_BASE/$PG_DB?$PG_OPTS"
 		echo "database: $PG_DB (fresh)"
 	fi
-	start_server "$engine" "$dburl"
+	local data="$TMP/data-$engine"
+	rm -rf "$data" && mkdir -p "$data"
+	start_server "$engine" "$data" "$dburl"
 	echo "server: pid $SERVER_PID at $URL"
 
 	# Sign up one user and take the session cookie from Set-Cookie.

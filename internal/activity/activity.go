@@ -36,9 +36,6 @@ const (
 // Pages are the portal's pages (features) a page view may name.
 var Pages = []string{"dashboard", "reports", "users", "agencies", "security", "profile", "billing"}
 
-// ExportFormats are the formats an export may name.
-var ExportFormats = []string{"csv", "pdf", "xlsx"}
-
 // Event is one recorded event.
 type Event struct {
 	ClientID       string
@@ -72,17 +69,42 @@ func nullable(s string) any {
 
 // Record writes one event in tx and, when it is the client's own, marks
 // the client's list rows due.
-func Record(ctx context.Context, tx *db.Tx, e Event) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.ClientID, nullable(e.UserID), e.Kind, nullable(e.Page), nullable(e.Format),
-		nullable(e.BrandID), nullable(e.ImpersonatorID), e.At); err != nil {
-		return err
+func Record(ctx context.Context, tx *db.Tx, e Event) error { return recordAll(ctx, tx, []Event{e}) }
+
+// recordAll writes events in tx — one multi-row INSERT per 500 — and marks
+// due, once each, the list rows of the clients whose own events they are.
+func recordAll(ctx context.Context, tx *db.Tx, events []Event) error {
+	own := map[string]bool{}
+	for start := 0; start < len(events); start += 500 {
+		chunk := events[start:min(start+500, len(events))]
+		args := make([]any, 0, len(chunk)*8)
+		for _, e := range chunk {
+			args = append(args, e.ClientID, nullable(e.UserID), e.Kind, nullable(e.Page), nullable(e.Format),
+				nullable(e.BrandID), nullable(e.ImpersonatorID), e.At)
+			if e.ImpersonatorID == "" {
+				own[e.ClientID] = true
+			}
+		}
+		one := `(` + db.Placeholders(8) + `)`
+		if _, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, at)
+			VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(chunk)), `, `), args...); err != nil {
+			return err
+		}
 	}
-	if e.ImpersonatorID != "" {
+	if len(own) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = ? WHERE client_id = ? AND (valid_until IS NULL OR valid_until > ?)`,
-		epoch, e.ClientID, epoch)
+	clients := make([]string, 0, len(own))
+	for c := range own {
+		clients = append(clients, c)
+	}
+	slices.Sort(clients) // the same lock order in every transaction
+	q, args, err := db.In(`UPDATE client_list SET valid_until = ? WHERE client_id IN (?) AND (valid_until IS NULL OR valid_until > ?)`,
+		epoch, clients, epoch)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, q, args...)
 	return err
 }
 

@@ -104,14 +104,7 @@ func (r *recorder) writeAll() {
 // the others with it.
 func (r *recorder) write(batch []Event) {
 	ctx := context.Background()
-	err := r.db.InTx(ctx, func(tx *db.Tx) error {
-		for _, e := range batch {
-			if err := Record(ctx, tx, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := r.db.InTx(ctx, func(tx *db.Tx) error { return recordAll(ctx, tx, batch) })
 	if err == nil {
 		return
 	}

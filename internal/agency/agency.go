@@ -142,6 +142,22 @@ func cleanName(name string) (string, error) {
 // nameKey is the form under which names are unique: case-insensitively.
 func nameKey(name string) string { return strings.ToLower(name) }
 
+// renameRow gives a named row of the agency (a brand, a group) a new name,
+// unique within the agency case-insensitively, and audits the change. table
+// and set are the code's own constants (set adds columns to update, with
+// their arguments first).
+func (s *Service) renameRow(ctx context.Context, tx *db.Tx, a *authz.Actor, agencyID, table, set, action, id, from, to string, setArgs ...any) error {
+	args := append(append([]any{to, nameKey(to)}, setArgs...), id, agencyID)
+	_, err := tx.Exec(ctx, `UPDATE `+table+` SET name = ?, name_key = ?`+set+` WHERE id = ? AND agency_id = ?`, args...)
+	if errors.Is(err, db.ErrUnique) {
+		return errNameTaken
+	}
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, tx, a, agencyID, action, id, map[string]any{"name": from}, map[string]any{"name": to})
+}
+
 // Cursors are keyset positions: the sort key and the ID of the last row of
 // the previous page, opaque to callers.
 func encodeCursor(key, id string) string {

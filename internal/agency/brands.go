@@ -129,15 +129,7 @@ func (s *Service) RenameBrand(ctx context.Context, a *authz.Actor, rel authz.Rel
 			out = b
 			return nil
 		}
-		_, err = tx.Exec(ctx, `UPDATE brands SET name = ?, name_key = ?, updated_at = ? WHERE id = ? AND agency_id = ?`,
-			name, nameKey(name), s.now(), brandID, agencyID)
-		if errors.Is(err, db.ErrUnique) {
-			return errNameTaken
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.record(ctx, tx, a, agencyID, "brand.rename", brandID, map[string]any{"name": b.Name}, map[string]any{"name": name}); err != nil {
+		if err := s.renameRow(ctx, tx, a, agencyID, "brands", ", updated_at = ?", "brand.rename", brandID, b.Name, name, s.now()); err != nil {
 			return err
 		}
 		b.Name = name

@@ -161,15 +161,7 @@ func (s *Service) RenameGroup(ctx context.Context, a *authz.Actor, rel authz.Rel
 			out = g
 			return nil
 		}
-		_, err = tx.Exec(ctx, `UPDATE agency_groups SET name = ?, name_key = ? WHERE id = ? AND agency_id = ?`,
-			name, nameKey(name), groupID, agencyID)
-		if errors.Is(err, db.ErrUnique) {
-			return errNameTaken
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.record(ctx, tx, a, agencyID, "group.rename", groupID, map[string]any{"name": g.Name}, map[string]any{"name": name}); err != nil {
+		if err := s.renameRow(ctx, tx, a, agencyID, "agency_groups", "", "group.rename", groupID, g.Name, name); err != nil {
 			return err
 		}
 		g.Name = name

@@ -183,13 +183,6 @@ func TestPortalLogos(t *testing.T) {
 	})
 }
 
-// verifyDomain marks a domain verified in the database, for tests of what
-// a verified domain does (the DNS path is TestCustomDomainDNS).
-func verifyDomain(t testing.TB, s *testkit.Server, agencyID, domain, status string) {
-	t.Helper()
-	s.AddDomain(t, agencyID, domain, status)
-}
-
 // hostGet asks for path with the given Host header.
 func hostGet(t testing.TB, s *testkit.Server, host, path string) (int, string) {
 	req, err := http.NewRequest("GET", s.URL+path, nil)
@@ -216,9 +209,9 @@ func TestHostRouting(t *testing.T) {
 		adm, _, ag := s.Signup(t, "Ada Admin", "ada@agency.example", "Acme Agency", "agency")
 		adm.Must(t, 200, "PUT", "/api/v1/agencies/"+ag+"/portal", map[string]any{"portal_name": "Acme Portal",
 			"primary_color": "#0f766e", "hide_liaison_branding": true})
-		verifyDomain(t, s, ag, "portal.acme.example", "verified")
-		verifyDomain(t, s, ag, "pending.acme.example", "pending")
-		verifyDomain(t, s, ag, "lost.acme.example", "lost")
+		s.AddDomain(t, ag, "portal.acme.example", "verified")
+		s.AddDomain(t, ag, "pending.acme.example", "pending")
+		s.AddDomain(t, ag, "lost.acme.example", "lost")
 		cases := []struct {
 			host    string
 			branded bool
@@ -256,7 +249,7 @@ func TestBrandedResetEmail(t *testing.T) {
 		adm.Must(t, 200, "PUT", "/api/v1/agencies/"+ag+"/portal", map[string]any{"portal_name": "Acme Portal",
 			"primary_color": "#0f766e", "sender_name": "Acme Team", "sender_email": "hello@acme.example", "hide_liaison_branding": true})
 		adm.Must(t, 200, "POST", "/api/v1/agencies/"+ag+"/portal/logos/light", pngBytes(t, 100, 30))
-		verifyDomain(t, s, ag, "portal.acme.example", "verified")
+		s.AddDomain(t, ag, "portal.acme.example", "verified")
 		s.Signup(t, "Cleo Client", "cleo@client.example", "Client C", "client")
 
 		req, err := http.NewRequest("POST", s.URL+"/api/v1/password/forgot", strings.NewReader(`{"email":"cleo@client.example"}`))

@@ -102,7 +102,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 	// the list does (fresh.go). Inside a write transaction (q is a *db.Tx)
 	// the caller changed the client and reads it back; the next plain read
 	// recomputes it.
-	if _, inTx := q.(*db.Tx); err == nil && !inTx && r.ValidUntil.Valid && !r.ValidUntil.Time.After(s.now()) {
+	if _, inTx := q.(*db.Tx); err == nil && !inTx && isDue(r.ValidUntil, s.now()) {
 		if err = s.refreshDue(ctx, rel.AgencyID, s.now()); err == nil {
 			err = read()
 		}

@@ -12,13 +12,12 @@ import (
 
 // DigestClient is one client in the weekly health digest.
 type DigestClient struct {
-	ID         string    `db:"client_id"`
-	Name       string    `db:"name"`
-	Status     string    `db:"status"`
-	Score      *int      `db:"health"`
-	LastActive db.Time   `db:"last_active_at"`
-	WeekAgo    int       `db:"-"` // the score a week before (drops only)
-	At         time.Time `db:"-"`
+	ID         string  `db:"client_id"`
+	Name       string  `db:"name"`
+	Status     string  `db:"status"`
+	Score      *int    `db:"health"`
+	LastActive db.Time `db:"last_active_at"`
+	WeekAgo    int     `db:"-"` // the score a week before (drops only)
 }
 
 // DigestData is what an agency's weekly digest reports at now: its at-risk

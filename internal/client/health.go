@@ -2,10 +2,12 @@ package client
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/health"
 )
@@ -47,7 +49,7 @@ func (s *Service) Health(ctx context.Context, rel authz.Relation) (HealthReport,
 	if !linked(rel) {
 		return out, errs.ErrNotFound
 	}
-	d, err := s.Get(ctx, rel)
+	status, err := s.freshStatus(ctx, rel)
 	if err != nil {
 		return out, err
 	}
@@ -73,7 +75,7 @@ func (s *Service) Health(ctx context.Context, rel authz.Relation) (HealthReport,
 		}
 		out.Weekly = append(out.Weekly, WeekLogins{Start: start, Logins: n})
 	}
-	if !joined[d.Status] && !(d.Status == "revoked" && !a.lastActive.IsZero()) {
+	if !scored(status, a) {
 		return out, nil
 	}
 	p := health.Score(a.Activity, now, set.ChurnDays)
@@ -87,4 +89,27 @@ func (s *Service) Health(ctx context.Context, rel authz.Relation) (HealthReport,
 		out.History = append(out.History, DayScore{Day: at.Format("2006-01-02"), Score: health.Score(a.Activity, at, set.ChurnDays).Score})
 	}
 	return out, nil
+}
+
+// freshStatus reads the stored status of the client rel was checked
+// against, recomputing the agency's due rows first (fresh.go).
+func (s *Service) freshStatus(ctx context.Context, rel authz.Relation) (string, error) {
+	var r struct {
+		Status     string  `db:"status"`
+		ValidUntil db.Time `db:"valid_until"`
+	}
+	read := func() error {
+		return s.read.Get(ctx, &r, `SELECT status, valid_until FROM client_list WHERE agency_id = ? AND client_id = ?`,
+			rel.AgencyID, rel.AccountID)
+	}
+	err := read()
+	if err == nil && isDue(r.ValidUntil, s.now()) {
+		if err = s.refreshDue(ctx, rel.AgencyID, s.now()); err == nil {
+			err = read()
+		}
+	}
+	if errors.Is(err, db.ErrNoRows) {
+		return "", errs.ErrNotFound
+	}
+	return r.Status, err
 }

@@ -251,7 +251,7 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 	} else if err := s.read.Get(ctx, &due, `SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?`, scope.AgencyID); err != nil {
 		return nil, err
 	}
-	if !due.Valid || due.Time.After(now) {
+	if !isDue(due, now) {
 		return rows, nil
 	}
 	if err := s.refreshDue(ctx, scope.AgencyID, now); err != nil {

@@ -125,9 +125,10 @@ func TestStatus(t *testing.T) {
 	}
 }
 
-// NextChange is exact: just before it, the score and status are those of
-// now; at it, something moved (or it is the zero time and nothing ever will).
-// Checked over many activity shapes by stepping the clock an hour at a time.
+// NextChange is safe to store: until it, the score and the status are those
+// of now (or, when it is the zero time, they are still those a year on).
+// Checked over several activity shapes by stepping the clock an hour at a
+// time. (It may come early, which costs a recomputation, never a stale value.)
 func TestNextChangeIsTheFirstChange(t *testing.T) {
 	shapes := []Activity{
 		{},
