@@ -31,6 +31,10 @@ type Service struct {
 	// countsCache keeps the client list's counts until the data changes
 	// (list.go).
 	countsCache countsCache
+	// searchIndexes keeps each agency's search texts for searches
+	// (search.go).
+	searchIndexes searchIndexes
+	searchInSQL   bool // tests only (export_test.go)
 }
 
 // New returns the client service.

@@ -61,6 +61,7 @@ func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time
 		if err != nil {
 			return err
 		}
+		statusMoved := false
 		for start := 0; start < len(due); start += 500 {
 			batch := due[start:min(start+500, len(due))]
 			ids := make([]string, len(batch))
@@ -78,12 +79,19 @@ func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time
 				if scored(d.Status, a) {
 					rows[i] = computeFresh(d.ClientID, a, d.Status, now, set)
 				}
+				statusMoved = statusMoved || rows[i].status != d.Status
 			}
 			if err := storeFresh(ctx, tx, agencyID, rows); err != nil {
 				return err
 			}
 		}
-		// The counts per status may have moved.
+		// The counts per status read the statuses only: a score or a
+		// last activity moving leaves them (and the caches holding them)
+		// right. Scores move every few seconds in a large agency (each
+		// event leaving a window), statuses only at the thresholds.
+		if !statusMoved {
+			return nil
+		}
 		_, err = tx.Exec(ctx, `UPDATE client_list_version SET v = v + 1 WHERE id = 1`)
 		return err
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -241,7 +242,7 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 // the page read again, so what it shows is right at now.
 func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
 	now := s.now()
-	rows, err := s.pageAt(ctx, scope, q, after)
+	rows, err := s.pageRows(ctx, scope, q, after)
 	if err != nil {
 		return nil, err
 	}
@@ -257,10 +258,25 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 	if err := s.refreshDue(ctx, scope.AgencyID, now); err != nil {
 		return nil, err
 	}
-	return s.pageAt(ctx, scope, q, after)
+	return s.pageRows(ctx, scope, q, after)
 }
 
-func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
+// pageRows reads the page's rows: a search in name order through the
+// agency's in-memory search texts (search.go), anything else in one
+// statement.
+func (s *Service) pageRows(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
+	if indexable(q) && !s.searchInSQL {
+		rows, ok, err := s.searchPage(ctx, scope, q, after)
+		if ok || err != nil {
+			return rows, err
+		}
+	}
+	return s.pageAt(ctx, scope, q, after, nil)
+}
+
+// pageAt reads the page in one statement; with only set, among those
+// clients alone (searchPage).
+func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor, only []string) ([]listRow, error) {
 	join, args := scope.JoinMembership()
 	cond, cargs := scope.Condition()
 	key := sorts[q.Sort]
@@ -278,6 +294,11 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 		sql += ` AND l.status = ?`
 		args = append(args, q.Status)
 	}
+	if only != nil {
+		cond, arg := onlyClients(s.read, only)
+		sql += ` AND ` + cond
+		args = append(args, arg)
+	}
 	if q.Q != "" {
 		sql += ` AND ` + likeSQL
 		args = append(args, likePattern(q.Q))
@@ -292,7 +313,7 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 	// plans the statement once per limit for every agency (a generic plan)
 	// instead of planning it again on each call.
 	sql += ` ORDER BY ` + orderBy(keys) + ` LIMIT ` + strconv.Itoa(q.Limit+1)
-	if q.Q != "" {
+	if q.Q != "" && only == nil {
 		args = db.FreshPlan(s.read, args)
 	}
 	var rows []listRow
@@ -373,16 +394,54 @@ func (s *Service) items(rows []listRow) ([]ClientListItem, error) {
 }
 
 // parseBrands reads a stored list row's brands (a JSON array of {id, name},
-// in name order).
+// in name order). The answer is the caller's to keep.
+//
+// A page decodes 50 such arrays, and decoding them was the largest single
+// cost of a page in Go (8 % of the server's CPU under load, measured with
+// pprof; bench/README.md), while an agency's clients share a handful of
+// brand combinations: so the decoded arrays are kept by their text
+// (brandsCache) and each answer is a copy.
 func parseBrands(stored string) ([]ClientBrand, error) {
-	b := []ClientBrand{}
 	if stored == "" || stored == "[]" {
-		return b, nil
+		return []ClientBrand{}, nil
 	}
+	if b, ok := brandsCache.get(stored); ok {
+		return slices.Clone(b), nil
+	}
+	b := []ClientBrand{}
 	if err := json.Unmarshal([]byte(stored), &b); err != nil {
 		return nil, fmt.Errorf("client list brands %q: %w", stored, err)
 	}
-	return b, nil
+	brandsCache.put(stored, b)
+	return slices.Clone(b), nil
+}
+
+// brandsCache maps a stored brands text to its decoded form. The text is
+// the whole value (IDs and names), so an entry can never be wrong, only
+// unused; the cache forgets everything at maxBrandsCached entries.
+var brandsCache = &brandsTexts{}
+
+const maxBrandsCached = 8192
+
+type brandsTexts struct {
+	mu sync.RWMutex
+	m  map[string][]ClientBrand
+}
+
+func (c *brandsTexts) get(k string) ([]ClientBrand, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *brandsTexts) put(k string, v []ClientBrand) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxBrandsCached {
+		c.m = map[string][]ClientBrand{}
+	}
+	c.m[k] = v
 }
 
 // counts returns the number of clients per status, with the search applied.

@@ -221,6 +221,18 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 			}
 			return p.ClientCounts
 		}
+		pageIDs := func(svc *client.Service, v view) []string {
+			t.Helper()
+			p, err := svc.List(ctx, v.scope, client.ListQuery{Q: v.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := []string{}
+			for _, c := range p.Clients {
+				ids = append(ids, c.ID)
+			}
+			return ids
+		}
 		// The stored list rows (client_list, kept by triggers) are what
 		// their definition computes from the data now.
 		type listRow struct {
@@ -269,6 +281,12 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 					t.Fatalf("%+v: cached counts %+v, counted afresh %+v", v, got, want)
 				}
 				out[v] = got
+				// The rows too: a search in name order reads the
+				// agency's search texts from memory (search.go), which
+				// must follow every change as the counts do.
+				if got, want := pageIDs(cached, v), pageIDs(fresh, v); !reflect.DeepEqual(got, want) {
+					t.Fatalf("%+v: cached service lists %v, a fresh one %v", v, got, want)
+				}
 			}
 			return out
 		}

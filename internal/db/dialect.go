@@ -125,11 +125,14 @@ func (t Time) Ptr() *time.Time {
 // FreshPlan marks a query whose best plan depends on its arguments — a
 // search pattern, which a trigram index serves only when the planner can
 // see it: on PostgreSQL the query is then planned with its arguments on
-// each call (pgx's unnamed statement) instead of from a cached generic
-// plan. Pass the arguments through it; on SQLite they are unchanged.
+// each call instead of from the generic plan every other statement uses
+// (openPostgres). pgx's simple protocol does that: it sends the statement
+// with its arguments quoted in (pgx escapes them; standard_conforming_strings
+// is on), which PostgreSQL plans as a one-off. Pass the arguments through
+// it; on SQLite they are unchanged.
 func FreshPlan(q Querier, args []any) []any {
 	if q.Dialect() == Postgres {
-		return append([]any{pgx.QueryExecModeExec}, args...)
+		return append([]any{pgx.QueryExecModeSimpleProtocol}, args...)
 	}
 	return args
 }
