@@ -160,7 +160,10 @@ func (s *Service) PageView(ctx context.Context, a *authz.Actor, page, brandID st
 	e := Event{ClientID: a.AccountID, UserID: a.UserID, Kind: PageView, Page: page, BrandID: brandID, At: s.now()}
 	if a.Impersonating() {
 		e.ClientID, e.ImpersonatorID = a.Impersonation.ClientID, a.UserID
-	} else {
+	} else if m, ok := a.MembershipOn(e.ClientID); !ok || m.Kind != "client" {
+		// The memberships read with the session (authz/preload.go) hold
+		// the answer for nearly everyone; the database is asked when
+		// they do not.
 		var n int
 		if err := s.db.Get(ctx, &n, `SELECT COUNT(*) FROM memberships m JOIN accounts a ON a.id = m.account_id
 			WHERE m.user_id = ? AND m.account_id = ? AND a.kind = 'client'`, e.UserID, e.ClientID); err != nil {

@@ -45,6 +45,9 @@ type Service struct {
 	baseURL    string
 	openSignup bool
 	log        *slog.Logger
+	// membershipsSQL reads the user's memberships with the session
+	// (authz.MembershipsSQL).
+	membershipsSQL string
 }
 
 // Config holds what the auth service needs from the server's configuration.
@@ -55,7 +58,8 @@ type Config struct {
 
 // New returns the auth service.
 func New(d *db.DB, h *password.Hasher, l *ratelimit.Limiter, m *mail.Mailer, now clock.Clock, cfg Config, log *slog.Logger) *Service {
-	return &Service{db: d, hasher: h, limiter: l, mailer: m, now: now, baseURL: cfg.BaseURL, openSignup: cfg.OpenSignup, log: log}
+	return &Service{db: d, hasher: h, limiter: l, mailer: m, now: now, baseURL: cfg.BaseURL, openSignup: cfg.OpenSignup, log: log,
+		membershipsSQL: authz.MembershipsSQL(d.Dialect(), "s.user_id")}
 }
 
 // OpenSignup reports whether public signup is on.

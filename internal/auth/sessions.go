@@ -49,6 +49,8 @@ type sessionRow struct {
 	UserCreatedAt time.Time `db:"user_created_at"`
 	// ImpersonationID is the session's Login As (internal/impersonation).
 	ImpersonationID *string `db:"impersonation_id"`
+	// Memberships are the user's, for authz (authz.MembershipsSQL).
+	Memberships *string `db:"memberships"`
 }
 
 var errSessionEnded = errs.E(errs.Unauthorized, "session_expired", "Your session has ended. Log in again.")
@@ -61,7 +63,7 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*authz.A
 	}
 	var r sessionRow
 	err := s.db.Get(ctx, &r, `SELECT s.id, s.user_id, s.account_id, s.last_seen_at, s.expires_at, s.revoked_at, s.impersonation_id,
-		u.email, u.name, u.is_operator, u.created_at AS user_created_at
+		u.email, u.name, u.is_operator, u.created_at AS user_created_at, `+s.membershipsSQL+` AS memberships
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, id.Hash(secret))
 	if errors.Is(err, db.ErrNoRows) {
 		return nil, errSessionEnded
@@ -87,6 +89,7 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*authz.A
 	if r.ImpersonationID != nil {
 		a.SessionImpersonationID = *r.ImpersonationID
 	}
+	a.SetMemberships(r.Memberships)
 	return a, nil
 }
 

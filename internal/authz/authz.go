@@ -40,6 +40,10 @@ type Actor struct {
 	// auth read it, before internal/impersonation checks it is still live.
 	Impersonation          *Impersonation
 	SessionImpersonationID string
+
+	// memberships are the user's own, read with the session (preload.go).
+	memberships []Membership
+	preloaded   bool
 }
 
 type ctxKey struct{}
@@ -86,6 +90,9 @@ func (z *Authorizer) RelationTo(ctx context.Context, a *Actor, accountID string)
 	}
 	if a.Impersonating() {
 		return impersonatedRelation(a, accountID), nil
+	}
+	if m, ok := a.MembershipOn(accountID); ok && !m.Closed {
+		return Relation{AccountID: accountID, AccountKind: m.Kind, Role: MemberRole(m.Kind, m.Role)}, nil
 	}
 	var row struct {
 		Kind string `db:"kind"`

@@ -1,0 +1,87 @@
+package authz
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/liaison-dev/liaison/internal/db"
+)
+
+// Authentication reads the user's own memberships in the statement that
+// reads the session (MembershipsSQL), and RelationTo answers from them
+// instead of asking the database again: every authenticated request costs
+// one round trip less (on PostgreSQL a round trip is about a tenth of a
+// client-list request's CPU; bench/README.md). Page views (activity) check
+// the actor's client membership the same way.
+//
+// Only a membership found there is trusted, and it is what the database
+// said at the start of the request, the moment the session itself was
+// checked: as fresh as asking at the first check, which every route makes
+// before its handler runs. Anything not found — a client seen through an
+// agency's link, an account joined since — is asked of the database as
+// before. A user with more than maxPreloaded memberships gets none
+// preloaded (Preloaded false) and every check asks the database.
+
+// Membership is one of the actor's own memberships.
+type Membership struct {
+	AccountID string
+	Kind      string // agency | client
+	Role      string
+	// Closed is ClientClosed for the account: its own members do not
+	// see it.
+	Closed bool
+}
+
+const maxPreloaded = 64
+
+// MembershipsSQL is a scalar subquery, for the session's statement, giving
+// the memberships of the user whose ID is the SQL expression userCol as a
+// JSON array of [account_id, kind, role, closed (0|1)] — or NULL when there
+// are more than maxPreloaded of them.
+func MembershipsSQL(d db.Dialect, userCol string) string {
+	item := `m.account_id, a.kind, m.role, CASE WHEN ` + ClientClosed("m.account_id") + ` THEN 1 ELSE 0 END`
+	agg := `json_group_array(json_array(` + item + `))`
+	if d == db.Postgres {
+		agg = `COALESCE(json_agg(json_build_array(` + item + `))::text, '[]')`
+	}
+	return `(SELECT CASE WHEN COUNT(*) <= ` + strconv.Itoa(maxPreloaded) + ` THEN ` + agg + ` END
+		FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ` + userCol + `)`
+}
+
+// SetMemberships stores what MembershipsSQL read on the actor; nil (too
+// many, or unreadable) leaves the actor asking the database.
+func (a *Actor) SetMemberships(stored *string) {
+	if stored == nil {
+		return
+	}
+	var rows [][4]json.RawMessage
+	if json.Unmarshal([]byte(*stored), &rows) != nil {
+		return
+	}
+	out := make([]Membership, 0, len(rows))
+	for _, r := range rows {
+		var m Membership
+		var closed int
+		if json.Unmarshal(r[0], &m.AccountID) != nil || json.Unmarshal(r[1], &m.Kind) != nil ||
+			json.Unmarshal(r[2], &m.Role) != nil || json.Unmarshal(r[3], &closed) != nil {
+			return
+		}
+		m.Closed = closed == 1
+		out = append(out, m)
+	}
+	a.memberships, a.preloaded = out, true
+}
+
+// Preloaded reports whether the actor carries its memberships.
+func (a *Actor) Preloaded() bool { return a.preloaded }
+
+// MembershipOn returns the actor's preloaded membership on the account, if
+// it has one there.
+func (a *Actor) MembershipOn(accountID string) (Membership, bool) {
+	for _, m := range a.memberships {
+		if m.AccountID == accountID {
+			return m, true
+		}
+	}
+	return Membership{}, false
+}
