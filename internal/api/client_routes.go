@@ -105,7 +105,7 @@ func (a *API) clientRoutes() {
 		if actor == nil {
 			return authz.ClientScope{}
 		}
-		return authz.ClientScope{AgencyID: rel.AccountID, UserID: actor.UserID}
+		return authz.ClientScopeOf(rel, actor.UserID)
 	}
 	list := Access{Kind: Account, Action: authz.AgencyClientsList, Param: "id"}
 	view := Access{Kind: AgencyClient, Action: authz.ClientView, Param: "id", ClientParam: "client_id"}

@@ -108,7 +108,7 @@ func (a *API) inviteRoutes() {
 		op(http.MethodGet, "/api/v1/agencies/{id}/invitations", "invitation-agency-list",
 			"The agency's invitations, newest first: into the clients the caller sees, and its staff invitations", "invitations"),
 		func(ctx context.Context, in *invListIn) (*invListOut, error) {
-			scope := authz.ClientScope{AgencyID: RelationFrom(ctx).AccountID, UserID: actor(ctx).UserID}
+			scope := authz.ClientScopeOf(RelationFrom(ctx), actor(ctx).UserID)
 			return list(ctx, in.filter(), func() ([]invite.Invitation, string, error) {
 				return s.ForAgency(ctx, scope, true, in.filter())
 			})

@@ -111,6 +111,18 @@ func (z *Authorizer) CheckClientOf(ctx context.Context, a *Actor, agencyID, clie
 type ClientScope struct {
 	AgencyID string
 	UserID   string
+	// All is set when the user is the agency's admin, who sees every
+	// client of it (visibleVia's first case): the list's statements then
+	// need neither the membership join nor the access-list subqueries.
+	// ClientScopeOf sets it from a checked relation; the zero value asks
+	// the database, which is always right.
+	All bool
+}
+
+// ClientScopeOf is the scope of the clients a user sees through the agency
+// to which rel, a checked relation, is theirs.
+func ClientScopeOf(rel Relation, userID string) ClientScope {
+	return ClientScope{AgencyID: rel.AccountID, UserID: userID, All: rel.Role == AgencyAdmin}
 }
 
 // Condition returns a SQL condition (and its arguments) that holds for a
@@ -121,21 +133,28 @@ type ClientScope struct {
 // (m.account_id = l.agency_id AND m.user_id = ?) — JoinMembership gives
 // that join.
 func (s ClientScope) Condition() (string, []any) {
+	if s.All {
+		return `l.agency_id = ?`, []any{s.AgencyID}
+	}
 	return `l.agency_id = ? AND ` + visibleVia, []any{s.AgencyID}
 }
 
 // JoinMembership is the join Condition needs, with its argument.
 func (s ClientScope) JoinMembership() (string, []any) {
+	if s.All {
+		return ``, nil
+	}
 	return `JOIN memberships m ON m.account_id = l.agency_id AND m.user_id = ?`, []any{s.UserID}
 }
 
 // ClientScopeFor checks that the actor may list the agency's clients and
 // returns the scope of the ones they see.
 func (z *Authorizer) ClientScopeFor(ctx context.Context, a *Actor, agencyID string) (ClientScope, error) {
-	if _, err := z.Check(ctx, a, agencyID, AgencyClientsList); err != nil {
+	rel, err := z.Check(ctx, a, agencyID, AgencyClientsList)
+	if err != nil {
 		return ClientScope{}, err
 	}
-	return ClientScope{AgencyID: agencyID, UserID: a.UserID}, nil
+	return ClientScopeOf(rel, a.UserID), nil
 }
 
 // LinkRelation is how an actor stands to a link request: from which side,

@@ -212,7 +212,11 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 			scope authz.ClientScope
 			q     string
 		}
-		views := []view{{admin, ""}, {viewer, ""}, {admin, "nik"}, {admin, "renamed"}, {admin, "changed@"}, {viewer, "client 000"}}
+		// An admin's scope as the routes make it reads no memberships
+		// (authz.ClientScope.All); it must list what the full rule does.
+		adminAll := authz.ClientScope{AgencyID: agencyID, UserID: adminID, All: true}
+		views := []view{{admin, ""}, {viewer, ""}, {admin, "nik"}, {admin, "renamed"}, {admin, "changed@"}, {viewer, "client 000"},
+			{adminAll, ""}, {adminAll, "renamed"}}
 		counts := func(svc *client.Service, v view) client.ClientCounts {
 			t.Helper()
 			p, err := svc.List(ctx, v.scope, client.ListQuery{Q: v.q, Limit: 1})
@@ -286,6 +290,12 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 				// must follow every change as the counts do.
 				if got, want := pageIDs(cached, v), pageIDs(fresh, v); !reflect.DeepEqual(got, want) {
 					t.Fatalf("%+v: cached service lists %v, a fresh one %v", v, got, want)
+				}
+			}
+			for _, q := range []string{"", "renamed"} {
+				all, full := view{adminAll, q}, view{admin, q}
+				if out[all] != out[full] || !reflect.DeepEqual(pageIDs(fresh, all), pageIDs(fresh, full)) {
+					t.Fatalf("q %q: the admin's scope without memberships differs from the full rule", q)
 				}
 			}
 			return out

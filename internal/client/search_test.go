@@ -82,7 +82,8 @@ func TestSearchFromMemoryMatchesSQL(t *testing.T) {
 		client.SetReader(memory, cq)
 		inSQL := client.New(d, clock.Real)
 		client.SearchInSQL(inSQL)
-		scopes := map[string]authz.ClientScope{"admin": {AgencyID: agencyID, UserID: adminID}, "member": {AgencyID: agencyID, UserID: viewerID}}
+		scopes := map[string]authz.ClientScope{"admin": {AgencyID: agencyID, UserID: adminID}, "member": {AgencyID: agencyID, UserID: viewerID},
+			"admin (All)": {AgencyID: agencyID, UserID: adminID, All: true}}
 		searches := []string{"client", "CLIENT 00", "1", "5@ex", "nike", "100%", "%_", "_x", "harbor", "ünïcode", "nothing at all", "u8", "0 "}
 		for who, scope := range scopes {
 			for _, q := range searches {
@@ -125,7 +126,7 @@ func TestSearchFromMemoryMatchesSQL(t *testing.T) {
 						t.Fatalf("%s %q limit %d: from memory %v\nin SQL %v", who, q, limit, got, want)
 					}
 					if q == "client" && limit == 50 {
-						wantN := map[string]int{"admin": 81, "member": 27}[who]
+						wantN := map[string]int{"admin": 81, "admin (All)": 81, "member": 27}[who]
 						if len(got) != wantN {
 							t.Fatalf("%s %q: %d clients, want %d", who, q, len(got), wantN)
 						}

@@ -62,7 +62,7 @@ func (h *handler) clientList(c *call) {
 	q := client.ListQuery{Status: in.Get("status"), Q: in.Get("q"), Sort: in.Get("sort"), Cursor: in.Get("cursor"), Limit: 25}
 	// The relation was checked for AgencyClientsList; the scope narrows
 	// the list to the clients this user sees through the agency.
-	scope := authz.ClientScope{AgencyID: c.rel.AccountID, UserID: c.a.UserID}
+	scope := authz.ClientScopeOf(c.rel, c.a.UserID)
 	pg, err := h.deps.Clients.List(c.ctx(), scope, q)
 	if errs.Is(err, errs.Invalid) {
 		// A hand-edited or stale address (an old cursor): start again.

@@ -58,7 +58,7 @@ func (h *handler) showInvitations(c *call, status int) {
 	if st == "all" {
 		f.Status = ""
 	}
-	scope := authz.ClientScope{AgencyID: c.rel.AccountID, UserID: c.a.UserID}
+	scope := authz.ClientScopeOf(c.rel, c.a.UserID)
 	items, next, err := h.deps.Invites.ForAgency(c.ctx(), scope, true, f)
 	if err != nil {
 		h.listFailed(c, err, "/app/invitations")
@@ -171,7 +171,7 @@ func (h *handler) staffInvitations(c *call) (invitationsPanel, error) {
 	if !c.can(authz.AgencyManage) {
 		return p, nil
 	}
-	scope := authz.ClientScope{AgencyID: c.rel.AccountID, UserID: c.a.UserID}
+	scope := authz.ClientScopeOf(c.rel, c.a.UserID)
 	var err error
 	p.Items, _, err = h.deps.Invites.ForAgency(c.ctx(), scope, true, invite.Filter{Kind: invite.KindStaff, Status: invite.Pending, Limit: 200})
 	p.Manage, p.Form, p.Roles = true, "/app/members/invitations", authz.AgencyRoles
