@@ -71,23 +71,21 @@ func nullable(s string) any {
 // the client's list rows due.
 func Record(ctx context.Context, tx *db.Tx, e Event) error { return recordAll(ctx, tx, []Event{e}) }
 
-// recordAll writes events in tx — one multi-row INSERT per 500 — and marks
-// due, once each, the list rows of the clients whose own events they are.
+// recordAll writes events in tx — one INSERT per 500 — and marks due, once
+// each, the list rows of the clients whose own events they are.
 func recordAll(ctx context.Context, tx *db.Tx, events []Event) error {
 	own := map[string]bool{}
-	for start := 0; start < len(events); start += 500 {
-		chunk := events[start:min(start+500, len(events))]
-		args := make([]any, 0, len(chunk)*8)
-		for _, e := range chunk {
-			args = append(args, e.ClientID, nullable(e.UserID), e.Kind, nullable(e.Page), nullable(e.Format),
-				nullable(e.BrandID), nullable(e.ImpersonatorID), e.At)
-			if e.ImpersonatorID == "" {
-				own[e.ClientID] = true
-			}
+	for _, e := range events {
+		if e.ImpersonatorID == "" {
+			own[e.ClientID] = true
 		}
-		one := `(` + db.Placeholders(8) + `)`
-		if _, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, at)
-			VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(chunk)), `, `), args...); err != nil {
+	}
+	insert := insertValues
+	if tx.Dialect() == db.Postgres {
+		insert = insertArrays
+	}
+	for start := 0; start < len(events); start += 500 {
+		if err := insert(ctx, tx, events[start:min(start+500, len(events))]); err != nil {
 			return err
 		}
 	}
@@ -105,6 +103,47 @@ func recordAll(ctx context.Context, tx *db.Tx, events []Event) error {
 		return err
 	}
 	_, err = tx.Exec(ctx, q, args...)
+	return err
+}
+
+// insertArrays writes events on PostgreSQL as one array per column, so the
+// statement's text is the same for every batch size and is prepared once
+// per connection (a multi-row VALUES list is a new statement, parsed and
+// planned again, for each size the recorder's batches happen to have).
+func insertArrays(ctx context.Context, tx *db.Tx, chunk []Event) error {
+	var clients, users, kinds, pages, formats, brands, impersonators []*string
+	ats := make([]time.Time, 0, len(chunk))
+	for _, e := range chunk {
+		clients = append(clients, &e.ClientID)
+		users, kinds = append(users, nullableRef(e.UserID)), append(kinds, &e.Kind)
+		pages, formats = append(pages, nullableRef(e.Page)), append(formats, nullableRef(e.Format))
+		brands, impersonators = append(brands, nullableRef(e.BrandID)), append(impersonators, nullableRef(e.ImpersonatorID))
+		ats = append(ats, e.At)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, at)
+		SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
+			CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TIMESTAMPTZ[]))`,
+		clients, users, kinds, pages, formats, brands, impersonators, ats)
+	return err
+}
+
+func nullableRef(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// insertValues writes events on SQLite as one multi-row VALUES list.
+func insertValues(ctx context.Context, tx *db.Tx, chunk []Event) error {
+	args := make([]any, 0, len(chunk)*8)
+	for _, e := range chunk {
+		args = append(args, e.ClientID, nullable(e.UserID), e.Kind, nullable(e.Page), nullable(e.Format),
+			nullable(e.BrandID), nullable(e.ImpersonatorID), e.At)
+	}
+	one := `(` + db.Placeholders(8) + `)`
+	_, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, at)
+		VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(chunk)), `, `), args...)
 	return err
 }
 

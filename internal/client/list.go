@@ -261,11 +261,11 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 	return s.pageRows(ctx, scope, q, after)
 }
 
-// pageRows reads the page's rows: a search in name order through the
-// agency's in-memory search texts (search.go), anything else in one
-// statement.
+// pageRows reads the page's rows: on PostgreSQL a search in name order
+// through the agency's in-memory search texts (search.go), anything else in
+// one statement.
 func (s *Service) pageRows(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
-	if indexable(q) && !s.searchInSQL {
+	if s.searchFromMemory && indexable(q) {
 		rows, ok, err := s.searchPage(ctx, scope, q, after)
 		if ok || err != nil {
 			return rows, err

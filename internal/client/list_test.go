@@ -206,6 +206,7 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 			t.Fatalf("%d clients, %v", len(clients), err)
 		}
 		cached := client.New(d, clock.Real)
+		client.SearchFromMemory(cached) // on SQLite too: its copy must follow every change
 		admin := authz.ClientScope{AgencyID: agencyID, UserID: adminID}
 		viewer := authz.ClientScope{AgencyID: agencyID, UserID: viewerID}
 		type view struct {

@@ -78,6 +78,7 @@ func TestSearchFromMemoryMatchesSQL(t *testing.T) {
 			t.Fatal(err)
 		}
 		memory := client.New(d, clock.Real)
+		client.SearchFromMemory(memory)
 		cq := &counting{Querier: d}
 		client.SetReader(memory, cq)
 		inSQL := client.New(d, clock.Real)
