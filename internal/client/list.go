@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	stdsql "database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -284,6 +285,7 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 	if key != "" {
 		sortKey = `l.` + key
 	}
+	// The columns are scanned in this order by listRows.ScanRows.
 	sql := `SELECT l.client_id AS id, l.name, l.sort_name, l.email, l.status, l.health, l.last_active_at,
 		l.users, l.seats, l.brands, ` + sortKey + ` AS sort_key,
 		(SELECT v FROM client_list_version) AS version,
@@ -316,9 +318,24 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 	if q.Q != "" && only == nil {
 		args = db.FreshPlan(s.read, args)
 	}
-	var rows []listRow
+	var rows listRows
 	err := s.read.Select(ctx, &rows, sql, args...)
 	return rows, err
+}
+
+// listRows scans pageAt's columns in their order (db.RowsScanner).
+type listRows []listRow
+
+func (out *listRows) ScanRows(rows *stdsql.Rows) error {
+	for rows.Next() {
+		var r listRow
+		if err := rows.Scan(&r.ID, &r.Name, &r.SortName, &r.Email, &r.Status, &r.Health, &r.LastActive,
+			&r.Users, &r.Seats, &r.Brands, &r.SortKey, &r.Version, &r.Due); err != nil {
+			return err
+		}
+		*out = append(*out, r)
+	}
+	return nil
 }
 
 // key is one column of a sort order (all ascending).
