@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,6 +81,39 @@ func seed(t *testing.T, d *db.DB, agencyID, brandID string, from, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// staffedAgency creates an agency with an admin, a second member of the
+// given role and a brand, and returns their IDs.
+func staffedAgency(t *testing.T, d *db.DB, brand, role string) (agencyID, adminID, otherID, brandID string) {
+	t.Helper()
+	ctx := context.Background()
+	now := clock.Real()
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		ag, err := account.Create(ctx, tx, now, "agency", "Agency")
+		if err != nil {
+			return err
+		}
+		agencyID, adminID, otherID, brandID = ag.ID, id.New(id.User), id.New(id.User), id.New(id.Brand)
+		for _, u := range []string{adminID, otherID} {
+			if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, 'U', 'x', ?, ?)`,
+				u, u+"@agency.example", now, now); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO brands (id, agency_id, name, name_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			brandID, agencyID, brand, strings.ToLower(brand), now, now); err != nil {
+			return err
+		}
+		if err := account.AddMember(ctx, tx, now, agencyID, adminID, "admin"); err != nil {
+			return err
+		}
+		return account.AddMember(ctx, tx, now, agencyID, otherID, role)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return agencyID, adminID, otherID, brandID
 }
 
 // The list costs the same number of statements whatever the page size and
@@ -169,31 +203,7 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		now := clock.Real()
-		var agencyID, adminID, viewerID, brandID string
-		err := d.InTx(ctx, func(tx *db.Tx) error {
-			ag, err := account.Create(ctx, tx, now, "agency", "Agency")
-			if err != nil {
-				return err
-			}
-			agencyID, adminID, viewerID, brandID = ag.ID, id.New(id.User), id.New(id.User), id.New(id.Brand)
-			for _, u := range []string{adminID, viewerID} {
-				if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, 'U', 'x', ?, ?)`,
-					u, u+"@agency.example", now, now); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO brands (id, agency_id, name, name_key, created_at, updated_at) VALUES (?, ?, 'Nike', 'nike', ?, ?)`,
-				brandID, agencyID, now, now); err != nil {
-				return err
-			}
-			if err := account.AddMember(ctx, tx, now, agencyID, adminID, "admin"); err != nil {
-				return err
-			}
-			return account.AddMember(ctx, tx, now, agencyID, viewerID, "viewer")
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		agencyID, adminID, viewerID, brandID := staffedAgency(t, d, "Nike", "viewer")
 		seed(t, d, agencyID, brandID, 0, 6) // Client 0000 … 0005, entire agency, one admin, brand Nike
 		var clients []struct {
 			ID     string `db:"id"`

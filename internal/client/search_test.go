@@ -5,12 +5,10 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
-	"github.com/liaison-dev/liaison/internal/id"
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
 
@@ -22,32 +20,7 @@ import (
 func TestSearchFromMemoryMatchesSQL(t *testing.T) {
 	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		now := clock.Real()
-		var agencyID, adminID, viewerID, brandID string
-		err := d.InTx(ctx, func(tx *db.Tx) error {
-			ag, err := account.Create(ctx, tx, now, "agency", "Agency")
-			if err != nil {
-				return err
-			}
-			agencyID, adminID, viewerID, brandID = ag.ID, id.New(id.User), id.New(id.User), id.New(id.Brand)
-			for _, u := range []string{adminID, viewerID} {
-				if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, 'U', 'x', ?, ?)`,
-					u, u+"@agency.example", now, now); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO brands (id, agency_id, name, name_key, created_at, updated_at) VALUES (?, ?, 'Nike 100%_x', 'nike 100%_x', ?, ?)`,
-				brandID, agencyID, now, now); err != nil {
-				return err
-			}
-			if err := account.AddMember(ctx, tx, now, agencyID, adminID, "admin"); err != nil {
-				return err
-			}
-			return account.AddMember(ctx, tx, now, agencyID, viewerID, "member")
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		agencyID, adminID, viewerID, brandID := staffedAgency(t, d, "Nike 100%_x", "member")
 		seed(t, d, agencyID, brandID, 0, 90)
 		// The viewer sees clients 0, 3, 6, … only; a few names are made
 		// non-ASCII and equal, so ties and other searches are covered.
@@ -59,7 +32,7 @@ func TestSearchFromMemoryMatchesSQL(t *testing.T) {
 			WHERE l.agency_id = ? ORDER BY a.name`, agencyID); err != nil || len(links) != 90 {
 			t.Fatalf("%d links, %v", len(links), err)
 		}
-		err = d.InTx(ctx, func(tx *db.Tx) error {
+		err := d.InTx(ctx, func(tx *db.Tx) error {
 			for i, l := range links {
 				if i%3 != 0 {
 					if _, err := tx.Exec(ctx, `UPDATE links SET access_all = FALSE WHERE id = ?`, l.ID); err != nil {
