@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,7 +65,29 @@ func TestStatusAndHealthFollowTheClock(t *testing.T) {
 
 		s.Clock.Advance(time.Hour)
 		// Exactly 14 days: at_risk; d 14 → R 31/45 → 27.56; F 7.5; the login
-		// moved to the 14 days before, T 0: 35.06.
+		// moved to the 14 days before, T 0: 35.06. Eight readers arrive at
+		// once on the due rows and share one refresh (client/fresh.go,
+		// refreshShared): every one of them reads the new values.
+		var wg sync.WaitGroup
+		got := make([]string, 8)
+		for i := range got {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := admin.Do(t, "GET", list+"?sort=-health", nil)
+				for _, c := range clItems(r) {
+					if c["id"] == acme {
+						got[i] = fmt.Sprint(c["status"], " ", c["health"].(map[string]any)["score"])
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for i, g := range got {
+			if g != "at_risk 35" {
+				t.Fatalf("concurrent reader %d at 14 days: %q, want at_risk 35", i, g)
+			}
+		}
 		check("14 days on", "at_risk", 35)
 		if got := clIDs(admin.Must(t, 200, "GET", list+"?status=active", nil)); slices.Contains(got, acme) {
 			t.Fatalf("14 days on: still listed as active: %v", got)

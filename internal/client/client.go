@@ -14,6 +14,8 @@ import (
 	"context"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/clock"
@@ -38,6 +40,8 @@ type Service struct {
 	// text rides in the sort index, so SQL reads no table rows for it and
 	// measured faster than handing it IDs (bench/README.md).
 	searchFromMemory bool
+	// refreshes lets concurrent readers share one refresh (fresh.go).
+	refreshes singleflight.Group
 }
 
 // New returns the client service.

@@ -97,6 +97,22 @@ func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time
 	})
 }
 
+// refreshShared is refreshDue for the list's readers. In a large agency
+// some row falls due every second or two, and every request in flight then
+// saw it due and ran a write transaction of its own, queueing on the first
+// one's row locks (tens of milliseconds at the tail under load, seen in
+// PostgreSQL's log). Now the readers of one agency in this process wait for
+// one refresh, made at the first one's now; page() refreshes again at its
+// own now in the rare case rows fell due in between.
+func (s *Service) refreshShared(ctx context.Context, agencyID string, now time.Time) error {
+	_, err, _ := s.refreshes.Do(agencyID, func() (any, error) {
+		// The refresh serves every reader waiting on it: one of them
+		// going away must not fail the others.
+		return nil, s.refreshDue(context.WithoutCancel(ctx), agencyID, now)
+	})
+	return err
+}
+
 // scored reports whether a client has a health score: one someone has
 // joined, or a revoked one with a history (one that never had any has none,
 // like a client nobody joined).

@@ -239,27 +239,36 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 // keyset stays right while clients are added.
 //
 // The statement also reads when the agency's earliest stored row falls due;
-// if that moment has passed, the due rows are recomputed (refreshDue) and
-// the page read again, so what it shows is right at now.
+// if that moment has passed, the due rows are recomputed and the page read
+// again, so what it shows is right at now. The recomputing is shared with
+// the other readers of the agency in this process (refreshShared); if that
+// shared refresh was made for an earlier moment and rows fell due in
+// between, the page is refreshed once more at now.
 func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
 	now := s.now()
-	rows, err := s.pageRows(ctx, scope, q, after)
-	if err != nil {
-		return nil, err
+	for round := 0; ; round++ {
+		rows, err := s.pageRows(ctx, scope, q, after)
+		if err != nil || round == 2 {
+			return rows, err
+		}
+		var due db.Time
+		if len(rows) > 0 {
+			due = rows[0].Due
+		} else if err := s.read.Get(ctx, &due, `SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?`, scope.AgencyID); err != nil {
+			return nil, err
+		}
+		if !isDue(due, now) {
+			return rows, nil
+		}
+		if round == 0 {
+			err = s.refreshShared(ctx, scope.AgencyID, now)
+		} else {
+			err = s.refreshDue(ctx, scope.AgencyID, now)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	var due db.Time
-	if len(rows) > 0 {
-		due = rows[0].Due
-	} else if err := s.read.Get(ctx, &due, `SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?`, scope.AgencyID); err != nil {
-		return nil, err
-	}
-	if !isDue(due, now) {
-		return rows, nil
-	}
-	if err := s.refreshDue(ctx, scope.AgencyID, now); err != nil {
-		return nil, err
-	}
-	return s.pageRows(ctx, scope, q, after)
 }
 
 // pageRows reads the page's rows: on PostgreSQL a search in name order
