@@ -112,22 +112,28 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	return 2
 }
 
-// defaultMemoryLimit is the soft heap limit `serve` sets when GOMEMLIMIT is
-// not given. Each login's argon2id hash allocates 19 MiB that becomes garbage
-// at once; with Go's default pacing a burst of logins lets RSS drift past
-// 150 MB, and this limit makes the collector reclaim those buffers sooner
-// (measured in bench/README.md: peak RSS 128–139 MB, CPU per login unchanged).
-// Large installations whose live heap is bigger set GOMEMLIMIT themselves.
-const defaultMemoryLimit = 120 << 20
-
-// defaultGCPercent is the GOGC `serve` sets when GOGC is not given. The
-// server's live heap is small (tens of MB) and a request allocates ~150 kB,
-// so at Go's default of 100 the collector ran about ten times a second
-// under load and took 13 % of the CPU (pprof of the client list under wrk).
-// Letting the heap grow to five times the live data before collecting cut
-// the server's CPU per client-list request by 15–17 % (bench/README.md);
-// the soft limit above still bounds the heap, so RSS stays where it was.
-const defaultGCPercent = 400
+// defaultMemoryLimit and defaultGCPercent are the soft heap limit and the
+// GOGC that `serve` sets when GOMEMLIMIT and GOGC are not given.
+//
+// The server's live heap is small (tens of MB) and a request allocates
+// ~150 kB, so at Go's default GOGC of 100 the collector ran about ten times
+// a second under load and took 13 % of the CPU (pprof of the client list
+// under wrk). At 400 the heap grows to five times the live data before a
+// collection, and the server's CPU per client-list request fell 15–17 %.
+//
+// Logins are the other case: each argon2id hash allocates 19 MiB that
+// becomes garbage at once, and with nothing else bounding the heap a burst
+// of logins pushed RSS past the 150 MB target. The soft limit bounds it: at
+// GOGC=400 the heap runs up to the limit during a burst, so the limit is
+// lower than the 120 MiB it was at GOGC=100 (measured in bench/README.md:
+// peak RSS 138–143 MB in a login burst, against 147–156 MB with 120 MiB;
+// the collector then works harder during the burst, 50 ms of CPU per login
+// against 42 ms). Large installations whose live heap is bigger set
+// GOMEMLIMIT themselves.
+const (
+	defaultMemoryLimit = 104 << 20
+	defaultGCPercent   = 400
+)
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.Writer) int {
 	if os.Getenv("GOMEMLIMIT") == "" {

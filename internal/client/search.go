@@ -92,15 +92,19 @@ func (x *searchIndex) match(needle string, from, n int) ([]string, int) {
 }
 
 // searchIndexes holds the latest copy per agency. It forgets every copy when
-// it reaches maxSearchIndexes agencies; concurrent readers of a missing or
-// stale copy share one load.
+// they would hold more than maxSearchBytes (10,000 clients take about 1 MB);
+// concurrent readers of a missing or stale copy share one load.
 type searchIndexes struct {
 	mu    sync.Mutex
 	m     map[string]*searchIndex
+	bytes int
 	loads singleflight.Group
 }
 
-const maxSearchIndexes = 256
+const maxSearchBytes = 16 << 20
+
+// size is about what a copy holds in memory.
+func (x *searchIndex) size() int { return len(x.text) + len(x.rows)*(64+8) }
 
 // searchIndexOf returns the agency's copy, reading it again when it is missing or
 // older than version (-1: any copy will do).
@@ -121,12 +125,18 @@ func (s *Service) searchIndexOf(ctx context.Context, agencyID string, version in
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.m == nil || len(c.m) >= maxSearchIndexes {
-			c.m = map[string]*searchIndex{}
+		old := c.m[agencyID]
+		if old != nil && old.version > x.version {
+			return x, nil
 		}
-		if old := c.m[agencyID]; old == nil || old.version <= x.version {
-			c.m[agencyID] = x
+		if old != nil {
+			c.bytes -= old.size()
 		}
+		if c.m == nil || c.bytes+x.size() > maxSearchBytes {
+			c.m, c.bytes = map[string]*searchIndex{}, 0
+		}
+		c.m[agencyID] = x
+		c.bytes += x.size()
 		return x, nil
 	})
 	if err != nil {
