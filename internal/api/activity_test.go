@@ -193,3 +193,39 @@ func clIDs(r testkit.Response) []string {
 	}
 	return out
 }
+
+// An agency may set churn_days beyond the 120 days of events a score reads
+// (up to 730): recency and the status still count from the last login,
+// however old, and the status still moves on its own when churn_days pass.
+func TestRecencyBeyondTheEventWindow(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{FakeClock: true})
+		admin, _, agency := s.Signup(t, "Ada Admin", "ada@example.com", "Agency A", "agency")
+		_, _, acme := s.Signup(t, "Cleo Client", "cleo@acme.example", "Acme", "client") // its login: t0
+		s.AddLink(t, testkit.LinkFixture{AgencyID: agency, ClientID: acme, AccessAll: true})
+		admin = admin.Token(t)
+		admin.Must(t, 200, "PUT", "/api/v1/agencies/"+agency+"/settings", map[string]any{"churn_days": 180})
+		list := "/api/v1/agencies/" + agency + "/clients"
+		read := func(when, status string, score int) {
+			t.Helper()
+			for _, c := range clItems(admin.Must(t, 200, "GET", list, nil)) {
+				if c["id"] == acme {
+					if h, _ := c["health"].(map[string]any); c["status"] != status || h == nil || h["score"] != float64(score) {
+						t.Fatalf("%s: %v %v, want %s %d", when, c["status"], c["health"], status, score)
+					}
+					return
+				}
+			}
+			t.Fatalf("%s: Acme not listed", when)
+		}
+		read("at sign-up", "active", 58)
+		s.Clock.Advance(150 * health.Day)
+		// d 150 → R 30/180 → 6.67; no login in 30 days, F 0; D 0; T 0.5 → 5: 11.67.
+		read("150 days on", "at_risk", 12)
+		s.Clock.Advance(30*health.Day - time.Minute)
+		// d 179 → R 1/180 → 0.22; T 5: 5.22.
+		read("179 days 23:59 on", "at_risk", 5)
+		s.Clock.Advance(time.Minute)
+		read("180 days on", "churned", 5)
+	})
+}

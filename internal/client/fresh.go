@@ -212,8 +212,9 @@ type clientActivity struct {
 }
 
 // activityOf reads the own (not impersonated) activity of the clients — the
-// logins and page views of the window before now, the last login and last
-// activity ever — in two statements whatever their number.
+// logins and page views of the window before now, the last login before the
+// window, the last login and last activity ever — in two statements
+// whatever their number.
 func activityOf(ctx context.Context, q db.Querier, clientIDs []string, now time.Time, window time.Duration) (map[string]clientActivity, error) {
 	out := make(map[string]clientActivity, len(clientIDs))
 	sql, args, err := db.In(`SELECT client_id, kind, page, at FROM activity_events
@@ -240,22 +241,33 @@ func activityOf(ctx context.Context, q db.Querier, clientIDs []string, now time.
 		}
 		out[e.ClientID] = a
 	}
+	// The last login before the window too: recency counts the days since
+	// the last login up to churn_days, which may reach further back than
+	// the window (an agency may set up to 730 days), and a moment inside
+	// the window with no login of the window before it has that one as
+	// its last.
 	sql, args, err = db.In(`SELECT client_id,
-		MAX(CASE WHEN kind = 'login' THEN at END) AS last_login, MAX(at) AS last_active
-		FROM activity_events WHERE client_id IN (?) AND impersonator_id IS NULL AND at <= ? GROUP BY client_id`, clientIDs, now)
+		MAX(CASE WHEN kind = 'login' THEN at END) AS last_login, MAX(at) AS last_active,
+		MAX(CASE WHEN kind = 'login' AND at <= ? THEN at END) AS login_before
+		FROM activity_events WHERE client_id IN (?) AND impersonator_id IS NULL AND at <= ? GROUP BY client_id`,
+		now.Add(-window), clientIDs, now)
 	if err != nil {
 		return nil, err
 	}
 	var lasts []struct {
-		ClientID   string  `db:"client_id"`
-		LastLogin  db.Time `db:"last_login"`
-		LastActive db.Time `db:"last_active"`
+		ClientID    string  `db:"client_id"`
+		LastLogin   db.Time `db:"last_login"`
+		LastActive  db.Time `db:"last_active"`
+		LoginBefore db.Time `db:"login_before"`
 	}
 	if err := q.Select(ctx, &lasts, sql, args...); err != nil {
 		return nil, err
 	}
 	for _, l := range lasts {
 		a := out[l.ClientID]
+		if l.LoginBefore.Valid {
+			a.Logins = append(a.Logins, l.LoginBefore.Time.UTC())
+		}
 		a.lastLogin, a.lastActive = l.LastLogin.Time.UTC(), l.LastActive.Time.UTC()
 		if !l.LastLogin.Valid {
 			a.lastLogin = time.Time{}
