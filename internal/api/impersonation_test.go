@@ -364,6 +364,7 @@ func TestImpersonationEndsOnDisconnectMidStream(t *testing.T) {
 			stop    = make(chan struct{})
 			wg      sync.WaitGroup
 			okCount atomic.Int32
+			changed atomic.Int32 // role changes that succeeded
 		)
 		for g := 0; g < 4; g++ {
 			wg.Add(1)
@@ -385,6 +386,9 @@ func TestImpersonationEndsOnDisconnectMidStream(t *testing.T) {
 					}
 					if r.Status < 300 {
 						okCount.Add(1)
+						if (g+i)%2 == 0 {
+							changed.Add(1)
+						}
 					}
 					mu.Lock()
 					results = append(results, result{sent, r.Status})
@@ -392,7 +396,16 @@ func TestImpersonationEndsOnDisconnectMidStream(t *testing.T) {
 				}
 			}(g)
 		}
-		for okCount.Load() < 10 {
+		// The disconnect comes once changes have been made as the client
+		// (writes queue on their locks, so reads alone can reach the
+		// count first).
+		deadline := time.Now().Add(20 * time.Second)
+		for okCount.Load() < 10 || changed.Load() < 3 {
+			if time.Now().After(deadline) {
+				close(stop)
+				wg.Wait()
+				t.Fatalf("before the disconnect: %d requests succeeded, %d of them changes", okCount.Load(), changed.Load())
+			}
 			time.Sleep(5 * time.Millisecond)
 		}
 		w.cAdmin.Must(t, 200, "DELETE", "/api/v1/links/"+w.linkAC, nil)
