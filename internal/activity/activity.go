@@ -171,15 +171,19 @@ func RecordInClient(ctx context.Context, tx *db.Tx, e Event) (bool, error) {
 	if e.ClientID == "" {
 		return false, nil
 	}
-	var n int
-	if err := tx.Get(ctx, &n, `SELECT COUNT(*) FROM memberships m JOIN accounts a ON a.id = m.account_id
-		WHERE m.user_id = ? AND m.account_id = ? AND a.kind = 'client'`, e.UserID, e.ClientID); err != nil {
+	member, err := inClient(ctx, tx, e.UserID, e.ClientID)
+	if err != nil || !member {
 		return false, err
 	}
-	if n == 0 {
-		return false, nil
-	}
 	return true, Record(ctx, tx, e)
+}
+
+// inClient reports whether the user is a member of the client account.
+func inClient(ctx context.Context, q db.Querier, userID, clientID string) (bool, error) {
+	var n int
+	err := q.Get(ctx, &n, `SELECT COUNT(*) FROM memberships m JOIN accounts a ON a.id = m.account_id
+		WHERE m.user_id = ? AND m.account_id = ? AND a.kind = 'client'`, userID, clientID)
+	return n > 0, err
 }
 
 // PageView records that the actor opened a portal page, in the client
@@ -203,12 +207,11 @@ func (s *Service) PageView(ctx context.Context, a *authz.Actor, page, brandID st
 		// The memberships read with the session (authz/preload.go) hold
 		// the answer for nearly everyone; the database is asked when
 		// they do not.
-		var n int
-		if err := s.db.Get(ctx, &n, `SELECT COUNT(*) FROM memberships m JOIN accounts a ON a.id = m.account_id
-			WHERE m.user_id = ? AND m.account_id = ? AND a.kind = 'client'`, e.UserID, e.ClientID); err != nil {
+		member, err := inClient(ctx, s.db, e.UserID, e.ClientID)
+		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !member {
 			return errs.E(errs.Conflict, "not_in_client_account", "Page views are recorded in a client account: switch to one first.")
 		}
 	}

@@ -36,13 +36,13 @@ const maxPreloaded = 64
 
 // MembershipsSQL is a scalar subquery, for the session's statement, giving
 // the memberships of the user whose ID is the SQL expression userCol as a
-// JSON array of [account_id, kind, role, closed (0|1)] — or NULL when there
-// are more than maxPreloaded of them.
+// JSON array of {"a": account_id, "k": kind, "r": role, "c": closed (0|1)}
+// — or NULL when there are more than maxPreloaded of them.
 func MembershipsSQL(d db.Dialect, userCol string) string {
-	item := `m.account_id, a.kind, m.role, CASE WHEN ` + ClientClosed("m.account_id") + ` THEN 1 ELSE 0 END`
-	agg := `json_group_array(json_array(` + item + `))`
+	item := `'a', m.account_id, 'k', a.kind, 'r', m.role, 'c', CASE WHEN ` + ClientClosed("m.account_id") + ` THEN 1 ELSE 0 END`
+	agg := `json_group_array(json_object(` + item + `))`
 	if d == db.Postgres {
-		agg = `COALESCE(json_agg(json_build_array(` + item + `))::text, '[]')`
+		agg = `COALESCE(json_agg(json_build_object(` + item + `))::text, '[]')`
 	}
 	return `(SELECT CASE WHEN COUNT(*) <= ` + strconv.Itoa(maxPreloaded) + ` THEN ` + agg + ` END
 		FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ` + userCol + `)`
@@ -54,20 +54,18 @@ func (a *Actor) SetMemberships(stored *string) {
 	if stored == nil {
 		return
 	}
-	var rows [][4]json.RawMessage
+	var rows []struct {
+		AccountID string `json:"a"`
+		Kind      string `json:"k"`
+		Role      string `json:"r"`
+		Closed    int    `json:"c"`
+	}
 	if json.Unmarshal([]byte(*stored), &rows) != nil {
 		return
 	}
-	out := make([]Membership, 0, len(rows))
-	for _, r := range rows {
-		var m Membership
-		var closed int
-		if json.Unmarshal(r[0], &m.AccountID) != nil || json.Unmarshal(r[1], &m.Kind) != nil ||
-			json.Unmarshal(r[2], &m.Role) != nil || json.Unmarshal(r[3], &closed) != nil {
-			return
-		}
-		m.Closed = closed == 1
-		out = append(out, m)
+	out := make([]Membership, len(rows))
+	for i, r := range rows {
+		out[i] = Membership{AccountID: r.AccountID, Kind: r.Kind, Role: r.Role, Closed: r.Closed == 1}
 	}
 	a.memberships, a.preloaded = out, true
 }
