@@ -33,20 +33,21 @@ type Service struct {
 	// countsCache keeps the client list's counts until the data changes
 	// (list.go).
 	countsCache countsCache
-	// searchIndexes keeps each agency's search texts for searches
-	// (search.go).
-	searchIndexes searchIndexes
-	// searchFromMemory is on for PostgreSQL only: on SQLite the search
-	// text rides in the sort index, so SQL reads no table rows for it and
-	// measured faster than handing it IDs (bench/README.md).
-	searchFromMemory bool
+	// copies keeps each agency's list rows, visible the clients each
+	// user sees, for pages read from memory (memory.go).
+	copies  copies
+	visible visibleSets
+	// listFromMemory is on for PostgreSQL only: on SQLite a page is an
+	// in-process B-tree walk, and searches in SQL measured faster than
+	// from memory there (bench/README.md).
+	listFromMemory bool
 	// refreshes lets concurrent readers share one refresh (fresh.go).
 	refreshes singleflight.Group
 }
 
 // New returns the client service.
 func New(d *db.DB, now clock.Clock) *Service {
-	return &Service{db: d, read: d, now: now, searchFromMemory: d.Dialect() == db.Postgres}
+	return &Service{db: d, read: d, now: now, listFromMemory: d.Dialect() == db.Postgres}
 }
 
 // ClientBrand is a brand granted to a client, as the list and detail show it.

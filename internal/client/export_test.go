@@ -6,8 +6,8 @@ import "github.com/liaison-dev/liaison/internal/db"
 // statements a list costs.
 func SetReader(s *Service, q db.Querier) { s.read = q }
 
-// SearchInSQL makes s answer every search in SQL, never from its in-memory
-// search texts; SearchFromMemory makes it use them on either engine; so
-// tests can compare the two.
-func SearchInSQL(s *Service)      { s.searchFromMemory = false }
-func SearchFromMemory(s *Service) { s.searchFromMemory = true }
+// ListInSQL makes s read every page in SQL, never from its in-memory copies
+// of the list; ListFromMemory makes it use them on either engine; so tests
+// can compare the two.
+func ListInSQL(s *Service)      { s.listFromMemory = false }
+func ListFromMemory(s *Service) { s.listFromMemory = true }

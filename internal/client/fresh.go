@@ -47,10 +47,13 @@ func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time
 			lock = ` FOR UPDATE`
 		}
 		var due []struct {
-			ClientID string `db:"client_id"`
-			Status   string `db:"status"`
+			ClientID   string  `db:"client_id"`
+			Status     string  `db:"status"`
+			Health     *int64  `db:"health"`
+			LastActive db.Time `db:"last_active_at"`
+			ValidUntil db.Time `db:"valid_until"`
 		}
-		if err := tx.Select(ctx, &due, `SELECT client_id, status FROM client_list
+		if err := tx.Select(ctx, &due, `SELECT client_id, status, health, last_active_at, valid_until FROM client_list
 			WHERE agency_id = ? AND valid_until <= ? ORDER BY client_id`+lock, agencyID, now); err != nil {
 			return err
 		}
@@ -62,6 +65,7 @@ func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time
 			return err
 		}
 		statusMoved := false
+		var shown []string // the clients whose shown values changed
 		for start := 0; start < len(due); start += 500 {
 			batch := due[start:min(start+500, len(due))]
 			ids := make([]string, len(batch))
@@ -80,10 +84,20 @@ func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time
 					rows[i] = computeFresh(d.ClientID, a, d.Status, now, set)
 				}
 				statusMoved = statusMoved || rows[i].status != d.Status
+				// A row due since 1970 was rebuilt from its data (the
+				// triggers of migration 00010) or had an event: it is
+				// read again whatever changed.
+				if rows[i].status != d.Status || !sameScore(rows[i].health, d.Health) ||
+					!sameTime(rows[i].lastActive, d.LastActive) || d.ValidUntil.Time.Unix() <= 0 {
+					shown = append(shown, d.ClientID)
+				}
 			}
 			if err := storeFresh(ctx, tx, agencyID, rows); err != nil {
 				return err
 			}
+		}
+		if err := stampRows(ctx, tx, agencyID, shown); err != nil {
+			return err
 		}
 		// The counts per status read the statuses only: a score or a
 		// last activity moving leaves them (and the caches holding them)
@@ -95,6 +109,44 @@ func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time
 		_, err = tx.Exec(ctx, `UPDATE client_list_version SET v = v + 1 WHERE id = 1`)
 		return err
 	})
+}
+
+// stampRows records that the clients' rows changed (migration 00013): it
+// moves the agency's row version and stamps the clients with it, so
+// in-memory copies of the list (memory.go) read these rows again. Many
+// refreshes change nothing shown (NextChange names every moment a score
+// could move, not only those where it does), and they stamp nothing.
+func stampRows(ctx context.Context, tx *db.Tx, agencyID string, clientIDs []string) error {
+	if len(clientIDs) == 0 {
+		return nil
+	}
+	var v int64
+	if err := tx.Get(ctx, &v, `INSERT INTO client_list_agency_versions (agency_id, v) VALUES (?, 1)
+		ON CONFLICT (agency_id) DO UPDATE SET v = client_list_agency_versions.v + 1 RETURNING v`, agencyID); err != nil {
+		return err
+	}
+	for start := 0; start < len(clientIDs); start += 500 {
+		batch := clientIDs[start:min(start+500, len(clientIDs))]
+		args := make([]any, 0, 3*len(batch))
+		for _, c := range batch {
+			args = append(args, agencyID, c, v)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO client_list_stamps (agency_id, client_id, v) VALUES `+
+			strings.TrimSuffix(strings.Repeat(`(?, ?, ?), `, len(batch)), `, `)+`
+			ON CONFLICT (agency_id, client_id) DO UPDATE SET v = excluded.v`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameScore(a *int, b *int64) bool {
+	return a == nil && b == nil || a != nil && b != nil && int64(*a) == *b
+}
+
+// sameTime compares a computed last activity (zero: none) with a stored one.
+func sameTime(a time.Time, b db.Time) bool {
+	return a.IsZero() && !b.Valid || !a.IsZero() && b.Valid && a.Equal(b.Time)
 }
 
 // refreshShared is refreshDue for the list's readers. In a large agency

@@ -247,18 +247,9 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
 	now := s.now()
 	for round := 0; ; round++ {
-		rows, err := s.pageRows(ctx, scope, q, after)
-		if err != nil || round == 2 {
+		rows, due, err := s.pageRows(ctx, scope, q, after)
+		if err != nil || round == 2 || !isDue(due, now) {
 			return rows, err
-		}
-		var due db.Time
-		if len(rows) > 0 {
-			due = rows[0].Due
-		} else if err := s.read.Get(ctx, &due, `SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?`, scope.AgencyID); err != nil {
-			return nil, err
-		}
-		if !isDue(due, now) {
-			return rows, nil
 		}
 		if round == 0 {
 			err = s.refreshShared(ctx, scope.AgencyID, now)
@@ -271,22 +262,31 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 	}
 }
 
-// pageRows reads the page's rows: on PostgreSQL a search in name order
-// through the agency's in-memory search texts (search.go), anything else in
-// one statement.
-func (s *Service) pageRows(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
-	if s.searchFromMemory && indexable(q) {
-		rows, ok, err := s.searchPage(ctx, scope, q, after)
+// pageRows reads the page's rows and the earliest valid_until of the
+// agency's rows they were read with: on PostgreSQL from the agency's
+// in-memory copy (memory.go), otherwise in one statement.
+func (s *Service) pageRows(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, db.Time, error) {
+	if s.listFromMemory && fromMemory(q) {
+		rows, due, ok, err := s.memoryPage(ctx, scope, q, after)
 		if ok || err != nil {
-			return rows, err
+			return rows, due, err
 		}
 	}
-	return s.pageAt(ctx, scope, q, after, nil)
+	rows, err := s.pageAt(ctx, scope, q, after)
+	if err != nil || len(rows) > 0 {
+		var due db.Time
+		if len(rows) > 0 {
+			due = rows[0].Due
+		}
+		return rows, due, err
+	}
+	var due db.Time
+	err = s.read.Get(ctx, &due, `SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?`, scope.AgencyID)
+	return rows, due, err
 }
 
-// pageAt reads the page in one statement; with only set, among those
-// clients alone (searchPage).
-func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor, only []string) ([]listRow, error) {
+// pageAt reads the page in one statement.
+func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
 	join, args := scope.JoinMembership()
 	cond, cargs := scope.Condition()
 	key := sorts[q.Sort]
@@ -305,11 +305,6 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 		sql += ` AND l.status = ?`
 		args = append(args, q.Status)
 	}
-	if only != nil {
-		cond, arg := onlyClients(s.read, only)
-		sql += ` AND ` + cond
-		args = append(args, arg)
-	}
 	if q.Q != "" {
 		sql += ` AND ` + likeSQL
 		args = append(args, likePattern(q.Q))
@@ -324,7 +319,7 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 	// plans the statement once per limit for every agency (a generic plan)
 	// instead of planning it again on each call.
 	sql += ` ORDER BY ` + orderBy(keys) + ` LIMIT ` + strconv.Itoa(q.Limit+1)
-	if q.Q != "" && only == nil {
+	if q.Q != "" {
 		args = db.FreshPlan(s.read, args)
 	}
 	var rows listRows

@@ -1,0 +1,153 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/activity"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/clock"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/testkit"
+)
+
+// On PostgreSQL a page of the client list is read from an in-memory copy of
+// the agency's rows (memory.go). Every page of every sort, for an admin
+// (both scopes) and a member who sees one client in three, with status
+// filters and searches, is the page that SQL gives: clients with scores
+// and last activities spread over weeks (ties included), revoked and
+// pending ones, non-ASCII names (whose searches run in SQL). It runs on
+// both engines: the memory path is forced on SQLite.
+func TestListFromMemoryMatchesSQL(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := clock.Real()
+		at := func() time.Time { return now }
+		agencyID, adminID, viewerID, brandID := staffedAgency(t, d, "Nike 100%_x", "member")
+		seed(t, d, agencyID, brandID, 0, 90)
+		var clients []struct {
+			LinkID   string `db:"id"`
+			ClientID string `db:"client_id"`
+			UserID   string `db:"user_id"`
+		}
+		if err := d.Select(ctx, &clients, `SELECT l.id, l.client_id, m.user_id FROM links l JOIN accounts a ON a.id = l.client_id
+			JOIN memberships m ON m.account_id = l.client_id WHERE l.agency_id = ? ORDER BY a.name`, agencyID); err != nil || len(clients) != 90 {
+			t.Fatalf("%d clients, %v", len(clients), err)
+		}
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			for i, c := range clients {
+				exec := func(q string, args ...any) error { _, err := tx.Exec(ctx, q, args...); return err }
+				var err error
+				switch {
+				case i%3 != 0:
+					err = exec(`UPDATE links SET access_all = FALSE WHERE id = ?`, c.LinkID)
+				}
+				if err == nil && i%10 == 7 {
+					err = exec(`UPDATE accounts SET name = 'Ünïcode Harbor' WHERE id = ?`, c.ClientID)
+				}
+				if err == nil && i%11 == 5 {
+					err = exec(`UPDATE agency_clients SET revoked_at = ? WHERE client_id = ?`, now, c.ClientID)
+				}
+				if err == nil && i%13 == 4 {
+					err = exec(`DELETE FROM memberships WHERE account_id = ?`, c.ClientID)
+				}
+				// Logins spread over 60 days (a day apart, so some
+				// clients share their last login and score).
+				for k := 0; err == nil && k < i%5; k++ {
+					err = activity.RecordLogin(ctx, tx, now.Add(-time.Duration(i%23+k*9)*24*time.Hour), c.UserID, "")
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		memory := client.New(d, at)
+		client.ListFromMemory(memory)
+		cq := &counting{Querier: d}
+		client.SetReader(memory, cq)
+		inSQL := client.New(d, at)
+		client.ListInSQL(inSQL)
+		scopes := map[string]authz.ClientScope{"admin": {AgencyID: agencyID, UserID: adminID}, "member": {AgencyID: agencyID, UserID: viewerID},
+			"admin (All)": {AgencyID: agencyID, UserID: adminID, All: true}}
+		searches := []string{"", "client", "CLIENT 00", "5@ex", "nike", "%_", "ünïcode", "nothing at all"}
+		sorts := []string{"name", "-health", "health", "-last_active", "last_active"}
+		statuses := []string{"all", "active", "at_risk", "revoked", "pending"}
+		seen := map[string]int{}
+		for who, scope := range scopes {
+			for _, sort := range sorts {
+				for _, status := range statuses {
+					for _, q := range searches {
+						if status != "all" && q != "" && q != "client" {
+							continue
+						}
+						for _, limit := range []int{13, 50} {
+							cur, wantCur := "", ""
+							for page := 0; ; page++ {
+								lq := client.ListQuery{Sort: sort, Status: status, Q: q, Limit: limit}
+								cq.n.Store(0)
+								lq.Cursor = cur
+								got, err := memory.List(ctx, scope, lq)
+								if err != nil {
+									t.Fatal(err)
+								}
+								// At most: the rows and the visible clients, the
+								// refreshed rows (all of them again when a status
+								// moved), the visible clients again, the counts.
+								if n := cq.n.Load(); n > 6 {
+									t.Errorf("%s %s %s %q: %d statements for a page", who, sort, status, q, n)
+								}
+								lq.Cursor = wantCur
+								want, err := inSQL.List(ctx, scope, lq)
+								if err != nil {
+									t.Fatal(err)
+								}
+								if !reflect.DeepEqual(got, want) {
+									t.Fatalf("%s sort %s status %s q %q limit %d page %d:\nfrom memory %s\nin SQL      %s",
+										who, sort, status, q, limit, page, describe(got), describe(want))
+								}
+								for _, c := range got.Clients {
+									seen[c.Status]++
+								}
+								cur, wantCur = got.NextCursor, want.NextCursor
+								if cur == "" {
+									break
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		// The data covers what it means to: every status, several scores.
+		for _, st := range []string{"active", "at_risk", "revoked", "pending"} {
+			if seen[st] == 0 {
+				t.Errorf("no %s client was listed (%v)", st, seen)
+			}
+		}
+		// A copy in memory costs one statement per page.
+		cq.n.Store(0)
+		if _, err := memory.List(ctx, scopes["admin (All)"], client.ListQuery{Sort: "-health", Q: "client"}); err != nil || cq.n.Load() != 1 {
+			t.Fatalf("a page from a current copy: %d statements, %v", cq.n.Load(), err)
+		}
+	})
+}
+
+func describe(p client.ClientPage) string {
+	s := fmt.Sprintf("counts %+v next %q:", p.ClientCounts, p.NextCursor)
+	for _, c := range p.Clients {
+		h := "-"
+		if c.Health != nil {
+			h = fmt.Sprint(c.Health.Score)
+		}
+		s += fmt.Sprintf(" [%s %s %s]", c.Name, c.Status, h)
+	}
+	return s
+}
