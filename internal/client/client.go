@@ -37,9 +37,8 @@ type Service struct {
 	// user sees, for pages read from memory (memory.go).
 	copies  copies
 	visible visibleSets
-	// listFromMemory is on for PostgreSQL only: on SQLite a page is an
-	// in-process B-tree walk, and searches in SQL measured faster than
-	// from memory there (bench/README.md).
+	// listFromMemory is always on except in tests that compare the
+	// copies with SQL (export_test.go).
 	listFromMemory bool
 	// refreshes lets concurrent readers share one refresh (fresh.go).
 	refreshes singleflight.Group
@@ -47,7 +46,7 @@ type Service struct {
 
 // New returns the client service.
 func New(d *db.DB, now clock.Clock) *Service {
-	return &Service{db: d, read: d, now: now, listFromMemory: d.Dialect() == db.Postgres}
+	return &Service{db: d, read: d, now: now, listFromMemory: true}
 }
 
 // ClientBrand is a brand granted to a client, as the list and detail show it.

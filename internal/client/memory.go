@@ -15,37 +15,35 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 )
 
-// On PostgreSQL a page of the client list is read from an in-memory copy of
-// the agency's list rows (client_list) instead of by walking them in SQL.
+// A page of the client list is read from an in-memory copy of the agency's
+// list rows (client_list) instead of by walking them in SQL.
 //
 // Why: each page walked the agency's rows in an index and visited each one
 // in the table; a search visited about 20 rows per match, scattered over
-// the table. Under load that cost PostgreSQL about as much CPU as the rest
-// of the request, and the 15 ms p99 of issues 4 and 6 was missed for the
-// searches and by a hair for -health (bench/README.md). From memory, a
-// request costs PostgreSQL one small statement: three numbers read by key.
+// the table. On PostgreSQL that cost about as much CPU as the rest of the
+// request, and the 15 ms p99 of issues 4 and 6 was missed for the searches
+// and by a hair for -health; on SQLite searches fell under the 2,500
+// requests/s (bench/README.md). From memory, a request costs the database
+// one small statement: three numbers read by key, on either engine.
 //
 // The copy is exact, never approximately fresh. Every request reads, in one
-// statement, the two versions the copy is keyed by and the
-// agency's earliest valid_until:
+// statement (loadDelta), the two versions the copy is keyed by, the
+// agency's earliest valid_until, and the rows stamped since the copy:
 //   - client_list_version, which every change to the data the rows are built
-//     from moves in the changing transaction (migrations 00006, 00007, 00013);
-//   - the agency's row version, which a refresh moves when it changes what a
-//     row shows (status, score, last activity), stamping those rows
-//     (fresh.go, migration 00013).
+//     from moves in the changing transaction (migrations 00006, 00007);
+//   - the agency's row version, which a refresh moves when it changes a
+//     row, stamping it (fresh.go, migration 00013).
 //
 // When the copy carries both, it is the agency's rows as of that statement.
-// When only the row version moved, the stamped rows are read again (a few
-// rows, not the agency); otherwise the whole agency is. Each load reads the
-// versions and the earliest valid_until in the same statement as the rows,
-// so a copy and its state are one snapshot. As on the SQL path, a page whose
-// earliest valid_until has passed is refreshed and read again (page()).
+// When only the row version moved, the stamped rows replace theirs (a few
+// rows, not the agency); otherwise the whole agency is read again, with
+// the state in the same statement, so a copy and its state are one
+// snapshot. As on the SQL path, a page whose earliest valid_until has
+// passed is refreshed and read again (page()).
 //
 // Searches in plain ASCII are answered from the copy too: the stored search
 // text is lower-cased by the database, whose LOWER differs between the
-// engines beyond ASCII; other searches run in SQL. On SQLite the list runs
-// in SQL: its pages are cheap there (an in-process B-tree walk), and the
-// copy measured slower for searches than the covering index.
+// engines beyond ASCII; other searches run in SQL.
 
 // memRow is one client of an agency's copy.
 type memRow struct {
@@ -324,42 +322,40 @@ type copyRows struct {
 }
 
 func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
+	// Values, not pointers, as scan targets: a pointer target costs an
+	// allocation per column, and a full load scans 17 columns of 10,000
+	// rows. The rows share backing arrays for the same reason.
+	var (
+		id, name, sortName, status, brands, search stdsql.NullString
+		health, users, seats                       stdsql.NullInt64
+		keys                                       [4]stdsql.NullInt64
+		backing                                    []memRow
+	)
 	for rows.Next() {
-		var (
-			id, name, sortName, status, brands, search *string
-			health, users, seats                       *int64
-			keys                                       [4]*int64
-			r                                          memRow
-		)
+		var r memRow
 		if err := rows.Scan(&out.state.list, &out.state.rows, &out.state.due, &id, &name, &sortName, &r.Email, &status,
 			&health, &r.LastActive, &users, &seats, &brands, &search, &keys[0], &keys[1], &keys[2], &keys[3]); err != nil {
 			return err
 		}
-		if id == nil {
+		if !id.Valid {
 			continue
 		}
-		r.ID, r.Name, r.SortName, r.Status, r.Brands, r.search = *id, deref(name), deref(sortName), deref(status), deref(brands), deref(search)
-		r.Health, r.Users, r.Seats = health, int(derefInt(users)), int(derefInt(seats))
-		for i, k := range keys {
-			r.keys[i] = derefInt(k)
+		r.ID, r.Name, r.SortName, r.Status, r.Brands, r.search = id.String, name.String, sortName.String, status.String, brands.String, search.String
+		r.Users, r.Seats = int(users.Int64), int(seats.Int64)
+		if health.Valid {
+			h := health.Int64
+			r.Health = &h
 		}
-		out.rows = append(out.rows, &r)
+		for i, k := range keys {
+			r.keys[i] = k.Int64
+		}
+		if len(backing) == cap(backing) {
+			backing = make([]memRow, 0, max(16, 2*cap(backing)))
+		}
+		backing = append(backing, r)
+		out.rows = append(out.rows, &backing[len(backing)-1])
 	}
 	return nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func derefInt(n *int64) int64 {
-	if n == nil {
-		return 0
-	}
-	return *n
 }
 
 // visibleAt returns the clients the scope's user sees in the agency as of

@@ -1,0 +1,69 @@
+package client_test
+
+// Benchmarks of the client list read from an agency's in-memory copy
+// (memory.go), in process (no HTTP), over a seed of 10,000 clients
+// (bench/clientlist/seed, no events): what a request costs once the copy
+// is current, and what reading the whole agency again costs (after any
+// change that moves client_list_version).
+//
+//	go test -run XXX -bench ListFromMemory ./internal/client/
+//	LIAISON_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable go test -run XXX -bench ListFromMemory ./internal/client/
+
+import (
+	"context"
+	"testing"
+
+	benchseed "github.com/liaison-dev/liaison/bench/clientlist/seed"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/clock"
+	"github.com/liaison-dev/liaison/internal/testkit"
+)
+
+func BenchmarkListFromMemory(b *testing.B) {
+	for _, e := range testkit.Engines() {
+		b.Run(string(e), func(b *testing.B) {
+			d := testkit.Open(b, e)
+			ctx := context.Background()
+			now := clock.Real()
+			res, err := benchseed.Seed(ctx, d, benchseed.Options{Clients: 10000, AdminEmail: "bench-admin@example.com", AdminName: "Admin",
+				AgencyName: "Bench Agency", PasswordHash: "x", Seed: 1, Now: now})
+			if err != nil {
+				b.Fatal(err)
+			}
+			scope := authz.ClientScope{AgencyID: res.AgencyID, UserID: res.AdminID, All: true}
+			svc := client.New(d, clock.Real)
+			client.ListFromMemory(svc)
+			// The first read refreshes every row; then the copy is current.
+			if _, err := svc.List(ctx, scope, client.ListQuery{}); err != nil {
+				b.Fatal(err)
+			}
+			for _, q := range []struct {
+				name string
+				q    client.ListQuery
+			}{{"page/name", client.ListQuery{}}, {"page/-health", client.ListQuery{Sort: "-health"}},
+				{"page/q", client.ListQuery{Q: benchseed.Common}}} {
+				b.Run(q.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for range b.N {
+						if p, err := svc.List(ctx, scope, q.q); err != nil || len(p.Clients) != 50 {
+							b.Fatalf("%d clients, %v", len(p.Clients), err)
+						}
+					}
+				})
+			}
+			// A service with nothing in memory reads the agency's 10,000
+			// rows (and, as the counts are not cached either, counts them).
+			b.Run("load", func(b *testing.B) {
+				b.ReportAllocs()
+				for range b.N {
+					cold := client.New(d, clock.Real)
+					client.ListFromMemory(cold)
+					if p, err := cold.List(ctx, scope, client.ListQuery{}); err != nil || len(p.Clients) != 50 {
+						b.Fatalf("%d clients, %v", len(p.Clients), err)
+					}
+				}
+			})
+		})
+	}
+}
