@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,15 +58,27 @@ func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time
 			WHERE agency_id = ? AND valid_until <= ? ORDER BY client_id`+lock, agencyID, now); err != nil {
 			return err
 		}
+		// The tombstones of rows deleted for good (migration 00013) get a
+		// version too. One locked by a transaction still deleting that
+		// client's row again is left to the next refresh (SKIP LOCKED):
+		// waiting on it could deadlock with the rows locked above.
+		var shown []string // the clients whose rows changed, for copies (stampRows)
+		skip := ""
+		if tx.Dialect() == db.Postgres {
+			skip = ` FOR UPDATE SKIP LOCKED`
+		}
+		if err := tx.Select(ctx, &shown, `SELECT client_id FROM client_list_stamps
+			WHERE agency_id = ? AND v < 0 ORDER BY client_id`+skip, agencyID); err != nil {
+			return err
+		}
 		if len(due) == 0 {
-			return nil
+			return stampRows(ctx, tx, agencyID, shown)
 		}
 		set, err := agency.Settings(ctx, tx, agencyID)
 		if err != nil {
 			return err
 		}
 		statusMoved := false
-		var shown []string // the clients whose shown values changed
 		for start := 0; start < len(due); start += 500 {
 			batch := due[start:min(start+500, len(due))]
 			ids := make([]string, len(batch))
@@ -120,6 +133,10 @@ func stampRows(ctx context.Context, tx *db.Tx, agencyID string, clientIDs []stri
 	if len(clientIDs) == 0 {
 		return nil
 	}
+	// A client may be both due and a tombstone (its row rebuilt): one
+	// statement may not upsert a key twice.
+	slices.Sort(clientIDs)
+	clientIDs = slices.Compact(clientIDs)
 	var v int64
 	if err := tx.Get(ctx, &v, `INSERT INTO client_list_agency_versions (agency_id, v) VALUES (?, 1)
 		ON CONFLICT (agency_id) DO UPDATE SET v = client_list_agency_versions.v + 1 RETURNING v`, agencyID); err != nil {

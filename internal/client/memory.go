@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -26,20 +27,17 @@ import (
 // requests/s (bench/README.md). From memory, a request costs the database
 // one small statement: three numbers read by key, on either engine.
 //
-// The copy is exact, never approximately fresh. Every request reads, in one
-// statement (loadDelta), the two versions the copy is keyed by, the
-// agency's earliest valid_until, and the rows stamped since the copy:
-//   - client_list_version, which every change to the data the rows are built
-//     from moves in the changing transaction (migrations 00006, 00007);
-//   - the agency's row version, which a refresh moves when it changes a
-//     row, stamping it (fresh.go, migration 00013).
-//
-// When the copy carries both, it is the agency's rows as of that statement.
-// When only the row version moved, the stamped rows replace theirs (a few
-// rows, not the agency); otherwise the whole agency is read again, with
-// the state in the same statement, so a copy and its state are one
-// snapshot. As on the SQL path, a page whose earliest valid_until has
-// passed is refreshed and read again (page()).
+// The copy is exact, never approximately fresh. It is keyed by the
+// agency's row version: every change to one of the agency's rows stamps the
+// row with a new version (migration 00013 says how, fresh.go does it). Every
+// request reads, in one statement (loadDelta), the agency's version, its
+// earliest valid_until, whether rows were deleted since the last refresh,
+// client_list_version (for the counts and the visible clients) and the rows
+// stamped since the copy — usually none. Stamped rows replace, join or leave
+// the copy; the copy and the state are then one snapshot. As on the SQL
+// path, a page whose earliest valid_until has passed, or whose agency has
+// deleted rows not yet given a version, is refreshed and read again
+// (page()). Other agencies' changes never make a copy be read again.
 //
 // Searches in plain ASCII are answered from the copy too: the stored search
 // text is lower-cased by the database, whose LOWER differs between the
@@ -61,15 +59,20 @@ type listState struct {
 	list int64   // client_list_version
 	rows int64   // the agency's row version (0 before its first stamp)
 	due  db.Time // the earliest valid_until of the agency's rows
+	dead bool    // rows were deleted and the refresh has not versioned them
 }
 
-// listCopy is an agency's list rows as of one (client_list_version, row
-// version). It is never changed once made: a delta makes a new copy.
+// epochDue is the due moment of an agency with deleted rows not yet
+// versioned: at once.
+var epochDue = db.Time{Time: time.Unix(0, 0).UTC(), Valid: true}
+
+// listCopy is an agency's list rows as of one row version. It is never
+// changed once made: a delta makes a new copy.
 type listCopy struct {
-	list, rows int64
-	byName     []*memRow      // in the list's name order: sort_name, then client ID
-	pos        map[string]int // client ID → index in byName
-	orders     [4]struct {
+	rows   int64
+	byName []*memRow      // in the list's name order: sort_name, then client ID
+	pos    map[string]int // client ID → index in byName
+	orders [4]struct {
 		once sync.Once
 		rows []*memRow
 	}
@@ -94,8 +97,9 @@ func (c *listCopy) order(sortName string) []*memRow {
 
 // page returns up to q.Limit+1 rows after the cursor that pass the status
 // filter, the search (lower-cased ASCII, "" for none) and the scope's
-// visible clients (nil: every client).
-func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[string]struct{}) []listRow {
+// visible clients (nil: every client); each carries the client_list_version
+// the page was read with, for the counts.
+func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[string]struct{}, version int64) []listRow {
 	order := c.order(q.Sort)
 	k, keyed := keyIndex[q.Sort]
 	i := 0
@@ -123,7 +127,7 @@ func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[s
 		if keyed {
 			row.SortKey = r.keys[k]
 		}
-		row.Version = c.list
+		row.Version = version
 		out = append(out, row)
 	}
 	return out
@@ -152,14 +156,17 @@ func (s *Service) memoryPage(ctx context.Context, scope authz.ClientScope, q Lis
 		}
 		var visible map[string]struct{}
 		if !scope.All {
-			if visible, err = s.visibleAt(ctx, scope, c.list); err != nil {
+			if visible, err = s.visibleAt(ctx, scope, st.list); err != nil {
 				return nil, db.Time{}, false, err
 			}
 			if visible == nil {
 				continue // access changed between the two statements
 			}
 		}
-		return c.page(q, after, needle, visible), st.due, true, nil
+		if st.dead {
+			st.due = epochDue
+		}
+		return c.page(q, after, needle, visible, st.list), st.due, true, nil
 	}
 	return nil, db.Time{}, false, nil
 }
@@ -167,8 +174,7 @@ func (s *Service) memoryPage(ctx context.Context, scope authz.ClientScope, q Lis
 // currentCopy returns the agency's copy as of now with the state it was
 // read at. With a copy in memory that is one statement (loadDelta), which
 // reads the state and the rows stamped since the copy; the whole agency is
-// read when there is no copy or client_list_version moved. It returns no
-// copy when the data kept moving.
+// read when there is no copy. It returns no copy when the data kept moving.
 func (s *Service) currentCopy(ctx context.Context, agencyID string) (*listCopy, listState, error) {
 	for try := 0; try < 3; try++ {
 		if old := s.copies.get(agencyID); old != nil {
@@ -203,10 +209,11 @@ func (s *Service) currentCopy(ctx context.Context, agencyID string) (*listCopy, 
 	return nil, listState{}, nil
 }
 
-// stateSQL reads an agency's listState (arguments: the agency twice).
+// stateSQL reads an agency's listState (arguments: the agency three times).
 const stateSQL = `SELECT (SELECT v FROM client_list_version) AS list_v,
 	COALESCE((SELECT v FROM client_list_agency_versions WHERE agency_id = ?), 0) AS rows_v,
-	(SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?) AS due`
+	(SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?) AS due,
+	CASE WHEN EXISTS (SELECT 1 FROM client_list_stamps WHERE agency_id = ? AND v < 0) THEN 1 ELSE 0 END AS dead`
 
 // copies holds the latest copy per agency. It forgets every copy when they
 // would hold more than maxCopyBytes (10,000 clients take about 5 MB);
@@ -233,10 +240,10 @@ func (c *copies) put(agencyID string, x *listCopy) *listCopy {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.m[agencyID]
-	if old != nil && old.list == x.list && old.rows == x.rows {
+	if old != nil && old.rows == x.rows {
 		return old
 	}
-	if old != nil && (old.list > x.list || old.list == x.list && old.rows > x.rows) {
+	if old != nil && old.rows > x.rows {
 		return x
 	}
 	if old != nil {
@@ -251,58 +258,95 @@ func (c *copies) put(agencyID string, x *listCopy) *listCopy {
 }
 
 // copyCols are the columns a copy holds, after the state's, in the order
-// copyRows scans them.
-const copyCols = `v.list_v, v.rows_v, v.due, l.client_id, l.name, l.sort_name, l.email, l.status, l.health,
-	l.last_active_at, l.users, l.seats, l.brands, l.search, l.health_desc_key, l.health_asc_key,
+// copyRows scans them; stamped names the client a row stands for (the
+// stamp's client in a delta, where a deleted row's columns are NULL).
+func copyCols(stamped string) string {
+	return `v.list_v, v.rows_v, v.due, v.dead, ` + stamped + `, l.client_id, l.name, l.sort_name, l.email, l.status,
+	l.health, l.last_active_at, l.users, l.seats, l.brands, l.search, l.health_desc_key, l.health_asc_key,
 	l.active_desc_key, l.active_asc_key`
+}
 
 // loadCopy reads all of an agency's rows with the state they belong to.
 func (s *Service) loadCopy(ctx context.Context, agencyID string) (*listCopy, listState, error) {
 	var rows copyRows
-	err := s.read.Select(ctx, &rows, `SELECT `+copyCols+` FROM (`+stateSQL+`) v
-		LEFT JOIN client_list l ON l.agency_id = ?`, agencyID, agencyID, agencyID)
+	err := s.read.Select(ctx, &rows, `SELECT `+copyCols(`l.client_id`)+` FROM (`+stateSQL+`) v
+		LEFT JOIN client_list l ON l.agency_id = ?`, agencyID, agencyID, agencyID, agencyID)
 	if err != nil {
 		return nil, listState{}, err
 	}
-	x := &listCopy{list: rows.state.list, rows: rows.state.rows, byName: rows.rows, pos: make(map[string]int, len(rows.rows))}
+	x := &listCopy{rows: rows.state.rows}
+	x.index(rows.rows)
+	return x, rows.state, nil
+}
+
+// index makes rows (which it sorts) the copy's rows.
+func (x *listCopy) index(rows []*memRow) {
 	// Go compares strings byte by byte, as the list's SQL order does
 	// (collate).
-	slices.SortFunc(x.byName, func(a, b *memRow) int {
+	slices.SortFunc(rows, func(a, b *memRow) int {
 		return cmp.Or(strings.Compare(a.SortName, b.SortName), strings.Compare(a.ID, b.ID))
 	})
-	for i, r := range x.byName {
+	x.byName, x.pos, x.bytes = rows, make(map[string]int, len(rows)), 0
+	for i, r := range rows {
 		x.pos[r.ID] = i
 		x.bytes += r.size()
 	}
-	return x, rows.state, nil
 }
 
 // loadDelta reads the state and the rows stamped since old was read, and
 // returns old brought to that state (old itself when nothing was stamped).
-// It returns no copy when that cannot be done (client_list_version moved,
-// or a stamped row is not in old): the caller loads the whole agency.
+// It returns no copy when the database is behind old (it never is: versions
+// only grow), and the caller reads the whole agency.
 func (s *Service) loadDelta(ctx context.Context, agencyID string, old *listCopy) (*listCopy, listState, error) {
 	var rows copyRows
-	err := s.read.Select(ctx, &rows, `SELECT `+copyCols+` FROM (`+stateSQL+`) v
+	err := s.read.Select(ctx, &rows, `SELECT `+copyCols(`s.client_id`)+` FROM (`+stateSQL+`) v
 		LEFT JOIN client_list_stamps s ON s.agency_id = ? AND s.v > ?
 		LEFT JOIN client_list l ON l.agency_id = s.agency_id AND l.client_id = s.client_id`,
-		agencyID, agencyID, agencyID, old.rows)
-	if err != nil || rows.state.list != old.list || rows.state.rows < old.rows {
+		agencyID, agencyID, agencyID, agencyID, old.rows)
+	if err != nil || rows.state.rows < old.rows {
 		return nil, listState{}, err
 	}
 	if rows.state.rows == old.rows {
 		return old, rows.state, nil
 	}
-	x := &listCopy{list: old.list, rows: rows.state.rows, byName: slices.Clone(old.byName), pos: old.pos, bytes: old.bytes}
-	for _, r := range rows.rows {
-		i, ok := x.pos[r.ID]
-		if !ok || x.byName[i].SortName != r.SortName {
-			return nil, listState{}, nil
-		}
-		x.bytes += r.size() - x.byName[i].size()
-		x.byName[i] = r
+	return s.copies.put(agencyID, old.with(rows.state.rows, rows.rows, rows.gone)), rows.state, nil
+}
+
+// with returns a copy of c at version v with the rows changed (new, or
+// replacing the row of their client) and the clients gone.
+func (c *listCopy) with(v int64, changed []*memRow, gone []string) *listCopy {
+	x := &listCopy{rows: v}
+	inPlace := len(gone) == 0
+	for _, r := range changed {
+		i, ok := c.pos[r.ID]
+		inPlace = inPlace && ok && c.byName[i].SortName == r.SortName
 	}
-	return s.copies.put(agencyID, x), rows.state, nil
+	if inPlace {
+		// The usual delta: refreshed scores. The name order and the
+		// positions stay.
+		x.byName, x.pos, x.bytes = slices.Clone(c.byName), c.pos, c.bytes
+		for _, r := range changed {
+			i := c.pos[r.ID]
+			x.bytes += r.size() - x.byName[i].size()
+			x.byName[i] = r
+		}
+		return x
+	}
+	drop := make(map[string]bool, len(changed)+len(gone))
+	for _, id := range gone {
+		drop[id] = true
+	}
+	for _, r := range changed {
+		drop[r.ID] = true
+	}
+	rows := make([]*memRow, 0, len(c.byName)+len(changed))
+	for _, r := range c.byName {
+		if !drop[r.ID] {
+			rows = append(rows, r)
+		}
+	}
+	x.index(append(rows, changed...))
+	return x
 }
 
 // size is about what a row holds in memory.
@@ -315,10 +359,12 @@ func (r *memRow) size() int {
 }
 
 // copyRows scans copyCols (db.RowsScanner): the state, on every row, and
-// the client's columns, NULL on the one row of an agency with none.
+// the client's columns, NULL on the one row of an agency with none and on
+// a deleted client's.
 type copyRows struct {
 	state listState
 	rows  []*memRow
+	gone  []string // the clients stamped whose row is deleted
 }
 
 func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
@@ -326,18 +372,22 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 	// allocation per column, and a full load scans 17 columns of 10,000
 	// rows. The rows share backing arrays for the same reason.
 	var (
-		id, name, sortName, status, brands, search stdsql.NullString
-		health, users, seats                       stdsql.NullInt64
-		keys                                       [4]stdsql.NullInt64
-		backing                                    []memRow
+		stamped, id, name, sortName, status stdsql.NullString
+		brands, search                      stdsql.NullString
+		health, users, seats                stdsql.NullInt64
+		keys                                [4]stdsql.NullInt64
+		backing                             []memRow
 	)
 	for rows.Next() {
 		var r memRow
-		if err := rows.Scan(&out.state.list, &out.state.rows, &out.state.due, &id, &name, &sortName, &r.Email, &status,
-			&health, &r.LastActive, &users, &seats, &brands, &search, &keys[0], &keys[1], &keys[2], &keys[3]); err != nil {
+		if err := rows.Scan(&out.state.list, &out.state.rows, &out.state.due, &out.state.dead, &stamped, &id, &name, &sortName,
+			&r.Email, &status, &health, &r.LastActive, &users, &seats, &brands, &search, &keys[0], &keys[1], &keys[2], &keys[3]); err != nil {
 			return err
 		}
 		if !id.Valid {
+			if stamped.Valid {
+				out.gone = append(out.gone, stamped.String)
+			}
 			continue
 		}
 		r.ID, r.Name, r.SortName, r.Status, r.Brands, r.search = id.String, name.String, sortName.String, status.String, brands.String, search.String

@@ -151,3 +151,76 @@ func describe(p client.ClientPage) string {
 	}
 	return s
 }
+
+// A copy follows its own agency's rows only: a change in another agency
+// (which moves client_list_version, and so the counts) costs the copy its
+// one statement and nothing more, while a change in its own agency is read
+// as a few stamped rows, not the whole agency.
+func TestCopyReadsOnlyItsAgencysChanges(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		agencyID, adminID, _, brandID := staffedAgency(t, d, "Nike", "member")
+		seed(t, d, agencyID, brandID, 0, 30)
+		otherID, _, _, otherBrand := staffedAgency(t, d, "Puma", "member")
+		seed(t, d, otherID, otherBrand, 100, 5)
+		svc := client.New(d, clock.Real)
+		cq := &counting{Querier: d}
+		client.SetReader(svc, cq)
+		scope := authz.ClientScope{AgencyID: agencyID, UserID: adminID, All: true}
+		page := func() (client.ClientPage, int64) {
+			t.Helper()
+			cq.n.Store(0)
+			p, err := svc.List(ctx, scope, client.ListQuery{Sort: "-health"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p, cq.n.Load()
+		}
+		page() // the copy is read and its rows refreshed
+		if _, n := page(); n != 1 {
+			t.Fatalf("a page from a current copy: %d statements", n)
+		}
+		rename := func(agency, from, to string) {
+			t.Helper()
+			if _, err := d.Exec(ctx, `UPDATE accounts SET name = ? WHERE id = (SELECT l.client_id FROM links l
+				JOIN accounts a ON a.id = l.client_id WHERE l.agency_id = ? AND a.name = ?)`, to, agency, from); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rename(otherID, "Client 0100", "Elsewhere")
+		// The copy's statement and the counts, which another agency's
+		// change invalidates (one counter for the instance).
+		if _, n := page(); n != 2 {
+			t.Fatalf("after another agency's change: %d statements", n)
+		}
+		rename(agencyID, "Client 0007", "Zebra")
+		p, n := page()
+		// The copy's statement finds the rebuilt row due; it is refreshed
+		// (on the write side, not counted) and stamped; the copy's
+		// statement again, with the stamped row; the counts.
+		if n != 3 {
+			t.Fatalf("after a change in the agency: %d statements", n)
+		}
+		inSQL := client.New(d, clock.Real)
+		client.ListInSQL(inSQL)
+		want, err := inSQL.List(ctx, scope, client.ListQuery{Sort: "-health"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(p, want) {
+			t.Fatalf("from memory %s\nin SQL %s", describe(p), describe(want))
+		}
+		if _, err := d.Exec(ctx, `UPDATE links SET status = 'disconnected' WHERE agency_id = ? AND client_id = (SELECT id FROM accounts WHERE name = 'Zebra')`, agencyID); err != nil {
+			t.Fatal(err)
+		}
+		p, _ = page()
+		for _, c := range p.Clients {
+			if c.Name == "Zebra" {
+				t.Fatal("a disconnected client is still listed from memory")
+			}
+		}
+		if p.ClientCounts.All != 29 {
+			t.Fatalf("counts after the disconnection: %+v", p.ClientCounts)
+		}
+	})
+}
