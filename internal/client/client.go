@@ -35,8 +35,9 @@ type Service struct {
 	countsCache countsCache
 	// copies keeps each agency's list rows, visible the clients each
 	// user sees, for pages read from memory (memory.go).
-	copies  copies
-	visible visibleSets
+	copies    copies
+	visible   visibleSets
+	memCounts memCountsCache
 	// listFromMemory is always on except in tests that compare the
 	// copies with SQL (export_test.go).
 	listFromMemory bool

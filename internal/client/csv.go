@@ -55,7 +55,7 @@ func (s *Service) writeCSV(ctx context.Context, scope authz.ClientScope, q ListQ
 	}
 	var after *cursor
 	for {
-		rows, err := s.page(ctx, scope, q, after)
+		rows, _, err := s.page(ctx, scope, q, after)
 		if err != nil {
 			return err
 		}

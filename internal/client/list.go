@@ -207,7 +207,7 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 	if scope.AgencyID == "" || scope.UserID == "" {
 		return out, nil
 	}
-	rows, err := s.page(ctx, scope, q, after)
+	rows, mem, err := s.page(ctx, scope, q, after)
 	if err != nil {
 		return ClientPage{}, err
 	}
@@ -218,7 +218,9 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 	if out.Clients, err = s.items(rows); err != nil {
 		return ClientPage{}, err
 	}
-	if !q.noCounts {
+	if !q.noCounts && mem != nil {
+		out.ClientCounts = s.memoryCounts(scope, q, mem)
+	} else if !q.noCounts {
 		seen := int64(-1)
 		if len(rows) > 0 {
 			seen = rows[0].Version
@@ -244,12 +246,12 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 // the other readers of the agency in this process (refreshShared); if that
 // shared refresh was made for an earlier moment and rows fell due in
 // between, the page is refreshed once more at now.
-func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, error) {
+func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, *readCopy, error) {
 	now := s.now()
 	for round := 0; ; round++ {
-		rows, due, err := s.pageRows(ctx, scope, q, after)
+		rows, due, mem, err := s.pageRows(ctx, scope, q, after)
 		if err != nil || round == 2 || !isDue(due, now) {
-			return rows, err
+			return rows, mem, err
 		}
 		if round == 0 {
 			err = s.refreshShared(ctx, scope.AgencyID, now)
@@ -257,19 +259,20 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 			err = s.refreshDue(ctx, scope.AgencyID, now)
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 }
 
 // pageRows reads the page's rows and the earliest valid_until of the
-// agency's rows they were read with: on PostgreSQL from the agency's
-// in-memory copy (memory.go), otherwise in one statement.
-func (s *Service) pageRows(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, db.Time, error) {
+// agency's rows they were read with: from the agency's in-memory copy
+// (memory.go), and then it also returns what the page was read from; in
+// SQL, in one statement, for a search beyond ASCII.
+func (s *Service) pageRows(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, db.Time, *readCopy, error) {
 	if s.listFromMemory && fromMemory(q) {
-		rows, due, ok, err := s.memoryPage(ctx, scope, q, after)
-		if ok || err != nil {
-			return rows, due, err
+		rows, due, mem, err := s.memoryPage(ctx, scope, q, after)
+		if mem != nil || err != nil {
+			return rows, due, mem, err
 		}
 	}
 	rows, err := s.pageAt(ctx, scope, q, after)
@@ -278,11 +281,11 @@ func (s *Service) pageRows(ctx context.Context, scope authz.ClientScope, q ListQ
 		if len(rows) > 0 {
 			due = rows[0].Due
 		}
-		return rows, due, err
+		return rows, due, nil, err
 	}
 	var due db.Time
 	err = s.read.Get(ctx, &due, `SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?`, scope.AgencyID)
-	return rows, due, err
+	return rows, due, nil, err
 }
 
 // pageAt reads the page in one statement.

@@ -144,20 +144,29 @@ func fromMemory(q ListQuery) bool {
 	return true
 }
 
+// readCopy is what a page read from memory was read from; the counts are
+// taken from the same (memoryCounts).
+type readCopy struct {
+	c       *listCopy
+	st      listState
+	visible map[string]struct{} // nil: every client
+	needle  string
+}
+
 // memoryPage reads a page from the agency's copy, brought up to date first.
-// It gives up (ok false) when the data keeps moving under it, and the
+// It gives up (no readCopy) when the data keeps moving under it, and the
 // caller reads the page in SQL instead.
-func (s *Service) memoryPage(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) (rows []listRow, due db.Time, ok bool, err error) {
+func (s *Service) memoryPage(ctx context.Context, scope authz.ClientScope, q ListQuery, after *cursor) ([]listRow, db.Time, *readCopy, error) {
 	needle := strings.ToLower(q.Q)
 	for try := 0; try < 3; try++ {
 		c, st, err := s.currentCopy(ctx, scope.AgencyID)
 		if err != nil || c == nil {
-			return nil, db.Time{}, false, err
+			return nil, db.Time{}, nil, err
 		}
 		var visible map[string]struct{}
 		if !scope.All {
 			if visible, err = s.visibleAt(ctx, scope, st.list); err != nil {
-				return nil, db.Time{}, false, err
+				return nil, db.Time{}, nil, err
 			}
 			if visible == nil {
 				continue // access changed between the two statements
@@ -166,9 +175,91 @@ func (s *Service) memoryPage(ctx context.Context, scope authz.ClientScope, q Lis
 		if st.dead {
 			st.due = epochDue
 		}
-		return c.page(q, after, needle, visible, st.list), st.due, true, nil
+		m := &readCopy{c: c, st: st, visible: visible, needle: needle}
+		return c.page(q, after, needle, visible, st.list), st.due, m, nil
 	}
-	return nil, db.Time{}, false, nil
+	return nil, db.Time{}, nil, nil
+}
+
+// memoryCounts counts the clients per status from the copy a page was read
+// from, with its search and visible clients: the counts of the page's own
+// snapshot. They are kept per agency, user, scope and search with the row
+// version they were counted at (and, for a scope with visible clients, the
+// client_list_version those were read at), so another agency's change
+// costs no count, and an unchanged list none at all.
+func (s *Service) memoryCounts(scope authz.ClientScope, q ListQuery, m *readCopy) ClientCounts {
+	key := memCountsKey{agency: scope.AgencyID, user: scope.UserID, q: q.Q, all: scope.All}
+	list := m.st.list
+	if scope.All {
+		list = 0 // the counts of every client do not depend on access
+	}
+	if e, ok := s.memCounts.get(key); ok && e.rows == m.c.rows && e.list == list {
+		return e.counts
+	}
+	var c ClientCounts
+	for _, r := range m.c.byName {
+		if m.needle != "" && !strings.Contains(r.search, m.needle) {
+			continue
+		}
+		if m.visible != nil {
+			if _, ok := m.visible[r.ID]; !ok {
+				continue
+			}
+		}
+		c.All++
+		switch r.Status {
+		case "pending":
+			c.Pending++
+		case "link_invite":
+			c.LinkInvite++
+		case "active":
+			c.Active++
+		case "at_risk":
+			c.AtRisk++
+		case "churned":
+			c.Churned++
+		case "revoked":
+			c.Revoked++
+		}
+	}
+	s.memCounts.put(key, memCountsEntry{rows: m.c.rows, list: list, counts: c})
+	return c
+}
+
+type memCountsKey struct {
+	agency, user, q string
+	all             bool
+}
+
+type memCountsEntry struct {
+	rows, list int64
+	counts     ClientCounts
+}
+
+// memCountsCache holds the latest counts per key; it forgets everything at
+// maxCountsCached keys.
+type memCountsCache struct {
+	mu sync.Mutex
+	m  map[memCountsKey]memCountsEntry
+}
+
+func (c *memCountsCache) get(k memCountsKey) (memCountsEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	return e, ok
+}
+
+func (c *memCountsCache) put(k memCountsKey, e memCountsEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[k]; ok && (old.rows > e.rows || old.list > e.list) {
+		return // a slower request counted an older copy
+	}
+	if c.m == nil || len(c.m) >= maxCountsCached {
+		c.m = map[memCountsKey]memCountsEntry{}
+	}
+	c.m[k] = e
 }
 
 // currentCopy returns the agency's copy as of now with the state it was
