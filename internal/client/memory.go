@@ -32,7 +32,7 @@ import (
 // row with a new version (migration 00013 says how, fresh.go does it). Every
 // request reads, in one statement (loadDelta), the agency's version, its
 // earliest valid_until, whether rows were deleted since the last refresh,
-// client_list_version (for the counts and the visible clients) and the rows
+// client_list_version (for a member's visible clients) and the rows
 // stamped since the copy — usually none. Stamped rows replace, join or leave
 // the copy; the copy and the state are then one snapshot. As on the SQL
 // path, a page whose earliest valid_until has passed, or whose agency has
