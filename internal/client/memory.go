@@ -306,22 +306,35 @@ const stateSQL = `SELECT (SELECT v FROM client_list_version) AS list_v,
 	(SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?) AS due,
 	CASE WHEN EXISTS (SELECT 1 FROM client_list_stamps WHERE agency_id = ? AND v < 0) THEN 1 ELSE 0 END AS dead`
 
-// copies holds the latest copy per agency. It forgets every copy when they
-// would hold more than maxCopyBytes (10,000 clients take about 5 MB);
-// concurrent readers of a missing copy share one load.
+// copies holds the latest copy per agency, at most maxCopyBytes of them
+// (10,000 clients take about 5 MB): past that, the copies read least
+// recently are dropped. Concurrent readers of a missing copy share one
+// load.
 type copies struct {
 	mu    sync.Mutex
-	m     map[string]*listCopy
+	m     map[string]*heldCopy
 	bytes int
+	tick  int64 // counts reads, for the last-read order
 	loads singleflight.Group
 }
 
-const maxCopyBytes = 32 << 20
+type heldCopy struct {
+	c    *listCopy
+	read int64 // tick of its last read
+}
+
+var maxCopyBytes = 32 << 20 // a variable for the eviction test
 
 func (c *copies) get(agencyID string) *listCopy {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.m[agencyID]
+	h := c.m[agencyID]
+	if h == nil {
+		return nil
+	}
+	c.tick++
+	h.read = c.tick
+	return h.c
 }
 
 // put keeps x unless a copy as new or newer is there already, and returns
@@ -330,20 +343,33 @@ func (c *copies) get(agencyID string) *listCopy {
 func (c *copies) put(agencyID string, x *listCopy) *listCopy {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old := c.m[agencyID]
-	if old != nil && old.rows == x.rows {
-		return old
+	if c.m == nil {
+		c.m = map[string]*heldCopy{}
 	}
-	if old != nil && old.rows > x.rows {
+	c.tick++
+	h := c.m[agencyID]
+	if h != nil && h.c.rows >= x.rows {
+		h.read = c.tick
+		if h.c.rows == x.rows {
+			return h.c
+		}
 		return x
 	}
-	if old != nil {
-		c.bytes -= old.bytes
+	if h != nil {
+		c.bytes -= h.c.bytes
+		delete(c.m, agencyID)
 	}
-	if c.m == nil || c.bytes+x.bytes > maxCopyBytes {
-		c.m, c.bytes = map[string]*listCopy{}, 0
+	for c.bytes+x.bytes > maxCopyBytes && len(c.m) > 0 {
+		oldest := ""
+		for id, o := range c.m {
+			if oldest == "" || o.read < c.m[oldest].read {
+				oldest = id
+			}
+		}
+		c.bytes -= c.m[oldest].c.bytes
+		delete(c.m, oldest)
 	}
-	c.m[agencyID] = x
+	c.m[agencyID] = &heldCopy{c: x, read: c.tick}
 	c.bytes += x.bytes
 	return x
 }
