@@ -222,3 +222,89 @@ func TestCopyReadsOnlyItsAgencysChanges(t *testing.T) {
 		}
 	})
 }
+
+// Readers sharing one service (and so its copies, their sorted orders, the
+// counts and the visible clients) while a writer changes the agency: every
+// page succeeds, and once the writer is done every reader's page is SQL's.
+// Run with -race, it also checks that the shared copies are only read.
+func TestCopySharedByConcurrentReaders(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		agencyID, adminID, viewerID, brandID := staffedAgency(t, d, "Nike", "member")
+		seed(t, d, agencyID, brandID, 0, 40)
+		var clients []struct {
+			ClientID string `db:"client_id"`
+			UserID   string `db:"user_id"`
+		}
+		if err := d.Select(ctx, &clients, `SELECT l.client_id, m.user_id FROM links l JOIN memberships m ON m.account_id = l.client_id
+			WHERE l.agency_id = ? ORDER BY l.client_id`, agencyID); err != nil || len(clients) != 40 {
+			t.Fatalf("%d clients, %v", len(clients), err)
+		}
+		svc := client.New(d, clock.Real)
+		scopes := []authz.ClientScope{{AgencyID: agencyID, UserID: adminID, All: true}, {AgencyID: agencyID, UserID: viewerID}}
+		queries := []client.ListQuery{{Sort: "-health"}, {Sort: "name", Q: "client 00"}, {Sort: "last_active", Status: "active"}}
+		stop := make(chan struct{})
+		errc := make(chan error, 8)
+		for i := range 8 {
+			go func() {
+				for {
+					select {
+					case <-stop:
+						errc <- nil
+						return
+					default:
+					}
+					if _, err := svc.List(ctx, scopes[i%2], queries[i%3]); err != nil {
+						errc <- err
+						return
+					}
+				}
+			}()
+		}
+		now := clock.Real()
+		for i, c := range clients[:20] {
+			err := d.InTx(ctx, func(tx *db.Tx) error {
+				switch i % 4 {
+				case 0:
+					return activity.RecordLogin(ctx, tx, now.Add(-time.Duration(i)*24*time.Hour), c.UserID, "")
+				case 1:
+					_, err := tx.Exec(ctx, `UPDATE accounts SET name = ? WHERE id = ?`, fmt.Sprintf("Renamed %02d", i), c.ClientID)
+					return err
+				case 2:
+					_, err := tx.Exec(ctx, `UPDATE agency_clients SET seats = ? WHERE client_id = ?`, i, c.ClientID)
+					return err
+				default:
+					_, err := tx.Exec(ctx, `UPDATE links SET status = 'disconnected' WHERE client_id = ?`, c.ClientID)
+					return err
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		close(stop)
+		for range 8 {
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+		}
+		inSQL := client.New(d, clock.Real)
+		client.ListInSQL(inSQL)
+		for _, scope := range scopes {
+			for _, q := range queries {
+				got, err := svc.List(ctx, scope, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := inSQL.List(ctx, scope, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("%+v %+v:\nfrom memory %s\nin SQL      %s", scope.All, q, describe(got), describe(want))
+				}
+			}
+		}
+	})
+}
