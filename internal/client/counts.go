@@ -1,0 +1,142 @@
+package client
+
+import (
+	"context"
+	"sync"
+
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/db"
+)
+
+// The counts per status of the client list when its page was read in SQL
+// (a search beyond ASCII). Pages read from memory take their counts from
+// their copy (memoryCounts, memory.go).
+
+// counts returns the number of clients per status, with the search applied.
+//
+// Counting reads every visible client (10,000 of them cost tens of
+// milliseconds), so the counts are kept in memory per agency, user and
+// search (countsCache) together with the version of the data they were
+// counted from: client_list_version, a counter that every change to a table
+// the counts read moves, in the same transaction (triggers, migration
+// 00006). The page's own statement reads the version too (seen, -1 when the
+// page was empty): when the cached counts carry it, they are the counts of
+// the page's snapshot and nothing more runs. Otherwise one statement reads
+// the version and, only when it differs from the
+// cached one, counts again: in that statement's snapshot, so counts are
+// never older than the request, exactly as when they were always counted.
+func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQuery, seen int64) (ClientCounts, error) {
+	key := countsKey{agency: scope.AgencyID, user: scope.UserID, q: q.Q}
+	cached, ok := s.countsCache.get(key)
+	if ok && seen >= 0 && cached.version == seen {
+		return cached.counts, nil
+	}
+	have := int64(-1)
+	if ok {
+		have = cached.version
+	}
+	join, args := scope.JoinMembership()
+	cond, cargs := scope.Condition()
+	// The count runs only when the version moved: on PostgreSQL the
+	// uncorrelated condition is a one-time filter over the whole scan; on
+	// SQLite the one-row version table is the outer loop (CROSS JOIN fixes
+	// the order) and its condition is tested before the scan.
+	var from, gate string
+	if s.read.Dialect() == db.Postgres {
+		from, gate = `FROM client_list l `, `(SELECT v FROM client_list_version) <> ?`
+	} else {
+		from, gate = `FROM client_list_version gate CROSS JOIN client_list l `, `gate.v <> ?`
+	}
+	sql := `SELECT v AS version, '' AS status, 0 AS n FROM client_list_version
+		UNION ALL
+		SELECT 0, l.status, COUNT(*) ` + from + join + `
+		WHERE ` + gate + ` AND ` + cond
+	args = append(append(args, have), cargs...)
+	if q.Q != "" {
+		sql += ` AND ` + likeSQL
+		args = append(args, likePattern(q.Q))
+	}
+	sql += ` GROUP BY l.status`
+	if q.Q != "" {
+		args = db.FreshPlan(s.read, args)
+	}
+	var rows []struct {
+		Version int64  `db:"version"`
+		Status  string `db:"status"`
+		N       int    `db:"n"`
+	}
+	if err := s.read.Select(ctx, &rows, sql, args...); err != nil {
+		return ClientCounts{}, err
+	}
+	version := int64(-1)
+	for _, r := range rows {
+		if r.Status == "" {
+			version = r.Version
+		}
+	}
+	if ok && version == have {
+		return cached.counts, nil
+	}
+	var c ClientCounts
+	for _, r := range rows {
+		if r.Status == "" {
+			continue
+		}
+		c.All += r.N
+		switch r.Status {
+		case "pending":
+			c.Pending = r.N
+		case "link_invite":
+			c.LinkInvite = r.N
+		case "active":
+			c.Active = r.N
+		case "at_risk":
+			c.AtRisk = r.N
+		case "churned":
+			c.Churned = r.N
+		case "revoked":
+			c.Revoked = r.N
+		}
+	}
+	if version >= 0 {
+		s.countsCache.put(key, countsEntry{version: version, counts: c})
+	}
+	return c, nil
+}
+
+// countsKey is what counts depend on besides the data: whose view, which
+// search.
+type countsKey struct{ agency, user, q string }
+
+type countsEntry struct {
+	version int64
+	counts  ClientCounts
+}
+
+// countsCache holds the latest counts per key; it forgets everything when
+// it reaches maxCountsCached keys (searches typed letter by letter make
+// many), which costs one count each.
+type countsCache struct {
+	mu sync.Mutex
+	m  map[countsKey]countsEntry
+}
+
+const maxCountsCached = 4096
+
+func (c *countsCache) get(k countsKey) (countsEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	return e, ok
+}
+
+func (c *countsCache) put(k countsKey, e countsEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCountsCached {
+		c.m = map[countsKey]countsEntry{}
+	}
+	if old, ok := c.m[k]; !ok || old.version <= e.version {
+		c.m[k] = e
+	}
+}
