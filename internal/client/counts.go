@@ -82,24 +82,10 @@ func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQue
 		if r.Status == "" {
 			continue
 		}
-		c.All += r.N
-		switch r.Status {
-		case "pending":
-			c.Pending = r.N
-		case "link_invite":
-			c.LinkInvite = r.N
-		case "active":
-			c.Active = r.N
-		case "at_risk":
-			c.AtRisk = r.N
-		case "churned":
-			c.Churned = r.N
-		case "revoked":
-			c.Revoked = r.N
-		}
+		c.add(r.Status, r.N)
 	}
 	if version >= 0 {
-		s.countsCache.put(key, countsEntry{version: version, counts: c})
+		s.countsCache.put(key, countsEntry{version: version, counts: c}, func(held countsEntry) bool { return held.version > version })
 	}
 	return c, nil
 }
@@ -113,30 +99,58 @@ type countsEntry struct {
 	counts  ClientCounts
 }
 
-// countsCache holds the latest counts per key; it forgets everything when
+// add counts n clients of a status.
+func (c *ClientCounts) add(status string, n int) {
+	c.All += n
+	switch status {
+	case "pending":
+		c.Pending += n
+	case "link_invite":
+		c.LinkInvite += n
+	case "active":
+		c.Active += n
+	case "at_risk":
+		c.AtRisk += n
+	case "churned":
+		c.Churned += n
+	case "revoked":
+		c.Revoked += n
+	}
+}
+
+// latestCounts holds the latest counts per key (countsCache for the SQL
+// path, memCountsCache for pages from memory); it forgets everything when
 // it reaches maxCountsCached keys (searches typed letter by letter make
 // many), which costs one count each.
-type countsCache struct {
+type latestCounts[K comparable, E any] struct {
 	mu sync.Mutex
-	m  map[countsKey]countsEntry
+	m  map[K]E
 }
+
+type (
+	countsCache    = latestCounts[countsKey, countsEntry]
+	memCountsCache = latestCounts[memCountsKey, memCountsEntry]
+)
 
 const maxCountsCached = 4096
 
-func (c *countsCache) get(k countsKey) (countsEntry, bool) {
+func (c *latestCounts[K, E]) get(k K) (E, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]
 	return e, ok
 }
 
-func (c *countsCache) put(k countsKey, e countsEntry) {
+// put keeps e unless the entry held is newer (a slower request counted
+// older data).
+func (c *latestCounts[K, E]) put(k K, e E, newer func(held E) bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if held, ok := c.m[k]; ok && newer(held) {
+		return
+	}
 	if c.m == nil || len(c.m) >= maxCountsCached {
-		c.m = map[countsKey]countsEntry{}
+		c.m = map[K]E{}
 	}
-	if old, ok := c.m[k]; !ok || old.version <= e.version {
-		c.m[k] = e
-	}
+	c.m[k] = e
 }

@@ -115,13 +115,8 @@ func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[s
 	out := make([]listRow, 0, q.Limit+1)
 	for ; i < len(order) && len(out) <= q.Limit; i++ {
 		r := order[i]
-		if q.Status != "all" && r.Status != q.Status || needle != "" && !strings.Contains(r.search, needle) {
+		if q.Status != "all" && r.Status != q.Status || !r.shown(needle, visible) {
 			continue
-		}
-		if visible != nil {
-			if _, ok := visible[r.ID]; !ok {
-				continue
-			}
 		}
 		row := r.listRow
 		if keyed {
@@ -131,6 +126,19 @@ func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[s
 		out = append(out, row)
 	}
 	return out
+}
+
+// shown reports whether the row matches the search (lower-cased ASCII, ""
+// for none) and is among the visible clients (nil: every client).
+func (r *memRow) shown(needle string, visible map[string]struct{}) bool {
+	if needle != "" && !strings.Contains(r.search, needle) {
+		return false
+	}
+	if visible != nil {
+		_, ok := visible[r.ID]
+		return ok
+	}
+	return true
 }
 
 // fromMemory reports whether a query can be answered from a copy: any
@@ -198,31 +206,13 @@ func (s *Service) memoryCounts(scope authz.ClientScope, q ListQuery, m *readCopy
 	}
 	var c ClientCounts
 	for _, r := range m.c.byName {
-		if m.needle != "" && !strings.Contains(r.search, m.needle) {
-			continue
-		}
-		if m.visible != nil {
-			if _, ok := m.visible[r.ID]; !ok {
-				continue
-			}
-		}
-		c.All++
-		switch r.Status {
-		case "pending":
-			c.Pending++
-		case "link_invite":
-			c.LinkInvite++
-		case "active":
-			c.Active++
-		case "at_risk":
-			c.AtRisk++
-		case "churned":
-			c.Churned++
-		case "revoked":
-			c.Revoked++
+		if r.shown(m.needle, m.visible) {
+			c.add(r.Status, 1)
 		}
 	}
-	s.memCounts.put(key, memCountsEntry{rows: m.c.rows, list: list, counts: c})
+	s.memCounts.put(key, memCountsEntry{rows: m.c.rows, list: list, counts: c}, func(held memCountsEntry) bool {
+		return held.rows > m.c.rows || held.list > list
+	})
 	return c
 }
 
@@ -234,32 +224,6 @@ type memCountsKey struct {
 type memCountsEntry struct {
 	rows, list int64
 	counts     ClientCounts
-}
-
-// memCountsCache holds the latest counts per key; it forgets everything at
-// maxCountsCached keys.
-type memCountsCache struct {
-	mu sync.Mutex
-	m  map[memCountsKey]memCountsEntry
-}
-
-func (c *memCountsCache) get(k memCountsKey) (memCountsEntry, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[k]
-	return e, ok
-}
-
-func (c *memCountsCache) put(k memCountsKey, e memCountsEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[k]; ok && (old.rows > e.rows || old.list > e.list) {
-		return // a slower request counted an older copy
-	}
-	if c.m == nil || len(c.m) >= maxCountsCached {
-		c.m = map[memCountsKey]memCountsEntry{}
-	}
-	c.m[k] = e
 }
 
 // currentCopy returns the agency's copy as of now with the state it was
