@@ -25,6 +25,11 @@ func TestSignupLoginMeLogout(t *testing.T) {
 		if sc := r.Header.Get("Set-Cookie"); !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Lax") || strings.Contains(sc, "Secure") {
 			t.Fatalf("cookie attributes: %s", sc)
 		}
+		// The lifetime is counted by the browser's clock (Max-Age), never a
+		// date from the server's, which may differ from it.
+		if sc := r.Header.Get("Set-Cookie"); !strings.Contains(sc, "Max-Age=2592000") || strings.Contains(sc, "Expires=") {
+			t.Fatalf("session cookie lifetime: %s", sc)
+		}
 		me := c.Must(t, 200, "GET", "/api/v1/me", nil)
 		ms := me.Body["memberships"].([]any)
 		m0 := ms[0].(map[string]any)

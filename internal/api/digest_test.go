@@ -38,7 +38,12 @@ func digests(t *testing.T, s *testkit.Server) []digestMail {
 func TestHealthDigest(t *testing.T) {
 	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
 		ctx := context.Background()
-		s := testkit.StartServer(t, e, testkit.ServerOptions{FakeClock: true}) // Monday 2 Nov 2026, 09:00 UTC
+		s := testkit.StartServer(t, e, testkit.ServerOptions{FakeClock: true}) // a Monday, 09:00 UTC
+		monday := s.Clock.Now()
+		if monday.Weekday() != time.Monday || monday.Hour() != 9 {
+			t.Fatalf("the fake clock starts %v, want a Monday 09:00", monday)
+		}
+		day := 24 * time.Hour
 		run := func(d *digest.Service) int {
 			t.Helper()
 			n, err := d.Run(ctx)
@@ -47,7 +52,7 @@ func TestHealthDigest(t *testing.T) {
 			}
 			return n
 		}
-		s.Clock.Advance(24 * time.Hour) // Tuesday 3 Nov, 09:00: this week's digest time has passed
+		s.Clock.Advance(day) // Tuesday 09:00: this week's digest time has passed
 		ada, _, agency := s.Signup(t, "Ada Admin", "ada@example.com", "Agency A", "agency")
 		ada = ada.Token(t)
 		bob, bobID, _ := s.Signup(t, "Bob Admin", "bob@example.com", "Bob Own", "client")
@@ -62,17 +67,17 @@ func TestHealthDigest(t *testing.T) {
 			t.Fatalf("Tuesday: %d digests", n)
 		}
 
-		s.Clock.Advance(13 * 24 * time.Hour) // Monday 16 Nov, 09:00: Zoe logs in
+		s.Clock.Advance(13 * day) // Monday two weeks on, 09:00: Zoe logs in
 		s.Login(t, "zoe@zed.example", testkit.Password)
 		// Bob opts out in his preferences.
 		if r := bob.Must(t, 200, "PUT", "/api/v1/me/preferences", map[string]any{"health_digest": false}); r.Body["health_digest"] != false {
 			t.Fatalf("preferences: %v", r.Body)
 		}
-		s.Clock.Set(time.Date(2026, 11, 23, 7, 59, 0, 0, time.UTC)) // Monday 23 Nov, 07:59
+		s.Clock.Set(monday.Add(21*day - 61*time.Minute)) // the Monday after, 07:59
 		if n := run(s.App.Digest); n != 0 {
 			t.Fatalf("Monday 07:59: %d digests", n)
 		}
-		s.Clock.Set(time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC))
+		s.Clock.Set(monday.Add(21*day - time.Hour))
 		// Two processes at once: one sends.
 		other := digest.New(s.DB, client.New(s.DB, s.Clock.Now), s.Mailer, s.Clock.Now, s.URL, s.Log)
 		var wg sync.WaitGroup
@@ -124,17 +129,24 @@ func TestHealthDigest(t *testing.T) {
 			t.Fatalf("the link worked twice: %d", r.Status)
 		}
 
-		// The agency's time zone: New York's Monday 08:00 is 13:00 UTC.
+		// The agency's time zone: New York's Monday 08:00 (13:00 UTC in
+		// winter, 12:00 in summer).
 		ada.Must(t, 200, "PUT", "/api/v1/agencies/"+agency+"/settings", map[string]any{"timezone": "America/New_York"})
 		if r := ada.Do(t, "PUT", "/api/v1/agencies/"+agency+"/settings", map[string]any{"timezone": "Mars/Olympus"}); r.Status != 400 {
 			t.Fatalf("unknown time zone: %d", r.Status)
 		}
 		ada.Must(t, 200, "PUT", "/api/v1/me/preferences", map[string]any{"health_digest": true})
-		s.Clock.Set(time.Date(2026, 11, 30, 12, 59, 0, 0, time.UTC))
+		ny, err := time.LoadLocation("America/New_York")
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := monday.Add(28 * day)
+		eightNY := time.Date(next.Year(), next.Month(), next.Day(), 8, 0, 0, 0, ny)
+		s.Clock.Set(eightNY.Add(-time.Minute))
 		if n := run(s.App.Digest); n != 0 {
 			t.Fatalf("07:59 in New York: %d", n)
 		}
-		s.Clock.Set(time.Date(2026, 11, 30, 13, 0, 0, 0, time.UTC))
+		s.Clock.Set(eightNY)
 		if n := run(s.App.Digest); n != 1 {
 			t.Fatalf("08:00 in New York: %d", n)
 		}
