@@ -24,6 +24,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/impersonation"
+	"github.com/liaison-dev/liaison/internal/input"
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
@@ -259,7 +260,9 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusNotFound, "not_found", p)
 }
 
-// redirect answers 303 See Other, the answer to a form post.
+// redirect answers 303 See Other, the answer to a form post. Targets taken
+// from a request are checked by input.LocalPath where they are read; here
+// it checks every target once more, so no redirect leaves the site.
 func redirect(w http.ResponseWriter, r *http.Request, to string) {
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	http.Redirect(w, r, input.LocalPathUnder(to, "/", "/app"), http.StatusSeeOther)
 }
