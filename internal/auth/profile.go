@@ -66,7 +66,7 @@ func (s *Service) ChangePassword(ctx context.Context, a *authz.Actor, current, n
 	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, a.UserID); err != nil {
+		if err := setPassword(ctx, tx, now, a.UserID, hash); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?`,
