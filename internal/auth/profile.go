@@ -17,6 +17,9 @@ func (s *Service) ChangeName(ctx context.Context, a *authz.Actor, name string) e
 	if a == nil {
 		return errs.ErrUnauthorized
 	}
+	if a.Impersonating() || a.ImpersonatorID != "" {
+		return authz.ErrImpersonating("change your name")
+	}
 	name, err := ValidatePersonName(name)
 	if err != nil {
 		return err
@@ -43,8 +46,8 @@ func (s *Service) ChangePassword(ctx context.Context, a *authz.Actor, current, n
 	if a == nil {
 		return errs.ErrUnauthorized
 	}
-	if a.ImpersonatorID != "" {
-		return errs.E(errs.Forbidden, "impersonating", "A password cannot be changed while acting as the user.")
+	if a.Impersonating() || a.ImpersonatorID != "" {
+		return authz.ErrImpersonating("change your password")
 	}
 	u, err := userByEmail(ctx, s.db, a.Email)
 	if err != nil {

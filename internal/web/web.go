@@ -177,11 +177,12 @@ func (h *handler) routes() http.Handler {
 	// The client portal's shell (portal_shell.go, profile.go).
 	m.HandleFunc("GET /app/reports", g(ownClient, authz.ReportRead, "reports", h.portalReports))
 	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
-	m.HandleFunc("GET /app/profile", h.user(h.profile))
-	m.HandleFunc("POST /app/profile", h.user(h.saveProfile))
-	m.HandleFunc("POST /app/profile/password", h.user(h.changePassword))
+	// The profile is the agency user's own during Login As: out of reach.
+	m.HandleFunc("GET /app/profile", h.user(h.notImpersonating("open or change your profile", h.profile)))
+	m.HandleFunc("POST /app/profile", h.user(h.notImpersonating("change your profile", h.saveProfile)))
+	m.HandleFunc("POST /app/profile/password", h.user(h.notImpersonating("change your password", h.changePassword)))
 	// The weekly health digest (digest_pages.go); the link of the e-mail is public.
-	m.HandleFunc("POST /app/profile/digest", h.user(h.saveDigest))
+	m.HandleFunc("POST /app/profile/digest", h.user(h.notImpersonating("change your preferences", h.saveDigest)))
 	m.HandleFunc("GET /digest/unsubscribe/{token}", h.unsubscribeForm)
 	m.HandleFunc("POST /digest/unsubscribe/{token}", h.unsubscribe)
 	// The agency's portal branding and domains (portal_admin.go).
