@@ -101,6 +101,10 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 
 // securityHeaders sets the headers every response carries. The CSP allows
 // no inline script: page behaviour lives in files under /static/js.
+// Cache-Control is no-store unless the handler says otherwise: nearly every
+// answer depends on who asks (API, CSV, pages, redirects, errors), and a
+// shared or browser cache must keep none of them; static files, logos and
+// themes set their own caching.
 func securityHeaders(https bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -111,6 +115,7 @@ func securityHeaders(https bool, next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Cache-Control", "no-store")
 		if https {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
