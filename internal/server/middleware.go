@@ -16,6 +16,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/input"
 	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 )
@@ -118,6 +119,24 @@ func securityHeaders(https bool, next http.Handler) http.Handler {
 		h.Set("Cache-Control", "no-store")
 		if https {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkInput refuses a request whose path or query holds a control
+// character or invalid UTF-8 (input.URL), before anything reads them: the
+// session lookup, the Login As action log, the routes. The API answers
+// the JSON 400, pages a plain one.
+func checkInput(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := input.URL(r.URL); err != nil {
+			if isAPI(r) {
+				api.WriteJSONError(w, r, err)
+			} else {
+				http.Error(w, "Bad request: "+errs.As(err).Message, http.StatusBadRequest)
+			}
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -14,6 +14,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/activity"
@@ -199,7 +200,27 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /operator/outbox/{id}/html", h.operator(h.outboxHTML))
 
 	m.HandleFunc("/", h.notFound)
-	return m
+	return h.checkForm(m)
+}
+
+// checkForm refuses a posted form with a control character or invalid
+// UTF-8 in any value (input.Form; line breaks only in the text areas)
+// before any page handler reads it: a 400 page, nothing written. Paths and
+// queries were checked by the server.
+func (h *handler) checkForm(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded") {
+				r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+				_ = r.ParseForm()
+				if err := input.Form(r.PostForm); err != nil {
+					h.fail(w, r, err)
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // root sends a visitor where they belong: setup on a fresh server, the login
