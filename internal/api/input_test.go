@@ -77,6 +77,14 @@ func TestBadInputIsRefusedAtTheEdge(t *testing.T) {
 		c.Must(t, 200, "PATCH", clients+"/"+id, map[string]any{"seats": 5})
 		bad("a limit out of range", "limit", c.Do(t, "GET", clients+"?limit=9223372036854775807", nil))
 
+		// A User-Agent that is not UTF-8 (headers may carry such bytes) is
+		// stored cleaned with the session, not refused by the database.
+		for _, ua := range []string{"Agent\xff\xfe/1.0", strings.Repeat("a", 299) + "é"} {
+			lc := s.NewClient()
+			lc.Header.Set("User-Agent", ua)
+			lc.Must(t, 200, "POST", "/api/v1/login", map[string]any{"email": "ada@example.com", "password": testkit.Password})
+		}
+
 		// The portal: a quote in the sender's name is fine, a line break is not.
 		portal := "/api/v1/agencies/" + agency + "/portal"
 		c.Must(t, 200, "PUT", portal, map[string]any{"sender_name": `Acme "Best Agency`, "portal_name": `Acme, "the" Portal`})

@@ -96,8 +96,8 @@ func values(v url.Values, multiline func(string) bool) error {
 	return nil
 }
 
-// Struct walks a decoded request (a huma input: path, query and header
-// parameters and the body) and checks every string in it, by the field's
+// Struct walks a decoded request (a huma input: path and query parameters
+// and the body; header parameters are left to what stores them) and checks every string in it, by the field's
 // JSON or parameter name; byte slices (uploads) are not text and are
 // skipped.
 func Struct(v any) error { return walk(reflect.ValueOf(v), "", 0) }
@@ -130,8 +130,8 @@ func walk(v reflect.Value, name string, depth int) error {
 				continue
 			}
 			n := fieldName(f)
-			if n == "-" {
-				continue
+			if _, isHeader := f.Tag.Lookup("header"); n == "-" || isHeader {
+				continue // headers (User-Agent) are not typed text: what stores one cleans it
 			}
 			child := n
 			if name != "" && !f.Anonymous && n != "" {
