@@ -168,7 +168,7 @@ func (s *Service) DeleteBrand(ctx context.Context, a *authz.Actor, rel authz.Rel
 			return err
 		}
 		for _, c := range clients {
-			if err := s.record(ctx, tx, a, c, "brand.delete", brandID, map[string]any{"name": b.Name}, nil); err != nil {
+			if err := s.recordFor(ctx, tx, a, agencyID, c, "brand.delete", brandID, map[string]any{"name": b.Name}, nil); err != nil {
 				return err
 			}
 		}

@@ -238,8 +238,12 @@ func TestInviteResendCancelExpire(t *testing.T) {
 		if exp, _ := time.Parse(time.RFC3339, r.Body["expires_at"].(string)); !exp.Equal(w.s.Clock.Now().Add(7 * 24 * time.Hour)) {
 			t.Errorf("team expiry %v", exp)
 		}
+		// The client's own invitation is the client's: its agency reads it
+		// but neither resends nor cancels it (issue 15).
+		clWantError(t, w.admin.Do(t, "POST", "/api/v1/invitations/"+invID+"/resend", nil), 403, "invitation_of_client", "")
+		clWantError(t, w.admin.Do(t, "DELETE", "/api/v1/invitations/"+invID, nil), 403, "invitation_of_client", "")
 		// Resend: a new link, the old one dead, a new e-mail.
-		rs := w.admin.Must(t, 200, "POST", "/api/v1/invitations/"+invID+"/resend", nil)
+		rs := boss.Must(t, 200, "POST", "/api/v1/invitations/"+invID+"/resend", nil)
 		second := invToken(t, rs.Body["url"].(string))
 		if second == first || len(lkMails(t, w.s, "invitation")) != 2 {
 			t.Fatalf("resend: %s", rs.Raw)

@@ -229,6 +229,7 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		if in.Actor != nil {
 			e.ImpersonatorID = in.Actor.ImpersonatorID
 		}
+		e.AgencyID = agencyOf(r.sender(), in.Actor)
 		if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
 			return err
 		}

@@ -164,11 +164,12 @@ func (s *Service) InviteTeam(ctx context.Context, rel authz.Relation, a *authz.A
 	var out Invitation
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		agencyID := rel.AgencyID
+		agencyID, fromClient := rel.AgencyID, false
 		if agencyID == "" {
 			// The client's own admin: the feature switch binds them, and
 			// the invitation carries the agency that manages the client
-			// (the oldest active link), if any.
+			// (the oldest active link), if any, for its brand. An agency
+			// user logged in as the client sends it for their agency.
 			if off, err := usersFeatureOff(ctx, tx, rel.AccountID); err != nil || off {
 				if err == nil {
 					err = errs.E(errs.Forbidden, "feature_disabled", "Your agency has turned off user management for this account.")
@@ -179,9 +180,13 @@ func (s *Service) InviteTeam(ctx context.Context, rel authz.Relation, a *authz.A
 				ORDER BY COALESCE(decided_at, created_at), id LIMIT 1`, rel.AccountID); err != nil && !errors.Is(err, db.ErrNoRows) {
 				return err
 			}
+			fromClient = true
+			if rel.LoginAsAgencyID != "" {
+				agencyID, fromClient = rel.LoginAsAgencyID, false
+			}
 		}
 		out, err = s.create(ctx, tx, now, a, newInvitation{kind: KindTeam, accountID: rel.AccountID, agencyID: agencyID,
-			email: email, role: role, delivery: delivery, message: message, seats: true})
+			email: email, role: role, delivery: delivery, message: message, seats: true, fromClient: fromClient})
 		return err
 	})
 	return out, err
@@ -230,6 +235,8 @@ type newInvitation struct {
 	kind, accountID, agencyID, email, role, delivery, message string
 	brandIDs                                                  []string
 	reinstate, seats, created                                 bool
+	// fromClient: a team invitation by the client's own admin.
+	fromClient bool
 }
 
 // create writes an invitation, its e-mail (delivery email) and its audit
@@ -273,10 +280,10 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 		invitedBy = a.UserID
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO invitations (id, kind, account_id, agency_id, email, role, delivery, status,
-		token_hash, mail_token_hash, message, brand_ids, reinstate, invited_by, created_at, sent_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		token_hash, mail_token_hash, message, brand_ids, reinstate, from_client, invited_by, created_at, sent_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		invID, n.kind, n.accountID, agencyID, n.email, n.role, n.delivery, id.Hash(token), mailHash, n.message, string(brands),
-		n.reinstate, invitedBy, now, now, expires)
+		n.reinstate, n.fromClient, invitedBy, now, now, expires)
 	if errors.Is(err, db.ErrUnique) {
 		return Invitation{}, errAlreadyInvited
 	}
@@ -301,7 +308,9 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 	out.URL = url
 	after := map[string]any{"kind": n.kind, "email": n.email, "role": n.role, "delivery": n.delivery,
 		"brand_ids": out.BrandIDs, "expires_at": out.ExpiresAt, "client_created": n.created, "reinstate": n.reinstate}
-	return out, auditOn(ctx, tx, now, actorEntry(a, "invitation.create", invID, nil, after), n.agencyID, n.accountID)
+	e := actorEntry(a, "invitation.create", invID, nil, after)
+	e.AgencyID = agencyOf(r.sender(), a)
+	return out, auditOn(ctx, tx, now, e, n.agencyID, n.accountID)
 }
 
 // newTokens makes an invitation's tokens: the copyable link's, which the
@@ -378,7 +387,9 @@ func createClient(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relat
 		}
 	}
 	after := map[string]any{"name": acc.Name, "link_id": linkID, "by_invitation": true}
-	return acc.ID, auditOn(ctx, tx, now, actorEntry(a, "client.create", acc.ID, nil, after), rel.AccountID, acc.ID)
+	e := actorEntry(a, "client.create", acc.ID, nil, after)
+	e.AgencyID = rel.AccountID
+	return acc.ID, auditOn(ctx, tx, now, e, rel.AccountID, acc.ID)
 }
 
 // usersFeatureOff reports whether the agencies managing the client have all

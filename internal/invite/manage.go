@@ -117,7 +117,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 }
 
 // ForAgency lists the invitations an agency sent that the scope's user
-// sees: client and team invitations into the clients they see through the
+// sees (not a client's own team invitations, which only wear its brand): client and team invitations into the clients they see through the
 // agency (authz.ClientScope, the client list's own condition), and, when
 // staff is true (they may read the agency's members), its staff
 // invitations.
@@ -131,7 +131,7 @@ func (s *Service) ForAgency(ctx context.Context, scope authz.ClientScope, staff 
 	}
 	cond, cargs := scope.Condition()
 	join, jargs := scope.JoinMembership()
-	q := `SELECT ` + rowColumns + ` WHERE i.agency_id = ? AND (i.account_id IN (SELECT l.client_id FROM links l ` + join +
+	q := `SELECT ` + rowColumns + ` WHERE i.agency_id = ? AND NOT i.from_client AND (i.account_id IN (SELECT l.client_id FROM links l ` + join +
 		` WHERE ` + cond + `)`
 	args := append(append([]any{scope.AgencyID}, jargs...), cargs...)
 	if staff {
@@ -142,7 +142,10 @@ func (s *Service) ForAgency(ctx context.Context, scope authz.ClientScope, staff 
 }
 
 // ForAccount lists the invitations into the account rel was checked
-// against (the client's team and the agency users who see it).
+// against (the client's team and the agency users who see it). An agency's
+// view of a client it shares with other agencies lists its own
+// invitations and the client's own, never another agency's
+// (authz.Relation.InvitationCondition).
 func (s *Service) ForAccount(ctx context.Context, rel authz.Relation, f Filter) ([]Invitation, string, error) {
 	if !rel.Visible() {
 		return nil, "", errs.ErrNotFound
@@ -152,18 +155,23 @@ func (s *Service) ForAccount(ctx context.Context, rel authz.Relation, f Filter) 
 		return nil, "", err
 	}
 	f.ClientID = ""
-	return s.page(ctx, `SELECT `+rowColumns+` WHERE i.account_id = ?`, []any{rel.AccountID}, f)
+	cond, cargs := rel.InvitationCondition(false)
+	return s.page(ctx, `SELECT `+rowColumns+` WHERE i.account_id = ?`+cond, append([]any{rel.AccountID}, cargs...), f)
 }
 
 // openRow reads an invitation of the account rel was checked against
-// (authz.CheckInvitation), locking it for the transaction, and refuses one
-// that is no longer pending (409, naming what became of it).
+// (authz.CheckInvitation) that rel may act on, locking it for the
+// transaction, and refuses one that is no longer pending (409, naming what
+// became of it).
 func openRow(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relation, invID string) (row, error) {
-	if _, err := tx.Exec(ctx, `UPDATE invitations SET status = status WHERE id = ? AND account_id = ?`, invID, rel.AccountID); err != nil {
+	cond, cargs := rel.InvitationCondition(true)
+	args := append([]any{invID, rel.AccountID}, cargs...)
+	if _, err := tx.Exec(ctx, `UPDATE invitations SET status = status WHERE id IN
+		(SELECT i.id FROM invitations i WHERE i.id = ? AND i.account_id = ?`+cond+`)`, args...); err != nil {
 		return row{}, err
 	}
 	var r row
-	err := tx.Get(ctx, &r, `SELECT `+rowColumns+` WHERE i.id = ? AND i.account_id = ?`, invID, rel.AccountID)
+	err := tx.Get(ctx, &r, `SELECT `+rowColumns+` WHERE i.id = ? AND i.account_id = ?`+cond, args...)
 	if errors.Is(err, db.ErrNoRows) {
 		return r, errs.ErrNotFound
 	}
@@ -226,7 +234,9 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 		out = r.view(now)
 		out.URL = s.URL(token)
 		after := map[string]any{"status": out.Status, "expires_at": out.ExpiresAt, "email": r.Email}
-		return auditOn(ctx, tx, now, actorEntry(a, "invitation.resend", invID, before, after), str(r.AgencyID), r.AccountID)
+		e := actorEntry(a, "invitation.resend", invID, before, after)
+		e.AgencyID = agencyOf(r.sender(), a)
+		return auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID)
 	})
 	return out, err
 }
@@ -246,9 +256,10 @@ func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor
 		if _, err := tx.Exec(ctx, `UPDATE invitations SET status = 'cancelled', decided_at = ? WHERE id = ?`, now, invID); err != nil {
 			return err
 		}
-		return auditOn(ctx, tx, now, actorEntry(a, "invitation.cancel", invID,
-			map[string]any{"status": r.status(now), "email": r.Email}, map[string]any{"status": Cancelled}),
-			str(r.AgencyID), r.AccountID)
+		e := actorEntry(a, "invitation.cancel", invID,
+			map[string]any{"status": r.status(now), "email": r.Email}, map[string]any{"status": Cancelled})
+		e.AgencyID = agencyOf(r.sender(), a)
+		return auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID)
 	})
 }
 
@@ -280,7 +291,7 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 				n++
 				e := audit.Entry{Action: "invitation.expire", TargetID: r.ID,
 					Before: map[string]any{"status": Pending, "email": r.Email, "expires_at": r.ExpiresAt.Ptr()},
-					After:  map[string]any{"status": Expired}}
+					After:  map[string]any{"status": Expired}, AgencyID: r.sender()}
 				if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
 					return err
 				}

@@ -124,7 +124,8 @@ func TestInvitePagesAccess(t *testing.T) {
 	mo.get("/app/users").lacks(t, "member's users", "Send invitation")
 	mo.post("/app/users/invitations", url.Values{"invite_email": {"x@y.example"}, "invite_role": {"member"}}).expect(t, "member invites", 403)
 
-	// Grace's own invitation is hers and the agency's, nobody else's.
+	// Grace's own invitation is hers: her agencies read it, nobody else
+	// acts on it.
 	w.grace.post("/app/users/invitations", url.Values{"invite_email": {"kid@navy.example"}, "invite_role": {"member"}}).
 		redirects(t, "grace invites", "/app/users#invitations")
 	var invID string
@@ -133,12 +134,20 @@ func TestInvitePagesAccess(t *testing.T) {
 	}
 	mo.post("/app/invitations/"+invID+"/cancel", nil).expect(t, "member cancels", 403)
 	vic.post("/app/invitations/"+invID+"/cancel", nil).expect(t, "viewer cancels", 403)
+	// The admin of another agency that shares the client (issue 15) reads
+	// Grace's own invitation but acts on it no more than Ada does.
+	_, _, sharing := s.Signup(t, "Sam Sharing", "sam@sharing.example", "Sharing Agency", "agency")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: sharing, ClientID: w.clientID})
+	sam := loginAs(t, s, "sam@sharing.example", testkit.Password)
+	sam.get("/app/clients/"+w.clientID).lacks(t, "sharing agency's client page", `action="/app/invitations/`+invID+`/cancel"`)
+	sam.post("/app/invitations/"+invID+"/cancel", nil).expect(t, "sharing agency cancels", 403)
+	ada.post("/app/invitations/"+invID+"/cancel", nil).expect(t, "agency cancels the client's own", 403)
 	s.Signup(t, "Carl Client", "carl@rc.example", "Rival's Client", "client")
 	loginAs(t, s, "carl@rc.example", testkit.Password).post("/app/invitations/"+invID+"/cancel", nil).expect(t, "stranger cancels", 404)
 	if n := count(t, s, `SELECT COUNT(*) FROM invitations`); n != 1 {
 		t.Fatalf("%d invitations, want 1", n)
 	}
-	ada.post("/app/invitations/"+invID+"/cancel", url.Values{"back": {"/app/invitations"}}).redirects(t, "agency cancels", "/app/invitations")
+	w.grace.post("/app/invitations/"+invID+"/cancel", url.Values{"back": {"/app/users"}}).redirects(t, "grace cancels", "/app/users")
 	if n := count(t, s, `SELECT COUNT(*) FROM invitations WHERE status = 'cancelled'`); n != 1 {
 		t.Fatal("not cancelled")
 	}
