@@ -61,7 +61,7 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 		if err != nil {
 			ip = r.RemoteAddr
 		}
-		ctx := requestctx.WithIP(requestctx.WithID(r.Context(), rid), ip)
+		ctx, matched := requestctx.WithRoute(requestctx.WithIP(requestctx.WithID(r.Context(), rid), ip))
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("X-Request-Id", rid)
@@ -79,7 +79,10 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 					}
 				}
 			}
-			route := r.Pattern
+			route := matched.Pattern
+			if route == "" {
+				route = r.Pattern
+			}
 			if route == "" {
 				route = "unmatched"
 			}
@@ -96,6 +99,17 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 			}
 		}()
 		next.ServeHTTP(sw, r)
+	})
+}
+
+// recordRoute wraps the router: after it has served the request, the
+// pattern it matched (nested muxes set theirs on the same request) goes to
+// the route holder observe reads, however many copies of the request the
+// middlewares in between made.
+func recordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { requestctx.SetRoute(r.Context(), r.Pattern) }()
+		mux.ServeHTTP(w, r)
 	})
 }
 
