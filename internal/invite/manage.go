@@ -232,12 +232,16 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 }
 
 // Cancel withdraws a pending (or expired) invitation: its link stops
-// working and its seat is free.
-func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor, invID string) error {
+// working and its seat is free. Cancelling the only invitation of a client
+// account that was created for it and that nobody joined removes that
+// client too (it was only ever the invitation's), and says so: removed is
+// the client's name.
+func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor, invID string) (removed string, err error) {
 	if !rel.Visible() || a == nil {
-		return errs.ErrNotFound
+		return "", errs.ErrNotFound
 	}
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		removed = ""
 		now := s.now()
 		r, err := openRow(ctx, tx, now, rel, invID)
 		if err != nil {
@@ -246,10 +250,34 @@ func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor
 		if _, err := tx.Exec(ctx, `UPDATE invitations SET status = 'cancelled', decided_at = ? WHERE id = ?`, now, invID); err != nil {
 			return err
 		}
-		return auditOn(ctx, tx, now, actorEntry(a, "invitation.cancel", invID,
+		if err := auditOn(ctx, tx, now, actorEntry(a, "invitation.cancel", invID,
 			map[string]any{"status": r.status(now), "email": r.Email}, map[string]any{"status": Cancelled}),
+			str(r.AgencyID), r.AccountID); err != nil {
+			return err
+		}
+		if !r.CreatedClient || r.Kind != KindClient {
+			return nil
+		}
+		var others int
+		if err := tx.Get(ctx, &others, `SELECT (SELECT COUNT(*) FROM memberships WHERE account_id = ?)
+			+ (SELECT COUNT(*) FROM invitations WHERE account_id = ? AND id <> ?)`, r.AccountID, r.AccountID, invID); err != nil {
+			return err
+		}
+		if others > 0 {
+			return nil
+		}
+		// The account goes with everything hanging on it (its link, the
+		// agency's row and brand grants: ON DELETE CASCADE); the audit
+		// entries stay, on both sides.
+		if _, err := tx.Exec(ctx, `DELETE FROM accounts WHERE id = ? AND kind = 'client'`, r.AccountID); err != nil {
+			return err
+		}
+		removed = r.AccountName
+		return auditOn(ctx, tx, now, actorEntry(a, "client.delete", r.AccountID,
+			map[string]any{"name": r.AccountName, "invitation_id": invID}, map[string]any{"reason": "invitation_cancelled"}),
 			str(r.AgencyID), r.AccountID)
 	})
+	return removed, err
 }
 
 // Expire marks the pending invitations past their expiry as expired (the
