@@ -196,7 +196,13 @@ func (app *App) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := app.DB.Ping(ctx); err != nil {
-		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		app.notReady(w, r, "database unreachable", err)
+		return
+	}
+	// A database that answers reads may still take no writes (a full
+	// disk, read-only, its write connections failing).
+	if err := app.DB.CheckWrites(ctx); err != nil {
+		app.notReady(w, r, "database takes no writes", err)
 		return
 	}
 	pending, err := app.DB.Pending(ctx)
@@ -205,6 +211,12 @@ func (app *App) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (app *App) notReady(w http.ResponseWriter, r *http.Request, why string, err error) {
+	app.Log.WarnContext(r.Context(), "readyz: not ready", "reason", why, "err", err)
+	w.Header().Set("Retry-After", "5")
+	http.Error(w, why, http.StatusServiceUnavailable)
 }
 
 func (app *App) metricsHandler() http.Handler {
