@@ -171,7 +171,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	mux.Handle("GET /metrics", app.metricsHandler())
 	mux.Handle("GET /brand/", brands.Handler())
 	mux.Handle("/", pages)
-	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
+	app.Handler = observe(o.Log, cfg.TrustedProxies, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
 		impersonate(imp, cfg.SecureCookies(), o.Log, brands.HostMiddleware(recordRoute(mux)))))))
 	return app, nil
 }
