@@ -30,6 +30,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/requestctx"
 	"github.com/liaison-dev/liaison/internal/server"
 )
 
@@ -92,7 +93,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		fmt.Fprintln(stderr, "liaison:", err)
 		return 2
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	log := newLogger(stderr, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -110,6 +111,16 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	}
 	fmt.Fprintf(stderr, "liaison: unknown command %q\n\n%s", cmd, usage)
 	return 2
+}
+
+// newLogger is the process's one logger: JSON lines on w from level up
+// (LIAISON_LOG_LEVEL), each line logged with a request's context naming its
+// request id. It becomes slog's default, and so the log package's too:
+// nothing in the process logs plain text among the JSON lines.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	l := slog.New(requestctx.NewLogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
+	slog.SetDefault(l)
+	return l
 }
 
 // defaultMemoryLimit and defaultGCPercent are the soft heap limit and the

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"log"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/liaison-dev/liaison/internal/requestctx"
 )
 
 func runCmd(t *testing.T, dataDir string, args ...string) (int, string, string) {
@@ -85,5 +90,43 @@ func TestMigrateAndUnknownCommand(t *testing.T) {
 	}
 	if code, _, errs := runCmd(t, dir, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
 		t.Fatalf("unknown: %d %s", code, errs)
+	}
+}
+
+// One JSON logger everywhere: slog's default and the log package write JSON
+// lines, a line logged with a request's context names the request id (the
+// 500's "internal error" line, as api.FromDomain logs it), and
+// LIAISON_LOG_LEVEL sets the level.
+func TestOneJSONLogger(t *testing.T) {
+	old := slog.Default()
+	defer slog.SetDefault(old)
+	var b bytes.Buffer
+	newLogger(&b, slog.LevelInfo)
+	ctx := requestctx.WithID(context.Background(), "rid123")
+	slog.ErrorContext(ctx, "internal error", "err", "boom")
+	slog.ErrorContext(ctx, "named", "request_id", "rid123")
+	log.Print("from the log package")
+	slog.Debug("hidden at info")
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines:\n%s", len(lines), b.String())
+	}
+	for i, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %d is not JSON: %s", i, l)
+		}
+		if i < 2 && m["request_id"] != "rid123" {
+			t.Errorf("line %d lacks the request id: %s", i, l)
+		}
+	}
+	if strings.Count(lines[1], "request_id") != 1 {
+		t.Errorf("request id repeated: %s", lines[1])
+	}
+	b.Reset()
+	newLogger(&b, slog.LevelDebug)
+	slog.Debug("shown at debug")
+	if !strings.Contains(b.String(), "shown at debug") {
+		t.Errorf("debug level: %q", b.String())
 	}
 }

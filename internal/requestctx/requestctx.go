@@ -2,7 +2,10 @@
 // matched route) in the context, for logs, metrics and audit entries.
 package requestctx
 
-import "context"
+import (
+	"context"
+	"log/slog"
+)
 
 type key int
 
@@ -42,3 +45,36 @@ func SetRoute(ctx context.Context, pattern string) {
 		r.Pattern = pattern
 	}
 }
+
+// LogHandler adds the request id of the record's context to every line
+// logged with one (ErrorContext, LogAttrs…), so a 500's error line names the
+// request its answer quotes, wherever it was logged. A line that names its
+// request_id itself keeps it as it is.
+type LogHandler struct{ slog.Handler }
+
+// NewLogHandler wraps h.
+func NewLogHandler(h slog.Handler) LogHandler { return LogHandler{h} }
+
+// Handle implements slog.Handler.
+func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := ID(ctx); id != "" {
+		named := false
+		r.Attrs(func(a slog.Attr) bool {
+			named = a.Key == "request_id"
+			return !named
+		})
+		if !named {
+			r = r.Clone()
+			r.AddAttrs(slog.String("request_id", id))
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs implements slog.Handler.
+func (h LogHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return LogHandler{h.Handler.WithAttrs(as)}
+}
+
+// WithGroup implements slog.Handler.
+func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Handler.WithGroup(name)} }

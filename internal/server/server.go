@@ -36,6 +36,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/password"
 	"github.com/liaison-dev/liaison/internal/ratelimit"
+	"github.com/liaison-dev/liaison/internal/requestctx"
 	"github.com/liaison-dev/liaison/internal/web"
 )
 
@@ -86,6 +87,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
+	}
+	if _, ok := o.Log.Handler().(requestctx.LogHandler); !ok {
+		// Every line logged during a request names it.
+		o.Log = slog.New(requestctx.NewLogHandler(o.Log.Handler()))
 	}
 	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
 	if err != nil {
