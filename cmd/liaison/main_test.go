@@ -5,8 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,6 +47,13 @@ func TestAdminCreateAuditVerifyBackup(t *testing.T) {
 	backup := filepath.Join(t.TempDir(), "b.db")
 	if code, out, errs = runCmd(t, dir, "backup", "--out", backup); code != 0 {
 		t.Fatalf("backup: %d %s %s", code, out, errs)
+	}
+	// The backup holds every password hash: its owner alone reads it.
+	if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	if code, _, errs = runCmd(t, dir, "backup", "--out", backup); code != 1 || !strings.Contains(errs, "already exists") {
+		t.Fatalf("backup over an existing file: %d %s", code, errs)
 	}
 	b, err := sql.Open("sqlite", backup)
 	if err != nil {
@@ -128,5 +137,17 @@ func TestOneJSONLogger(t *testing.T) {
 	slog.Debug("shown at debug")
 	if !strings.Contains(b.String(), "shown at debug") {
 		t.Errorf("debug level: %q", b.String())
+	}
+}
+
+// The README states the heap limit and GOGC that serve sets.
+func TestReadmeStatesTheHeapLimit(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("soft Go heap limit of %d MiB (and `GOGC=%d`)", defaultMemoryLimit>>20, defaultGCPercent)
+	if !strings.Contains(string(b), want) {
+		t.Errorf("README.md does not say %q", want)
 	}
 }
