@@ -151,3 +151,16 @@ func TestReadmeStatesTheHeapLimit(t *testing.T) {
 		t.Errorf("README.md does not say %q", want)
 	}
 }
+
+// `liaison version` and `liaison --version` print the version, whatever the
+// configuration.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		var out, errb bytes.Buffer
+		bad := map[string]string{"LIAISON_ADDR": "nonsense"}
+		code := run(context.Background(), args, func(k string) string { return bad[k] }, &out, &errb)
+		if code != 0 || !strings.HasPrefix(out.String(), "liaison ") || !strings.Contains(out.String(), "go1.") || errb.Len() != 0 {
+			t.Errorf("%v: %d %q %q", args, code, out.String(), errb.String())
+		}
+	}
+}
