@@ -28,6 +28,8 @@ type cliListIn struct {
 	Sort   string `query:"sort" doc:"name (default), health, -health, -last_active; ties by name, then ID"`
 	Limit  int    `query:"limit" doc:"1–200, default 50"`
 	Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
+	// A disabled client keeps its status: this filter is of its own.
+	Enabled string `query:"enabled" doc:"false: the disabled clients only; true: the enabled ones only; both when omitted (the counts follow it)"`
 }
 
 type cliListOut struct{ Body client.ClientPage }
@@ -115,7 +117,8 @@ func (a *API) clientRoutes() {
 	add(a, list, op(http.MethodGet, "/api/v1/agencies/{id}/clients", "client-list",
 		"The clients the caller sees through this agency, filtered, searched, sorted and paged, with counts per status", "clients"),
 		func(ctx context.Context, in *cliListIn) (*cliListOut, error) {
-			p, err := s.List(ctx, clientScope(ctx), client.ListQuery{Status: in.Status, Q: in.Q, Sort: in.Sort, Limit: in.Limit, Cursor: in.Cursor})
+			p, err := s.List(ctx, clientScope(ctx), client.ListQuery{Status: in.Status, Q: in.Q, Sort: in.Sort, Limit: in.Limit, Cursor: in.Cursor,
+				Enabled: in.Enabled})
 			return &cliListOut{Body: p}, err
 		})
 

@@ -147,10 +147,11 @@ func (a *API) inviteRoutes() {
 			inv, err := s.Resend(ctx, RelationFrom(ctx), actor(ctx), in.ID)
 			return &invOut{Body: inv}, err
 		})
-	o := op(http.MethodDelete, "/api/v1/invitations/{id}", "invitation-cancel", "Cancel an invitation: its link stops working (409 when already accepted or cancelled)", "invitations")
+	o := op(http.MethodDelete, "/api/v1/invitations/{id}", "invitation-cancel", "Cancel an invitation: its link stops working (409 when already accepted or cancelled). Cancelling the only invitation of a client created for it, which nobody joined, removes that client too", "invitations")
 	o.DefaultStatus = http.StatusNoContent
 	add(a, manage, o, func(ctx context.Context, in *idPath) (*empty, error) {
-		return nil, s.Cancel(ctx, RelationFrom(ctx), actor(ctx), in.ID)
+		_, err := s.Cancel(ctx, RelationFrom(ctx), actor(ctx), in.ID)
+		return nil, err
 	})
 
 	pub := Access{Kind: Public}

@@ -108,11 +108,13 @@ type row struct {
 	ExpiresAt   db.Time   `db:"expires_at"`
 	DecidedAt   db.Time   `db:"decided_at"`
 	AcceptedBy  *string   `db:"accepted_by"`
+	// CreatedClient: this client invitation created its client account.
+	CreatedClient bool `db:"created_client"`
 }
 
 const rowColumns = `i.id, i.kind, i.account_id, a.name AS account_name, i.agency_id, i.email, i.role, i.delivery,
 	i.status, i.message, i.brand_ids, i.reinstate, i.from_client, i.invited_by, i.created_at, i.sent_at, i.expires_at, i.decided_at,
-	i.accepted_by FROM invitations i JOIN accounts a ON a.id = i.account_id`
+	i.accepted_by, i.created_client FROM invitations i JOIN accounts a ON a.id = i.account_id`
 
 // status is the invitation's status at now: a pending invitation past its
 // expiry is expired, whether or not the expiry job has marked it yet.

@@ -242,12 +242,16 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 }
 
 // Cancel withdraws a pending (or expired) invitation: its link stops
-// working and its seat is free.
-func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor, invID string) error {
+// working and its seat is free. Cancelling the only invitation of a client
+// account that was created for it and that nobody joined removes that
+// client too (it was only ever the invitation's), and says so: removed is
+// the client's name.
+func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor, invID string) (removed string, err error) {
 	if !rel.Visible() || a == nil {
-		return errs.ErrNotFound
+		return "", errs.ErrNotFound
 	}
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		removed = ""
 		now := s.now()
 		r, err := openRow(ctx, tx, now, rel, invID)
 		if err != nil {
@@ -259,8 +263,33 @@ func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor
 		e := actorEntry(a, "invitation.cancel", invID,
 			map[string]any{"status": r.status(now), "email": r.Email}, map[string]any{"status": Cancelled})
 		e.AgencyID = agencyOf(r.sender(), a)
-		return auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID)
+		if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
+			return err
+		}
+		if !r.CreatedClient || r.Kind != KindClient {
+			return nil
+		}
+		var others int
+		if err := tx.Get(ctx, &others, `SELECT (SELECT COUNT(*) FROM memberships WHERE account_id = ?)
+			+ (SELECT COUNT(*) FROM invitations WHERE account_id = ? AND id <> ?)`, r.AccountID, r.AccountID, invID); err != nil {
+			return err
+		}
+		if others > 0 {
+			return nil
+		}
+		// The account goes with everything hanging on it (its link, the
+		// agency's row and brand grants: ON DELETE CASCADE); the audit
+		// entries stay, on both sides.
+		if _, err := tx.Exec(ctx, `DELETE FROM accounts WHERE id = ? AND kind = 'client'`, r.AccountID); err != nil {
+			return err
+		}
+		removed = r.AccountName
+		del := actorEntry(a, "client.delete", r.AccountID,
+			map[string]any{"name": r.AccountName, "invitation_id": invID}, map[string]any{"reason": "invitation_cancelled"})
+		del.AgencyID = e.AgencyID
+		return auditOn(ctx, tx, now, del, str(r.AgencyID), r.AccountID)
 	})
+	return removed, err
 }
 
 // Expire marks the pending invitations past their expiry as expired (the

@@ -36,6 +36,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/password"
 	"github.com/liaison-dev/liaison/internal/ratelimit"
+	"github.com/liaison-dev/liaison/internal/requestctx"
 	"github.com/liaison-dev/liaison/internal/web"
 )
 
@@ -86,6 +87,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
+	}
+	if _, ok := o.Log.Handler().(requestctx.LogHandler); !ok {
+		// Every line logged during a request names it.
+		o.Log = slog.New(requestctx.NewLogHandler(o.Log.Handler()))
 	}
 	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
 	if err != nil {
@@ -171,8 +176,8 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	mux.Handle("GET /metrics", app.metricsHandler())
 	mux.Handle("GET /brand/", brands.Handler())
 	mux.Handle("/", pages)
-	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), checkInput(sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
-		impersonate(imp, cfg.SecureCookies(), o.Log, brands.HostMiddleware(mux)))))))
+	app.Handler = observe(o.Log, cfg.TrustedProxies, securityHeaders(cfg.SecureCookies(), checkInput(sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
+		impersonate(imp, cfg.SecureCookies(), o.Log, brands.HostMiddleware(recordRoute(mux))))))))
 	return app, nil
 }
 
@@ -196,7 +201,13 @@ func (app *App) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := app.DB.Ping(ctx); err != nil {
-		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		app.notReady(w, r, "database unreachable", err)
+		return
+	}
+	// A database that answers reads may still take no writes (a full
+	// disk, read-only, its write connections failing).
+	if err := app.DB.CheckWrites(ctx); err != nil {
+		app.notReady(w, r, "database takes no writes", err)
 		return
 	}
 	pending, err := app.DB.Pending(ctx)
@@ -205,6 +216,12 @@ func (app *App) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (app *App) notReady(w http.ResponseWriter, r *http.Request, why string, err error) {
+	app.Log.WarnContext(r.Context(), "readyz: not ready", "reason", why, "err", err)
+	w.Header().Set("Retry-After", "5")
+	http.Error(w, why, http.StatusServiceUnavailable)
 }
 
 func (app *App) metricsHandler() http.Handler {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/authz"
@@ -116,7 +117,7 @@ func (h *handler) inviteClient(c *call) {
 		Delivery: delivery, BrandIDs: c.r.PostForm["brand_ids"], Message: c.p.Values["message"], ClientName: c.p.Values["client_name"]})
 	if err != nil {
 		c.invalid(err, map[string]string{"email": "email", "client_name": "client_name", "message": "message",
-			"brand_not_found": "brand_ids"}, func(st int) { h.showInvitations(c, st) })
+			"brand_not_found": "brand_ids", "already_invited": "email"}, func(st int) { h.showInvitations(c, st) })
 		return
 	}
 	h.invited(c, inv, "/app/invitations")
@@ -158,8 +159,17 @@ func (h *handler) invitationResend(c *call) {
 func (h *handler) invitationCancel(c *call) {
 	c.form()
 	back := backTo(c, "/app/invitations")
-	if err := h.deps.Invites.Cancel(c.ctx(), c.rel, c.a, c.r.PathValue("invitation_id")); err != nil {
+	removed, err := h.deps.Invites.Cancel(c.ctx(), c.rel, c.a, c.r.PathValue("invitation_id"))
+	if err != nil {
 		c.refused(err, back)
+		return
+	}
+	if removed != "" {
+		// The client page it may have come from is gone with the client.
+		if strings.HasPrefix(back, "/app/clients/") {
+			back = "/app/clients"
+		}
+		c.done("Invitation cancelled. “"+removed+"”, the client created for it, which nobody joined, is removed too.", back)
 		return
 	}
 	c.done("Invitation cancelled: its link no longer works.", back)
