@@ -55,7 +55,7 @@ func (h *handler) showPortalAdmin(c *call, status int, fill bool) {
 	c.p.Title = "Portal & Domains"
 	c.p.Data = portalAdminData{Portal: p, Domains: ds, Manage: c.can(authz.AgencyManage), Base: h.deps.BaseURL, Slots: []logoSlot{
 		{"light", "Logo", "Shown on light backgrounds, and in e-mails.", p.Logos.Light},
-		{"dark", "Logo for dark mode", "Shown when the visitor's system uses a dark theme.", p.Logos.Dark},
+		{"dark", "Logo for dark mode", "For dark backgrounds. Kept for a dark theme of the portal: today's pages are light and show the light logo.", p.Logos.Dark},
 		{"mobile", "Logo for phones", "Shown on narrow screens; a compact mark works best.", p.Logos.Mobile},
 	}}
 	c.render(status, "portal")
