@@ -184,7 +184,7 @@ func (s *Service) InviteTeam(ctx context.Context, rel authz.Relation, a *authz.A
 			email: email, role: role, delivery: delivery, message: message, seats: true})
 		return err
 	})
-	return out, err
+	return out, seatsFor(rel, err)
 }
 
 // InviteStaff invites a person into the agency rel was checked against

@@ -101,7 +101,8 @@ func (h *handler) portalLogo(c *call) {
 		_, err = h.deps.Branding.UploadLogo(c.ctx(), c.a, c.rel, c.r.PathValue("slot"), body)
 	}
 	if err != nil {
-		c.refused(err, "/app/portal#logos")
+		// Beside the slot's file field, the page scrolled to it.
+		c.refusedAt(err, "/app/portal", "logo-"+c.r.PathValue("slot"))
 		return
 	}
 	c.done("Logo saved.", "/app/portal#logos")

@@ -94,6 +94,9 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, title string) *pa
 	a := authz.ActorFrom(r.Context())
 	p := &page{Title: title, Actor: a, Notice: f.Notice, FormError: f.Error,
 		Errors: map[string]string{}, Values: map[string]string{}, flash: f}
+	if f.Field != "" && f.Error != "" {
+		p.FormError, p.Errors[f.Field] = "", f.Error
+	}
 	if a == nil {
 		p.Brand = h.rememberedBrand(r) // the host's on a custom domain
 	} else {
