@@ -217,10 +217,11 @@ var errNoSeats = errs.E(errs.Unprocessable, "no_seats", "This account has no sea
 var errNoSeatsAgency = errs.E(errs.Unprocessable, "no_seats",
 	"This client has no seats left. Raise its seat limit, or cancel one of its open invitations.")
 
-// seatsFor words a seat refusal for who asked: the agency (rel seen
-// through a link) or the client's own admin.
-func seatsFor(rel authz.Relation, err error) error {
-	if errors.Is(err, errNoSeats) && rel.AgencyID != "" {
+// seatsFor words a seat refusal for who asked: the agency (byAgency: its
+// own invitation, or a client seen through its link) or the client's own
+// admin.
+func seatsFor(byAgency bool, err error) error {
+	if byAgency && errors.Is(err, errNoSeats) {
 		return errNoSeatsAgency
 	}
 	return err

@@ -228,7 +228,7 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 		after := map[string]any{"status": out.Status, "expires_at": out.ExpiresAt, "email": r.Email}
 		return auditOn(ctx, tx, now, actorEntry(a, "invitation.resend", invID, before, after), str(r.AgencyID), r.AccountID)
 	})
-	return out, seatsFor(rel, err)
+	return out, seatsFor(rel.AgencyID != "", err)
 }
 
 // Cancel withdraws a pending (or expired) invitation: its link stops
