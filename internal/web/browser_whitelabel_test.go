@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -69,6 +70,12 @@ func TestBrowserCustomDomain(t *testing.T) {
 		const domain = "portal.analytical.example"
 		s.AddDomain(t, w.agencyID, domain, "verified")
 		s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyID, ClientID: w.clientID})
+		for _, brand := range []string{w.nike, w.adidas} { // two brands: the switcher shows
+			if _, err := s.DB.Exec(t.Context(), `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`,
+				w.clientID, brand, time.Now().UTC()); err != nil {
+				t.Fatal(err)
+			}
+		}
 
 		b := domainTab(t, s, domain)
 		check := func(what string) {
@@ -128,8 +135,21 @@ func TestBrowserCustomDomain(t *testing.T) {
 			"/app/sessions", "/app/tokens"} {
 			visit(p, 200)
 		}
+		if n := b.eval(`String(document.querySelectorAll("#brand-switch option").length)`); n != "2" {
+			t.Fatalf("brand switcher with %s brands", n)
+		}
 		visit("/app/no-such-section", 404)
 		visit("/app/clients", 404)
+		// A part of the portal the agency switched off.
+		perm := func(on bool) {
+			t.Helper()
+			if _, err := s.DB.Exec(t.Context(), `UPDATE agency_clients SET perm_reports = ? WHERE client_id = ?`, on, w.clientID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		perm(false)
+		visit("/app/reports", http.StatusForbidden)
+		perm(true)
 		// A dark system theme: the app stays light, so does the logo.
 		scheme := func(v string) {
 			t.Helper()
