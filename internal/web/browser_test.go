@@ -67,7 +67,8 @@ func newTab(t *testing.T, base string) *tab {
 		chromedp.WindowSize(1280, 900),
 	)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 50*time.Second)
+	// Room for axe-core on every page, on a busy machine.
+	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
 
 	b := &tab{t: t, ctx: ctx, base: base}
