@@ -56,7 +56,7 @@ type cliPatchIn struct {
 	ID       string `path:"id" maxLength:"64"`
 	ClientID string `path:"client_id" maxLength:"64"`
 	Body     struct {
-		Seats       *int  `json:"seats,omitempty" doc:"Most users the client may have; 0 means unlimited; not below its current users"`
+		Seats       *int  `json:"seats,omitempty" minimum:"0" maximum:"100000" doc:"Most users the client may have (0–100000); 0 means unlimited; not below its current users"`
 		Enabled     *bool `json:"enabled,omitempty" doc:"false: its users cannot log in and their open sessions end"`
 		Permissions *struct {
 			CanExport     *bool `json:"can_export,omitempty"`

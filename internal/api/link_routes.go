@@ -53,7 +53,7 @@ type clientCreateIn struct {
 	ID   string `path:"id" maxLength:"64"`
 	Body struct {
 		Name     string            `json:"name" maxLength:"120"`
-		Seats    *int              `json:"seats,omitempty" minimum:"0" doc:"Most users the client may have; 0 (default) is unlimited"`
+		Seats    *int              `json:"seats,omitempty" minimum:"0" maximum:"100000" doc:"Most users the client may have (0–100000); 0 (default) is unlimited"`
 		Enabled  *bool             `json:"enabled,omitempty" doc:"Default true"`
 		BrandIDs []string          `json:"brand_ids,omitempty" maxItems:"1000" doc:"Brands of this agency"`
 		Access   *link.AccessInput `json:"access,omitempty" doc:"Who in the agency sees the client"`

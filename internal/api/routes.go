@@ -9,6 +9,7 @@ import (
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/input"
 )
 
 // AccessKind says who may call a route at all.
@@ -92,6 +93,11 @@ func add[I, O any](a *API, acc Access, op huma.Operation, h func(context.Context
 	op.Middlewares = append(op.Middlewares, a.accessCheck(acc, op.Method+" "+op.Path))
 	a.routes = append(a.routes, Route{Method: op.Method, Path: op.Path, OperationID: op.OperationID, Access: acc})
 	huma.Register(a.huma, op, func(ctx context.Context, in *I) (*O, error) {
+		// Every text of the request, decoded (issue 15): no control
+		// character or invalid UTF-8 reaches a domain service.
+		if err := input.Struct(in); err != nil {
+			return nil, FromDomain(ctx, err)
+		}
 		out, err := h(ctx, in)
 		if err != nil {
 			return nil, FromDomain(ctx, err)

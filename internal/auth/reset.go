@@ -135,10 +135,19 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (Login, erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errResetUsed
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, u.ID); err != nil {
+		if err := setPassword(ctx, tx, now, u.ID, hash); err != nil {
 			return err
 		}
 		if err := revokeAllSessions(ctx, tx, now, u.ID); err != nil {
+			return err
+		}
+		// The reset link reached the address, so its owner now holds the
+		// identity: whoever created it (sign-up, an inviter's link) loses
+		// every way in, API tokens included, and the address is confirmed.
+		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, u.ID); err != nil {
+			return err
+		}
+		if _, err := MarkEmailVerified(ctx, tx, now, u.ID); err != nil {
 			return err
 		}
 		brand, err := mailBrand(ctx, tx, u.ID)
@@ -160,6 +169,18 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (Login, erro
 		return err
 	})
 	return out, err
+}
+
+// setPassword stores a user's new password hash and ends every reset link
+// of theirs still open: a link asked for before the change must not change
+// the password again (issue 15: an older link still worked after a newer
+// one was used). Every change of a password goes through here.
+func setPassword(ctx context.Context, tx *db.Tx, now time.Time, userID, hash string) error {
+	if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, userID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL`, now, userID)
+	return err
 }
 
 // resetUser finds the user of a live (unused, unexpired) reset token hash.

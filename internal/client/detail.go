@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
+	"github.com/liaison-dev/liaison/internal/input"
 )
 
 // AccountManager is an agency user assigned to the client, as the detail shows them.
@@ -202,8 +203,8 @@ func (s *Service) settings(ctx context.Context, tx *db.Tx, rel authz.Relation) (
 const maxManagers = 100
 
 func (c *Change) validate() error {
-	if c.Seats != nil && (*c.Seats < 0 || *c.Seats > 1_000_000) {
-		return errs.InvalidField("seats", "Seats must be between 0 (unlimited) and 1000000.")
+	if c.Seats != nil && (*c.Seats < 0 || *c.Seats > input.MaxSeats) {
+		return errs.InvalidField("seats", "Seats must be between 0 (unlimited) and %d.", input.MaxSeats)
 	}
 	if c.AccountManagerIDs != nil {
 		slices.Sort(c.AccountManagerIDs)

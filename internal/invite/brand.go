@@ -87,7 +87,7 @@ func ttl(clientDays, teamDays int, kind string) time.Duration {
 // invitation no longer works") wear its brand; "" for an unknown token or
 // an invitation no agency sent.
 func (s *Service) TokenAgency(ctx context.Context, token string) (string, error) {
-	r, err := byToken(ctx, s.db, token)
+	r, _, err := byToken(ctx, s.db, token)
 	if errs.Is(err, errs.NotFound) {
 		return "", nil
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
+	"github.com/liaison-dev/liaison/internal/input"
 )
 
 // CreateClientInput is a client account created by an agency (SPEC §2).
@@ -56,8 +57,8 @@ func (s *Service) CreateClient(ctx context.Context, rel authz.Relation, actor *a
 	if in.Seats != nil {
 		seats = *in.Seats
 	}
-	if seats < 0 {
-		return CreatedClient{}, errs.InvalidField("seats", "Use 0 (unlimited) or more.")
+	if seats < 0 || seats > input.MaxSeats {
+		return CreatedClient{}, errs.InvalidField("seats", "Use 0 (unlimited) up to %d.", input.MaxSeats)
 	}
 	if in.Enabled != nil {
 		enabled = *in.Enabled

@@ -16,6 +16,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/input"
 	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 )
@@ -101,6 +102,10 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 
 // securityHeaders sets the headers every response carries. The CSP allows
 // no inline script: page behaviour lives in files under /static/js.
+// Cache-Control is no-store unless the handler says otherwise: nearly every
+// answer depends on who asks (API, CSV, pages, redirects, errors), and a
+// shared or browser cache must keep none of them; static files, logos and
+// themes set their own caching.
 func securityHeaders(https bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -111,8 +116,27 @@ func securityHeaders(https bool, next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Cache-Control", "no-store")
 		if https {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkInput refuses a request whose path or query holds a control
+// character or invalid UTF-8 (input.URL), before anything reads them: the
+// session lookup, the Login As action log, the routes. The API answers
+// the JSON 400, pages a plain one.
+func checkInput(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := input.URL(r.URL); err != nil {
+			if isAPI(r) {
+				api.WriteJSONError(w, r, err)
+			} else {
+				http.Error(w, "Bad request: "+errs.As(err).Message, http.StatusBadRequest)
+			}
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -171,8 +171,8 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	mux.Handle("GET /metrics", app.metricsHandler())
 	mux.Handle("GET /brand/", brands.Handler())
 	mux.Handle("/", pages)
-	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
-		impersonate(imp, cfg.SecureCookies(), o.Log, brands.HostMiddleware(mux))))))
+	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), checkInput(sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
+		impersonate(imp, cfg.SecureCookies(), o.Log, brands.HostMiddleware(mux)))))))
 	return app, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/input"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 )
 
@@ -136,20 +137,10 @@ type loginData struct {
 	OpenSignup bool
 }
 
-// safeNext keeps a post-login destination only when it is a path on this
-// server.
-func safeNext(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") ||
-		strings.ContainsAny(s, "\r\n") {
-		return ""
-	}
-	return s
-}
-
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
-	next := safeNext(r.URL.Query().Get("next"))
+	next := input.LocalPath(r.URL.Query().Get("next"))
 	if authz.ActorFrom(r.Context()) != nil {
 		redirect(w, r, cmpOr(next, "/app"))
 		return
@@ -178,7 +169,7 @@ func (h *handler) wearInvitation(r *http.Request, p *page, next string) {
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	p := h.page(w, r, "Log in")
 	form(w, r, p, "email", "next")
-	next := safeNext(p.Values["next"])
+	next := input.LocalPath(p.Values["next"])
 	l, err := h.deps.Auth.Login(r.Context(), auth.LoginInput{Email: p.Values["email"], Password: r.PostFormValue("password"),
 		IP: requestctx.IP(r.Context()), UserAgent: r.UserAgent()})
 	if err != nil {

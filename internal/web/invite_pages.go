@@ -3,11 +3,11 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/input"
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 )
@@ -121,10 +121,7 @@ func (h *handler) invited(c *call, inv invite.Invitation, back string) {
 // backTo is where a resend or cancel form asked to come back to, when it is
 // a page of the app.
 func backTo(c *call, def string) string {
-	if b := safeNext(c.r.PostFormValue("back")); strings.HasPrefix(b, "/app") {
-		return b
-	}
-	return def
+	return input.LocalPathUnder(c.r.PostFormValue("back"), "/app", def)
 }
 
 func (h *handler) invitationResend(c *call) {
