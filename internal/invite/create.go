@@ -149,7 +149,7 @@ func (s *Service) InviteClient(ctx context.Context, rel authz.Relation, a *authz
 			seats: true, created: in.ClientAccountID == ""})
 		return err
 	})
-	return out, err
+	return out, seatsFor(true, err)
 }
 
 // InviteTeam invites a person into a client account (team invitation), by
@@ -191,7 +191,7 @@ func (s *Service) InviteTeam(ctx context.Context, rel authz.Relation, a *authz.A
 			email: email, role: role, delivery: delivery, message: message, seats: true, fromClient: fromClient})
 		return err
 	})
-	return out, err
+	return out, seatsFor(rel.AgencyID != "", err)
 }
 
 // InviteStaff invites a person into the agency rel was checked against

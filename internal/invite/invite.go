@@ -21,6 +21,7 @@ package invite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -235,6 +236,20 @@ const PendingSQL = `(SELECT COUNT(*) FROM invitations pi WHERE pi.account_id = ?
 	AND (pi.expires_at IS NULL OR pi.expires_at > ?))`
 
 var errNoSeats = errs.E(errs.Unprocessable, "no_seats", "This account has no seats left. Ask the agency for more seats.")
+
+// errNoSeatsAgency is errNoSeats as the agency reads it: it sets the seats.
+var errNoSeatsAgency = errs.E(errs.Unprocessable, "no_seats",
+	"This client has no seats left. Raise its seat limit, or cancel one of its open invitations.")
+
+// seatsFor words a seat refusal for who asked: the agency (byAgency: its
+// own invitation, or a client seen through its link) or the client's own
+// admin.
+func seatsFor(byAgency bool, err error) error {
+	if byAgency && errors.Is(err, errNoSeats) {
+		return errNoSeatsAgency
+	}
+	return err
+}
 
 // checkSeats refuses when adding one more person (an invitation, extra) to
 // the client's users and open invitations would pass its seat limit.

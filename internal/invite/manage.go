@@ -238,7 +238,7 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 		e.AgencyID = agencyOf(r.sender(), a)
 		return auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID)
 	})
-	return out, err
+	return out, seatsFor(rel.AgencyID != "", err)
 }
 
 // Cancel withdraws a pending (or expired) invitation: its link stops

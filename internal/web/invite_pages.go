@@ -285,6 +285,9 @@ func (h *handler) invitePage(w http.ResponseWriter, r *http.Request, token strin
 		}
 		p.Title = "This invitation no longer works"
 		p.Data = errorData{Status: statusOf(e.Kind), Heading: p.Title, Message: e.Message}
+		if agencyID, err := h.deps.Invites.TokenAgency(r.Context(), token); err == nil {
+			h.wear(r, p, agencyID) // a cancelled invitation still speaks for its agency
+		}
 		h.render(w, r, statusOf(e.Kind), "invite_gone", p)
 		return
 	}
@@ -298,11 +301,10 @@ func (h *handler) invitePage(w http.ResponseWriter, r *http.Request, token strin
 		d.Mode = "login"
 	}
 	// On the server's own host the page still wears the inviting agency's
-	// brand (theme, logo); on its custom domain it already does.
-	if !p.Brand.Branded() && l.Branding.AgencyID != "" {
-		if b, err := h.deps.Branding.For(r.Context(), l.Branding.AgencyID); err == nil {
-			p.Brand = b
-		}
+	// brand (theme, logo); on a custom domain it wears the domain's.
+	h.wear(r, p, l.Branding.AgencyID)
+	if l.Branding.AgencyID == "" {
+		p.Brand = h.hostBrand(r) // no agency's: not the portal this browser remembers either
 	}
 	p.Title = "Join " + l.AccountName + " on " + l.Branding.PortalName
 	p.Data = d
@@ -334,11 +336,9 @@ func (h *handler) inviteAccept(w http.ResponseWriter, r *http.Request) {
 	if acc.Login != nil {
 		h.startSession(w, *acc.Login)
 	}
-	notice := "Welcome to " + acc.Account.Name + "."
-	if acc.Branding.Welcome != "" {
-		notice = acc.Branding.Welcome
-	}
-	h.setFlash(w, flash{Notice: notice})
+	// The agency's welcome message is on the portal's home, rendered
+	// (branding.RenderWelcome): the notice is plain text.
+	h.setFlash(w, flash{Notice: "Welcome to " + acc.Account.Name + "."})
 	redirect(w, r, "/app")
 }
 

@@ -91,8 +91,18 @@ type page struct {
 // page starts the view data of a request, taking the flash notice.
 func (h *handler) page(w http.ResponseWriter, r *http.Request, title string) *page {
 	f := h.takeFlash(w, r)
-	return &page{Title: title, Actor: authz.ActorFrom(r.Context()), Notice: f.Notice, FormError: f.Error,
-		Errors: map[string]string{}, Values: map[string]string{}, flash: f, Brand: h.hostBrand(r)}
+	a := authz.ActorFrom(r.Context())
+	p := &page{Title: title, Actor: a, Notice: f.Notice, FormError: f.Error,
+		Errors: map[string]string{}, Values: map[string]string{}, flash: f}
+	if f.Field != "" && f.Error != "" {
+		p.FormError, p.Errors[f.Field] = "", f.Error
+	}
+	if a == nil {
+		p.Brand = h.rememberedBrand(r) // the host's on a custom domain
+	} else {
+		p.Brand = h.hostBrand(r)
+	}
+	return p
 }
 
 // render executes a view into a buffer first, so that a template error
@@ -112,6 +122,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	// Before the answer goes out, so that whoever reads it finds the view.
 	h.recordPageView(r, status, name, p)
+	h.rememberPortal(w, r, p)
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")
