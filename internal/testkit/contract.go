@@ -88,7 +88,11 @@ type contract struct {
 	reported map[string]bool
 }
 
-var theContract = &contract{schemas: map[string]*jsonschema.Schema{}, seen: map[string]map[int]bool{}, reported: map[string]bool{}}
+var theContract = newContract()
+
+func newContract() *contract {
+	return &contract{schemas: map[string]*jsonschema.Schema{}, seen: map[string]map[int]bool{}, reported: map[string]bool{}}
+}
 
 type contractPath struct {
 	template string
