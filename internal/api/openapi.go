@@ -196,7 +196,7 @@ func (a *API) finishDocument() {
 		doc.Components.Headers = map[string]*huma.Header{}
 	}
 	doc.Components.Headers["X-Request-Id"] = &huma.Header{Description: "The request's ID, also in the server's logs; quote it when reporting a problem.",
-		Schema: &huma.Schema{Type: huma.TypeString}}
+		Required: true, Schema: &huma.Schema{Type: huma.TypeString}}
 	doc.Components.Headers["Retry-After"] = &huma.Header{Description: "Seconds to wait before trying again.",
 		Schema: &huma.Schema{Type: huma.TypeInteger, Minimum: ptr(0.0)}}
 	doc.Components.Headers["Liaison-Impersonation"] = &huma.Header{Description: "Present while the session is in Login As: the impersonation's ID. Every request is recorded in the client's log.",

@@ -220,6 +220,9 @@ func (c *contract) check(method, path string, status int, header http.Header, bo
 	if resp == nil {
 		return op, fmt.Sprintf("status %d is not declared (declared: %s)", status, strings.Join(sortedKeys(responses), ", "))
 	}
+	if missing := c.missingHeaders(resp, header); missing != "" {
+		return op, fmt.Sprintf("status %d lacks the required header %s", status, missing)
+	}
 	content, _ := resp["content"].(map[string]any)
 	if len(body) == 0 {
 		if len(content) > 0 && method != http.MethodHead {
@@ -239,6 +242,22 @@ func (c *contract) check(method, path string, status int, header http.Header, bo
 		return op, ""
 	}
 	return op, c.validate("/paths/"+ptrEscape(tmpl)+"/"+strings.ToLower(method)+"/responses/"+code+"/content/"+ptrEscape(mt)+"/schema", body)
+}
+
+// missingHeaders names a header the response declares required (directly
+// or through a components.headers $ref) and the answer lacks.
+func (c *contract) missingHeaders(resp map[string]any, header http.Header) string {
+	hs, _ := resp["headers"].(map[string]any)
+	for _, name := range sortedKeys(hs) {
+		h, _ := hs[name].(map[string]any)
+		if ref, ok := h["$ref"].(string); ok {
+			h, _ = c.doc["components"].(map[string]any)["headers"].(map[string]any)[strings.TrimPrefix(ref, "#/components/headers/")].(map[string]any)
+		}
+		if req, _ := h["required"].(bool); req && header.Get(name) == "" {
+			return name
+		}
+	}
+	return ""
 }
 
 func (c *contract) validate(ptr string, body []byte) string {

@@ -12,10 +12,10 @@ const contractDoc = `{"openapi":"3.1.0","info":{"title":"t","version":"1"},
 "paths":{
  "/api/v1/things/{id}":{"get":{"responses":{
    "200":{"description":"OK","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Thing"}}}},
-   "404":{"description":"Not Found","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error"}}}},
+   "404":{"description":"Not Found","headers":{"X-Request-Id":{"$ref":"#/components/headers/X-Request-Id"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error"}}}},
    "default":{"description":"Error","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error"}}}}}}},
  "/api/v1/things/export.csv":{"get":{"responses":{"200":{"description":"OK","content":{"text/csv":{}}}}}}},
-"components":{"schemas":{
+"components":{"headers":{"X-Request-Id":{"required":true,"schema":{"type":"string"}}},"schemas":{
  "Thing":{"type":"object","additionalProperties":false,"required":["id","health","at"],"properties":{
    "id":{"type":"string"},"at":{"type":"string","format":"date-time"},
    "health":{"$ref":"#/components/schemas/Health"}}},
@@ -34,7 +34,7 @@ func TestContractCheckFindsMismatches(t *testing.T) {
 	if err := c.loadFrom(srv.URL, http.DefaultTransport); err != nil {
 		t.Fatal(err)
 	}
-	js := http.Header{"Content-Type": {"application/json"}}
+	js := http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"r1"}}
 	const ok = `{"id":"t1","at":"2026-01-05T09:00:00Z","health":{"score":3}}`
 	const notFound = `{"error":{"code":"not_found","message":"No."}}`
 	for _, tc := range []struct {
@@ -51,6 +51,7 @@ func TestContractCheckFindsMismatches(t *testing.T) {
 		{"undeclared property", "GET", "/api/v1/things/t1", 200, js,
 			`{"id":"t1","at":"2026-01-05T09:00:00Z","health":{"score":3},"extra":1}`, "extra"},
 		{"format", "GET", "/api/v1/things/t1", 200, js, `{"id":"t1","at":"yesterday","health":{"score":3}}`, "/at"},
+		{"required header missing", "GET", "/api/v1/things/t1", 404, http.Header{"Content-Type": {"application/json"}}, notFound, "X-Request-Id"},
 		{"undeclared status", "GET", "/api/v1/things/t1", 409, js, notFound, "409 is not declared"},
 		{"error in another shape", "GET", "/api/v1/things/t1", 404, js, `{"title":"Not Found"}`, "error"},
 		{"undeclared content type", "GET", "/api/v1/things/t1", 200, http.Header{"Content-Type": {"text/plain"}}, "x", "text/plain"},
