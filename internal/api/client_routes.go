@@ -23,7 +23,7 @@ func init() { surfaces = append(surfaces, (*API).clientRoutes) }
 // structs of unexported types.)
 type cliListIn struct {
 	ID     string `path:"id" maxLength:"64"`
-	Status string `query:"status" default:"all" doc:"The status tab (its values are client.Statuses)"`
+	Status string `query:"status" default:"all" doc:"Only the clients of this status tab"`
 	Q      string `query:"q" doc:"Case-insensitive part of the name, primary e-mail or a granted brand's name"`
 	Sort   string `query:"sort" enum:"name,health,-health,last_active,-last_active" default:"name" doc:"The order; ties by name, then ID"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`

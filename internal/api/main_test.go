@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -10,7 +11,12 @@ import (
 // TestMain turns on the API contract check (testkit/contract.go): every
 // answer these tests get from /api/ must match the OpenAPI document the
 // server publishes, or the test that got it fails.
+// LIAISON_TEST_CONTRACT_REPORT=1 prints what it checked.
 func TestMain(m *testing.M) {
 	testkit.CheckAPIContract()
-	os.Exit(m.Run())
+	code := m.Run()
+	if os.Getenv(testkit.ContractReportEnv) != "" {
+		fmt.Println(testkit.ContractReport())
+	}
+	os.Exit(code)
 }
