@@ -138,3 +138,27 @@ func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
 }
+
+// TestNullsAsDeclared gets the answers that carry null where an object may
+// be — a client nobody has joined has no health score and so no parts, a
+// session not in Login As has no impersonation — and the contract check
+// (TestMain) validates them against the document, which must declare them
+// nullable: a generated client would otherwise read health null as 0.
+func TestNullsAsDeclared(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := testkit.StartServer(t, e, testkit.ServerOptions{})
+		admin, _, agency := s.Signup(t, "Ada Admin", "ada@example.com", "Agency A", "agency")
+		c := admin.Must(t, 201, "POST", "/api/v1/agencies/"+agency+"/clients", map[string]any{"name": "Nobody Yet"}).Body
+		list := admin.Must(t, 200, "GET", "/api/v1/agencies/"+agency+"/clients", nil).Body["clients"].([]any)
+		if h, ok := list[0].(map[string]any)["health"]; !ok || h != nil {
+			t.Errorf("list: health %v, want null", h)
+		}
+		act := admin.Must(t, 200, "GET", "/api/v1/agencies/"+agency+"/clients/"+c["id"].(string)+"/activity", nil).Body
+		if h := act["health"].(map[string]any); h["score"] != nil || h["parts"] != nil {
+			t.Errorf("activity: health %v, want score and parts null", h)
+		}
+		if me := admin.Must(t, 200, "GET", "/api/v1/me", nil).Body; me["impersonation"] != nil {
+			t.Errorf("me: impersonation %v, want null", me["impersonation"])
+		}
+	})
+}
