@@ -192,6 +192,11 @@ func anys[T any](l []T) []any {
 // finishDocument completes the document once every route is registered.
 func (a *API) finishDocument() {
 	doc := a.huma.OpenAPI()
+	doc.Info.Description = "The public API of Liaison. JSON over HTTP; times are RFC 3339 UTC, money integer cents. " +
+		"Programs authenticate with `Authorization: Bearer <api token>`; browsers with the session cookie, same-origin only. " +
+		"Errors are `{\"error\":{\"code\",\"message\",\"field\"?}}` with the statuses each operation declares; " +
+		"every answer carries `X-Request-Id`, 429 and 503 carry `Retry-After`, and answers during Login As carry `Liaison-Impersonation`. " +
+		"Lists answer `{\"<plural>\":[…],\"next_cursor\"}`; pass `next_cursor` back as `cursor`."
 	doc.Servers = []*huma.Server{{URL: "/", Description: "This Liaison instance (the document's own origin)"}}
 	if doc.Components.Headers == nil {
 		doc.Components.Headers = map[string]*huma.Header{}
