@@ -24,10 +24,10 @@ func init() { surfaces = append(surfaces, (*API).clientRoutes) }
 type cliListIn struct {
 	ID     string `path:"id" maxLength:"64"`
 	Status string `query:"status" default:"all" doc:"Only the clients of this status tab"`
-	Q      string `query:"q" doc:"Case-insensitive part of the name, primary e-mail or a granted brand's name"`
+	Q      string `query:"q" maxLength:"200" doc:"Case-insensitive part of the name, primary e-mail or a granted brand's name"`
 	Sort   string `query:"sort" enum:"name,health,-health,last_active,-last_active" default:"name" doc:"The order; ties by name, then ID"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`
-	Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
+	Cursor string `query:"cursor" maxLength:"1000" doc:"next_cursor of the previous page"`
 }
 
 type cliListOut struct{ Body client.ClientPage }
@@ -35,7 +35,7 @@ type cliListOut struct{ Body client.ClientPage }
 type cliCSVIn struct {
 	ID     string `path:"id" maxLength:"64"`
 	Status string `query:"status" default:"all" doc:"As for the list"`
-	Q      string `query:"q" doc:"As for the list"`
+	Q      string `query:"q" maxLength:"200" doc:"As for the list"`
 	Sort   string `query:"sort" enum:"name,health,-health,last_active,-last_active" default:"name" doc:"As for the list"`
 }
 
