@@ -80,6 +80,7 @@ func New(d Deps) *API {
 	for _, register := range surfaces {
 		register(a)
 	}
+	a.finishDocument()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSONError(w, r, errs.E(errs.NotFound, "not_found", "There is no such API route."))
 	})

@@ -101,7 +101,13 @@ func newHumaError(status int, msg string, list ...error) huma.StatusError {
 			if !errors.As(e, &d) {
 				continue
 			}
-			field := strings.TrimPrefix(strings.TrimPrefix(d.Location, "body"), ".")
+			field := d.Location // body.x.y, query.limit, path.id
+			for _, in := range []string{"body", "query", "path", "header"} {
+				if field == in || strings.HasPrefix(field, in+".") {
+					field = strings.TrimPrefix(strings.TrimPrefix(field, in), ".")
+					break
+				}
+			}
 			if m := requiredProp.FindStringSubmatch(d.Message); m != nil {
 				field = strings.TrimPrefix(field+"."+m[1], ".")
 			}

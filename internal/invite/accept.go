@@ -22,7 +22,7 @@ type Lookup struct {
 	Status      string     `json:"status" enum:"pending"`
 	Kind        string     `json:"kind" enum:"client,team,staff"`
 	Email       string     `json:"email"`
-	Role        string     `json:"role"`
+	Role        string     `json:"role" enum:"admin,account_manager,member,viewer"`
 	AccountName string     `json:"account_name"`
 	Message     string     `json:"message"`
 	ExpiresAt   *time.Time `json:"expires_at"`
@@ -115,7 +115,7 @@ type AcceptInput struct {
 type Acceptance struct {
 	User     auth.User       `json:"user"`
 	Account  account.Account `json:"account"`
-	Role     string          `json:"role"`
+	Role     string          `json:"role" enum:"admin,account_manager,member,viewer"`
 	Branding Branding        `json:"branding"`
 	// Login is the new session of a person who signed up (nil for a
 	// logged-in user, whose session goes on).

@@ -64,7 +64,7 @@ type Invitation struct {
 	Kind     string `json:"kind" enum:"client,team,staff"`
 	Status   string `json:"status" enum:"pending,accepted,expired,cancelled"`
 	Email    string `json:"email"`
-	Role     string `json:"role"`
+	Role     string `json:"role" enum:"admin,account_manager,member,viewer"`
 	Delivery string `json:"delivery" enum:"email,link"`
 	// AccountID is the account the person joins; ClientAccountID repeats it
 	// for client and team invitations (SPEC §10) and is null for staff.

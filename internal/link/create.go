@@ -27,7 +27,7 @@ type CreatedClient struct {
 	Name string `json:"name"`
 	Kind string `json:"kind" enum:"client"`
 	// Status is "pending" until the client's first user joins (invitations).
-	Status    string               `json:"status"`
+	Status    string               `json:"status" enum:"pending,link_invite,active,at_risk,churned,revoked"`
 	Seats     int                  `json:"seats" doc:"Most users the client may have; 0 is unlimited"`
 	Enabled   bool                 `json:"enabled"`
 	Brands    []CreatedClientBrand `json:"brands"`
