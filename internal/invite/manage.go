@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -226,7 +227,10 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 		out = r.view(now)
 		out.URL = s.URL(token)
 		after := map[string]any{"status": out.Status, "expires_at": out.ExpiresAt, "email": r.Email}
-		return auditOn(ctx, tx, now, actorEntry(a, "invitation.resend", invID, before, after), str(r.AgencyID), r.AccountID)
+		if err := auditOn(ctx, tx, now, actorEntry(a, "invitation.resend", invID, before, after), str(r.AgencyID), r.AccountID); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationResent, RefID: invID, ActorID: a.UserID})
 	})
 	return out, err
 }
@@ -246,9 +250,12 @@ func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor
 		if _, err := tx.Exec(ctx, `UPDATE invitations SET status = 'cancelled', decided_at = ? WHERE id = ?`, now, invID); err != nil {
 			return err
 		}
-		return auditOn(ctx, tx, now, actorEntry(a, "invitation.cancel", invID,
+		if err := auditOn(ctx, tx, now, actorEntry(a, "invitation.cancel", invID,
 			map[string]any{"status": r.status(now), "email": r.Email}, map[string]any{"status": Cancelled}),
-			str(r.AgencyID), r.AccountID)
+			str(r.AgencyID), r.AccountID); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationCancelled, RefID: invID, ActorID: a.UserID})
 	})
 }
 
@@ -282,6 +289,9 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 					Before: map[string]any{"status": Pending, "email": r.Email, "expires_at": r.ExpiresAt.Ptr()},
 					After:  map[string]any{"status": Expired}}
 				if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
+					return err
+				}
+				if err := billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationExpired, RefID: r.ID}); err != nil {
 					return err
 				}
 			}
