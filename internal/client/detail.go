@@ -9,6 +9,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
@@ -384,7 +385,10 @@ func (s *Service) GrantBrand(ctx context.Context, rel authz.Relation, a *authz.A
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		return auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.brand_grant", b.ID, nil, b)
+		if err := auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.brand_grant", b.ID, nil, b); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, rel.AgencyID, billing.Change{Cause: billing.CauseGrant, RefID: rel.AccountID, ActorID: a.UserID})
 	})
 }
 
@@ -407,7 +411,10 @@ func (s *Service) RemoveBrand(ctx context.Context, rel authz.Relation, a *authz.
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(errs.NotFound, "brand_not_granted", "This client does not have this brand.")
 		}
-		return auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.brand_remove", b.ID, b, nil)
+		if err := auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.brand_remove", b.ID, b, nil); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, rel.AgencyID, billing.Change{Cause: billing.CauseBrandRemoved, RefID: rel.AccountID, ActorID: a.UserID})
 	})
 }
 
@@ -453,6 +460,9 @@ func (s *Service) Revoke(ctx context.Context, rel authz.Relation, a *authz.Actor
 		}
 		if err := auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.revoke", rel.AccountID,
 			map[string]any{"revoked_at": nil}, map[string]any{"revoked_at": now}); err != nil {
+			return err
+		}
+		if err := billing.Sync(ctx, tx, now, rel.AgencyID, billing.Change{Cause: billing.CauseRevoke, RefID: rel.AccountID, ActorID: a.UserID}); err != nil {
 			return err
 		}
 		out, err = s.get(ctx, tx, rel)

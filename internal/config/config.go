@@ -31,6 +31,11 @@ type Config struct {
 	// in it that is not one of them.
 	TrustedProxies []netip.Prefix
 	LogLevel       slog.Level // LIAISON_LOG_LEVEL: debug, info (default), warn, error
+	// Prices per billable brand and month, in cents (SPEC §8):
+	// LIAISON_PRICE_MONTHLY_CENTS (default 4900) and
+	// LIAISON_PRICE_ANNUAL_CENTS (default 4100, a month, billed annually).
+	PriceMonthlyCents int64
+	PriceAnnualCents  int64
 }
 
 // Getenv is how Load reads variables; tests pass a map's lookup.
@@ -90,6 +95,20 @@ func Load(getenv Getenv) (Config, error) {
 	if v := strings.TrimSpace(getenv("LIAISON_LOG_LEVEL")); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, fmt.Errorf("LIAISON_LOG_LEVEL: %q is not debug, info, warn or error", v)
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int64
+		def  int64
+	}{{"LIAISON_PRICE_MONTHLY_CENTS", &c.PriceMonthlyCents, 4900}, {"LIAISON_PRICE_ANNUAL_CENTS", &c.PriceAnnualCents, 4100}} {
+		*p.dst = p.def
+		if v := strings.TrimSpace(getenv(p.name)); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 || n > 100_000_000 {
+				return c, fmt.Errorf("%s: %q is not a price in cents between 0 and 100000000 (e.g. 4900 for 49.00)", p.name, v)
+			}
+			*p.dst = n
 		}
 	}
 	abs, err := filepath.Abs(c.DataDir)

@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -231,6 +232,9 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		}
 		e.AgencyID = agencyOf(r.sender(), in.Actor)
 		if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
+			return err
+		}
+		if err := billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationAccepted, RefID: r.ID, ActorID: user.ID}); err != nil {
 			return err
 		}
 		acc, err := account.Get(ctx, tx, r.AccountID)

@@ -13,6 +13,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -317,7 +318,18 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 		"brand_ids": out.BrandIDs, "expires_at": out.ExpiresAt, "client_created": n.created, "reinstate": n.reinstate}
 	e := actorEntry(a, "invitation.create", invID, nil, after)
 	e.AgencyID = agencyOf(r.sender(), a)
-	return out, auditOn(ctx, tx, now, e, n.agencyID, n.accountID)
+	if err := auditOn(ctx, tx, now, e, n.agencyID, n.accountID); err != nil {
+		return out, err
+	}
+	return out, billing.Sync(ctx, tx, now, n.agencyID, billing.Change{Cause: billing.CauseInvitationCreated, RefID: invID, ActorID: actorID(a)})
+}
+
+// actorID is the user behind a change, or "" for none.
+func actorID(a *authz.Actor) string {
+	if a == nil {
+		return ""
+	}
+	return a.UserID
 }
 
 // newTokens makes an invitation's tokens: the copyable link's, which the

@@ -22,6 +22,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clock"
@@ -132,10 +133,14 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	clients := client.New(d, o.Now)       // one instance: its counts cache is shared
 	acts := activity.New(d, o.Now, o.Log) // one instance: the API's and the pages'
 	digests := digest.New(d, clients, m, o.Now, cfg.BaseURL, o.Log)
-	a := api.New(api.Deps{Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
+	bills := billing.New(d, o.Now)
+	if err := bills.RecordPrices(context.Background(), billing.Prices{MonthlyCents: cfg.PriceMonthlyCents, AnnualCents: cfg.PriceAnnualCents}); err != nil {
+		return nil, fmt.Errorf("billing prices: %w", err)
+	}
+	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands})
-	pages, err := web.New(web.Deps{Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
+	pages, err := web.New(web.Deps{Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands})
 	if err != nil {
