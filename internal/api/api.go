@@ -24,6 +24,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/clientbilling"
 	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
@@ -47,6 +48,7 @@ type Deps struct {
 	Invites       *invite.Service
 	Branding      *branding.Service // the white-label portal (issue 8)
 	Impersonation *impersonation.Service
+	ClientBilling *clientbilling.Service // a client's billing details
 	SecureCookies bool
 	Log           *slog.Logger
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/clientbilling"
 	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/invite"
@@ -44,6 +45,7 @@ type Deps struct {
 	Mailer        *mail.Mailer
 	Branding      *branding.Service
 	Activity      *activity.Service
+	ClientBilling *clientbilling.Service
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
