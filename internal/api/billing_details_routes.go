@@ -21,15 +21,17 @@ type billingDetailsOut struct{ Body clientbilling.Details }
 // The domain checks lengths and characters and names the field at fault;
 // the bound here only caps the body.
 type billingDetailsIn struct {
-	ID   string `path:"id" maxLength:"64"`
-	Body struct {
-		ContactName  *string `json:"contact_name,omitempty" maxLength:"4000" doc:"At most 200 characters, one line"`
-		ContactEmail *string `json:"contact_email,omitempty" maxLength:"4000" doc:"An e-mail address (stored lower-cased), or \"\""`
-		CompanyName  *string `json:"company_name,omitempty" maxLength:"4000" doc:"At most 200 characters, one line"`
-		Address      *string `json:"address,omitempty" maxLength:"4000" doc:"At most 1000 characters on up to 10 lines"`
-		TaxID        *string `json:"tax_id,omitempty" maxLength:"4000" doc:"At most 64 characters, one line"`
-		POReference  *string `json:"po_reference,omitempty" maxLength:"4000" doc:"At most 100 characters, one line"`
-	}
+	ID   string              `path:"id" maxLength:"64"`
+	Body *billingDetailsBody // optional: an empty body changes nothing
+}
+
+type billingDetailsBody struct {
+	ContactName  *string `json:"contact_name,omitempty" maxLength:"4000" doc:"At most 200 characters, one line"`
+	ContactEmail *string `json:"contact_email,omitempty" maxLength:"4000" doc:"An e-mail address (stored lower-cased), or \"\""`
+	CompanyName  *string `json:"company_name,omitempty" maxLength:"4000" doc:"At most 200 characters, one line"`
+	Address      *string `json:"address,omitempty" maxLength:"4000" doc:"At most 1000 characters on up to 10 lines"`
+	TaxID        *string `json:"tax_id,omitempty" maxLength:"4000" doc:"At most 64 characters, one line"`
+	POReference  *string `json:"po_reference,omitempty" maxLength:"4000" doc:"At most 100 characters, one line"`
 }
 
 func (a *API) billingDetailsRoutes() {
@@ -46,6 +48,9 @@ func (a *API) billingDetailsRoutes() {
 			"Change a client's billing details: the fields named are replaced (\"\" clears one), the others stay; audited on the client and the agency", "billing"),
 		func(ctx context.Context, in *billingDetailsIn) (*billingDetailsOut, error) {
 			b := in.Body
+			if b == nil {
+				b = &billingDetailsBody{}
+			}
 			d, err := a.deps.ClientBilling.Update(ctx, RelationFrom(ctx), authz.ActorFrom(ctx), clientbilling.Change{
 				ContactName: b.ContactName, ContactEmail: b.ContactEmail, CompanyName: b.CompanyName,
 				Address: b.Address, TaxID: b.TaxID, POReference: b.POReference})
