@@ -130,6 +130,7 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/clients/{client_id}/users/{user_id}/remove", g(agencyClient, authz.ClientUsersManage, "clients", h.clientUserRemove))
 	m.HandleFunc("POST /app/clients/{client_id}/revoke", g(agencyClient, authz.ClientDisconnect, "clients", h.clientRevoke))
 	m.HandleFunc("POST /app/clients/{client_id}/disconnect", g(agencyClient, authz.ClientDisconnect, "clients", h.clientDisconnect))
+	m.HandleFunc("POST /app/clients/{client_id}/billing-details", g(agencyClient, authz.BillingDetailsWrite, "clients", h.clientBillingSave))
 
 	m.HandleFunc("GET /app/links", h.user(h.linksOrAgencies))
 	m.HandleFunc("POST /app/links", g(ownAgency, authz.LinkSend, "links", h.linkSend))
@@ -178,6 +179,9 @@ func (h *handler) routes() http.Handler {
 	// The client portal's shell (portal_shell.go, profile.go).
 	m.HandleFunc("GET /app/reports", g(ownClient, authz.ReportRead, "reports", h.portalReports))
 	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
+	// A client's billing details (billing_details_pages.go).
+	m.HandleFunc("GET /app/"+billingSlug, g(ownClient, authz.BillingDetailsRead, billingSlug, h.portalBilling))
+	m.HandleFunc("POST /app/"+billingSlug, g(ownClient, authz.BillingDetailsWrite, billingSlug, h.portalBillingSave))
 	m.HandleFunc("GET /app/profile", h.user(h.profile))
 	m.HandleFunc("POST /app/profile", h.user(h.saveProfile))
 	m.HandleFunc("POST /app/profile/password", h.user(h.changePassword))
