@@ -92,7 +92,7 @@ func TestBillingDetailsPages(t *testing.T) {
 		page := "/app/clients/" + w.clientID
 		a = w.ada.get(page)
 		a.expect(t, "client page", 200, `href="#billing"`, `<section id="billing"`, `action="`+page+`/billing-details"`,
-			`value="US Navy"`, "(it is)")
+			`value="US Navy"`, "Billing is on in its permissions")
 		a = w.ada.post(page+"/billing-details", billingForm("company_name", "US Navy", "tax_id", strings.Repeat("9", 70)))
 		a.expect(t, "agency: long tax ID", 400, `id="f-tax_id-error"`, "at most 64 characters", `<section id="billing"`)
 		w.ada.post(page+"/billing-details", billingForm("company_name", "United States Navy", "tax_id", "US-1")).
@@ -124,7 +124,7 @@ func TestBillingDetailsPages(t *testing.T) {
 		w.ada.get("/app/billing-details").expect(t, "Login As billing page, off", 403, "not enabled billing management")
 		w.ada.post("/app/login-as/end", nil).redirects(t, "return", page)
 		// The agency still reads and changes them.
-		w.ada.get(page).expect(t, "panel, billing off", 200, `<section id="billing"`, "(it is off)")
+		w.ada.get(page).expect(t, "panel, billing off", 200, `<section id="billing"`, "Billing is off in its permissions")
 		w.grace.get("/app/billing-details").expect(t, "client, off again", 403)
 	})
 }
