@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -303,5 +304,45 @@ func TestBillingDetailsSharedClient(t *testing.T) {
 			t.Errorf("B reads: %v", g)
 		}
 		_ = linkB
+	})
+}
+
+// Concurrent changes of one client's details apply one after the other:
+// each audit entry's "before" is what the previous change left, so the
+// entries chain from "" to the final value with no value seen twice.
+func TestBillingDetailsConcurrent(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		w := newBDWorld(t, e)
+		const n = 8
+		calls := make([]func() int, n)
+		for i := range calls {
+			calls[i] = func() int {
+				return w.admin.Do(t, "PUT", w.path, map[string]any{"po_reference": fmt.Sprintf("PO-%d", i)}).Status
+			}
+		}
+		for i, st := range clTogether(calls...) {
+			if st != 200 {
+				t.Fatalf("PUT %d: %d", i, st)
+			}
+		}
+		r := w.admin.Must(t, 200, "GET", "/api/v1/accounts/"+w.acme+"/audit?action="+bdAction, nil)
+		evs := r.Body["events"].([]any)
+		if len(evs) != n {
+			t.Fatalf("%d audit entries, want %d", len(evs), n)
+		}
+		// Newest first: each entry's before is the next older one's after.
+		final := w.admin.Must(t, 200, "GET", w.path, nil).Body["po_reference"]
+		want := final
+		for _, ev := range evs {
+			ev := ev.(map[string]any)
+			after, before := ev["after"].(map[string]any)["po_reference"], ev["before"].(map[string]any)["po_reference"]
+			if after != want {
+				t.Fatalf("entries do not chain: after %v, want %v (%v)", after, want, evs)
+			}
+			want = before
+		}
+		if want != "" {
+			t.Errorf("the oldest entry's before is %v, want \"\"", want)
+		}
 	})
 }
