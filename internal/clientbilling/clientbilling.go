@@ -59,12 +59,6 @@ type Details struct {
 	UpdatedBy *Person    `json:"updated_by"`
 }
 
-// Empty reports whether no field is set.
-func (d Details) Empty() bool {
-	return d.ContactName == "" && d.ContactEmail == "" && d.CompanyName == "" && d.Address == "" &&
-		d.TaxID == "" && d.POReference == ""
-}
-
 // Change names the fields to replace: nil leaves a field as it is, ""
 // clears it.
 type Change struct {
@@ -193,16 +187,16 @@ func (s *Service) Update(ctx context.Context, rel authz.Relation, a *authz.Actor
 		}
 		before := r.details(rel.AccountID)
 		out = before
-		was, now2 := map[string]string{}, map[string]string{}
+		was, set := map[string]string{}, map[string]string{}
 		for _, f := range Fields {
 			v := *f.change(&c)
 			if v == nil || *v == f.Value(before) {
 				continue
 			}
-			was[f.Name], now2[f.Name] = f.Value(before), *v
+			was[f.Name], set[f.Name] = f.Value(before), *v
 			*f.get(&out) = *v
 		}
-		if len(now2) == 0 {
+		if len(set) == 0 {
 			return nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE client_billing_details SET contact_name = ?, contact_email = ?, company_name = ?,
@@ -214,7 +208,7 @@ func (s *Service) Update(ctx context.Context, rel authz.Relation, a *authz.Actor
 		at := now.UTC()
 		out.UpdatedAt = &at
 		out.UpdatedBy = &Person{ID: a.UserID, Name: a.Name}
-		return s.audit(ctx, tx, now, rel, a, was, now2)
+		return s.audit(ctx, tx, now, rel, a, was, set)
 	})
 	if err != nil {
 		return Details{}, err
