@@ -205,9 +205,9 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 			}
 			expires = now.Add(ttl(set.ClientInviteTTLDays, set.TeamInviteTTLDays, r.Kind))
 		}
-		token := id.Secret()
-		_, err = tx.Exec(ctx, `UPDATE invitations SET token_hash = ?, status = 'pending', sent_at = ?, expires_at = ?,
-			decided_at = NULL WHERE id = ?`, id.Hash(token), now, expires, invID)
+		token, mailToken, mailHash := newTokens(r.Delivery)
+		_, err = tx.Exec(ctx, `UPDATE invitations SET token_hash = ?, mail_token_hash = ?, status = 'pending', sent_at = ?, expires_at = ?,
+			decided_at = NULL WHERE id = ?`, id.Hash(token), mailHash, now, expires, invID)
 		if errors.Is(err, db.ErrUnique) {
 			return errAlreadyInvited // a newer invitation to the address is open
 		}
@@ -219,7 +219,7 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 			return err
 		}
 		if r.Delivery == ByEmail {
-			if err := s.sendMail(ctx, tx, r, s.URL(token), a.Name); err != nil {
+			if err := s.sendMail(ctx, tx, r, s.URL(mailToken), a.Name); err != nil {
 				return err
 			}
 		}
