@@ -71,10 +71,10 @@ func URL(u *url.URL) error {
 			return errs.InvalidField("path", "The path is not valid.")
 		}
 	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return errs.InvalidField("query", "The query string is not valid.")
-	}
+	// A pair that does not parse (a bad escape, a semicolon) is dropped by
+	// every reader of the query as it is here, so only what parses is
+	// checked.
+	q, _ := url.ParseQuery(u.RawQuery)
 	return values(q, func(string) bool { return false })
 }
 
