@@ -30,6 +30,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
+	"github.com/liaison-dev/liaison/internal/metricdata"
 )
 
 // Deps are the domain services the API calls.
@@ -47,6 +48,7 @@ type Deps struct {
 	Invites       *invite.Service
 	Branding      *branding.Service // the white-label portal (issue 8)
 	Impersonation *impersonation.Service
+	Data          *metricdata.Service // brands' metric data (issue 16)
 	SecureCookies bool
 	Log           *slog.Logger
 }

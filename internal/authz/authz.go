@@ -66,8 +66,12 @@ type Relation struct {
 	AccountKind string // agency | client
 	Role        Role
 	// AgencyID is the agency through which a linked client is seen
-	// (linked:* roles only).
+	// (linked:* roles only), and the brand's agency on a client's relation
+	// to a brand (CheckBrand).
 	AgencyID string
+	// BrandID is the brand CheckBrand (or CheckReport) decided on; domain
+	// functions on a brand's data accept only a relation for that brand.
+	BrandID string
 }
 
 // Visible reports whether the relation lets the actor see the account.

@@ -77,6 +77,17 @@ const (
 	ClientUsersRead      Action = "client.users.read" // the team sees its users, as do agency users who see the client
 	ImpersonationLogRead Action = "client.impersonations.read"
 	PortalUse            Action = "portal.use"
+
+	// A brand's data and reports (SPEC §1 "brands are the agency's own
+	// work", §12): decided on the brand (CheckBrand). Every agency user
+	// reads; admins, account managers and members push data and edit
+	// reports; admins and account managers delete data. Client users of a
+	// client granted the brand read and export (can_export decides the
+	// export in internal/report).
+	BrandDataRead     Action = "brand.data.read"
+	BrandDataWrite    Action = "brand.data.write"
+	BrandDataDelete   Action = "brand.data.delete"
+	BrandReportExport Action = "brand.report.export"
 )
 
 // matrix is SPEC §1 as data: which roles may perform which action. A role
@@ -111,6 +122,11 @@ var matrix = map[Action][]Role{
 	ImpersonationLogRead: {ClientAdmin},
 	ClientSecurityManage: {ClientAdmin},
 	PortalUse:            {ClientAdmin, ClientMember},
+
+	BrandDataRead:     {AgencyAdmin, AgencyAccountManager, AgencyMember, AgencyViewer, ClientAdmin, ClientMember},
+	BrandDataWrite:    {AgencyAdmin, AgencyAccountManager, AgencyMember},
+	BrandDataDelete:   {AgencyAdmin, AgencyAccountManager},
+	BrandReportExport: {AgencyAdmin, AgencyAccountManager, AgencyMember, AgencyViewer, ClientAdmin, ClientMember},
 }
 
 // Allowed reports whether role may perform action.

@@ -33,6 +33,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/jobs"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
+	"github.com/liaison-dev/liaison/internal/metricdata"
 	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/password"
 	"github.com/liaison-dev/liaison/internal/ratelimit"
@@ -127,9 +128,10 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	clients := client.New(d, o.Now)       // one instance: its counts cache is shared
 	acts := activity.New(d, o.Now, o.Log) // one instance: the API's and the pages'
 	digests := digest.New(d, clients, m, o.Now, cfg.BaseURL, o.Log)
+	data := metricdata.New(d, o.Now)
 	a := api.New(api.Deps{Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
-		Branding: brands})
+		Branding: brands, Data: data})
 	pages, err := web.New(web.Deps{Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands})
