@@ -61,6 +61,8 @@ type App struct {
 	Digest *digest.Service
 	// Activity records page views in batches; Close writes what is queued.
 	Activity *activity.Service
+	// Data is the brands' metric data (issue 16).
+	Data *metricdata.Service
 }
 
 // Options are the parts tests may replace.
@@ -142,6 +144,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Impersonation = imp
 	app.Digest = digests
 	app.Activity = acts
+	app.Data = data
 	registerSweeps(q, limiter, authSvc)
 	q.Every("invite.expire", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := invites.Expire(ctx)
