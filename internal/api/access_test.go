@@ -32,6 +32,7 @@ type world struct {
 	clientC          string
 	linkAC, linkBC   string
 	brandA, brandB   string
+	reportA, reportB string
 	// invitations into C (by A), into A and into B (staff)
 	invC, invA, invB string
 	personas         []persona
@@ -70,6 +71,8 @@ func newWorld(t *testing.T, e db.Dialect) *world {
 	w.linkBC = s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyB, ClientID: w.clientC, Status: "pending"})
 	w.brandA = s.AddBrand(t, w.agencyA, "Brand of A")
 	w.brandB = s.AddBrand(t, w.agencyB, "Brand of B")
+	w.reportA = adminA.Must(t, 201, "POST", "/api/v1/brands/"+w.brandA+"/reports", map[string]any{"title": "A's report"}).Body["id"].(string)
+	w.reportB = bc.Must(t, 201, "POST", "/api/v1/brands/"+w.brandB+"/reports", map[string]any{"title": "B's report"}).Body["id"].(string)
 	// C has brand A, so its users read brand A's data and reports (issue 16).
 	if _, err := s.DB.Exec(ctx, `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, w.clientC, w.brandA, s.Now()); err != nil {
 		t.Fatal(err)
@@ -232,6 +235,15 @@ func (w *world) targets(rt api.Route) []target {
 		for _, pair := range [][2]string{{w.brandA, w.agencyA}, {w.brandB, w.agencyB}} {
 			brand, ag := pair[0], pair[1]
 			out = append(out, target{map[string]string{acc.Param: brand}, func(p persona) (bool, bool) {
+				return brandRule(acc.Action, p.roles[ag], p.roles[w.clientC], brand == w.brandA)
+			}})
+		}
+		return out
+	case api.Report:
+		var out []target
+		for _, tr := range [][3]string{{w.reportA, w.brandA, w.agencyA}, {w.reportB, w.brandB, w.agencyB}} {
+			rep, brand, ag := tr[0], tr[1], tr[2]
+			out = append(out, target{map[string]string{acc.Param: rep}, func(p persona) (bool, bool) {
 				return brandRule(acc.Action, p.roles[ag], p.roles[w.clientC], brand == w.brandA)
 			}})
 		}

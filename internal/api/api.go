@@ -31,6 +31,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
 	"github.com/liaison-dev/liaison/internal/metricdata"
+	"github.com/liaison-dev/liaison/internal/report"
 )
 
 // Deps are the domain services the API calls.
@@ -49,6 +50,7 @@ type Deps struct {
 	Branding      *branding.Service // the white-label portal (issue 8)
 	Impersonation *impersonation.Service
 	Data          *metricdata.Service // brands' metric data (issue 16)
+	Reports       *report.Service     // brands' reports (issue 16)
 	SecureCookies bool
 	Log           *slog.Logger
 }

@@ -115,3 +115,21 @@ func OnBrand(rel Relation, brandID string, action Action) error {
 	}
 	return nil
 }
+
+// CheckReport decides an action on a report: on its brand (CheckBrand). A
+// report that does not exist is not found, as is one of a brand the actor
+// does not see.
+func (z *Authorizer) CheckReport(ctx context.Context, a *Actor, reportID string, action Action) (Relation, error) {
+	if a == nil {
+		return Relation{}, errs.ErrUnauthorized
+	}
+	var brandID string
+	err := z.db.Get(ctx, &brandID, `SELECT brand_id FROM reports WHERE id = ?`, reportID)
+	if errors.Is(err, db.ErrNoRows) {
+		return Relation{}, errs.ErrNotFound
+	}
+	if err != nil {
+		return Relation{}, err
+	}
+	return z.CheckBrand(ctx, a, brandID, action)
+}

@@ -37,6 +37,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/password"
 	"github.com/liaison-dev/liaison/internal/ratelimit"
+	"github.com/liaison-dev/liaison/internal/report"
 	"github.com/liaison-dev/liaison/internal/web"
 )
 
@@ -63,6 +64,8 @@ type App struct {
 	Activity *activity.Service
 	// Data is the brands' metric data (issue 16).
 	Data *metricdata.Service
+	// Reports is the brands' reports (issue 16).
+	Reports *report.Service
 }
 
 // Options are the parts tests may replace.
@@ -131,9 +134,10 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	acts := activity.New(d, o.Now, o.Log) // one instance: the API's and the pages'
 	digests := digest.New(d, clients, m, o.Now, cfg.BaseURL, o.Log)
 	data := metricdata.New(d, o.Now)
+	reports := report.New(d, data, o.Now)
 	a := api.New(api.Deps{Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
-		Branding: brands, Data: data})
+		Branding: brands, Data: data, Reports: reports})
 	pages, err := web.New(web.Deps{Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands})
@@ -145,6 +149,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Digest = digests
 	app.Activity = acts
 	app.Data = data
+	app.Reports = reports
 	registerSweeps(q, limiter, authSvc)
 	q.Every("invite.expire", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := invites.Expire(ctx)
