@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
@@ -118,6 +119,15 @@ func PresetRange(today time.Time, preset string) metricdata.Range {
 
 // Data computes a report for from–to (both empty: its default range).
 func (s *Service) Data(ctx context.Context, rel authz.Relation, reportID, from, to string) (Data, error) {
+	return s.DataFor(ctx, rel, reportID, "", from, to)
+}
+
+// DataFor is Data for a preset range ending today (the page's range
+// picker) when preset is not empty, else for from–to.
+func (s *Service) DataFor(ctx context.Context, rel authz.Relation, reportID, preset, from, to string) (Data, error) {
+	if preset != "" && !oneOf(preset, Ranges) {
+		return Data{}, errs.InvalidField("range", "Choose one of %s.", strings.Join(Ranges, ", "))
+	}
 	if err := authz.OnBrand(rel, rel.BrandID, authz.BrandDataRead); err != nil {
 		return Data{}, err
 	}
@@ -129,7 +139,11 @@ func (s *Service) Data(ctx context.Context, rel authz.Relation, reportID, from, 
 	if err != nil {
 		return Data{}, err
 	}
-	sp, err := Resolve(today, r.DefaultRange, r.Comparison, from, to)
+	def := r.DefaultRange
+	if preset != "" {
+		def, from, to = preset, "", ""
+	}
+	sp, err := Resolve(today, def, r.Comparison, from, to)
 	if err != nil {
 		return Data{}, err
 	}

@@ -140,7 +140,8 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		Branding: brands, Data: data, Reports: reports})
 	pages, err := web.New(web.Deps{Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
-		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands})
+		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands,
+		Data: data, Reports: reports})
 	if err != nil {
 		return nil, err
 	}
