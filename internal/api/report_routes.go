@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 
@@ -57,6 +58,19 @@ type reportDataIn struct {
 	To   string `query:"to" maxLength:"20" doc:"Last day, YYYY-MM-DD"`
 }
 
+type reportExportIn struct {
+	ID     string `path:"id" maxLength:"64"`
+	Format string `query:"format" maxLength:"10" doc:"csv or pdf"`
+	From   string `query:"from" maxLength:"20" doc:"First day, YYYY-MM-DD; with to, or neither for the report's default range"`
+	To     string `query:"to" maxLength:"20" doc:"Last day, YYYY-MM-DD"`
+}
+
+type reportExportOut struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               func(huma.Context)
+}
+
 type reportDataOut struct {
 	Body report.Data
 }
@@ -104,5 +118,40 @@ func (a *API) reportRoutes() {
 	add(a, read, o, func(ctx context.Context, in *reportDataIn) (*reportDataOut, error) {
 		d, err := svc.Data(ctx, RelationFrom(ctx), in.ID, in.From, in.To)
 		return &reportDataOut{Body: d}, err
+	})
+	o = op(http.MethodGet, "/api/v1/reports/{id}/export", "report-export", "A report for a range as CSV or PDF", "reports")
+	o.Description = "CSV: one row per datum, formula-like cells neutralised, streamed. PDF: in the agency's brand. " +
+		"Client users only when their client may export (403 export_not_allowed); a client user's export is an activity event."
+	o.Responses = map[string]*huma.Response{"200": {Description: "The file", Content: map[string]*huma.MediaType{
+		"text/csv": {Schema: &huma.Schema{Type: "string"}}, "application/pdf": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}
+	add(a, Access{Kind: Report, Action: authz.BrandReportExport, Param: "id"}, o, func(ctx context.Context, in *reportExportIn) (*reportExportOut, error) {
+		rel := RelationFrom(ctx)
+		d, err := svc.Export(ctx, actor(ctx), rel, in.ID, in.Format, in.From, in.To)
+		if err != nil {
+			return nil, err
+		}
+		name := report.FileName(d, in.Format)
+		if in.Format == "csv" {
+			return &reportExportOut{ContentType: "text/csv; charset=utf-8", ContentDisposition: `attachment; filename="` + name + `"`,
+				Body: func(hc huma.Context) {
+					hc.SetStatus(http.StatusOK)
+					if err := report.WriteCSV(hc.BodyWriter(), d); err != nil {
+						a.deps.Log.ErrorContext(ctx, "report csv export", "err", err) // the status is sent
+					}
+				}}, nil
+		}
+		b, err := a.deps.Branding.For(ctx, rel.BrandAgency())
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := report.WritePDF(&buf, d, b); err != nil {
+			return nil, err
+		}
+		return &reportExportOut{ContentType: "application/pdf", ContentDisposition: `attachment; filename="` + name + `"`,
+			Body: func(hc huma.Context) {
+				hc.SetStatus(http.StatusOK)
+				_, _ = hc.BodyWriter().Write(buf.Bytes())
+			}}, nil
 	})
 }
