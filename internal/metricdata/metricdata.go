@@ -162,8 +162,11 @@ func prepareChunk(ctx context.Context, tx *db.Tx, n int, pg bool) (*preparedChun
 	pc := &preparedChunk{upsert: up}
 	if !pg {
 		keys := strings.Repeat("(?, ?, ?), ", n)
-		ex, err := tx.Prepare(ctx, `SELECT COUNT(*) FROM metric_points WHERE brand_id = ? AND (metric, dimension, day) IN (VALUES `+
-			keys[:len(keys)-2]+`)`)
+		// A CTE of the keys joined to the primary key: SQLite probes the
+		// index once per key (a row-value IN over VALUES made it scan).
+		ex, err := tx.Prepare(ctx, `WITH k (metric, dimension, day) AS (VALUES `+keys[:len(keys)-2]+`)
+			SELECT COUNT(*) FROM k JOIN metric_points p ON p.brand_id = ? AND p.metric = k.metric
+			AND p.dimension = k.dimension AND p.day = k.day`)
 		if err != nil {
 			up.Close()
 			return nil, err
@@ -204,10 +207,10 @@ func (pc *preparedChunk) run(ctx context.Context, brandID string, part []Point, 
 		return n, rows.Err()
 	}
 	kargs := make([]any, 0, 1+len(part)*3)
-	kargs = append(kargs, brandID)
 	for _, p := range part {
 		kargs = append(kargs, p.Metric, p.Dimension, p.Date)
 	}
+	kargs = append(kargs, brandID)
 	var there int
 	if err := pc.exists.QueryRowContext(ctx, kargs...).Scan(&there); err != nil {
 		return 0, err
