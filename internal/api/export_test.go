@@ -82,9 +82,13 @@ func TestReportExports(t *testing.T) {
 			welcome_message, hide_liaison_branding, updated_at) VALUES (?, 'Acme Insights', '#0f766e', '#b45309', '', TRUE, ?)`, w.agency, w.s.Now()); err != nil {
 			t.Fatal(err)
 		}
+		w.admin.Must(t, 200, "POST", "/api/v1/agencies/"+w.agency+"/portal/logos/light", pngBytes(t, 120, 40))
 		p := w.clientUser.Do(t, "GET", "/api/v1/reports/"+rid+"/export?format=pdf&"+rng, nil)
 		if p.Status != 200 || p.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(p.Raw, []byte("%PDF")) {
 			t.Fatalf("pdf: %d %v", p.Status, p.Header)
+		}
+		if !bytes.Contains(p.Raw, []byte("/Subtype /Image")) {
+			t.Error("the PDF has no logo image")
 		}
 		text := pdfText(t, p.Raw)
 		for _, want := range []string{"Acme Insights", "Monthly: Nike", "700", "5,000", "70.00 EUR", "Prepared by your agency.", "Page 1 of"} {

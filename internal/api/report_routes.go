@@ -144,8 +144,12 @@ func (a *API) reportRoutes() {
 		if err != nil {
 			return nil, err
 		}
+		data, typ, err := a.deps.Branding.DocumentLogo(ctx, rel.BrandAgency())
+		if err != nil {
+			return nil, err
+		}
 		var buf bytes.Buffer
-		if err := report.WritePDF(&buf, d, b); err != nil {
+		if err := report.WritePDF(&buf, d, b, report.Logo{Data: data, Type: typ}); err != nil {
 			return nil, err
 		}
 		return &reportExportOut{ContentType: "application/pdf", ContentDisposition: `attachment; filename="` + name + `"`,

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -39,8 +40,15 @@ func hexRGB(s string) (int, int, int) {
 
 var tags = regexp.MustCompile(`<[^>]*>`)
 
+// Logo is an image for the PDF's header: PNG or JPEG bytes and "PNG" or
+// "JPG" (branding.Service.DocumentLogo). A zero Logo draws none.
+type Logo struct {
+	Data []byte
+	Type string
+}
+
 // WritePDF draws the report's data in the brand.
-func WritePDF(w io.Writer, d Data, b branding.Brand) error {
+func WritePDF(w io.Writer, d Data, b branding.Brand, logo Logo) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCreator(b.Name, true)
 	pdf.SetAuthor(b.Name, true)
@@ -51,13 +59,26 @@ func WritePDF(w io.Writer, d Data, b branding.Brand) error {
 	pr, pg, pb := hexRGB(b.Primary)
 	colors := append([][3]int(nil), seriesRGB...) // the first series in the brand's colour
 	colors[0] = [3]int{pr, pg, pb}
+	logoW := 0.0
+	if len(logo.Data) > 0 {
+		info := pdf.RegisterImageOptionsReader("logo", fpdf.ImageOptions{ImageType: logo.Type}, bytes.NewReader(logo.Data))
+		if pdf.Ok() && info != nil && info.Height() > 0 {
+			logoW = 12 * info.Width() / info.Height()
+		}
+		pdf.ClearError() // an image fpdf cannot read: no logo, the name still shows
+	}
 	pdf.SetHeaderFunc(func() {
 		pdf.SetFillColor(pr, pg, pb)
 		pdf.Rect(0, 0, pageW, 18, "F")
+		if logoW > 0 {
+			pdf.SetFillColor(255, 255, 255) // a white plate, so any logo reads on the brand colour
+			pdf.Rect(margin-1, 2, logoW+2, 14, "F")
+			pdf.ImageOptions("logo", margin, 3, logoW, 12, false, fpdf.ImageOptions{ImageType: logo.Type}, 0, "")
+		}
 		pdf.SetTextColor(255, 255, 255)
 		pdf.SetFont("Helvetica", "B", 13)
-		pdf.SetXY(margin, 5)
-		pdf.CellFormat(contentW, 8, tr(b.Name), "", 0, "L", false, 0, "")
+		pdf.SetXY(margin+logoW+3*math.Min(logoW, 1), 5)
+		pdf.CellFormat(contentW-logoW-3, 8, tr(b.Name), "", 0, "L", false, 0, "")
 		pdf.SetTextColor(30, 30, 30)
 		pdf.SetY(26)
 	})
