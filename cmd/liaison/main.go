@@ -50,6 +50,10 @@ commands:
   audit verify           check the audit log's hash chain; exit 1 naming the first bad entry
   backup [--out FILE]    write a consistent SQLite snapshot (PostgreSQL: use pg_dump)
   version                print the version and exit (also --version)
+  demo --brand ID [--days N]
+                         fill a brand with N days (default 365) of realistic daily
+                         demo data ending today: sessions, conversions and revenue
+                         per channel, conversion rate, session duration
 
 configuration (environment; flags of the same name override):
   LIAISON_ADDR (--addr)  LIAISON_DATA_DIR (--data-dir)  LIAISON_BASE_URL (--base-url)
@@ -87,6 +91,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	agency := fs.String("agency", "", "agency name (admin create)")
 	pass := fs.String("password", "", "admin password (admin create); omit to get a link to set it")
 	out := fs.String("out", "", "backup file (backup); default DATA_DIR/backups/liaison-<time>.db")
+	brand := fs.String("brand", "", "brand ID (demo)")
+	days := fs.Int("days", 365, "days of data (demo)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -116,6 +122,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		return auditVerify(ctx, cfg, stdout, stderr)
 	case "backup":
 		return backup(ctx, cfg, *out, stdout, stderr)
+	case "demo":
+		return demo(ctx, cfg, *brand, *days, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "liaison: unknown command %q\n\n%s", cmd, usage)
 	return 2
@@ -306,5 +314,29 @@ func backup(ctx context.Context, cfg config.Config, out string, stdout, stderr i
 		return 1
 	}
 	fmt.Fprintln(stdout, "backup written to", out)
+	return 0
+}
+
+func demo(ctx context.Context, cfg config.Config, brand string, days int, stdout, stderr io.Writer) int {
+	if brand == "" {
+		fmt.Fprintln(stderr, "liaison demo: --brand is required (a brand's ID, e.g. from GET /api/v1/agencies/{id}/brands)")
+		return 2
+	}
+	app, err := server.New(ctx, cfg, server.Options{Log: slog.New(slog.DiscardHandler), NoDigestJob: true})
+	if err != nil {
+		fmt.Fprintln(stderr, "liaison:", err)
+		return 1
+	}
+	defer app.Close()
+	n, err := app.Data.Demo(ctx, brand, days)
+	if err != nil {
+		if e := errs.As(err); e != nil {
+			fmt.Fprintln(stderr, "liaison demo:", e.Message)
+		} else {
+			fmt.Fprintln(stderr, "liaison demo:", err)
+		}
+		return 1
+	}
+	fmt.Fprintf(stdout, "wrote %d points (%d days) to brand %s\n", n, days, brand)
 	return 0
 }

@@ -164,3 +164,57 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoFillsABrand(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := runCmd(t, dir, "admin", "create", "--email", "op@example.com", "--name", "Olga Op", "--agency", "Agency",
+		"--password", "a perfectly good passphrase"); code != 0 {
+		t.Fatalf("admin create: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runCmd(t, dir, "demo"); code != 2 || !strings.Contains(errs, "--brand") {
+		t.Fatalf("demo without a brand: %d %s", code, errs)
+	}
+	if code, _, errs := runCmd(t, dir, "demo", "--brand", "brd_nothere"); code != 1 || !strings.Contains(errs, "No brand") {
+		t.Fatalf("demo of an unknown brand: %d %s", code, errs)
+	}
+	live, err := sql.Open("sqlite", filepath.Join(dir, "liaison.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	if _, err := live.Exec(`INSERT INTO brands (id, agency_id, name, name_key, created_at, updated_at)
+		SELECT 'brd_demo', id, 'Demo', 'demo', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM accounts WHERE kind = 'agency'`); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(t, dir, "demo", "--brand", "brd_demo")
+	if code != 0 || !strings.Contains(out, "wrote 7300 points (365 days)") {
+		t.Fatalf("demo: %d %s %s", code, out, errs)
+	}
+	var days, badTotals, badRates int
+	if err := live.QueryRow(`SELECT COUNT(DISTINCT day) FROM metric_points WHERE brand_id = 'brd_demo'`).Scan(&days); err != nil || days != 365 {
+		t.Fatalf("%d days (%v)", days, err)
+	}
+	// The total line is the sum of the channels; rates are percentages.
+	if err := live.QueryRow(`SELECT COUNT(*) FROM metric_points t WHERE t.brand_id = 'brd_demo' AND t.dimension = '' AND t.metric = 'sessions'
+		AND t.value <> (SELECT SUM(c.value) FROM metric_points c WHERE c.brand_id = t.brand_id AND c.metric = t.metric AND c.day = t.day AND c.dimension <> '')`).Scan(&badTotals); err != nil {
+		t.Fatal(err)
+	}
+	if err := live.QueryRow(`SELECT COUNT(*) FROM metric_points WHERE brand_id = 'brd_demo' AND metric = 'conversion_rate' AND (value <= 0 OR value >= 100)`).Scan(&badRates); err != nil {
+		t.Fatal(err)
+	}
+	var unit string
+	if err := live.QueryRow(`SELECT unit || ' ' || currency FROM metric_catalogue WHERE brand_id = 'brd_demo' AND metric = 'revenue'`).Scan(&unit); err != nil || unit != "currency EUR" {
+		t.Errorf("revenue's unit %q (%v)", unit, err)
+	}
+	if badTotals != 0 || badRates != 0 {
+		t.Errorf("%d totals differ from their channels, %d rates out of range", badTotals, badRates)
+	}
+	// Running it again rewrites the same days.
+	if code, out, _ = runCmd(t, dir, "demo", "--brand", "brd_demo"); code != 0 {
+		t.Fatalf("second demo: %s", out)
+	}
+	var n int
+	if err := live.QueryRow(`SELECT COUNT(*) FROM metric_points WHERE brand_id = 'brd_demo'`).Scan(&n); err != nil || n != 7300 {
+		t.Errorf("%d points after a second run (%v)", n, err)
+	}
+}

@@ -38,6 +38,7 @@ type world struct {
 	clientC          string
 	linkAC, linkBC   string
 	brandA, brandB   string
+	reportA, reportB string
 	// invitations into C (by A, and by D), into A and into B (staff)
 	invC, invA, invB string
 	invCbyD          string
@@ -97,6 +98,12 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyD, ClientID: w.clientC})
 	w.brandA = s.AddBrand(t, w.agencyA, "Brand of A")
 	w.brandB = s.AddBrand(t, w.agencyB, "Brand of B")
+	w.reportA = adminA.Must(t, 201, "POST", "/api/v1/brands/"+w.brandA+"/reports", map[string]any{"title": "A's report"}).Body["id"].(string)
+	w.reportB = bc.Must(t, 201, "POST", "/api/v1/brands/"+w.brandB+"/reports", map[string]any{"title": "B's report"}).Body["id"].(string)
+	// C has brand A, so its users read brand A's data and reports (issue 16).
+	if _, err := s.DB.Exec(ctx, `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, w.clientC, w.brandA, s.Now()); err != nil {
+		t.Fatal(err)
+	}
 	if len(perms) > 0 {
 		adminA.Must(t, 200, "PATCH", "/api/v1/agencies/"+w.agencyA+"/clients/"+w.clientC, map[string]any{"permissions": perms})
 		for k, v := range perms {
@@ -212,6 +219,32 @@ func linkRule(action authz.Action, agencyRole, clientRole authz.Role, initiatedB
 	return true, true
 }
 
+// brandRule is SPEC §1 and §12 on a brand, written apart from authz: every
+// user of the brand's agency sees it (the role decides the action); a user
+// of a client granted the brand sees its data and reports only, and may
+// read and export them, nothing more; anyone else sees nothing.
+func brandRule(action authz.Action, agencyRole, clientRole authz.Role, granted bool) (visible, allowed bool) {
+	agencyMay := map[authz.Role]bool{}
+	switch action {
+	case authz.BrandDataRead, authz.BrandReportExport, authz.AgencyRead:
+		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true, authz.AgencyMember: true, authz.AgencyViewer: true}
+	case authz.BrandDataWrite:
+		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true, authz.AgencyMember: true}
+	case authz.BrandDataDelete:
+		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true}
+	case authz.AgencyManage:
+		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true}
+	}
+	if strings.HasPrefix(string(agencyRole), "agency:") {
+		return true, agencyMay[agencyRole]
+	}
+	dataAction := action == authz.BrandDataRead || action == authz.BrandDataWrite || action == authz.BrandDataDelete || action == authz.BrandReportExport
+	if granted && dataAction && strings.HasPrefix(string(clientRole), "client:") {
+		return true, action == authz.BrandDataRead || action == authz.BrandReportExport
+	}
+	return false, false
+}
+
 func (w *world) targets(rt api.Route) []target {
 	acc := rt.Access
 	direct := func(r authz.Role) bool { return r != "" && !strings.HasPrefix(string(r), "linked:") }
@@ -247,8 +280,16 @@ func (w *world) targets(rt api.Route) []target {
 		for _, pair := range [][2]string{{w.brandA, w.agencyA}, {w.brandB, w.agencyB}} {
 			brand, ag := pair[0], pair[1]
 			out = append(out, target{map[string]string{acc.Param: brand}, func(p persona) (bool, bool) {
-				role := p.roles[ag]
-				return direct(role), direct(role) && authz.Allowed(role, acc.Action)
+				return brandRule(acc.Action, p.roles[ag], p.roles[w.clientC], brand == w.brandA)
+			}})
+		}
+		return out
+	case api.Report:
+		var out []target
+		for _, tr := range [][3]string{{w.reportA, w.brandA, w.agencyA}, {w.reportB, w.brandB, w.agencyB}} {
+			rep, brand, ag := tr[0], tr[1], tr[2]
+			out = append(out, target{map[string]string{acc.Param: rep}, func(p persona) (bool, bool) {
+				return brandRule(acc.Action, p.roles[ag], p.roles[w.clientC], brand == w.brandA)
 			}})
 		}
 		return out

@@ -32,6 +32,8 @@ import (
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
+	"github.com/liaison-dev/liaison/internal/metricdata"
+	"github.com/liaison-dev/liaison/internal/report"
 )
 
 // Deps are the domain services the API calls.
@@ -51,6 +53,8 @@ type Deps struct {
 	Impersonation *impersonation.Service
 	Billing       *billing.Service
 	ClientBilling *clientbilling.Service // a client's billing details
+	Data          *metricdata.Service    // brands' metric data (issue 16)
+	Reports       *report.Service        // brands' reports (issue 16)
 	SecureCookies bool
 	Log           *slog.Logger
 }

@@ -39,6 +39,9 @@ const (
 	// Invitation routes act on an invitation; access is decided on the
 	// account it is into (authz.CheckInvitation).
 	Invitation
+	// Report routes act on a report; access is decided on its brand
+	// (authz.CheckReport).
+	Report
 )
 
 // Access is a route's entry in the access table.
@@ -165,6 +168,8 @@ func (a *API) accessCheck(acc Access, route string) func(huma.Context, func(huma
 				rel, err = z.CheckBrand(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Invitation:
 				rel, err = z.CheckInvitation(ctx, actor, hc.Param(acc.Param), acc.Action)
+			case Report:
+				rel, err = z.CheckReport(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Link:
 				var lrel authz.LinkRelation
 				lrel, err = z.CheckLink(ctx, actor, hc.Param(acc.Param), acc.Action)

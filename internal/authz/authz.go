@@ -69,12 +69,16 @@ type Relation struct {
 	AccountKind string // agency | client
 	Role        Role
 	// AgencyID is the agency through which a linked client is seen
-	// (linked:* roles only).
+	// (linked:* roles only), and the brand's agency on a client's relation
+	// to a brand (CheckBrand).
 	AgencyID string
 	// LoginAsAgencyID is the agency whose user acts as the client's admin
 	// through Login As (impersonatedRelation); AgencyID stays empty, as
 	// the actor acts on the client's side.
 	LoginAsAgencyID string
+	// BrandID is the brand CheckBrand (or CheckReport) decided on; domain
+	// functions on a brand's data accept only a relation for that brand.
+	BrandID string
 }
 
 // Visible reports whether the relation lets the actor see the account.

@@ -251,20 +251,3 @@ func (z *Authorizer) CheckLink(ctx context.Context, a *Actor, linkID string, act
 	}
 	return rel, errs.ErrForbidden
 }
-
-// CheckBrand decides an action on a brand, on the brand's agency. A brand of
-// an agency the actor does not see is not found.
-func (z *Authorizer) CheckBrand(ctx context.Context, a *Actor, brandID string, action Action) (Relation, error) {
-	if a == nil {
-		return Relation{}, errs.ErrUnauthorized
-	}
-	var agencyID string
-	err := z.db.Get(ctx, &agencyID, `SELECT agency_id FROM brands WHERE id = ?`, brandID)
-	if errors.Is(err, db.ErrNoRows) {
-		return Relation{}, errs.ErrNotFound
-	}
-	if err != nil {
-		return Relation{}, err
-	}
-	return z.Check(ctx, a, agencyID, action)
-}

@@ -83,6 +83,16 @@ const (
 	// users who manage it. Members never.
 	BillingDetailsRead  Action = "client.billing_details.read"
 	BillingDetailsWrite Action = "client.billing_details.write"
+	// A brand's data and reports (SPEC §1 "brands are the agency's own
+	// work", §12): decided on the brand (CheckBrand). Every agency user
+	// reads; admins, account managers and members push data and edit
+	// reports; admins and account managers delete data. Client users of a
+	// client granted the brand read and export (can_export decides the
+	// export in internal/report).
+	BrandDataRead     Action = "brand.data.read"
+	BrandDataWrite    Action = "brand.data.write"
+	BrandDataDelete   Action = "brand.data.delete"
+	BrandReportExport Action = "brand.report.export"
 )
 
 // matrix is SPEC §1 as data: which roles may perform which action. A role
@@ -120,6 +130,10 @@ var matrix = map[Action][]Role{
 
 	BillingDetailsRead:  {ClientAdmin, LinkedAdmin, LinkedAccountManager},
 	BillingDetailsWrite: {ClientAdmin, LinkedAdmin, LinkedAccountManager},
+	BrandDataRead:       {AgencyAdmin, AgencyAccountManager, AgencyMember, AgencyViewer, ClientAdmin, ClientMember},
+	BrandDataWrite:      {AgencyAdmin, AgencyAccountManager, AgencyMember},
+	BrandDataDelete:     {AgencyAdmin, AgencyAccountManager},
+	BrandReportExport:   {AgencyAdmin, AgencyAccountManager, AgencyMember, AgencyViewer, ClientAdmin, ClientMember},
 }
 
 // Allowed reports whether role may perform action.

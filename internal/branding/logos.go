@@ -1,12 +1,16 @@
 package branding
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"image/png"
 	"net/http"
 	"strings"
+
+	"golang.org/x/image/webp"
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -151,4 +155,36 @@ func (s *Service) serveLogo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write(row.Body)
+}
+
+// DocumentLogo returns the agency's light-theme logo for documents (the
+// report PDF) as PNG or JPEG bytes with "PNG" or "JPG"; WebP is converted to
+// PNG. Nil when the agency has no light logo.
+func (s *Service) DocumentLogo(ctx context.Context, agencyID string) ([]byte, string, error) {
+	var row struct {
+		ContentType string `db:"content_type"`
+		Body        []byte `db:"body"`
+	}
+	err := s.db.Get(ctx, &row, `SELECT content_type, body FROM portal_logos WHERE agency_id = ? AND slot = 'light'`, agencyID)
+	if errors.Is(err, db.ErrNoRows) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	switch row.ContentType {
+	case "image/png":
+		return row.Body, "PNG", nil
+	case "image/jpeg":
+		return row.Body, "JPG", nil
+	}
+	img, err := webp.Decode(bytes.NewReader(row.Body))
+	if err != nil {
+		return nil, "", nil // stored bytes were checked on upload; draw no logo rather than fail
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), "PNG", nil
 }

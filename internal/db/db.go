@@ -343,3 +343,11 @@ func Placeholders(n int) string {
 	}
 	return strings.Repeat("?, ", n-1) + "?"
 }
+
+// Prepare prepares a statement on the transaction's connection, for a
+// statement run many times in one transaction (e.g. chunks of a bulk upsert).
+// The caller closes it.
+func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	st, err := t.tx.PrepareContext(ctx, rebind(t.dialect, q))
+	return st, classify(err)
+}

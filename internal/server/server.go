@@ -35,9 +35,11 @@ import (
 	"github.com/liaison-dev/liaison/internal/jobs"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
+	"github.com/liaison-dev/liaison/internal/metricdata"
 	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/password"
 	"github.com/liaison-dev/liaison/internal/ratelimit"
+	"github.com/liaison-dev/liaison/internal/report"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 	"github.com/liaison-dev/liaison/internal/web"
 )
@@ -63,6 +65,10 @@ type App struct {
 	Digest *digest.Service
 	// Activity records page views in batches; Close writes what is queued.
 	Activity *activity.Service
+	// Data is the brands' metric data (issue 16).
+	Data *metricdata.Service
+	// Reports is the brands' reports (issue 16).
+	Reports *report.Service
 }
 
 // Options are the parts tests may replace.
@@ -139,13 +145,15 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		return nil, fmt.Errorf("billing prices: %w", err)
 	}
 	billingDetails := clientbilling.New(d, o.Now)
+	data := metricdata.New(d, o.Now)
+	reports := report.New(d, data, o.Now)
 	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
-		Branding: brands, ClientBilling: billingDetails})
+		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports})
 	pages, err := web.New(web.Deps{Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands,
-		ClientBilling: billingDetails})
+		ClientBilling: billingDetails, Data: data, Reports: reports})
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +161,8 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Impersonation = imp
 	app.Digest = digests
 	app.Activity = acts
+	app.Data = data
+	app.Reports = reports
 	registerSweeps(q, limiter, authSvc)
 	q.Every("invite.expire", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := invites.Expire(ctx)

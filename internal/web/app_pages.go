@@ -20,6 +20,9 @@ type shell struct {
 	// Portal is the client portal's agency, brands and features (nil in
 	// an agency); see portal_shell.go.
 	Portal *branding.ClientView
+	// BrandNext is where the brand switcher goes after a switch (report
+	// pages: the reports list with the range kept).
+	BrandNext string
 }
 
 type navItem struct {

@@ -40,6 +40,9 @@ const (
 	// current account or into a client the current agency sees
 	// (authz.CheckInvitation).
 	invitationOf
+	// reportOf is the report named by {report_id}, of a brand of the
+	// current agency or granted to the current client (authz.CheckReport).
+	reportOf
 )
 
 // rule is one page's entry: its target, its action, and the navigation
@@ -84,7 +87,7 @@ func (h *handler) guard(ru rule, next func(c *call)) http.HandlerFunc {
 			return
 		}
 		cur := p.Shell.Current
-		if cur == nil || (ru.target != linkOf && ru.target != invitationOf && cur.Account.Kind != ru.target.side()) {
+		if cur == nil || (ru.target != linkOf && ru.target != invitationOf && ru.target != reportOf && cur.Account.Kind != ru.target.side()) {
 			h.notFound(w, r)
 			return
 		}
@@ -119,6 +122,12 @@ func (c *call) check(t target, action authz.Action) (authz.Relation, authz.LinkR
 		rel, err := z.CheckBrand(ctx, c.a, c.r.PathValue("brand_id"), action)
 		if err == nil && rel.AccountID != c.acc.ID {
 			err = errs.ErrNotFound // a brand of another of the user's agencies
+		}
+		return rel, authz.LinkRelation{}, err
+	case reportOf:
+		rel, err := z.CheckReport(ctx, c.a, c.r.PathValue("report_id"), action)
+		if err == nil && rel.AccountID != c.acc.ID {
+			err = errs.ErrNotFound // a report seen through another of the user's accounts
 		}
 		return rel, authz.LinkRelation{}, err
 	case linkOf:

@@ -59,21 +59,6 @@ func (c *call) featureOff(on func(branding.Features) bool) bool {
 	return false
 }
 
-type reportsData struct {
-	Brand *branding.BrandChoice
-}
-
-// portalReports is the client's reports page; the reports capability
-// fills it, per brand.
-func (h *handler) portalReports(c *call) {
-	if c.featureOff(func(f branding.Features) bool { return f.Reports }) {
-		return
-	}
-	c.p.Title = "Reports"
-	c.p.Data = reportsData{Brand: c.p.Shell.Portal.Current}
-	c.render(http.StatusOK, "portal_reports")
-}
-
 // chooseBrand is the brand switcher: the choice is remembered per user and
 // account.
 func (h *handler) chooseBrand(c *call) {

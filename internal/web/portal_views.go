@@ -10,6 +10,7 @@ import "net/http"
 var portalViews = map[string]string{
 	"app_home":       "dashboard",
 	"portal_reports": "reports",
+	"report":         "reports",  // reading a report (issue 16)
 	"links":          "agencies", // /app/agencies in a client account
 	"users":          "users",
 	"security":       "security",

@@ -31,6 +31,8 @@ import (
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
+	"github.com/liaison-dev/liaison/internal/metricdata"
+	"github.com/liaison-dev/liaison/internal/report"
 	webassets "github.com/liaison-dev/liaison/web"
 )
 
@@ -50,6 +52,8 @@ type Deps struct {
 	Branding      *branding.Service
 	Activity      *activity.Service
 	ClientBilling *clientbilling.Service
+	Data          *metricdata.Service
+	Reports       *report.Service
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
@@ -184,6 +188,14 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /invite/{token}", h.inviteAccept)
 	// The client portal's shell (portal_shell.go, profile.go).
 	m.HandleFunc("GET /app/reports", g(ownClient, authz.ReportRead, "reports", h.portalReports))
+	// Reports (report_pages.go): read by client and agency users alike;
+	// built on a brand's page in the agency app.
+	m.HandleFunc("GET /app/reports/{report_id}", g(reportOf, authz.BrandDataRead, "reports", h.reportPage))
+	m.HandleFunc("GET /app/reports/{report_id}/edit", g(reportOf, authz.BrandDataWrite, "brands", h.reportEdit))
+	m.HandleFunc("POST /app/reports/{report_id}/widgets", g(reportOf, authz.BrandDataWrite, "brands", h.reportWidgets))
+	m.HandleFunc("POST /app/reports/{report_id}/delete", g(reportOf, authz.BrandDataWrite, "brands", h.reportDelete))
+	m.HandleFunc("GET /app/brands/{brand_id}/reports", g(brandOf, authz.BrandDataRead, "brands", h.brandReports))
+	m.HandleFunc("POST /app/brands/{brand_id}/reports", g(brandOf, authz.BrandDataWrite, "brands", h.reportCreate))
 	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
 	// A client's billing details (billing_details_pages.go).
 	m.HandleFunc("GET /app/"+billingSlug, g(ownClient, authz.BillingDetailsRead, billingSlug, h.portalBilling))

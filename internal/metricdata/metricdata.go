@@ -1,0 +1,326 @@
+// Package metricdata holds the metric data of brands (SPEC §12 "Metric
+// data"): points pushed in batches (validated whole, upserted on brand,
+// metric, dimension and day), each brand's metric catalogue (label, unit,
+// aggregation), and series read back aggregated by each metric's rule. It
+// owns the tables metric_points and metric_catalogue (migration 00014).
+//
+// Every function that serves a request takes the authz.Relation that
+// CheckBrand decided for the brand; a relation for anything else finds
+// nothing. Reads for other domain packages (internal/report), which check
+// access themselves, take the brand ID (Reader).
+package metricdata
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/agency"
+	"github.com/liaison-dev/liaison/internal/audit"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/errs"
+)
+
+// Service is the metric data of brands.
+type Service struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// New returns the service.
+func New(d *db.DB, now func() time.Time) *Service { return &Service{db: d, now: now} }
+
+// PushResult answers a push: points received, rows inserted and updated
+// (a point repeated in the batch counts once, as its last value).
+type PushResult struct {
+	Received int `json:"received"`
+	Inserted int `json:"inserted"`
+	Updated  int `json:"updated"`
+}
+
+// chunk is how many points one INSERT carries: 5 parameters each, well under
+// both engines' limits (SQLite 32766, PostgreSQL 65535).
+const chunk = 500
+
+const upsertHead = `INSERT INTO metric_points (brand_id, metric, dimension, day, value) VALUES `
+const upsertTail = ` ON CONFLICT (brand_id, metric, dimension, day) DO UPDATE SET value = excluded.value`
+
+// Push decodes, validates and stores a batch (the raw request body). The
+// whole batch is checked before anything is written; then, in one
+// transaction, the catalogue learns new metrics, the points are upserted by
+// prepared multi-row statements and the push is audited with its counts.
+func (s *Service) Push(ctx context.Context, a *authz.Actor, rel authz.Relation, brandID string, body []byte) (PushResult, error) {
+	if err := authz.OnBrand(rel, brandID, authz.BrandDataWrite); err != nil {
+		return PushResult{}, err
+	}
+	points, err := DecodeBatch(body)
+	if err != nil {
+		return PushResult{}, err
+	}
+	res := PushResult{Received: len(points)}
+	points = dedupe(points)
+	now := s.now()
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		metrics := metricNames(points)
+		if err := learn(ctx, tx, brandID, metrics, now); err != nil {
+			return err
+		}
+		ins, err := upsert(ctx, tx, brandID, points)
+		if err != nil {
+			return err
+		}
+		res.Inserted, res.Updated = ins, len(points)-ins
+		return record(ctx, tx, a, rel.BrandAgency(), now, "metric_data.push", brandID, map[string]any{
+			"received": res.Received, "inserted": res.Inserted, "updated": res.Updated, "metrics": metrics})
+	})
+	return res, err
+}
+
+func metricNames(points []Point) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range points {
+		if !seen[p.Metric] {
+			seen[p.Metric] = true
+			out = append(out, p.Metric)
+		}
+	}
+	return out
+}
+
+// learn adds the metrics a brand has not seen to its catalogue, with the
+// defaults (count, sum).
+func learn(ctx context.Context, tx *db.Tx, brandID string, metrics []string, now time.Time) error {
+	for _, m := range metrics {
+		if _, err := tx.Exec(ctx, `INSERT INTO metric_catalogue (brand_id, metric, created_at, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (brand_id, metric) DO NOTHING`, brandID, m, now, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upsert writes the points (distinct keys) and returns how many were new.
+// On PostgreSQL each row says whether it was inserted (xmax = 0, the row
+// has no updating transaction); on SQLite, whose single writer excludes
+// every other writer for the transaction, the rows already there are
+// counted first.
+func upsert(ctx context.Context, tx *db.Tx, brandID string, points []Point) (int, error) {
+	pg := tx.Dialect() == db.Postgres
+	var full *preparedChunk
+	defer func() {
+		if full != nil {
+			full.close()
+		}
+	}()
+	inserted := 0
+	for start := 0; start < len(points); start += chunk {
+		part := points[start:min(start+chunk, len(points))]
+		var pc *preparedChunk
+		var err error
+		if len(part) == chunk {
+			if full == nil {
+				if full, err = prepareChunk(ctx, tx, chunk, pg); err != nil {
+					return 0, err
+				}
+			}
+			pc = full
+		} else {
+			if pc, err = prepareChunk(ctx, tx, len(part), pg); err != nil {
+				return 0, err
+			}
+			defer pc.close()
+		}
+		n, err := pc.run(ctx, brandID, part, pg)
+		if err != nil {
+			return 0, err
+		}
+		inserted += n
+	}
+	return inserted, nil
+}
+
+// preparedChunk is the statements for n points: the upsert, and on SQLite
+// the count of rows already there.
+type preparedChunk struct {
+	upsert, exists *sql.Stmt
+}
+
+func prepareChunk(ctx context.Context, tx *db.Tx, n int, pg bool) (*preparedChunk, error) {
+	rows := strings.Repeat("(?, ?, ?, ?, ?), ", n)
+	q := upsertHead + rows[:len(rows)-2] + upsertTail
+	if pg {
+		q += ` RETURNING (xmax = 0)`
+	}
+	up, err := tx.Prepare(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	pc := &preparedChunk{upsert: up}
+	if !pg {
+		keys := strings.Repeat("(?, ?, ?), ", n)
+		// A CTE of the keys joined to the primary key: SQLite probes the
+		// index once per key (a row-value IN over VALUES made it scan).
+		ex, err := tx.Prepare(ctx, `WITH k (metric, dimension, day) AS (VALUES `+keys[:len(keys)-2]+`)
+			SELECT COUNT(*) FROM k JOIN metric_points p ON p.brand_id = ? AND p.metric = k.metric
+			AND p.dimension = k.dimension AND p.day = k.day`)
+		if err != nil {
+			up.Close()
+			return nil, err
+		}
+		pc.exists = ex
+	}
+	return pc, nil
+}
+
+func (pc *preparedChunk) close() {
+	pc.upsert.Close()
+	if pc.exists != nil {
+		pc.exists.Close()
+	}
+}
+
+func (pc *preparedChunk) run(ctx context.Context, brandID string, part []Point, pg bool) (int, error) {
+	args := make([]any, 0, len(part)*5)
+	for _, p := range part {
+		args = append(args, brandID, p.Metric, p.Dimension, p.Date, p.Value)
+	}
+	if pg {
+		rows, err := pc.upsert.QueryContext(ctx, args...)
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var ins bool
+			if err := rows.Scan(&ins); err != nil {
+				return 0, err
+			}
+			if ins {
+				n++
+			}
+		}
+		return n, rows.Err()
+	}
+	kargs := make([]any, 0, 1+len(part)*3)
+	for _, p := range part {
+		kargs = append(kargs, p.Metric, p.Dimension, p.Date)
+	}
+	kargs = append(kargs, brandID)
+	var there int
+	if err := pc.exists.QueryRowContext(ctx, kargs...).Scan(&there); err != nil {
+		return 0, err
+	}
+	if _, err := pc.upsert.ExecContext(ctx, args...); err != nil {
+		return 0, err
+	}
+	return len(part) - there, nil
+}
+
+// Delete removes a range of a brand's data: the named metrics, every
+// dimension, days from–to (either may be empty: no bound). Admins and
+// account managers (SPEC §12); audited with the count.
+func (s *Service) Delete(ctx context.Context, a *authz.Actor, rel authz.Relation, brandID string, metrics []string, from, to string) (int64, error) {
+	if err := authz.OnBrand(rel, brandID, authz.BrandDataDelete); err != nil {
+		return 0, err
+	}
+	if len(metrics) == 0 {
+		return 0, errs.InvalidField("metrics", "Name the metrics to delete, e.g. metrics=sessions,revenue.")
+	}
+	if err := checkMetrics(metrics, 100); err != nil {
+		return 0, err
+	}
+	if err := checkBounds(from, to); err != nil {
+		return 0, err
+	}
+	q, args, err := db.In(`DELETE FROM metric_points WHERE brand_id = ? AND metric IN (?)`, brandID, metrics)
+	if err != nil {
+		return 0, err
+	}
+	if from != "" {
+		q, args = q+` AND day >= ?`, append(args, from)
+	}
+	if to != "" {
+		q, args = q+` AND day <= ?`, append(args, to)
+	}
+	var n int64
+	now := s.now()
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		r, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		n, _ = r.RowsAffected()
+		return record(ctx, tx, a, rel.BrandAgency(), now, "metric_data.delete", brandID, map[string]any{
+			"metrics": metrics, "from": from, "to": to, "deleted": n})
+	})
+	return n, err
+}
+
+func checkMetrics(metrics []string, most int) error {
+	if len(metrics) > most {
+		return errs.InvalidField("metrics", "Name at most %d metrics.", most)
+	}
+	for _, m := range metrics {
+		if !ValidMetricName(m) {
+			return errs.InvalidField("metrics", "%q is not a metric name: a lower-case letter, then up to 63 of a-z, 0-9, _ and .", clip(m))
+		}
+	}
+	return nil
+}
+
+// checkBounds checks optional from/to days: each a day that exists, and not
+// backwards.
+func checkBounds(from, to string) error {
+	if _, ok := ParseDate(from); from != "" && !ok {
+		return errs.InvalidField("from", "%q is not a day that exists, as YYYY-MM-DD.", clip(from))
+	}
+	if _, ok := ParseDate(to); to != "" && !ok {
+		return errs.InvalidField("to", "%q is not a day that exists, as YYYY-MM-DD.", clip(to))
+	}
+	if from != "" && to != "" && from > to {
+		return &errs.Error{Kind: errs.Invalid, Code: "invalid_range", Field: "from",
+			Message: fmt.Sprintf("The range is backwards: from %s is after to %s.", from, to)}
+	}
+	return nil
+}
+
+func record(ctx context.Context, tx *db.Tx, a *authz.Actor, agencyID string, now time.Time, action, target string, after any) error {
+	return recordBA(ctx, tx, a, agencyID, now, action, target, nil, after)
+}
+
+func recordBA(ctx context.Context, tx *db.Tx, a *authz.Actor, agencyID string, now time.Time, action, target string, before, after any) error {
+	e := audit.Entry{AccountID: agencyID, Action: action, TargetID: target, Before: before, After: after}
+	if a != nil {
+		e.ActorID, e.ImpersonatorID, e.IP = a.UserID, a.ImpersonatorID, a.IP
+	}
+	_, err := audit.Append(ctx, tx, now, e)
+	return err
+}
+
+// Today is the day it is now in the brand's agency's time zone.
+func (s *Service) Today(ctx context.Context, agencyID string) (time.Time, error) {
+	loc, err := s.Location(ctx, agencyID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	n := s.now().In(loc)
+	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC), nil
+}
+
+// Location is the agency's time zone (agency settings), UTC when unset.
+func (s *Service) Location(ctx context.Context, agencyID string) (*time.Location, error) {
+	set, err := agency.Settings(ctx, s.db, agencyID)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := set.Location()
+	if err != nil {
+		return time.UTC, nil
+	}
+	return loc, nil
+}
