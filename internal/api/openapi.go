@@ -38,6 +38,8 @@ var moreErrors = map[string][]int{
 	"password-forgot":           {http.StatusTooManyRequests},
 	"password-reset":            {http.StatusNotFound, http.StatusGone, http.StatusTooManyRequests},
 	"token-create":              {http.StatusTooManyRequests},
+	"email-verify":              {http.StatusGone},
+	"email-verification-resend": {http.StatusConflict, http.StatusTooManyRequests},
 	"switch-account":            {http.StatusNotFound},
 	"invitation-lookup":         {http.StatusNotFound, http.StatusGone},
 	"invitation-accept":         {http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusGone, http.StatusUnprocessableEntity},
@@ -49,8 +51,6 @@ var moreErrors = map[string][]int{
 	"portal-domain-add":         {http.StatusUnprocessableEntity},
 	"impersonation-end":         {http.StatusConflict},
 	"activity-page-view":        {http.StatusConflict},
-	"email-verify":              {http.StatusGone},
-	"email-verification-resend": {http.StatusConflict, http.StatusTooManyRequests},
 }
 
 // declaredErrors are the error statuses an operation declares: 400 when it
