@@ -51,6 +51,12 @@ type resetIn struct {
 	}
 }
 
+type verifyIn struct {
+	Body struct {
+		Token string `json:"token" maxLength:"128"`
+	}
+}
+
 type messageOut struct {
 	Body struct {
 		Message string `json:"message"`
@@ -178,6 +184,26 @@ func (a *API) authRoutes() {
 			}
 			return a.loginOut(l), nil
 		})
+
+	add(a, pub, op(http.MethodPost, "/api/v1/email/verify", "email-verify", "Confirm an e-mail address with the token its confirmation e-mail carries", "auth"),
+		func(ctx context.Context, in *verifyIn) (*messageOut, error) {
+			if _, err := s.VerifyEmail(ctx, in.Body.Token, requestctx.IP(ctx)); err != nil {
+				return nil, err
+			}
+			out := &messageOut{}
+			out.Body.Message = "Your e-mail address is confirmed."
+			return out, nil
+		})
+	o = op(http.MethodPost, "/api/v1/me/email/verification", "email-verification-resend", "E-mail a new confirmation link to your address (409 when it is already confirmed)", "auth")
+	o.DefaultStatus = http.StatusAccepted
+	add(a, user, o, func(ctx context.Context, _ *empty) (*messageOut, error) {
+		if err := s.ResendVerification(ctx, authz.ActorFrom(ctx)); err != nil {
+			return nil, err
+		}
+		out := &messageOut{}
+		out.Body.Message = "A new confirmation link is on its way."
+		return out, nil
+	})
 
 	o = op(http.MethodPost, "/api/v1/tokens", "token-create", "Create an API token (shown once)", "tokens")
 	o.DefaultStatus = http.StatusCreated

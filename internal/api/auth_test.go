@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/mail"
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
 
@@ -112,9 +113,15 @@ func TestPasswordResetEndsOtherSessions(t *testing.T) {
 				t.Fatal("no message")
 			}
 		}
-		msgs, _, err := s.Mailer.List(t.Context(), 10, "")
+		all, _, err := s.Mailer.List(t.Context(), 10, "")
 		if err != nil {
 			t.Fatal(err)
+		}
+		var msgs []mail.Message
+		for _, m := range all {
+			if m.Template == "password_reset" {
+				msgs = append(msgs, m)
+			}
 		}
 		if len(msgs) != 1 || msgs[0].To != "eve@example.com" {
 			t.Fatalf("want one reset e-mail to eve, got %+v", msgs)

@@ -56,7 +56,7 @@ func (s *Service) CreateAdmin(ctx context.Context, in AdminInput) (AdminCreated,
 		if err != nil {
 			return err
 		}
-		if out.User, err = insertUser(ctx, tx, now, email, name, hash, n == 0); err != nil {
+		if out.User, err = insertUser(ctx, tx, now, email, name, hash, n == 0, true); err != nil {
 			return err
 		}
 		if out.Agency, err = account.Create(ctx, tx, now, account.Agency, agency); err != nil {

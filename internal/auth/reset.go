@@ -126,6 +126,15 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (Login, erro
 		if err := revokeAllSessions(ctx, tx, now, u.ID); err != nil {
 			return err
 		}
+		// The reset link reached the address, so its owner now holds the
+		// identity: whoever created it (sign-up, an inviter's link) loses
+		// every way in, API tokens included, and the address is confirmed.
+		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, u.ID); err != nil {
+			return err
+		}
+		if _, err := MarkEmailVerified(ctx, tx, now, u.ID); err != nil {
+			return err
+		}
 		if err := s.mailer.Send(ctx, tx, mail.Email{Template: "password_changed", To: u.Email, Data: map[string]any{"Name": u.Name}}); err != nil {
 			return err
 		}

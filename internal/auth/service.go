@@ -138,9 +138,16 @@ func (s *Service) createFirstOrSignup(ctx context.Context, in SignupInput, first
 				return errs.E(errs.Conflict, "already_set_up", "Liaison is already set up. Log in instead.")
 			}
 		}
-		u, err := insertUser(ctx, tx, now, email, name, hash, first)
+		// The first admin sets the server up and is trusted with their
+		// address; anyone else who signs up confirms it by e-mail.
+		u, err := insertUser(ctx, tx, now, email, name, hash, first, first)
 		if err != nil {
 			return err
+		}
+		if !first {
+			if err := s.issueVerification(ctx, tx, now, u, in.IP); err != nil {
+				return err
+			}
 		}
 		acc, err := account.Create(ctx, tx, now, in.AccountKind, accName)
 		if err != nil {
@@ -241,6 +248,7 @@ type Me struct {
 	User          User                 `json:"user"`
 	Memberships   []account.Membership `json:"memberships"`
 	CurrentAcctID string               `json:"current_account_id,omitempty"`
+	EmailVerified bool                 `json:"email_verified" doc:"Whether the user has confirmed their e-mail address; until then no account joins them by it"`
 	Impersonation *MeImpersonation     `json:"impersonation" doc:"The Login As in progress, or null"`
 }
 
@@ -251,7 +259,7 @@ func (s *Service) Me(ctx context.Context, a *authz.Actor) (Me, error) {
 		return Me{}, err
 	}
 	u := User{ID: a.UserID, Email: a.Email, Name: a.Name, IsOperator: a.IsOperator, CreatedAt: a.UserCreatedAt}
-	me := Me{User: u, Memberships: ms, CurrentAcctID: a.AccountID}
+	me := Me{User: u, Memberships: ms, CurrentAcctID: a.AccountID, EmailVerified: a.EmailVerified}
 	if a.Impersonating() {
 		meDuringImpersonation(a, &me)
 	}

@@ -47,6 +47,7 @@ type sessionRow struct {
 	Name          string    `db:"name"`
 	IsOperator    bool      `db:"is_operator"`
 	UserCreatedAt time.Time `db:"user_created_at"`
+	EmailVerified bool      `db:"email_verified"`
 	// ImpersonationID is the session's Login As (internal/impersonation).
 	ImpersonationID *string `db:"impersonation_id"`
 	// Memberships are the user's, for authz (authz.MembershipsSQL).
@@ -63,7 +64,8 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*authz.A
 	}
 	var r sessionRow
 	err := s.db.Get(ctx, &r, `SELECT s.id, s.user_id, s.account_id, s.last_seen_at, s.expires_at, s.revoked_at, s.impersonation_id,
-		u.email, u.name, u.is_operator, u.created_at AS user_created_at, `+s.membershipsSQL+` AS memberships
+		u.email, u.name, u.is_operator, u.created_at AS user_created_at,
+		u.email_verified_at IS NOT NULL AS email_verified, `+s.membershipsSQL+` AS memberships
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, id.Hash(secret))
 	if errors.Is(err, db.ErrNoRows) {
 		return nil, errSessionEnded
@@ -82,7 +84,7 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*authz.A
 		}
 	}
 	a := &authz.Actor{UserID: r.UserID, Email: r.Email, Name: r.Name, IsOperator: r.IsOperator,
-		UserCreatedAt: r.UserCreatedAt, SessionID: r.ID, IP: ip}
+		UserCreatedAt: r.UserCreatedAt, EmailVerified: r.EmailVerified, SessionID: r.ID, IP: ip}
 	if r.AccountID != nil {
 		a.AccountID = *r.AccountID
 	}

@@ -95,9 +95,10 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret, ip string) (*au
 		Name          string    `db:"name"`
 		IsOperator    bool      `db:"is_operator"`
 		UserCreatedAt time.Time `db:"user_created_at"`
+		EmailVerified bool      `db:"email_verified"`
 	}
-	err := s.db.Get(ctx, &r, `SELECT t.id, t.user_id, t.last_used_at, u.email, u.name, u.is_operator, u.created_at AS user_created_at
-		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL`, id.Hash(secret))
+	err := s.db.Get(ctx, &r, `SELECT t.id, t.user_id, t.last_used_at, u.email, u.name, u.is_operator, u.created_at AS user_created_at,
+		u.email_verified_at IS NOT NULL AS email_verified FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL`, id.Hash(secret))
 	if errors.Is(err, db.ErrNoRows) {
 		return nil, errBadToken
 	}
@@ -111,5 +112,5 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret, ip string) (*au
 		}
 	}
 	return &authz.Actor{UserID: r.UserID, Email: r.Email, Name: r.Name, IsOperator: r.IsOperator,
-		UserCreatedAt: r.UserCreatedAt, TokenID: r.ID, IP: ip}, nil
+		UserCreatedAt: r.UserCreatedAt, EmailVerified: r.EmailVerified, TokenID: r.ID, IP: ip}, nil
 }

@@ -65,10 +65,18 @@ func ValidatePersonName(name string) (string, error) {
 
 // insertUser creates a user in the caller's transaction; a taken e-mail is a
 // 409 with code email_taken.
-func insertUser(ctx context.Context, tx *db.Tx, now time.Time, email, name, hash string, operator bool) (User, error) {
+//
+// verified says whether whoever creates it has proven to control the
+// address (see verify.go); an unverified user gets a confirmation e-mail
+// from the caller.
+func insertUser(ctx context.Context, tx *db.Tx, now time.Time, email, name, hash string, operator, verified bool) (User, error) {
 	u := User{ID: id.New(id.User), Email: email, Name: name, IsOperator: operator, CreatedAt: now}
-	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, password_hash, is_operator, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, u.ID, u.Email, u.Name, hash, operator, now, now)
+	var verifiedAt any
+	if verified {
+		verifiedAt = now
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, password_hash, is_operator, created_at, updated_at, email_verified_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, u.ID, u.Email, u.Name, hash, operator, now, now, verifiedAt)
 	if errors.Is(err, db.ErrUnique) {
 		return u, errs.E(errs.Conflict, "email_taken", "An account with this e-mail address already exists. Log in instead.")
 	}

@@ -27,6 +27,9 @@ type Actor struct {
 	IsOperator bool
 	// UserCreatedAt lets GET /me answer without another query.
 	UserCreatedAt time.Time
+	// EmailVerified tells whether the user has proven to control their
+	// address (auth/verify.go); read with the session or token.
+	EmailVerified bool
 	// AccountID is the account the session is working in (the account
 	// switcher); API routes name their account in the path instead.
 	AccountID string

@@ -46,31 +46,44 @@ func gone(status string) error {
 	return nil
 }
 
-// byToken finds the invitation of a token: by its hash, which the index
-// finds, then compared again in constant time.
-func byToken(ctx context.Context, q db.Querier, token string) (row, error) {
+// byToken finds the invitation of a token: by its hash, which an index
+// finds, then compared again in constant time. An e-mail invitation has two
+// tokens: the one its e-mail carries (mail_token_hash), which only the
+// address's owner receives, and the copyable link the inviter sees
+// (token_hash). viaMail tells which one this is: accepting through the
+// e-mailed one proves the address (auth/verify.go).
+func byToken(ctx context.Context, q db.Querier, token string) (r row, viaMail bool, err error) {
 	if token == "" || len(token) > 128 {
-		return row{}, errNoInvitation
+		return row{}, false, errNoInvitation
 	}
 	hash := id.Hash(token)
-	var r struct {
-		ID   string `db:"id"`
-		Hash string `db:"token_hash"`
+	var m struct {
+		ID       string  `db:"id"`
+		Hash     string  `db:"token_hash"`
+		MailHash *string `db:"mail_token_hash"`
 	}
-	err := q.Get(ctx, &r, `SELECT id, token_hash FROM invitations WHERE token_hash = ?`, hash)
-	if errors.Is(err, db.ErrNoRows) || (err == nil && !id.Equal(r.Hash, hash)) {
-		return row{}, errNoInvitation
+	err = q.Get(ctx, &m, `SELECT id, token_hash, mail_token_hash FROM invitations WHERE token_hash = ?
+		UNION ALL SELECT id, token_hash, mail_token_hash FROM invitations WHERE mail_token_hash = ?`, hash, hash)
+	if err == nil {
+		viaMail = m.MailHash != nil && id.Equal(*m.MailHash, hash)
+		if !viaMail && !id.Equal(m.Hash, hash) {
+			err = db.ErrNoRows
+		}
+	}
+	if errors.Is(err, db.ErrNoRows) {
+		return row{}, false, errNoInvitation
 	}
 	if err != nil {
-		return row{}, err
+		return row{}, false, err
 	}
-	return get(ctx, q, r.ID)
+	r, err = get(ctx, q, m.ID)
+	return r, viaMail, err
 }
 
 // LookupToken answers GET /invitations/lookup: 404 for an unknown token,
 // 410 for one that can no longer be accepted.
 func (s *Service) LookupToken(ctx context.Context, token string) (Lookup, error) {
-	r, err := byToken(ctx, s.db, token)
+	r, _, err := byToken(ctx, s.db, token)
 	if err != nil {
 		return Lookup{}, err
 	}
@@ -120,7 +133,7 @@ var errLoginRequired = errs.E(errs.Unauthorized, "login_required",
 // the revocation rule, the user, the membership, the seat rule under the
 // client's lock (422 no_seats), the audit entries and the session.
 func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error) {
-	r, err := byToken(ctx, s.db, in.Token)
+	r, viaMail, err := byToken(ctx, s.db, in.Token)
 	if err != nil {
 		return Acceptance{}, err
 	}
@@ -156,8 +169,12 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 				return err
 			}
 		}
+		tokenColumn := "token_hash"
+		if viaMail {
+			tokenColumn = "mail_token_hash"
+		}
 		res, err := tx.Exec(ctx, `UPDATE invitations SET status = 'accepted', decided_at = ?
-			WHERE id = ? AND token_hash = ? AND status = 'pending' AND (expires_at IS NULL OR expires_at > ?)`,
+			WHERE id = ? AND `+tokenColumn+` = ? AND status = 'pending' AND (expires_at IS NULL OR expires_at > ?)`,
 			now, r.ID, id.Hash(in.Token), now)
 		if err != nil {
 			return err
@@ -174,14 +191,19 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		}
 		var user auth.User
 		if newUser != nil {
-			if user, err = auth.CreateUser(ctx, tx, now, *newUser); err != nil {
+			if user, err = s.auth.CreateUser(ctx, tx, now, *newUser, viaMail, in.IP); err != nil {
 				if errs.KindOf(err) == errs.Conflict {
 					return errLoginRequired // signed up meanwhile
 				}
 				return err
 			}
-		} else if user, err = auth.UserByID(ctx, tx, in.Actor.UserID); err != nil {
-			return err
+		} else {
+			if user, err = auth.UserByID(ctx, tx, in.Actor.UserID); err != nil {
+				return err
+			}
+			if err := joinByAddress(ctx, tx, now, user.ID, viaMail); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE invitations SET accepted_by = ? WHERE id = ?`, user.ID, r.ID); err != nil {
 			return err
@@ -243,6 +265,25 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		return nil
 	})
 	return out, err
+}
+
+var errUnverified = errs.E(errs.Conflict, "email_unverified",
+	"Confirm your e-mail address first: open the link we e-mailed you (or ask for a new one on your profile), or accept through the link in the invitation's e-mail.")
+
+// joinByAddress is the rule for an existing user joining an account by
+// their address: an unverified identity may have been created by someone
+// who does not own the address, so it joins only through the invitation's
+// e-mailed link, which proves the address and verifies it.
+func joinByAddress(ctx context.Context, tx *db.Tx, now time.Time, userID string, viaMail bool) error {
+	if viaMail {
+		_, err := auth.MarkEmailVerified(ctx, tx, now, userID)
+		return err
+	}
+	ok, err := auth.EmailVerified(ctx, tx, userID)
+	if err == nil && !ok {
+		err = errUnverified
+	}
+	return err
 }
 
 // reinstate applies SPEC §5's revocation rule to a client or team

@@ -269,7 +269,7 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 		}
 		expires = now.Add(ttl(set.ClientInviteTTLDays, set.TeamInviteTTLDays, n.kind))
 	}
-	token := id.Secret()
+	token, mailToken, mailHash := newTokens(n.delivery)
 	invID := id.New(id.Invitation)
 	brands, _ := json.Marshal(nonNil(n.brandIDs))
 	var agencyID, invitedBy any
@@ -280,9 +280,9 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 		invitedBy = a.UserID
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO invitations (id, kind, account_id, agency_id, email, role, delivery, status,
-		token_hash, message, brand_ids, reinstate, from_client, invited_by, created_at, sent_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		invID, n.kind, n.accountID, agencyID, n.email, n.role, n.delivery, id.Hash(token), n.message, string(brands),
+		token_hash, mail_token_hash, message, brand_ids, reinstate, from_client, invited_by, created_at, sent_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		invID, n.kind, n.accountID, agencyID, n.email, n.role, n.delivery, id.Hash(token), mailHash, n.message, string(brands),
 		n.reinstate, n.fromClient, invitedBy, now, now, expires)
 	if errors.Is(err, db.ErrUnique) {
 		return Invitation{}, errAlreadyInvited
@@ -300,7 +300,7 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 		if a != nil {
 			inviter = a.Name
 		}
-		if err := s.sendMail(ctx, tx, r, url, inviter); err != nil {
+		if err := s.sendMail(ctx, tx, r, s.URL(mailToken), inviter); err != nil {
 			return Invitation{}, err
 		}
 	}
@@ -311,6 +311,18 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 	e := actorEntry(a, "invitation.create", invID, nil, after)
 	e.AgencyID = agencyOf(r.sender(), a)
 	return out, auditOn(ctx, tx, now, e, n.agencyID, n.accountID)
+}
+
+// newTokens makes an invitation's tokens: the copyable link's, which the
+// inviter sees, and for an e-mail invitation a second one that only its
+// e-mail carries (mailHash is nil for link invitations). See byToken.
+func newTokens(delivery string) (token, mailToken string, mailHash any) {
+	token = id.Secret()
+	if delivery == ByEmail {
+		mailToken = id.Secret()
+		mailHash = id.Hash(mailToken)
+	}
+	return token, mailToken, mailHash
 }
 
 func nonNil(s []string) []string {

@@ -117,10 +117,11 @@ func decodeCursor(c string) (time.Time, string, error) {
 }
 
 // ForAgency lists the invitations an agency sent that the scope's user
-// sees (not a client's own team invitations, which only wear its brand): client and team invitations into the clients they see through the
+// sees: client and team invitations into the clients they see through the
 // agency (authz.ClientScope, the client list's own condition), and, when
 // staff is true (they may read the agency's members), its staff
-// invitations.
+// invitations. A client admin's own team invitation, which only wears the
+// agency's brand, is not the agency's (from_client).
 func (s *Service) ForAgency(ctx context.Context, scope authz.ClientScope, staff bool, f Filter) ([]Invitation, string, error) {
 	if scope.AgencyID == "" || scope.UserID == "" {
 		return nil, "", errs.ErrNotFound
@@ -213,9 +214,9 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 			}
 			expires = now.Add(ttl(set.ClientInviteTTLDays, set.TeamInviteTTLDays, r.Kind))
 		}
-		token := id.Secret()
-		_, err = tx.Exec(ctx, `UPDATE invitations SET token_hash = ?, status = 'pending', sent_at = ?, expires_at = ?,
-			decided_at = NULL WHERE id = ?`, id.Hash(token), now, expires, invID)
+		token, mailToken, mailHash := newTokens(r.Delivery)
+		_, err = tx.Exec(ctx, `UPDATE invitations SET token_hash = ?, mail_token_hash = ?, status = 'pending', sent_at = ?, expires_at = ?,
+			decided_at = NULL WHERE id = ?`, id.Hash(token), mailHash, now, expires, invID)
 		if errors.Is(err, db.ErrUnique) {
 			return errAlreadyInvited // a newer invitation to the address is open
 		}
@@ -227,7 +228,7 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 			return err
 		}
 		if r.Delivery == ByEmail {
-			if err := s.sendMail(ctx, tx, r, s.URL(token), a.Name); err != nil {
+			if err := s.sendMail(ctx, tx, r, s.URL(mailToken), a.Name); err != nil {
 				return err
 			}
 		}

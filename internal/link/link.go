@@ -224,11 +224,14 @@ func findTarget(ctx context.Context, q db.Querier, kind string, in SendInput) (p
 		}
 		return p, err
 	}
+	// Only an admin whose address is confirmed is found by it: an
+	// unverified identity may belong to someone other than the address's
+	// owner (auth/verify.go), who must not receive requests meant for it.
 	var ps []party
 	err := q.Select(ctx, &ps, `SELECT a.id, a.kind, a.name FROM users u
 		JOIN memberships m ON m.user_id = u.id AND m.role = 'admin'
 		JOIN accounts a ON a.id = m.account_id AND a.kind = ?
-		WHERE u.email = ? ORDER BY a.created_at, a.id LIMIT 2`, kind, in.TargetEmail)
+		WHERE u.email = ? AND u.email_verified_at IS NOT NULL ORDER BY a.created_at, a.id LIMIT 2`, kind, in.TargetEmail)
 	switch {
 	case err != nil:
 		return party{}, err

@@ -107,7 +107,17 @@ func (s *Server) Signup(t testing.TB, name, email, accountName, kind string) (c 
 		"name": name, "email": email, "password": Password, "account_name": accountName, "account_kind": kind})
 	user := r.Body["user"].(map[string]any)
 	acc := r.Body["account"].(map[string]any)
+	s.ConfirmEmail(t, email)
 	return c, user["id"].(string), acc["id"].(string)
+}
+
+// ConfirmEmail confirms an address as its owner would, by the link its
+// confirmation e-mail carries: a user who signed up is unverified until
+// then, and no account can join them by their address (auth/verify.go).
+func (s *Server) ConfirmEmail(t testing.TB, address string) {
+	t.Helper()
+	link := s.MailLink(t, "email_verify", strings.ToLower(strings.TrimSpace(address)), "/verify/")
+	s.NewClient().Must(t, http.StatusOK, "POST", "/api/v1/email/verify", map[string]any{"token": link[strings.LastIndex(link, "/")+1:]})
 }
 
 // Login logs a user in and returns the client.

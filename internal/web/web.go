@@ -181,6 +181,9 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/profile/password", h.user(h.changePassword))
 	// The weekly health digest (digest_pages.go); the link of the e-mail is public.
 	m.HandleFunc("POST /app/profile/digest", h.user(h.saveDigest))
+	m.HandleFunc("POST /app/profile/verification", h.user(h.notImpersonating("confirm the e-mail address", h.resendVerification)))
+	m.HandleFunc("GET /verify/{token}", h.verifyForm)
+	m.HandleFunc("POST /verify/{token}", h.verify)
 	m.HandleFunc("GET /digest/unsubscribe/{token}", h.unsubscribeForm)
 	m.HandleFunc("POST /digest/unsubscribe/{token}", h.unsubscribe)
 	// The agency's portal branding and domains (portal_admin.go).

@@ -328,6 +328,23 @@ func TestSignupAndOperatorIsHidden(t *testing.T) {
 		}
 	}
 	v.get("/signup").redirects(t, "signup when logged in", "/app")
+
+	// Grace's address is unconfirmed until she follows the e-mailed link:
+	// the profile says so and offers a new link; the link's page asks
+	// before it confirms (a GET changes nothing), and works once.
+	v.get("/app/profile").expect(t, "unconfirmed profile", 200, "Confirm your e-mail address", "Send a new link")
+	v.post("/app/profile/verification", url.Values{}).redirects(t, "new link", "/app/profile")
+	link := s.MailLink(t, "email_verify", "grace@example.com", "/verify/")
+	path := strings.TrimPrefix(link, s.URL)
+	anon := newVisitor(t, s)
+	anon.get(path).expect(t, "confirmation page", 200, "Confirm my address", "grace@example.com")
+	v.get("/app/profile").expect(t, "a GET confirmed nothing", 200, "Send a new link")
+	anon.post(path, url.Values{}).expect(t, "confirm", 200, "Your address is confirmed")
+	if a := v.get("/app/profile"); strings.Contains(a.body, "Send a new link") {
+		t.Fatalf("the profile still asks to confirm:\n%s", a.body)
+	}
+	anon.get(path).expect(t, "used link", 410, "no longer works")
+	anon.post(path, url.Values{}).expect(t, "used link again", 410, "no longer works")
 }
 
 func TestSignupClosed(t *testing.T) {
