@@ -23,7 +23,7 @@ type Service struct {
 
 // New returns the activity service; Close stops its page-view recorder.
 func New(d *db.DB, now clock.Clock, log *slog.Logger) *Service {
-	return &Service{db: d, now: now, rec: newRecorder(d, log)}
+	return &Service{db: d, now: now, rec: newRecorder(d, log, queueSize)}
 }
 
 // ActivityUser is who did something.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -172,6 +173,6 @@ func (s *Service) DeleteBrand(ctx context.Context, a *authz.Actor, rel authz.Rel
 				return err
 			}
 		}
-		return nil
+		return billing.Sync(ctx, tx, s.now(), agencyID, billing.Change{Cause: billing.CauseBrandDeleted, RefID: brandID, ActorID: a.UserID})
 	})
 }

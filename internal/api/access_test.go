@@ -407,6 +407,15 @@ func TestAccessSpotChecks(t *testing.T) {
 				t.Errorf("GET %s as %s: %d, want %d: %s", tc.path, tc.who, r.Status, tc.want, r.Raw)
 			}
 		}
+		// The operator reads one e-mail of the outbox; others see no such route.
+		op := by["agency A admin (operator)"]
+		msgs, _ := op.Must(t, 200, "GET", "/api/v1/outbox?limit=1", nil).Body["messages"].([]any)
+		if len(msgs) != 1 {
+			t.Fatalf("outbox: %v", msgs)
+		}
+		mid := msgs[0].(map[string]any)["id"].(string)
+		op.Must(t, 200, "GET", "/api/v1/outbox/"+mid, nil)
+		by["agency A member"].Must(t, 404, "GET", "/api/v1/outbox/"+mid, nil)
 	})
 }
 

@@ -491,3 +491,22 @@ func TestImpersonationSweep(t *testing.T) {
 		}
 	})
 }
+
+// TestImpersonationReturnStaysOnSite: a return_to that a browser would read
+// as another host, or that leaves the agency's client pages, is replaced by
+// the client's page (issue 15, input.LocalPath).
+func TestImpersonationReturnStaysOnSite(t *testing.T) {
+	w := newImWorld(t, db.SQLite, testkit.ServerOptions{})
+	for _, to := range []string{"/app/clients/%2F%2Fevil.test", "/app/clients/..//evil.test", "//evil.test/app/clients",
+		"/app/clients\\evil.test", "/app/clientsX", "https://evil.test/app/clients"} {
+		w.start(t, w.admin, map[string]any{"return_to": to})
+		end := w.admin.Must(t, 200, "POST", "/api/v1/impersonation/end", nil)
+		if end.Body["return_to"] != "/app/clients/"+w.C {
+			t.Errorf("return_to %q came back as %v", to, end.Body["return_to"])
+		}
+	}
+	w.start(t, w.admin, map[string]any{"return_to": "/app/clients?status=at_risk"})
+	if end := w.admin.Must(t, 200, "POST", "/api/v1/impersonation/end", nil); end.Body["return_to"] != "/app/clients?status=at_risk" {
+		t.Errorf("a page of the client list came back as %v", end.Body["return_to"])
+	}
+}

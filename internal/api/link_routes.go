@@ -21,10 +21,10 @@ type linkSendIn struct {
 
 type linkListIn struct {
 	ID        string `path:"id" maxLength:"64"`
-	Direction string `query:"direction" maxLength:"20" doc:"incoming or outgoing, relative to this account"`
-	Status    string `query:"status" maxLength:"20" doc:"pending, active, declined, cancelled or disconnected"`
+	Direction string `query:"direction" enum:"incoming,outgoing" doc:"Relative to this account; both when omitted"`
+	Status    string `query:"status" enum:"pending,active,declined,cancelled,disconnected" doc:"All when omitted"`
 	Cursor    string `query:"cursor" maxLength:"300"`
-	Limit     int    `query:"limit" minimum:"0" maximum:"200"`
+	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`
 }
 
 type linkIDIn struct {
@@ -53,7 +53,7 @@ type clientCreateIn struct {
 	ID   string `path:"id" maxLength:"64"`
 	Body struct {
 		Name     string            `json:"name" maxLength:"120"`
-		Seats    *int              `json:"seats,omitempty" minimum:"0" doc:"Most users the client may have; 0 (default) is unlimited"`
+		Seats    *int              `json:"seats,omitempty" minimum:"0" maximum:"100000" doc:"Most users the client may have (0–100000); 0 (default) is unlimited"`
 		Enabled  *bool             `json:"enabled,omitempty" doc:"Default true"`
 		BrandIDs []string          `json:"brand_ids,omitempty" maxItems:"1000" doc:"Brands of this agency"`
 		Access   *link.AccessInput `json:"access,omitempty" doc:"Who in the agency sees the client"`

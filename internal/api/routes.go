@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/input"
 )
 
 // AccessKind says who may call a route at all.
@@ -88,10 +90,26 @@ func add[I, O any](a *API, acc Access, op huma.Operation, h func(context.Context
 	}
 	if acc.Kind != Public {
 		op.Security = []map[string][]string{{"session": {}}, {"bearer": {}}}
+	} else {
+		op.Security = []map[string][]string{} // `security: []`: no credentials needed
 	}
+	if op.Responses == nil {
+		op.Responses = map[string]*huma.Response{}
+	}
+	for code, r := range a.errorResponses(declaredErrors(op, acc, reflect.TypeFor[I]())) {
+		if op.Responses[code] == nil {
+			op.Responses[code] = r
+		}
+	}
+	op.Errors = nil // declared above; huma would add its own 422 and 500
 	op.Middlewares = append(op.Middlewares, a.accessCheck(acc, op.Method+" "+op.Path))
 	a.routes = append(a.routes, Route{Method: op.Method, Path: op.Path, OperationID: op.OperationID, Access: acc})
 	huma.Register(a.huma, op, func(ctx context.Context, in *I) (*O, error) {
+		// Every text of the request, decoded (issue 15): no control
+		// character or invalid UTF-8 reaches a domain service.
+		if err := input.Struct(in); err != nil {
+			return nil, FromDomain(ctx, err)
+		}
 		out, err := h(ctx, in)
 		if err != nil {
 			return nil, FromDomain(ctx, err)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -29,10 +30,21 @@ func refuseDisabled(ctx context.Context, q db.Querier, userID string) error {
 		return err
 	}
 	if n.Total > 0 && n.Open == 0 {
-		return errAccountDisabled
+		agencyID, err := branding.SoleAgency(ctx, q, userID)
+		if err != nil {
+			return err
+		}
+		return &disabledError{agencyID: agencyID}
 	}
 	return nil
 }
+
+// disabledError is errAccountDisabled with the agency whose brand the
+// refusal wears (DisabledBrand): the user passed the password check.
+type disabledError struct{ agencyID string }
+
+func (e *disabledError) Error() string { return errAccountDisabled.Error() }
+func (e *disabledError) Unwrap() error { return errAccountDisabled }
 
 // EndSessionsIn ends, inside the caller's transaction, the sessions whose
 // current account is accountID: of userID, or of every member of the

@@ -17,6 +17,9 @@ func (s *Service) ChangeName(ctx context.Context, a *authz.Actor, name string) e
 	if a == nil {
 		return errs.ErrUnauthorized
 	}
+	if a.Impersonating() || a.ImpersonatorID != "" {
+		return authz.ErrImpersonating("change your name")
+	}
 	name, err := ValidatePersonName(name)
 	if err != nil {
 		return err
@@ -43,8 +46,8 @@ func (s *Service) ChangePassword(ctx context.Context, a *authz.Actor, current, n
 	if a == nil {
 		return errs.ErrUnauthorized
 	}
-	if a.ImpersonatorID != "" {
-		return errs.E(errs.Forbidden, "impersonating", "A password cannot be changed while acting as the user.")
+	if a.Impersonating() || a.ImpersonatorID != "" {
+		return authz.ErrImpersonating("change your password")
 	}
 	u, err := userByEmail(ctx, s.db, a.Email)
 	if err != nil {
@@ -66,7 +69,7 @@ func (s *Service) ChangePassword(ctx context.Context, a *authz.Actor, current, n
 	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, a.UserID); err != nil {
+		if err := setPassword(ctx, tx, now, a.UserID, hash); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?`,

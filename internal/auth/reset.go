@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/audit"
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -50,12 +51,26 @@ func (s *Service) issueReset(ctx context.Context, tx *db.Tx, now time.Time, u Us
 		rid, u.ID, id.Hash(secret), now, now.Add(ttl)); err != nil {
 		return "", err
 	}
-	if err := s.mailer.Send(ctx, tx, mail.Email{Template: "password_reset", To: u.Email,
+	brand, err := mailBrand(ctx, tx, u.ID)
+	if err != nil {
+		return "", err
+	}
+	if err := s.mailer.Send(ctx, tx, mail.Email{Template: "password_reset", To: u.Email, BrandAgencyID: brand,
 		Data: map[string]any{"Name": u.Name, "URL": s.ResetURL(secret), "ExpiresIn": humanDuration(ttl)}}); err != nil {
 		return "", err
 	}
-	_, err := audit.Append(ctx, tx, now, audit.Entry{ActorID: u.ID, Action: action, TargetID: u.ID, IP: ip})
+	_, err = audit.Append(ctx, tx, now, audit.Entry{ActorID: u.ID, Action: action, TargetID: u.ID, IP: ip})
 	return secret, err
+}
+
+// mailBrand is the agency whose brand a user's password e-mails wear (SPEC
+// §7): the one whose custom domain the request came on (mail.WithBrand),
+// else the one agency all the user's accounts are clients of, else none.
+func mailBrand(ctx context.Context, q db.Querier, userID string) (string, error) {
+	if a := mail.BrandFrom(ctx); a != "" {
+		return a, nil
+	}
+	return branding.SoleAgency(ctx, q, userID)
 }
 
 func humanDuration(d time.Duration) string {
@@ -120,7 +135,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (Login, erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errResetUsed
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, u.ID); err != nil {
+		if err := setPassword(ctx, tx, now, u.ID, hash); err != nil {
 			return err
 		}
 		if err := revokeAllSessions(ctx, tx, now, u.ID); err != nil {
@@ -135,7 +150,12 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (Login, erro
 		if _, err := MarkEmailVerified(ctx, tx, now, u.ID); err != nil {
 			return err
 		}
-		if err := s.mailer.Send(ctx, tx, mail.Email{Template: "password_changed", To: u.Email, Data: map[string]any{"Name": u.Name}}); err != nil {
+		brand, err := mailBrand(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.mailer.Send(ctx, tx, mail.Email{Template: "password_changed", To: u.Email, BrandAgencyID: brand,
+			Data: map[string]any{"Name": u.Name}}); err != nil {
 			return err
 		}
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{ActorID: u.ID, Action: "user.password_reset", TargetID: u.ID, IP: in.IP}); err != nil {
@@ -149,6 +169,18 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (Login, erro
 		return err
 	})
 	return out, err
+}
+
+// setPassword stores a user's new password hash and ends every reset link
+// of theirs still open: a link asked for before the change must not change
+// the password again (issue 15: an older link still worked after a newer
+// one was used). Every change of a password goes through here.
+func setPassword(ctx context.Context, tx *db.Tx, now time.Time, userID, hash string) error {
+	if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, userID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL`, now, userID)
+	return err
 }
 
 // resetUser finds the user of a live (unused, unexpired) reset token hash.
@@ -165,9 +197,27 @@ func (s *Service) resetUser(ctx context.Context, tokenHash string) (User, error)
 // CheckResetToken tells whether a reset link still works, without using it
 // up, so the page can say so before the user types a new password.
 func (s *Service) CheckResetToken(ctx context.Context, token string) error {
-	if token == "" || len(token) > 128 {
-		return errResetUsed
-	}
-	_, err := s.resetUser(ctx, id.Hash(token))
+	_, err := s.ResetTokenUser(ctx, token)
 	return err
+}
+
+// ResetTokenUser is the ID of the user a live reset link is for (the page
+// wears the brand of that user's agency); errs.Gone when it no longer works.
+func (s *Service) ResetTokenUser(ctx context.Context, token string) (string, error) {
+	if token == "" || len(token) > 128 {
+		return "", errResetUsed
+	}
+	u, err := s.resetUser(ctx, id.Hash(token))
+	return u.ID, err
+}
+
+// DisabledBrand is the agency whose brand the refusal of a disabled
+// client's user wears: err is Login's answer; "" when it is another error
+// or the user's accounts are not all one agency's clients.
+func DisabledBrand(err error) string {
+	var d *disabledError
+	if errors.As(err, &d) {
+		return d.agencyID
+	}
+	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/audit"
@@ -29,11 +30,19 @@ func (s *Service) startSession(ctx context.Context, tx *db.Tx, now time.Time, u 
 	return Login{User: u, Token: secret, SessionID: sid, ExpiresAt: exp}, err
 }
 
+// truncate keeps a header value storable on both engines: at most n bytes,
+// valid UTF-8 (a header may carry any byte above 0x7f), no control
+// character.
 func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if len(s) > n {
+		s = s[:n]
 	}
-	return strings.ToValidUTF8(s[:n], "")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
 }
 
 type sessionRow struct {

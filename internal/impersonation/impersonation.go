@@ -35,6 +35,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
+	"github.com/liaison-dev/liaison/internal/input"
 	"github.com/liaison-dev/liaison/internal/mail"
 )
 
@@ -168,11 +169,11 @@ func (s *Service) Start(ctx context.Context, rel authz.Relation, a *authz.Actor,
 // safeReturn keeps a return path only when it is one of the agency's
 // client pages (no other host, no other part of the app).
 func safeReturn(to, clientID string) string {
-	if strings.HasPrefix(to, "/app/clients") && !strings.HasPrefix(to, "//") && !strings.ContainsAny(to, "\\\r\n") &&
-		len(to) <= 500 && (len(to) == len("/app/clients") || to[len("/app/clients")] == '/' || to[len("/app/clients")] == '?') {
-		return to
+	def := "/app/clients/" + clientID
+	if len(to) > 500 {
+		return def
 	}
-	return "/app/clients/" + clientID
+	return input.LocalPathUnder(to, "/app/clients", def)
 }
 
 // notify e-mails the client's admins that Login As started.

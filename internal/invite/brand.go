@@ -81,3 +81,18 @@ func ttl(clientDays, teamDays int, kind string) time.Duration {
 	}
 	return time.Duration(teamDays) * 24 * time.Hour
 }
+
+// TokenAgency is the agency of the invitation a token belongs to, whatever
+// became of it, so that the pages of its link (the log-in step, "this
+// invitation no longer works") wear its brand; "" for an unknown token or
+// an invitation no agency sent.
+func (s *Service) TokenAgency(ctx context.Context, token string) (string, error) {
+	r, _, err := byToken(ctx, s.db, token)
+	if errs.Is(err, errs.NotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return str(r.AgencyID), nil
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -44,6 +45,8 @@ var (
 	errAlreadyMember  = errs.E(errs.Conflict, "already_member", "This person is already a member of the account.")
 	errAlreadyInvited = errs.E(errs.Conflict, "already_invited",
 		"This address already has an open invitation to the account. Resend it instead.")
+	errAlreadyInvitedNew = errs.E(errs.Conflict, "already_invited",
+		"This address already has an open invitation as a new client. Resend it instead (Invitations).")
 	errBrandNotFound = errs.E(errs.NotFound, "brand_not_found", "This agency has no such brand.")
 )
 
@@ -147,7 +150,7 @@ func (s *Service) InviteClient(ctx context.Context, rel authz.Relation, a *authz
 			seats: true, created: in.ClientAccountID == ""})
 		return err
 	})
-	return out, err
+	return out, seatsFor(true, err)
 }
 
 // InviteTeam invites a person into a client account (team invitation), by
@@ -189,7 +192,7 @@ func (s *Service) InviteTeam(ctx context.Context, rel authz.Relation, a *authz.A
 			email: email, role: role, delivery: delivery, message: message, seats: true, fromClient: fromClient})
 		return err
 	})
-	return out, err
+	return out, seatsFor(rel.AgencyID != "", err)
 }
 
 // InviteStaff invites a person into the agency rel was checked against
@@ -241,8 +244,10 @@ type newInvitation struct {
 
 // create writes an invitation, its e-mail (delivery email) and its audit
 // entries in tx, after the rules that need the database: not a member
-// already, no other open invitation (the unique index invitations_open),
-// and a seat left.
+// already, no other open invitation (the unique index invitations_open;
+// for a new client, invitations_open_new_client: one open invitation per
+// agency and address that created its client, so inviting a person twice
+// as a new client does not make two clients), and a seat left.
 func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor, n newInvitation) (Invitation, error) {
 	if uid, err := auth.UserIDByEmail(ctx, tx, n.email); err != nil {
 		return Invitation{}, err
@@ -280,10 +285,13 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 		invitedBy = a.UserID
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO invitations (id, kind, account_id, agency_id, email, role, delivery, status,
-		token_hash, mail_token_hash, message, brand_ids, reinstate, from_client, invited_by, created_at, sent_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		token_hash, mail_token_hash, message, brand_ids, reinstate, from_client, invited_by, created_at, sent_at, expires_at, created_client)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		invID, n.kind, n.accountID, agencyID, n.email, n.role, n.delivery, id.Hash(token), mailHash, n.message, string(brands),
-		n.reinstate, n.fromClient, invitedBy, now, now, expires)
+		n.reinstate, n.fromClient, invitedBy, now, now, expires, n.created)
+	if errors.Is(err, db.ErrUnique) && n.created {
+		return Invitation{}, errAlreadyInvitedNew
+	}
 	if errors.Is(err, db.ErrUnique) {
 		return Invitation{}, errAlreadyInvited
 	}
@@ -310,7 +318,18 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 		"brand_ids": out.BrandIDs, "expires_at": out.ExpiresAt, "client_created": n.created, "reinstate": n.reinstate}
 	e := actorEntry(a, "invitation.create", invID, nil, after)
 	e.AgencyID = agencyOf(r.sender(), a)
-	return out, auditOn(ctx, tx, now, e, n.agencyID, n.accountID)
+	if err := auditOn(ctx, tx, now, e, n.agencyID, n.accountID); err != nil {
+		return out, err
+	}
+	return out, billing.Sync(ctx, tx, now, n.agencyID, billing.Change{Cause: billing.CauseInvitationCreated, RefID: invID, ActorID: actorID(a)})
+}
+
+// actorID is the user behind a change, or "" for none.
+func actorID(a *authz.Actor) string {
+	if a == nil {
+		return ""
+	}
+	return a.UserID
 }
 
 // newTokens makes an invitation's tokens: the copyable link's, which the

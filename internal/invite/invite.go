@@ -21,6 +21,7 @@ package invite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ type Invitation struct {
 	Kind     string `json:"kind" enum:"client,team,staff"`
 	Status   string `json:"status" enum:"pending,accepted,expired,cancelled"`
 	Email    string `json:"email"`
-	Role     string `json:"role"`
+	Role     string `json:"role" enum:"admin,account_manager,member,viewer"`
 	Delivery string `json:"delivery" enum:"email,link"`
 	// AccountID is the account the person joins; ClientAccountID repeats it
 	// for client and team invitations (SPEC §10) and is null for staff.
@@ -108,11 +109,13 @@ type row struct {
 	ExpiresAt   db.Time   `db:"expires_at"`
 	DecidedAt   db.Time   `db:"decided_at"`
 	AcceptedBy  *string   `db:"accepted_by"`
+	// CreatedClient: this client invitation created its client account.
+	CreatedClient bool `db:"created_client"`
 }
 
 const rowColumns = `i.id, i.kind, i.account_id, a.name AS account_name, i.agency_id, i.email, i.role, i.delivery,
 	i.status, i.message, i.brand_ids, i.reinstate, i.from_client, i.invited_by, i.created_at, i.sent_at, i.expires_at, i.decided_at,
-	i.accepted_by FROM invitations i JOIN accounts a ON a.id = i.account_id`
+	i.accepted_by, i.created_client FROM invitations i JOIN accounts a ON a.id = i.account_id`
 
 // status is the invitation's status at now: a pending invitation past its
 // expiry is expired, whether or not the expiry job has marked it yet.
@@ -233,6 +236,20 @@ const PendingSQL = `(SELECT COUNT(*) FROM invitations pi WHERE pi.account_id = ?
 	AND (pi.expires_at IS NULL OR pi.expires_at > ?))`
 
 var errNoSeats = errs.E(errs.Unprocessable, "no_seats", "This account has no seats left. Ask the agency for more seats.")
+
+// errNoSeatsAgency is errNoSeats as the agency reads it: it sets the seats.
+var errNoSeatsAgency = errs.E(errs.Unprocessable, "no_seats",
+	"This client has no seats left. Raise its seat limit, or cancel one of its open invitations.")
+
+// seatsFor words a seat refusal for who asked: the agency (byAgency: its
+// own invitation, or a client seen through its link) or the client's own
+// admin.
+func seatsFor(byAgency bool, err error) error {
+	if byAgency && errors.Is(err, errNoSeats) {
+		return errNoSeatsAgency
+	}
+	return err
+}
 
 // checkSeats refuses when adding one more person (an invitation, extra) to
 // the client's users and open invitations would pass its seat limit.

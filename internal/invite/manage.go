@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -237,18 +238,25 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 		after := map[string]any{"status": out.Status, "expires_at": out.ExpiresAt, "email": r.Email}
 		e := actorEntry(a, "invitation.resend", invID, before, after)
 		e.AgencyID = agencyOf(r.sender(), a)
-		return auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID)
+		if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationResent, RefID: invID, ActorID: a.UserID})
 	})
-	return out, err
+	return out, seatsFor(rel.AgencyID != "", err)
 }
 
 // Cancel withdraws a pending (or expired) invitation: its link stops
-// working and its seat is free.
-func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor, invID string) error {
+// working and its seat is free. Cancelling the only invitation of a client
+// account that was created for it and that nobody joined removes that
+// client too (it was only ever the invitation's), and says so: removed is
+// the client's name.
+func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor, invID string) (removed string, err error) {
 	if !rel.Visible() || a == nil {
-		return errs.ErrNotFound
+		return "", errs.ErrNotFound
 	}
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		removed = ""
 		now := s.now()
 		r, err := openRow(ctx, tx, now, rel, invID)
 		if err != nil {
@@ -260,8 +268,43 @@ func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor
 		e := actorEntry(a, "invitation.cancel", invID,
 			map[string]any{"status": r.status(now), "email": r.Email}, map[string]any{"status": Cancelled})
 		e.AgencyID = agencyOf(r.sender(), a)
-		return auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID)
+		if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
+			return err
+		}
+		if err := s.removeUnjoinedClient(ctx, tx, now, a, r, invID, e.AgencyID, &removed); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationCancelled, RefID: invID, ActorID: a.UserID})
 	})
+	return removed, err
+}
+
+// removeUnjoinedClient deletes, with its invitation cancelled, a client
+// account that was created for that invitation and that nobody joined and
+// no other invitation is for: it would stay in the list as an empty
+// "nobody yet" client. Its link, the agency's row and brand grants go with
+// it (ON DELETE CASCADE); the audit entries stay, on both sides. *removed
+// is set to its name.
+func (s *Service) removeUnjoinedClient(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor, r row, invID, agencyID string, removed *string) error {
+	if !r.CreatedClient || r.Kind != KindClient {
+		return nil
+	}
+	var others int
+	if err := tx.Get(ctx, &others, `SELECT (SELECT COUNT(*) FROM memberships WHERE account_id = ?)
+		+ (SELECT COUNT(*) FROM invitations WHERE account_id = ? AND id <> ?)`, r.AccountID, r.AccountID, invID); err != nil {
+		return err
+	}
+	if others > 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM accounts WHERE id = ? AND kind = 'client'`, r.AccountID); err != nil {
+		return err
+	}
+	*removed = r.AccountName
+	del := actorEntry(a, "client.delete", r.AccountID,
+		map[string]any{"name": r.AccountName, "invitation_id": invID}, map[string]any{"reason": "invitation_cancelled"})
+	del.AgencyID = agencyID
+	return auditOn(ctx, tx, now, del, str(r.AgencyID), r.AccountID)
 }
 
 // Expire marks the pending invitations past their expiry as expired (the
@@ -294,6 +337,9 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 					Before: map[string]any{"status": Pending, "email": r.Email, "expires_at": r.ExpiresAt.Ptr()},
 					After:  map[string]any{"status": Expired}, AgencyID: r.sender()}
 				if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
+					return err
+				}
+				if err := billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationExpired, RefID: r.ID}); err != nil {
 					return err
 				}
 			}

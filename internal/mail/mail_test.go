@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	netmail "net/mail"
 	"slices"
 	"strings"
 	"testing"
@@ -440,4 +441,58 @@ func TestRenderBranded(t *testing.T) {
 			t.Errorf("branded e-mail names Liaison:\n%s", b)
 		}
 	}
+}
+
+// TestSenderNamesAreEncoded: an agency's sender name with a quote, a comma,
+// a backslash or non-ASCII letters is delivered with a From header that
+// decodes back to the name (issue 15: a quote stopped every e-mail).
+func TestSenderNamesAreEncoded(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
+		sink := smtpsink.New()
+		if err := sink.Start(""); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(sink.Stop)
+		e := newEnv(t, d, mail.Config{SMTPURL: sink.URL()})
+		names := []string{`Acme "Best Agency`, `Doe, John & Partners`, `Back\slash <Agency>`, `Zoë Ågency — Ünïcode`,
+			`"quoted"`, `=?utf-8?q?not_an_encoded_word?=`, `Agence spéciale, "la meilleure", très longue ` + strings.Repeat("é", 80)}
+		for _, name := range names {
+			e.send(t, mail.Email{Template: "password_reset", To: "ann@example.com", Data: resetData("Ann"),
+				FromName: name, FromAddr: "hello@acme.example"})
+		}
+		e.runDue(t, len(names))
+		msgs, err := sink.WaitFor(len(names), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, m := range msgs {
+			h, err := m.Header()
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, err := netmail.ParseAddress(h.Get("From"))
+			if err != nil {
+				t.Fatalf("From %q does not parse: %v", h.Get("From"), err)
+			}
+			if from.Address != "hello@acme.example" {
+				t.Fatalf("From %q: address %q", h.Get("From"), from.Address)
+			}
+			got[from.Name] = true
+		}
+		for _, name := range names {
+			if !got[name] {
+				t.Errorf("no message arrived from %q; got %v", name, got)
+			}
+		}
+		list, _, err := e.m.List(ctx, 20, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range list {
+			if m.Status != mail.StatusSent {
+				t.Errorf("%s from %q: %s (%s)", m.ID, m.FromName, m.Status, m.LastError)
+			}
+		}
+	})
 }

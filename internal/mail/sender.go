@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -90,9 +91,11 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 		return err
 	}
 	msg := gomail.NewMsg()
-	if err := msg.FromFormat(m.FromName, m.FromAddr); err != nil {
-		return fmt.Errorf("from %q: %w", m.FromAddr, err)
+	from, err := fromHeader(m.FromName, m.FromAddr)
+	if err != nil {
+		return err
 	}
+	msg.FromMailAddress(from)
 	if err := msg.To(m.To); err != nil {
 		return fmt.Errorf("to %q: %w", m.To, err)
 	}
@@ -104,6 +107,22 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	return c.DialAndSendWithContext(ctx, msg)
+}
+
+// fromHeader is the From of a message. The display name is encoded by
+// net/mail when the header is written: quoted with its quotes and
+// backslashes escaped (RFC 5322) when it is printable ASCII, an RFC 2047
+// encoded word otherwise. go-mail's FromFormat pasted the name between
+// quotes and parsed the result, so a quote in an agency's sender name
+// failed every e-mail ("no angle-addr"). Line breaks never reach here
+// (input refuses them, Send stores the name on one line); they are dropped
+// again for safety.
+func fromHeader(name, addr string) (*netmail.Address, error) {
+	a, err := netmail.ParseAddress(addr)
+	if err != nil || a.Name != "" {
+		return nil, fmt.Errorf("from %q: not a bare address", addr)
+	}
+	return &netmail.Address{Name: oneLine(name), Address: a.Address}, nil
 }
 
 func domainOf(addr string) string {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/input"
 	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 )
@@ -50,18 +52,58 @@ func newRequestID() string {
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
 
+// clientIP is the address of whoever sent the request: the peer, unless the
+// peer is a trusted proxy (LIAISON_TRUSTED_PROXIES); then X-Forwarded-For
+// is read from the right, past every trusted proxy, to the first address
+// that is not one — the client as the outermost trusted proxy saw it.
+// Addresses left of that one were written by the client and prove nothing.
+// Rate limits and audit entries use it (requestctx.IP).
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(peer, trusted) {
+		return host
+	}
+	ip := peer
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			if err != nil {
+				return ip.String() // a hop the trusted proxy did not write: stop at it
+			}
+			ip = a.Unmap()
+			if !isTrusted(ip, trusted) {
+				return ip.String()
+			}
+		}
+	}
+	return ip.String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
 // observe is the outermost middleware: request id, client IP, recovery,
 // the access log and the request metrics. No panic reaches a client: it is
 // logged with the stack and answered 500 with the request id.
-func observe(log *slog.Logger, next http.Handler) http.Handler {
+func observe(log *slog.Logger, trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rid := newRequestID()
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
-		}
-		ctx := requestctx.WithIP(requestctx.WithID(r.Context(), rid), ip)
+		ip := clientIP(r, trusted)
+		ctx, matched := requestctx.WithRoute(requestctx.WithIP(requestctx.WithID(r.Context(), rid), ip))
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("X-Request-Id", rid)
@@ -79,7 +121,10 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 					}
 				}
 			}
-			route := r.Pattern
+			route := matched.Pattern
+			if route == "" {
+				route = r.Pattern
+			}
 			if route == "" {
 				route = "unmatched"
 			}
@@ -99,8 +144,23 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
+// recordRoute wraps the router: after it has served the request, the
+// pattern it matched (nested muxes set theirs on the same request) goes to
+// the route holder observe reads, however many copies of the request the
+// middlewares in between made.
+func recordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { requestctx.SetRoute(r.Context(), r.Pattern) }()
+		mux.ServeHTTP(w, r)
+	})
+}
+
 // securityHeaders sets the headers every response carries. The CSP allows
 // no inline script: page behaviour lives in files under /static/js.
+// Cache-Control is no-store unless the handler says otherwise: nearly every
+// answer depends on who asks (API, CSV, pages, redirects, errors), and a
+// shared or browser cache must keep none of them; static files, logos and
+// themes set their own caching.
 func securityHeaders(https bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -111,8 +171,27 @@ func securityHeaders(https bool, next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Cache-Control", "no-store")
 		if https {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkInput refuses a request whose path or query holds a control
+// character or invalid UTF-8 (input.URL), before anything reads them: the
+// session lookup, the Login As action log, the routes. The API answers
+// the JSON 400, pages a plain one.
+func checkInput(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := input.URL(r.URL); err != nil {
+			if isAPI(r) {
+				api.WriteJSONError(w, r, err)
+			} else {
+				http.Error(w, "Bad request: "+errs.As(err).Message, http.StatusBadRequest)
+			}
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/input"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 )
 
@@ -136,37 +137,46 @@ type loginData struct {
 	OpenSignup bool
 }
 
-// safeNext keeps a post-login destination only when it is a path on this
-// server.
-func safeNext(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") ||
-		strings.ContainsAny(s, "\r\n") {
-		return ""
-	}
-	return s
-}
-
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
-	next := safeNext(r.URL.Query().Get("next"))
+	next := input.LocalPath(r.URL.Query().Get("next"))
 	if authz.ActorFrom(r.Context()) != nil {
 		redirect(w, r, cmpOr(next, "/app"))
 		return
 	}
 	p := h.page(w, r, "Log in")
 	p.Data = loginData{Next: next, OpenSignup: h.deps.Auth.OpenSignup()}
+	h.wearInvitation(r, p, next)
 	h.render(w, r, http.StatusOK, "login", p)
+}
+
+// wearInvitation dresses the log-in step of an invitation (next is
+// /invite/{token}) in the inviting agency's brand.
+func (h *handler) wearInvitation(r *http.Request, p *page, next string) {
+	tok, ok := strings.CutPrefix(next, "/invite/")
+	if !ok || tok == "" || strings.ContainsAny(tok, "/?#") {
+		return
+	}
+	agencyID, err := h.deps.Invites.TokenAgency(r.Context(), tok)
+	if err != nil {
+		h.deps.Log.WarnContext(r.Context(), "web: invitation brand", "err", err)
+		return
+	}
+	h.wear(r, p, agencyID)
 }
 
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	p := h.page(w, r, "Log in")
 	form(w, r, p, "email", "next")
-	next := safeNext(p.Values["next"])
+	next := input.LocalPath(p.Values["next"])
 	l, err := h.deps.Auth.Login(r.Context(), auth.LoginInput{Email: p.Values["email"], Password: r.PostFormValue("password"),
 		IP: requestctx.IP(r.Context()), UserAgent: r.UserAgent()})
 	if err != nil {
 		p.Data = loginData{Next: next, OpenSignup: h.deps.Auth.OpenSignup()}
+		h.wearInvitation(r, p, next)
+		// A disabled client's user is told so in their agency's brand.
+		h.wear(r, p, auth.DisabledBrand(err))
 		h.render(w, r, h.formError(w, r, p, err, "email", "password"), "login", p)
 		return
 	}
@@ -219,7 +229,9 @@ type resetData struct{ Token string }
 func (h *handler) resetForm(w http.ResponseWriter, r *http.Request) {
 	p := h.page(w, r, "Choose a new password")
 	p.Data = resetData{Token: r.PathValue("token")}
-	if err := h.deps.Auth.CheckResetToken(r.Context(), r.PathValue("token")); errs.Is(err, errs.Gone) {
+	uid, err := h.deps.Auth.ResetTokenUser(r.Context(), r.PathValue("token"))
+	h.wearUser(r, p, uid)
+	if errs.Is(err, errs.Gone) {
 		p.Title = "This link no longer works"
 		h.render(w, r, http.StatusGone, "reset_expired", p)
 		return
@@ -232,6 +244,9 @@ func (h *handler) reset(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	p.Data = resetData{Token: tok}
 	form(w, r, p)
+	if uid, err := h.deps.Auth.ResetTokenUser(r.Context(), tok); err == nil {
+		h.wearUser(r, p, uid)
+	}
 	l, err := h.deps.Auth.ResetPassword(r.Context(), auth.ResetInput{Token: tok, Password: r.PostFormValue("password"),
 		IP: requestctx.IP(r.Context()), UserAgent: r.UserAgent()})
 	if errs.Is(err, errs.Gone) {

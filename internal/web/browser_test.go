@@ -67,7 +67,8 @@ func newTab(t *testing.T, base string) *tab {
 		chromedp.WindowSize(1280, 900),
 	)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 50*time.Second)
+	// Room for axe-core on every page, on a busy machine.
+	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
 
 	b := &tab{t: t, ctx: ctx, base: base}
@@ -173,13 +174,15 @@ func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// open navigates to path and returns the document's status.
+// open navigates to path and returns the document's status. Every page a
+// test opens is checked by axe-core.
 func (b *tab) open(path string) int64 {
 	b.t.Helper()
 	res, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(b.base+path))
 	if err != nil {
 		b.t.Fatalf("open %s: %v", path, err)
 	}
+	b.accessibleAtWidths(path)
 	return res.Status
 }
 
@@ -190,6 +193,7 @@ func (b *tab) submit(what, button string) string {
 	if _, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(button))); err != nil {
 		b.t.Fatalf("%s: %v", what, err)
 	}
+	b.accessibleAtWidths(what)
 	return b.path()
 }
 
@@ -368,6 +372,16 @@ func (b *tab) visit(path string, status int64) {
 	}
 	b.noProblems(path, allowed)
 	b.shoot(path)
+}
+
+// accessibleAtWidths runs axe-core on the page as a desktop and as a
+// phone sees it.
+func (b *tab) accessibleAtWidths(path string) {
+	b.t.Helper()
+	b.accessible(path)
+	b.do("phone viewport", chromedp.EmulateViewport(390, 844, EmulateMobileUnder(390)))
+	b.accessible(path + " at 390 px")
+	b.do("viewport", chromedp.EmulateViewport(1280, 900))
 }
 
 // shoot keeps a screenshot of the page at phone and desktop widths in

@@ -18,6 +18,9 @@ type flash struct {
 	Token  string `json:"t,omitempty"`
 	// Link is an invitation link just made, shown once to copy.
 	Link string `json:"l,omitempty"`
+	// Field, when set, is the field Error belongs beside (the page's
+	// address ends with a fragment that scrolls to it).
+	Field string `json:"f,omitempty"`
 }
 
 func (h *handler) setFlash(w http.ResponseWriter, f flash) {

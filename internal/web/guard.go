@@ -184,6 +184,18 @@ func (c *call) refused(err error, to string) {
 	redirect(c.w, c.r, to)
 }
 
+// refusedAt is refused for a form of its own on a long page: the error
+// goes beside field, and the page opens scrolled to it (#field).
+func (c *call) refusedAt(err error, to, field string) {
+	e := errs.As(err)
+	if e == nil || e.Kind == errs.Internal || e.Kind == errs.NotFound || e.Kind == errs.Forbidden || e.Kind == errs.Unauthorized {
+		c.fail(err)
+		return
+	}
+	c.h.setFlash(c.w, flash{Error: e.Message, Field: field})
+	redirect(c.w, c.r, to+"#"+field)
+}
+
 // invalid answers a form post that the domain refused: the error goes
 // beside the field that fields maps its field (or its code) to, or above
 // the form, and show renders the page again with the status. An access

@@ -8,6 +8,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/input"
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 )
@@ -116,7 +117,7 @@ func (h *handler) inviteClient(c *call) {
 		Delivery: delivery, BrandIDs: c.r.PostForm["brand_ids"], Message: c.p.Values["message"], ClientName: c.p.Values["client_name"]})
 	if err != nil {
 		c.invalid(err, map[string]string{"email": "email", "client_name": "client_name", "message": "message",
-			"brand_not_found": "brand_ids"}, func(st int) { h.showInvitations(c, st) })
+			"brand_not_found": "brand_ids", "already_invited": "email"}, func(st int) { h.showInvitations(c, st) })
 		return
 	}
 	h.invited(c, inv, "/app/invitations")
@@ -136,10 +137,7 @@ func (h *handler) invited(c *call, inv invite.Invitation, back string) {
 // backTo is where a resend or cancel form asked to come back to, when it is
 // a page of the app.
 func backTo(c *call, def string) string {
-	if b := safeNext(c.r.PostFormValue("back")); strings.HasPrefix(b, "/app") {
-		return b
-	}
-	return def
+	return input.LocalPathUnder(c.r.PostFormValue("back"), "/app", def)
 }
 
 func (h *handler) invitationResend(c *call) {
@@ -161,8 +159,17 @@ func (h *handler) invitationResend(c *call) {
 func (h *handler) invitationCancel(c *call) {
 	c.form()
 	back := backTo(c, "/app/invitations")
-	if err := h.deps.Invites.Cancel(c.ctx(), c.rel, c.a, c.r.PathValue("invitation_id")); err != nil {
+	removed, err := h.deps.Invites.Cancel(c.ctx(), c.rel, c.a, c.r.PathValue("invitation_id"))
+	if err != nil {
 		c.refused(err, back)
+		return
+	}
+	if removed != "" {
+		// The client page it may have come from is gone with the client.
+		if strings.HasPrefix(back, "/app/clients/") {
+			back = "/app/clients"
+		}
+		c.done("Invitation cancelled. “"+removed+"”, the client created for it, which nobody joined, is removed too.", back)
 		return
 	}
 	c.done("Invitation cancelled: its link no longer works.", back)
@@ -278,6 +285,9 @@ func (h *handler) invitePage(w http.ResponseWriter, r *http.Request, token strin
 		}
 		p.Title = "This invitation no longer works"
 		p.Data = errorData{Status: statusOf(e.Kind), Heading: p.Title, Message: e.Message}
+		if agencyID, err := h.deps.Invites.TokenAgency(r.Context(), token); err == nil {
+			h.wear(r, p, agencyID) // a cancelled invitation still speaks for its agency
+		}
 		h.render(w, r, statusOf(e.Kind), "invite_gone", p)
 		return
 	}
@@ -291,11 +301,10 @@ func (h *handler) invitePage(w http.ResponseWriter, r *http.Request, token strin
 		d.Mode = "login"
 	}
 	// On the server's own host the page still wears the inviting agency's
-	// brand (theme, logo); on its custom domain it already does.
-	if !p.Brand.Branded() && l.Branding.AgencyID != "" {
-		if b, err := h.deps.Branding.For(r.Context(), l.Branding.AgencyID); err == nil {
-			p.Brand = b
-		}
+	// brand (theme, logo); on a custom domain it wears the domain's.
+	h.wear(r, p, l.Branding.AgencyID)
+	if l.Branding.AgencyID == "" {
+		p.Brand = h.hostBrand(r) // no agency's: not the portal this browser remembers either
 	}
 	p.Title = "Join " + l.AccountName + " on " + l.Branding.PortalName
 	p.Data = d
@@ -327,11 +336,9 @@ func (h *handler) inviteAccept(w http.ResponseWriter, r *http.Request) {
 	if acc.Login != nil {
 		h.startSession(w, *acc.Login)
 	}
-	notice := "Welcome to " + acc.Account.Name + "."
-	if acc.Branding.Welcome != "" {
-		notice = acc.Branding.Welcome
-	}
-	h.setFlash(w, flash{Notice: notice})
+	// The agency's welcome message is on the portal's home, rendered
+	// (branding.RenderWelcome): the notice is plain text.
+	h.setFlash(w, flash{Notice: "Welcome to " + acc.Account.Name + "."})
 	redirect(w, r, "/app")
 }
 

@@ -30,6 +30,20 @@ func TestInvitePages(t *testing.T) {
 		w.ada.post("/app/invitations", url.Values{"email": {"carla@client.example"}, "brand_ids": {w.nike},
 			"message": {"See you soon"}}).redirects(t, "invite by e-mail", "/app/invitations")
 		w.ada.get("/app/invitations").expect(t, "listed", 200, "Invitation sent to carla@client.example", "carla@client.example", "Resend", "Cancel")
+		// The same address again as a new client: refused beside the
+		// field, pointing at Resend; no second client.
+		w.ada.post("/app/invitations", url.Values{"email": {"carla@client.example"}}).
+			expect(t, "invited twice", 409, `id="f-email-error"`, "Resend it instead", "Resend")
+		// A new client invited and cancelled goes with its invitation.
+		w.ada.post("/app/invitations", url.Values{"email": {"gone@client.example"}, "client_name": {"Gone Co"}}).
+			redirects(t, "invite to cancel", "/app/invitations")
+		var goneInv string
+		if err := s.DB.Get(t.Context(), &goneInv, `SELECT id FROM invitations WHERE email = 'gone@client.example'`); err != nil {
+			t.Fatal(err)
+		}
+		w.ada.post("/app/invitations/"+goneInv+"/cancel", nil).redirects(t, "cancel the new client's invitation", "/app/invitations")
+		w.ada.get("/app/invitations").expect(t, "client removed", 200, "“Gone Co”, the client created for it, which nobody joined, is removed too")
+		w.ada.get("/app/clients").lacks(t, "client removed", "Gone Co")
 		w.ada.get("/app/clients?status=pending").expect(t, "pending client", 200, "carla@client.example", "Pending",
 			"Open invitations", "/app/invitations/inv_")
 

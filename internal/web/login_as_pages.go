@@ -4,10 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/impersonation"
+	"github.com/liaison-dev/liaison/internal/input"
 )
 
 // Login As in the browser (SPEC §6): the agency's Login As page for one
@@ -20,9 +20,7 @@ import (
 // back to the agency page Login As started from, with a notice saying why.
 // The server's impersonation middleware calls it (it runs before the pages).
 func ImpersonationEnded(w http.ResponseWriter, r *http.Request, secure bool, to, message string) {
-	if !strings.HasPrefix(to, "/app") || strings.HasPrefix(to, "//") {
-		to = "/app"
-	}
+	to = input.LocalPathUnder(to, "/app", "/app")
 	b, _ := json.Marshal(flash{Notice: message})
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
 		MaxAge: 120, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
@@ -69,9 +67,7 @@ func (h *handler) loginAsData(c *call) (loginAsData, error) {
 	if v := c.p.Values["return_to"]; v != "" {
 		to = v
 	}
-	if !strings.HasPrefix(to, "/app/clients") {
-		to = "/app/clients/" + det.ID
-	}
+	to = input.LocalPathUnder(to, "/app/clients", "/app/clients/"+det.ID)
 	return loginAsData{ClientID: det.ID, ClientName: det.Name, ReasonRequired: set.ImpersonationReasonRequired,
 		Notify: set.NotifyClientOnImpersonation, IdleMinutes: set.ImpersonationIdleMinutes, ReturnTo: to}, nil
 }

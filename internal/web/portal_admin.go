@@ -55,7 +55,7 @@ func (h *handler) showPortalAdmin(c *call, status int, fill bool) {
 	c.p.Title = "Portal & Domains"
 	c.p.Data = portalAdminData{Portal: p, Domains: ds, Manage: c.can(authz.AgencyManage), Base: h.deps.BaseURL, Slots: []logoSlot{
 		{"light", "Logo", "Shown on light backgrounds, and in e-mails.", p.Logos.Light},
-		{"dark", "Logo for dark mode", "Shown when the visitor's system uses a dark theme.", p.Logos.Dark},
+		{"dark", "Logo for dark mode", "For dark backgrounds. Kept for a dark theme of the portal: today's pages are light and show the light logo.", p.Logos.Dark},
 		{"mobile", "Logo for phones", "Shown on narrow screens; a compact mark works best.", p.Logos.Mobile},
 	}}
 	c.render(status, "portal")
@@ -101,7 +101,8 @@ func (h *handler) portalLogo(c *call) {
 		_, err = h.deps.Branding.UploadLogo(c.ctx(), c.a, c.rel, c.r.PathValue("slot"), body)
 	}
 	if err != nil {
-		c.refused(err, "/app/portal#logos")
+		// Beside the slot's file field, the page scrolled to it.
+		c.refusedAt(err, "/app/portal", "logo-"+c.r.PathValue("slot"))
 		return
 	}
 	c.done("Logo saved.", "/app/portal#logos")

@@ -55,7 +55,7 @@ func TestPortalAdminPage(t *testing.T) {
 		a.expect(t, "saved", 200, "Portal saved.", `value="#0f766e"`, `name="hide_liaison_branding" checked`)
 
 		svg := []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)
-		ada.upload("/app/portal/logos/light", "logo.png", svg).redirects(t, "svg upload", "/app/portal#logos")
+		ada.upload("/app/portal/logos/light", "logo.png", svg).redirects(t, "svg upload", "/app/portal#logo-light")
 		ada.get("/app/portal").expect(t, "svg refused", 200, "PNG, JPEG or WebP image. SVG")
 		var img bytes.Buffer
 		if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 50, 20))); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/input"
 )
 
 // The client portal's shell (issue 8): the agency's brand around every
@@ -74,9 +75,5 @@ func (h *handler) chooseBrand(c *call) {
 		c.refused(err, "/app")
 		return
 	}
-	to := c.r.PostFormValue("next")
-	if to == "" || to[0] != '/' || len(to) > 1 && (to[1] == '/' || to[1] == '\\') {
-		to = "/app"
-	}
-	redirect(c.w, c.r, to)
+	redirect(c.w, c.r, input.LocalPathUnder(c.r.PostFormValue("next"), "/", "/app"))
 }

@@ -91,8 +91,18 @@ type page struct {
 // page starts the view data of a request, taking the flash notice.
 func (h *handler) page(w http.ResponseWriter, r *http.Request, title string) *page {
 	f := h.takeFlash(w, r)
-	return &page{Title: title, Actor: authz.ActorFrom(r.Context()), Notice: f.Notice, FormError: f.Error,
-		Errors: map[string]string{}, Values: map[string]string{}, flash: f, Brand: h.hostBrand(r)}
+	a := authz.ActorFrom(r.Context())
+	p := &page{Title: title, Actor: a, Notice: f.Notice, FormError: f.Error,
+		Errors: map[string]string{}, Values: map[string]string{}, flash: f}
+	if f.Field != "" && f.Error != "" {
+		p.FormError, p.Errors[f.Field] = "", f.Error
+	}
+	if a == nil {
+		p.Brand = h.rememberedBrand(r) // the host's on a custom domain
+	} else {
+		p.Brand = h.hostBrand(r)
+	}
+	return p
 }
 
 // render executes a view into a buffer first, so that a template error
@@ -112,6 +122,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	// Before the answer goes out, so that whoever reads it finds the view.
 	h.recordPageView(r, status, name, p)
+	h.rememberPortal(w, r, p)
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")
@@ -141,6 +152,8 @@ func statusOf(k errs.Kind) int {
 		return http.StatusUnprocessableEntity
 	case errs.RateLimited:
 		return http.StatusTooManyRequests
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -155,7 +168,7 @@ func (h *handler) formError(w http.ResponseWriter, r *http.Request, p *page, err
 		p.FormError = "Something went wrong on our side. Please try again in a moment (request " + requestctx.ID(r.Context()) + ")."
 		return http.StatusInternalServerError
 	}
-	if e.Kind == errs.RateLimited && e.RetryAfter > 0 {
+	if (e.Kind == errs.RateLimited || e.Kind == errs.Unavailable) && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 	if e.Field != "" && contains(fields, e.Field) {
@@ -189,7 +202,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 			// The generic refusal of the access check: say what to do.
 			data.Message = "You are not allowed to do this with your role in this account. An admin of the account can change your role."
 		}
-		if e.Kind == errs.RateLimited && e.RetryAfter > 0 {
+		if (e.Kind == errs.RateLimited || e.Kind == errs.Unavailable) && e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
 	} else {

@@ -14,16 +14,19 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/impersonation"
+	"github.com/liaison-dev/liaison/internal/input"
 	"github.com/liaison-dev/liaison/internal/invite"
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
@@ -33,6 +36,7 @@ import (
 // Deps are the services the pages use.
 type Deps struct {
 	Auth          *auth.Service
+	Billing       *billing.Service
 	Accounts      *account.Service
 	Authz         *authz.Authorizer
 	Agency        *agency.Service
@@ -150,6 +154,8 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/brands/{brand_id}/rename", g(brandOf, authz.AgencyManage, "brands", h.brandRename))
 	m.HandleFunc("POST /app/brands/{brand_id}/delete", g(brandOf, authz.AgencyManage, "brands", h.brandDelete))
 	m.HandleFunc("GET /app/settings", g(ownAgency, authz.AgencyRead, "settings", h.settings))
+	m.HandleFunc("GET /app/billing", g(ownAgency, authz.AgencyManage, "billing", h.billingPage))
+	m.HandleFunc("POST /app/billing/plan", g(ownAgency, authz.AgencyManage, "billing", h.billingPlan))
 	m.HandleFunc("POST /app/settings", g(ownAgency, authz.AgencyManage, "settings", h.saveSettings))
 
 	// Login As (login_as_pages.go).
@@ -176,11 +182,12 @@ func (h *handler) routes() http.Handler {
 	// The client portal's shell (portal_shell.go, profile.go).
 	m.HandleFunc("GET /app/reports", g(ownClient, authz.ReportRead, "reports", h.portalReports))
 	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
-	m.HandleFunc("GET /app/profile", h.user(h.profile))
-	m.HandleFunc("POST /app/profile", h.user(h.saveProfile))
-	m.HandleFunc("POST /app/profile/password", h.user(h.changePassword))
+	// The profile is the agency user's own during Login As: out of reach.
+	m.HandleFunc("GET /app/profile", h.user(h.notImpersonating("open or change your profile", h.profile)))
+	m.HandleFunc("POST /app/profile", h.user(h.notImpersonating("change your profile", h.saveProfile)))
+	m.HandleFunc("POST /app/profile/password", h.user(h.notImpersonating("change your password", h.changePassword)))
 	// The weekly health digest (digest_pages.go); the link of the e-mail is public.
-	m.HandleFunc("POST /app/profile/digest", h.user(h.saveDigest))
+	m.HandleFunc("POST /app/profile/digest", h.user(h.notImpersonating("change your preferences", h.saveDigest)))
 	m.HandleFunc("POST /app/profile/verification", h.user(h.notImpersonating("confirm the e-mail address", h.resendVerification)))
 	m.HandleFunc("GET /verify/{token}", h.verifyForm)
 	m.HandleFunc("POST /verify/{token}", h.verify)
@@ -200,7 +207,27 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /operator/outbox/{id}/html", h.operator(h.outboxHTML))
 
 	m.HandleFunc("/", h.notFound)
-	return m
+	return h.checkForm(m)
+}
+
+// checkForm refuses a posted form with a control character or invalid
+// UTF-8 in any value (input.Form; line breaks only in the text areas)
+// before any page handler reads it: a 400 page, nothing written. Paths and
+// queries were checked by the server.
+func (h *handler) checkForm(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded") {
+				r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+				_ = r.ParseForm()
+				if err := input.Form(r.PostForm); err != nil {
+					h.fail(w, r, err)
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // root sends a visitor where they belong: setup on a fresh server, the login
@@ -262,7 +289,9 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusNotFound, "not_found", p)
 }
 
-// redirect answers 303 See Other, the answer to a form post.
+// redirect answers 303 See Other, the answer to a form post. Targets taken
+// from a request are checked by input.LocalPath where they are read; here
+// it checks every target once more, so no redirect leaves the site.
 func redirect(w http.ResponseWriter, r *http.Request, to string) {
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	http.Redirect(w, r, input.LocalPathUnder(to, "/", "/app"), http.StatusSeeOther)
 }
