@@ -29,19 +29,24 @@ const verifyTTL = 7 * 24 * time.Hour
 // VerifyURL is the link a confirmation e-mail carries.
 func (s *Service) VerifyURL(token string) string { return s.baseURL + "/verify/" + token }
 
-// issueVerification stores a confirmation token for u's address and queues
-// its e-mail in tx.
-func (s *Service) issueVerification(ctx context.Context, tx *db.Tx, now time.Time, u User, ip string) error {
+// IssueVerification stores a confirmation token for u's address and queues
+// its e-mail in tx, in the brand of the user's agency when there is one
+// (mailBrand): call it once the user's memberships are written.
+func (s *Service) IssueVerification(ctx context.Context, tx *db.Tx, now time.Time, u User, ip string) error {
 	secret := id.Secret()
 	if _, err := tx.Exec(ctx, `INSERT INTO email_verifications (token_hash, user_id, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		id.Hash(secret), u.ID, u.Email, now, now.Add(verifyTTL)); err != nil {
 		return err
 	}
-	if err := s.mailer.Send(ctx, tx, mail.Email{Template: "email_verify", To: u.Email,
+	brand, err := mailBrand(ctx, tx, u.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.mailer.Send(ctx, tx, mail.Email{Template: "email_verify", To: u.Email, BrandAgencyID: brand,
 		Data: map[string]any{"Name": u.Name, "URL": s.VerifyURL(secret), "ExpiresIn": humanDuration(verifyTTL)}}); err != nil {
 		return err
 	}
-	_, err := audit.Append(ctx, tx, now, audit.Entry{ActorID: u.ID, Action: "user.email_verification_sent", TargetID: u.ID, IP: ip,
+	_, err = audit.Append(ctx, tx, now, audit.Entry{ActorID: u.ID, Action: "user.email_verification_sent", TargetID: u.ID, IP: ip,
 		After: map[string]any{"email": u.Email}})
 	return err
 }
@@ -142,6 +147,6 @@ func (s *Service) ResendVerification(ctx context.Context, a *authz.Actor) error 
 		if err != nil {
 			return err
 		}
-		return s.issueVerification(ctx, tx, s.now(), u, a.IP)
+		return s.IssueVerification(ctx, tx, s.now(), u, a.IP)
 	})
 }

@@ -192,7 +192,7 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		}
 		var user auth.User
 		if newUser != nil {
-			if user, err = s.auth.CreateUser(ctx, tx, now, *newUser, viaMail, in.IP); err != nil {
+			if user, err = auth.CreateUser(ctx, tx, now, *newUser, viaMail); err != nil {
 				if errs.KindOf(err) == errs.Conflict {
 					return errLoginRequired // signed up meanwhile
 				}
@@ -214,6 +214,11 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		}
 		if err := account.AddMember(ctx, tx, now, r.AccountID, user.ID, r.Role); err != nil {
 			return err
+		}
+		if newUser != nil && !viaMail {
+			if err := s.auth.IssueVerification(ctx, tx, now, user, in.IP); err != nil {
+				return err
+			}
 		}
 		if limit > 0 {
 			var members int

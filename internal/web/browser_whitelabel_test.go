@@ -244,7 +244,11 @@ func TestBrowserCustomDomain(t *testing.T) {
 		}
 		seen := map[string]bool{}
 		for _, m := range msgs {
-			if m.To == adminEmail {
+			// Grace and Bruce signed up on the server's own host before any
+			// agency knew them: their address confirmations are Liaison's
+			// own. (One sent on accepting an invitation wears the agency's
+			// brand: TestVerificationMailWearsTheAgencysBrand.)
+			if m.To == adminEmail || (m.Template == "email_verify" && (m.To == "bruce@wayne.example" || m.To == w.graceEmail)) {
 				continue
 			}
 			noLiaison(t, m)
