@@ -118,10 +118,11 @@ func decodeCursor(c string) (time.Time, string, error) {
 }
 
 // ForAgency lists the invitations an agency sent that the scope's user
-// sees (not a client's own team invitations, which only wear its brand): client and team invitations into the clients they see through the
+// sees: client and team invitations into the clients they see through the
 // agency (authz.ClientScope, the client list's own condition), and, when
 // staff is true (they may read the agency's members), its staff
-// invitations.
+// invitations. A client admin's own team invitation, which only wears the
+// agency's brand, is not the agency's (from_client).
 func (s *Service) ForAgency(ctx context.Context, scope authz.ClientScope, staff bool, f Filter) ([]Invitation, string, error) {
 	if scope.AgencyID == "" || scope.UserID == "" {
 		return nil, "", errs.ErrNotFound
