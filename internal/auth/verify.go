@@ -37,11 +37,15 @@ func (s *Service) issueVerification(ctx context.Context, tx *db.Tx, now time.Tim
 		id.Hash(secret), u.ID, u.Email, now, now.Add(verifyTTL)); err != nil {
 		return err
 	}
-	if err := s.mailer.Send(ctx, tx, mail.Email{Template: "email_verify", To: u.Email,
+	brand, err := mailBrand(ctx, tx, u.ID) // a client's agency's, as a password reset's
+	if err != nil {
+		return err
+	}
+	if err := s.mailer.Send(ctx, tx, mail.Email{Template: "email_verify", To: u.Email, BrandAgencyID: brand,
 		Data: map[string]any{"Name": u.Name, "URL": s.VerifyURL(secret), "ExpiresIn": humanDuration(verifyTTL)}}); err != nil {
 		return err
 	}
-	_, err := audit.Append(ctx, tx, now, audit.Entry{ActorID: u.ID, Action: "user.email_verification_sent", TargetID: u.ID, IP: ip,
+	_, err = audit.Append(ctx, tx, now, audit.Entry{ActorID: u.ID, Action: "user.email_verification_sent", TargetID: u.ID, IP: ip,
 		After: map[string]any{"email": u.Email}})
 	return err
 }

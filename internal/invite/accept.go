@@ -13,6 +13,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
+	"github.com/liaison-dev/liaison/internal/mail"
 )
 
 // Lookup is what an invitation's pages need to know about its token, and
@@ -191,7 +192,13 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		}
 		var user auth.User
 		if newUser != nil {
-			if user, err = s.auth.CreateUser(ctx, tx, now, *newUser, viaMail, in.IP); err != nil {
+			// The confirmation e-mail of a new identity speaks for the
+			// inviting agency (its custom domain's, if the request came on one).
+			mctx := ctx
+			if mail.BrandFrom(ctx) == "" && r.AgencyID != nil {
+				mctx = mail.WithBrand(ctx, *r.AgencyID)
+			}
+			if user, err = s.auth.CreateUser(mctx, tx, now, *newUser, viaMail, in.IP); err != nil {
 				if errs.KindOf(err) == errs.Conflict {
 					return errLoginRequired // signed up meanwhile
 				}

@@ -43,16 +43,17 @@ func (h *handler) clientPortal(r *http.Request, a *authz.Actor, clientID string)
 // clears it.
 const portalCookie = "liaison_portal"
 
-// rememberedBrand is the brand the portal cookie names, or the plain one.
-func (h *handler) rememberedBrand(r *http.Request) branding.Brand {
+// rememberedBrand is the brand the portal cookie names, or host (the
+// request's Host's, which a custom domain always keeps).
+func (h *handler) rememberedBrand(r *http.Request, host branding.Brand) branding.Brand {
 	c, err := r.Cookie(portalCookie)
-	if err != nil || !validID(c.Value) || onCustomDomain(r) {
-		return h.hostBrand(r)
+	if err != nil || !validID(c.Value) || host.Branded() || onCustomDomain(r) {
+		return host
 	}
 	if b, ok := h.agencyBrand(r, c.Value); ok {
 		return b
 	}
-	return h.hostBrand(r)
+	return host
 }
 
 // validID accepts what an account ID looks like, before it is looked up.
