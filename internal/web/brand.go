@@ -9,9 +9,11 @@ import (
 )
 
 // Every page is framed by a brand (SPEC §7): the public pages (login,
-// password reset, and the invite landing when it arrives) by the agency
-// whose verified custom domain the Host names, or the plain portal; the
-// client portal by its agency (portal); the agency app by the plain one.
+// password reset, invitations, confirmation) by the agency whose verified
+// custom domain the Host names; on the server's own host by the agency the
+// page is about (the invitation's, the user's: wear, wearUser), else the
+// portal this browser last showed (portalCookie), else the plain portal;
+// the client portal by its agency (portal); the agency app by the Host's.
 
 // hostBrand is the brand of the request's Host.
 func (h *handler) hostBrand(r *http.Request) branding.Brand {
