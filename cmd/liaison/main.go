@@ -5,6 +5,7 @@
 //	liaison admin create --email E --name N --agency A [--password P]
 //	liaison audit verify          check the audit log's hash chain
 //	liaison backup [--out FILE]   consistent SQLite snapshot
+//	liaison version               the version (also --version)
 //
 // Configuration comes from LIAISON_* environment variables (SPEC §11); the
 // flags --addr, --data-dir, --base-url and --database-url mirror them.
@@ -20,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -30,6 +32,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/requestctx"
 	"github.com/liaison-dev/liaison/internal/server"
 )
 
@@ -46,10 +49,12 @@ commands:
                            --email E --name N --agency A [--password P]
   audit verify           check the audit log's hash chain; exit 1 naming the first bad entry
   backup [--out FILE]    write a consistent SQLite snapshot (PostgreSQL: use pg_dump)
+  version                print the version and exit (also --version)
 
 configuration (environment; flags of the same name override):
   LIAISON_ADDR (--addr)  LIAISON_DATA_DIR (--data-dir)  LIAISON_BASE_URL (--base-url)
   LIAISON_DATABASE_URL (--database-url)  LIAISON_SMTP_URL  LIAISON_OPEN_SIGNUP
+  LIAISON_TRUSTED_PROXIES  LIAISON_LOG_LEVEL
 `
 
 // run is main without the process: it returns the exit code.
@@ -57,6 +62,10 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "version" || len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		fmt.Fprintln(stdout, versionString())
+		return 0
 	}
 	if cmd == "admin" || cmd == "audit" {
 		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -92,7 +101,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		fmt.Fprintln(stderr, "liaison:", err)
 		return 2
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	log := newLogger(stderr, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -110,6 +119,54 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	}
 	fmt.Fprintf(stderr, "liaison: unknown command %q\n\n%s", cmd, usage)
 	return 2
+}
+
+// version is set at build time (-ldflags "-X main.version=v1.2.3"); without
+// it, the module version and the commit Go recorded in the binary are used.
+var version = ""
+
+// versionString is what `liaison version` prints: the version, the commit
+// (with "+dirty" for a modified tree) and the Go release.
+func versionString() string {
+	v, rev := version, ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		dirty := false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if rev != "" && dirty {
+			rev += "+dirty"
+		}
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	out := "liaison " + v
+	if rev != "" {
+		out += " " + rev
+	}
+	return out + " " + runtime.Version()
+}
+
+// newLogger is the process's one logger: JSON lines on w from level up
+// (LIAISON_LOG_LEVEL), each line logged with a request's context naming its
+// request id. It becomes slog's default, and so the log package's too:
+// nothing in the process logs plain text among the JSON lines.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	l := slog.New(requestctx.NewLogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
+	slog.SetDefault(l)
+	return l
 }
 
 // defaultMemoryLimit and defaultGCPercent are the soft heap limit and the

@@ -4,11 +4,18 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/liaison-dev/liaison/internal/requestctx"
 )
 
 func runCmd(t *testing.T, dataDir string, args ...string) (int, string, string) {
@@ -40,6 +47,13 @@ func TestAdminCreateAuditVerifyBackup(t *testing.T) {
 	backup := filepath.Join(t.TempDir(), "b.db")
 	if code, out, errs = runCmd(t, dir, "backup", "--out", backup); code != 0 {
 		t.Fatalf("backup: %d %s %s", code, out, errs)
+	}
+	// The backup holds every password hash: its owner alone reads it.
+	if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	if code, _, errs = runCmd(t, dir, "backup", "--out", backup); code != 1 || !strings.Contains(errs, "already exists") {
+		t.Fatalf("backup over an existing file: %d %s", code, errs)
 	}
 	b, err := sql.Open("sqlite", backup)
 	if err != nil {
@@ -85,5 +99,68 @@ func TestMigrateAndUnknownCommand(t *testing.T) {
 	}
 	if code, _, errs := runCmd(t, dir, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
 		t.Fatalf("unknown: %d %s", code, errs)
+	}
+}
+
+// One JSON logger everywhere: slog's default and the log package write JSON
+// lines, a line logged with a request's context names the request id (the
+// 500's "internal error" line, as api.FromDomain logs it), and
+// LIAISON_LOG_LEVEL sets the level.
+func TestOneJSONLogger(t *testing.T) {
+	old := slog.Default()
+	defer slog.SetDefault(old)
+	var b bytes.Buffer
+	newLogger(&b, slog.LevelInfo)
+	ctx := requestctx.WithID(context.Background(), "rid123")
+	slog.ErrorContext(ctx, "internal error", "err", "boom")
+	slog.ErrorContext(ctx, "named", "request_id", "rid123")
+	log.Print("from the log package")
+	slog.Debug("hidden at info")
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines:\n%s", len(lines), b.String())
+	}
+	for i, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %d is not JSON: %s", i, l)
+		}
+		if i < 2 && m["request_id"] != "rid123" {
+			t.Errorf("line %d lacks the request id: %s", i, l)
+		}
+	}
+	if strings.Count(lines[1], "request_id") != 1 {
+		t.Errorf("request id repeated: %s", lines[1])
+	}
+	b.Reset()
+	newLogger(&b, slog.LevelDebug)
+	slog.Debug("shown at debug")
+	if !strings.Contains(b.String(), "shown at debug") {
+		t.Errorf("debug level: %q", b.String())
+	}
+}
+
+// The README states the heap limit and GOGC that serve sets.
+func TestReadmeStatesTheHeapLimit(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("soft Go heap limit of %d MiB (and `GOGC=%d`)", defaultMemoryLimit>>20, defaultGCPercent)
+	if !strings.Contains(string(b), want) {
+		t.Errorf("README.md does not say %q", want)
+	}
+}
+
+// `liaison version` and `liaison --version` print the version, whatever the
+// configuration.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		var out, errb bytes.Buffer
+		bad := map[string]string{"LIAISON_ADDR": "nonsense"}
+		code := run(context.Background(), args, func(k string) string { return bad[k] }, &out, &errb)
+		if code != 0 || !strings.HasPrefix(out.String(), "liaison ") || !strings.Contains(out.String(), "go1.") || errb.Len() != 0 {
+			t.Errorf("%v: %d %q %q", args, code, out.String(), errb.String())
+		}
 	}
 }

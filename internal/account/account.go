@@ -24,7 +24,7 @@ const (
 // Account is an agency or a client. Its ID is the public, shareable account ID.
 type Account struct {
 	ID        string    `db:"id" json:"id"`
-	Kind      string    `db:"kind" json:"kind"`
+	Kind      string    `db:"kind" json:"kind" enum:"agency,client"`
 	Name      string    `db:"name" json:"name"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
@@ -32,14 +32,14 @@ type Account struct {
 // Ref is the short form of an account used in memberships.
 type Ref struct {
 	ID   string `db:"id" json:"id"`
-	Kind string `db:"kind" json:"kind"`
+	Kind string `db:"kind" json:"kind" enum:"agency,client"`
 	Name string `db:"name" json:"name"`
 }
 
 // Membership is a user's role in one account.
 type Membership struct {
 	Account Ref    `json:"account"`
-	Role    string `json:"role"`
+	Role    string `json:"role" enum:"admin,account_manager,member,viewer"`
 }
 
 // ValidateName trims and checks an account name.

@@ -45,6 +45,7 @@ type Event struct {
 	Format         string // exports
 	BrandID        string // where one applies
 	ImpersonatorID string // set while an agency user is logged in as the client
+	AgencyID       string // that user's agency (the Login As's): only it reads the event
 	At             time.Time
 }
 
@@ -111,19 +112,20 @@ func recordAll(ctx context.Context, tx *db.Tx, events []Event) error {
 // per connection (a multi-row VALUES list is a new statement, parsed and
 // planned again, for each size the recorder's batches happen to have).
 func insertArrays(ctx context.Context, tx *db.Tx, chunk []Event) error {
-	var clients, users, kinds, pages, formats, brands, impersonators []*string
+	var clients, users, kinds, pages, formats, brands, impersonators, agencies []*string
 	ats := make([]time.Time, 0, len(chunk))
 	for _, e := range chunk {
 		clients = append(clients, &e.ClientID)
 		users, kinds = append(users, nullableRef(e.UserID)), append(kinds, &e.Kind)
 		pages, formats = append(pages, nullableRef(e.Page)), append(formats, nullableRef(e.Format))
 		brands, impersonators = append(brands, nullableRef(e.BrandID)), append(impersonators, nullableRef(e.ImpersonatorID))
+		agencies = append(agencies, nullableRef(e.AgencyID))
 		ats = append(ats, e.At)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, at)
+	_, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, agency_id, at)
 		SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
-			CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TIMESTAMPTZ[]))`,
-		clients, users, kinds, pages, formats, brands, impersonators, ats)
+			CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TIMESTAMPTZ[]))`,
+		clients, users, kinds, pages, formats, brands, impersonators, agencies, ats)
 	return err
 }
 
@@ -136,13 +138,13 @@ func nullableRef(s string) *string {
 
 // insertValues writes events on SQLite as one multi-row VALUES list.
 func insertValues(ctx context.Context, tx *db.Tx, chunk []Event) error {
-	args := make([]any, 0, len(chunk)*8)
+	args := make([]any, 0, len(chunk)*9)
 	for _, e := range chunk {
 		args = append(args, e.ClientID, nullable(e.UserID), e.Kind, nullable(e.Page), nullable(e.Format),
-			nullable(e.BrandID), nullable(e.ImpersonatorID), e.At)
+			nullable(e.BrandID), nullable(e.ImpersonatorID), nullable(e.AgencyID), e.At)
 	}
-	one := `(` + db.Placeholders(8) + `)`
-	_, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, at)
+	one := `(` + db.Placeholders(9) + `)`
+	_, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, agency_id, at)
 		VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(chunk)), `, `), args...)
 	return err
 }
@@ -202,7 +204,7 @@ func (s *Service) PageView(ctx context.Context, a *authz.Actor, page, brandID st
 	}
 	e := Event{ClientID: a.AccountID, UserID: a.UserID, Kind: PageView, Page: page, BrandID: brandID, At: s.now()}
 	if a.Impersonating() {
-		e.ClientID, e.ImpersonatorID = a.Impersonation.ClientID, a.UserID
+		e.ClientID, e.ImpersonatorID, e.AgencyID = a.Impersonation.ClientID, a.UserID, a.Impersonation.AgencyID
 	} else if m, ok := a.MembershipOn(e.ClientID); !ok || m.Kind != "client" {
 		// The memberships read with the session (authz/preload.go) hold
 		// the answer for nearly everyone; the database is asked when

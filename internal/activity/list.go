@@ -23,7 +23,7 @@ type Service struct {
 
 // New returns the activity service; Close stops its page-view recorder.
 func New(d *db.DB, now clock.Clock, log *slog.Logger) *Service {
-	return &Service{db: d, now: now, rec: newRecorder(d, log)}
+	return &Service{db: d, now: now, rec: newRecorder(d, log, queueSize)}
 }
 
 // ActivityUser is who did something.
@@ -74,7 +74,10 @@ const (
 
 // ForAgency returns a client's events and summary as the agency of rel sees
 // them. rel must be a checked agency view of the client (linked); anything
-// else finds nothing.
+// else finds nothing. A client may be linked to several agencies: each
+// reads the client's own events and its own staff's during Login As, and
+// an event's brand only when it is the agency's (another agency's brand
+// ID is null here).
 func (s *Service) ForAgency(ctx context.Context, rel authz.Relation, limit int, cursor string) (ActivityPage, error) {
 	out := ActivityPage{Events: []ActivityEvent{}, Summary: Summary{FeatureUsage: []PageUse{}}}
 	if !rel.Visible() || rel.AccountKind != "client" || rel.AgencyID == "" {
@@ -86,9 +89,12 @@ func (s *Service) ForAgency(ctx context.Context, rel authz.Relation, limit int, 
 	case limit < 0 || limit > MaxLimit:
 		return out, errs.InvalidField("limit", "Ask for 1 to %d events per page.", MaxLimit)
 	}
-	q := `SELECT e.id, e.kind, e.page, e.format, e.brand_id, e.impersonator_id, e.at, u.id AS user_id, u.name AS user_name, u.email AS user_email
-		FROM activity_events e LEFT JOIN users u ON u.id = e.user_id WHERE e.client_id = ?`
-	args := []any{rel.AccountID}
+	q := `SELECT e.id, e.kind, e.page, e.format,
+		CASE WHEN EXISTS (SELECT 1 FROM brands b WHERE b.id = e.brand_id AND b.agency_id = ?) THEN e.brand_id END AS brand_id,
+		e.impersonator_id, e.at, u.id AS user_id, u.name AS user_name, u.email AS user_email
+		FROM activity_events e LEFT JOIN users u ON u.id = e.user_id
+		WHERE e.client_id = ? AND (e.impersonator_id IS NULL OR e.agency_id = ?)`
+	args := []any{rel.AgencyID, rel.AccountID, rel.AgencyID}
 	if cursor != "" {
 		at, idv, err := parseCursor(cursor)
 		if err != nil {

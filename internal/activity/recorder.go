@@ -2,10 +2,14 @@ package activity
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/errs"
 )
 
 // recorder writes page views in batches: PageView hands its event over and
@@ -16,47 +20,67 @@ import (
 // themselves, with no timer: a batch is what arrived while the previous one
 // was being written.
 //
-// Page views are analytics, not changes (logins, which are, stay in their
-// own transaction): a crash loses at most the batch being written. Close
-// writes what is queued before the server stops, and Flush lets a reader
-// (tests) see every view recorded so far. A full queue falls back to a
-// transaction of the caller's own, so nothing is dropped under overload.
+// A view that was answered 204 is written: a batch that fails because the
+// database cannot take it now (unreachable, a full disk, read-only:
+// errs.ErrDatabaseUnavailable) is tried again with backoff until it is
+// written, however long that takes, while the queue holds what arrives
+// meanwhile. The queue is bounded: when it is full, PageView answers 503
+// with Retry-After (errQueueFull) rather than accept a view it may not
+// keep. An event the database refuses for itself (its client deleted
+// meanwhile) is dropped with a warning, alone. A crash loses at most the
+// batch being written; Close writes what is queued before the server
+// stops (giving up, and saying how many it lost, only when the database
+// stays unavailable for closeGrace), and Flush lets a reader (tests) see
+// every view recorded so far.
 type recorder struct {
 	db  *db.DB
 	log *slog.Logger
 	ch  chan Event
+	// ctx is the context of the writes (tests make them fail with
+	// db.WithBeforeCommit).
+	ctx context.Context
 
-	flush chan chan struct{}
-	stop  chan struct{}
-	done  chan struct{}
-	once  sync.Once
+	flush  chan chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+	stopAt atomic.Int64 // unix nanoseconds of Close, 0 before
 }
 
 const (
-	queueSize = 4096
-	maxBatch  = 512
+	queueSize  = 4096
+	maxBatch   = 512
+	minBackoff = 50 * time.Millisecond
+	maxBackoff = 2 * time.Second
+	closeGrace = 10 * time.Second
 )
 
-func newRecorder(d *db.DB, log *slog.Logger) *recorder {
-	r := &recorder{db: d, log: log, ch: make(chan Event, queueSize), flush: make(chan chan struct{}),
-		stop: make(chan struct{}), done: make(chan struct{})}
+// errQueueFull answers a page view that the queue has no room for.
+var errQueueFull = &errs.Error{Kind: errs.Unavailable, Code: "activity_queue_full",
+	Message: "Too many page views are waiting to be written. Send this one again shortly.", RetryAfter: 2}
+
+func newRecorder(d *db.DB, log *slog.Logger, size int) *recorder {
+	r := &recorder{db: d, log: log, ch: make(chan Event, size), flush: make(chan chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{}), ctx: context.Background()}
 	go r.loop()
 	return r
 }
 
-// add queues an event; with the queue full (or the recorder closed) it is
-// written at once in a transaction of its own.
+// add queues an event. With the queue full it refuses it (503, Retry-After);
+// once the recorder is closed it writes it at once in a transaction of its
+// own.
 func (r *recorder) add(ctx context.Context, e Event) error {
 	select {
 	case <-r.stop:
+		return r.db.InTx(ctx, func(tx *db.Tx) error { return Record(ctx, tx, e) })
 	default:
-		select {
-		case r.ch <- e:
-			return nil
-		default:
-		}
 	}
-	return r.db.InTx(ctx, func(tx *db.Tx) error { return Record(ctx, tx, e) })
+	select {
+	case r.ch <- e:
+		return nil
+	default:
+		return errQueueFull
+	}
 }
 
 func (r *recorder) loop() {
@@ -99,20 +123,57 @@ func (r *recorder) writeAll() {
 	}
 }
 
-// write records a batch in one transaction; on failure each event is tried
-// on its own, so one bad event (its client deleted meanwhile) does not take
-// the others with it.
+// transient reports whether a write may succeed if tried again as it is.
+func transient(err error) bool { return errors.Is(err, errs.ErrDatabaseUnavailable) }
+
+// write records a batch, waiting out a database that cannot take it now:
+// what failed for that reason is tried again, with backoff, until written.
 func (r *recorder) write(batch []Event) {
-	ctx := context.Background()
+	wait, failing := minBackoff, 0
+	for {
+		batch = r.try(batch)
+		if len(batch) == 0 {
+			if failing > 0 {
+				r.log.Info("activity: page views written again", "after_attempts", failing+1)
+			}
+			return
+		}
+		failing++
+		if at := r.stopAt.Load(); at != 0 && time.Since(time.Unix(0, at)) > closeGrace {
+			r.log.Error("activity: page views lost: the database stayed unavailable while stopping", "events", len(batch))
+			return
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, maxBackoff)
+	}
+}
+
+// try writes a batch in one transaction and returns what is left to write.
+// On a transient failure that is the whole batch; on another, each event
+// is tried on its own, so one bad event (its client deleted meanwhile) does
+// not take the others with it, and only it is dropped.
+func (r *recorder) try(batch []Event) []Event {
+	ctx := r.ctx
 	err := r.db.InTx(ctx, func(tx *db.Tx) error { return recordAll(ctx, tx, batch) })
 	if err == nil {
-		return
+		return nil
 	}
+	if transient(err) {
+		r.log.Warn("activity: page views not written yet, will retry", "events", len(batch), "err", err)
+		return batch
+	}
+	var again []Event
 	for _, e := range batch {
-		if err := r.db.InTx(ctx, func(tx *db.Tx) error { return Record(ctx, tx, e) }); err != nil {
+		err := r.db.InTx(ctx, func(tx *db.Tx) error { return Record(ctx, tx, e) })
+		switch {
+		case err == nil:
+		case transient(err):
+			again = append(again, e)
+		default:
 			r.log.Warn("activity: page view not recorded", "client", e.ClientID, "err", err)
 		}
 	}
+	return again
 }
 
 // Flush returns once every event queued before it is written.
@@ -131,6 +192,9 @@ func (r *recorder) Flush(ctx context.Context) {
 
 // Close writes what is queued and stops the recorder.
 func (r *recorder) Close() {
-	r.once.Do(func() { close(r.stop) })
+	r.once.Do(func() {
+		r.stopAt.Store(time.Now().UnixNano())
+		close(r.stop)
+	})
 	<-r.done
 }

@@ -111,7 +111,14 @@ func lockRow(ctx context.Context, tx *db.Tx, table, rowID, agencyID string) erro
 
 // record appends an audit entry by the actor (a nil actor is the system).
 func (s *Service) record(ctx context.Context, tx *db.Tx, a *authz.Actor, accountID, action, target string, before, after any) error {
-	e := audit.Entry{AccountID: accountID, Action: action, TargetID: target, Before: before, After: after}
+	return s.recordFor(ctx, tx, a, "", accountID, action, target, before, after)
+}
+
+// recordFor appends an entry on a client account about the agency's work
+// (audit.Entry.AgencyID): a client shared with other agencies shows it to
+// this agency and the client only.
+func (s *Service) recordFor(ctx context.Context, tx *db.Tx, a *authz.Actor, agencyID, accountID, action, target string, before, after any) error {
+	e := audit.Entry{AccountID: accountID, AgencyID: agencyID, Action: action, TargetID: target, Before: before, After: after}
 	if a != nil {
 		e.ActorID, e.ImpersonatorID, e.IP = a.UserID, a.ImpersonatorID, a.IP
 	}

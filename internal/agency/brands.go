@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -168,10 +169,10 @@ func (s *Service) DeleteBrand(ctx context.Context, a *authz.Actor, rel authz.Rel
 			return err
 		}
 		for _, c := range clients {
-			if err := s.record(ctx, tx, a, c, "brand.delete", brandID, map[string]any{"name": b.Name}, nil); err != nil {
+			if err := s.recordFor(ctx, tx, a, agencyID, c, "brand.delete", brandID, map[string]any{"name": b.Name}, nil); err != nil {
 				return err
 			}
 		}
-		return nil
+		return billing.Sync(ctx, tx, s.now(), agencyID, billing.Change{Cause: billing.CauseBrandDeleted, RefID: brandID, ActorID: a.UserID})
 	})
 }

@@ -20,20 +20,27 @@ type persona struct {
 	client *testkit.APIClient
 	roles  map[string]authz.Role // account ID → role there (direct, or linked for clients)
 	op     bool
+	// via is the agency through which the persona sees client C: the
+	// agency of a linked role, or of a Login As; "" for C's own users.
+	via string
 }
 
-// world is two agencies and a client, a user in every role, a group, links
-// and brands: agency A is linked to client C (active; A's member sees C
-// through a group, A's account manager is assigned, A's viewer does not see
-// it), agency B has a pending request to C.
+// world is three agencies and a client, a user in every role, a group,
+// links and brands: agency A is linked to client C (active; A's member sees
+// C through a group, A's account manager is assigned, A's viewer does not
+// see it), agency B has a pending request to C, and agency D shares C with
+// A (an active link of its own, issue 15): D's admin sees C, but none of
+// A's invitations, and A none of D's.
 type world struct {
 	s                *testkit.Server
 	agencyA, agencyB string
+	agencyD          string
 	clientC          string
 	linkAC, linkBC   string
 	brandA, brandB   string
-	// invitations into C (by A), into A and into B (staff)
+	// invitations into C (by A, and by D), into A and into B (staff)
 	invC, invA, invB string
+	invCbyD          string
 	personas         []persona
 }
 
@@ -68,6 +75,9 @@ func newWorld(t *testing.T, e db.Dialect) *world {
 	group := s.AddGroup(t, w.agencyA, "Team Blue", memID)
 	w.linkAC = s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyA, ClientID: w.clientC, AccessGroups: []string{group}, AccountManagers: []string{amID}})
 	w.linkBC = s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyB, ClientID: w.clientC, Status: "pending"})
+	dc, _, d := s.Signup(t, "D Admin", "d-admin@example.com", "Agency D", "agency")
+	w.agencyD = d
+	s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyD, ClientID: w.clientC})
 	w.brandA = s.AddBrand(t, w.agencyA, "Brand of A")
 	w.brandB = s.AddBrand(t, w.agencyB, "Brand of B")
 	asClient = s.Login(t, "a-am@example.com", testkit.Password)
@@ -76,18 +86,20 @@ func newWorld(t *testing.T, e db.Dialect) *world {
 	w.invC = adminA.Must(t, 201, "POST", "/api/v1/accounts/"+C+"/invitations", map[string]any{"email": "inv-c@example.com", "role": "member"}).Body["id"].(string)
 	w.invA = adminA.Must(t, 201, "POST", "/api/v1/agencies/"+A+"/members", map[string]any{"email": "inv-a@example.com", "role": "member"}).Body["id"].(string)
 	w.invB = bc.Must(t, 201, "POST", "/api/v1/agencies/"+B+"/members", map[string]any{"email": "inv-b@example.com", "role": "member"}).Body["id"].(string)
+	w.invCbyD = dc.Must(t, 201, "POST", "/api/v1/accounts/"+C+"/invitations", map[string]any{"email": "inv-c-by-d@example.com", "role": "member"}).Body["id"].(string)
 	w.personas = []persona{
-		{"agency A admin (operator)", adminA.Token(t), map[string]authz.Role{A: authz.AgencyAdmin, C: authz.LinkedAdmin}, true},
-		{"agency A account manager", am.Token(t), map[string]authz.Role{A: authz.AgencyAccountManager, C: authz.LinkedAccountManager}, false},
-		{"agency A member", mem.Token(t), map[string]authz.Role{A: authz.AgencyMember, C: authz.LinkedMember}, false},
-		{"agency A viewer", view.Token(t), map[string]authz.Role{A: authz.AgencyViewer}, false},
-		{"agency B admin", bc.Token(t), map[string]authz.Role{B: authz.AgencyAdmin}, false},
-		{"client C admin", cc.Token(t), map[string]authz.Role{C: authz.ClientAdmin}, false},
-		{"client C member", cmem.Token(t), map[string]authz.Role{C: authz.ClientMember}, false},
-		{"stranger", sc.Token(t), nil, false},
-		{"nobody", s.NewClient(), nil, false},
+		{"agency A admin (operator)", adminA.Token(t), map[string]authz.Role{A: authz.AgencyAdmin, C: authz.LinkedAdmin}, true, A},
+		{"agency A account manager", am.Token(t), map[string]authz.Role{A: authz.AgencyAccountManager, C: authz.LinkedAccountManager}, false, A},
+		{"agency A member", mem.Token(t), map[string]authz.Role{A: authz.AgencyMember, C: authz.LinkedMember}, false, A},
+		{"agency A viewer", view.Token(t), map[string]authz.Role{A: authz.AgencyViewer}, false, ""},
+		{"agency B admin", bc.Token(t), map[string]authz.Role{B: authz.AgencyAdmin}, false, ""},
+		{sharingPersona, dc.Token(t), map[string]authz.Role{w.agencyD: authz.AgencyAdmin, C: authz.LinkedAdmin}, false, w.agencyD},
+		{"client C admin", cc.Token(t), map[string]authz.Role{C: authz.ClientAdmin}, false, ""},
+		{"client C member", cmem.Token(t), map[string]authz.Role{C: authz.ClientMember}, false, ""},
+		{"stranger", sc.Token(t), nil, false, ""},
+		{"nobody", s.NewClient(), nil, false, ""},
 		// Login As needs a browser session: this persona uses a cookie.
-		{asClientPersona, asClient, map[string]authz.Role{C: authz.ClientAdmin}, false},
+		{asClientPersona, asClient, map[string]authz.Role{C: authz.ClientAdmin}, false, A},
 	}
 	return w
 }
@@ -95,6 +107,11 @@ func newWorld(t *testing.T, e db.Dialect) *world {
 // asClientPersona is an agency user in Login As on client C (issue 7), who
 // must be that client's admin and nothing else.
 const asClientPersona = "agency A account manager as client C (Login As)"
+
+// sharingPersona is the admin of the other agency that shares client C
+// with agency A (issue 15): C is theirs to see through their own link, and
+// nothing of A's in it is.
+const sharingPersona = "agency D admin (shares client C with A)"
 
 // refusedAsClient is SPEC §6 and issue 7 written out apart from the api
 // package: what nobody may do while logged in as a client (403), whatever
@@ -187,9 +204,10 @@ func (w *world) targets(rt api.Route) []target {
 		return out
 	case api.AgencyClient:
 		var out []target
-		for _, ag := range []string{w.agencyA, w.agencyB} {
+		for _, ag := range []string{w.agencyA, w.agencyB, w.agencyD} {
 			out = append(out, target{map[string]string{acc.Param: ag, acc.ClientParam: w.clientC}, func(p persona) (bool, bool) {
-				if !direct(p.roles[ag]) || ag != w.agencyA { // only A's link is active
+				// B's link is pending; A and D see C through their own.
+				if !direct(p.roles[ag]) || ag == w.agencyB || p.via != ag {
 					return false, false
 				}
 				role, ok := p.roles[w.clientC]
@@ -225,13 +243,19 @@ func (w *world) targets(rt api.Route) []target {
 		return out
 	case api.Invitation:
 		// Decided on the account the invitation is into: managing a
-		// client's users, or an agency's members.
+		// client's users, or an agency's members. Of the invitations into
+		// C, an agency's user (linked, or in Login As) finds only those
+		// their agency sent; C's own users find all.
 		var out []target
-		for _, pair := range [][3]string{{w.invC, w.clientC, string(authz.ClientUsersManage)},
-			{w.invA, w.agencyA, string(authz.AgencyManage)}, {w.invB, w.agencyB, string(authz.AgencyManage)}} {
-			inv, account, action := pair[0], pair[1], authz.Action(pair[2])
-			out = append(out, target{map[string]string{acc.Param: inv}, func(p persona) (bool, bool) {
+		for _, inv := range [][4]string{{w.invC, w.clientC, string(authz.ClientUsersManage), w.agencyA},
+			{w.invCbyD, w.clientC, string(authz.ClientUsersManage), w.agencyD},
+			{w.invA, w.agencyA, string(authz.AgencyManage), ""}, {w.invB, w.agencyB, string(authz.AgencyManage), ""}} {
+			id, account, action, sender := inv[0], inv[1], authz.Action(inv[2]), inv[3]
+			out = append(out, target{map[string]string{acc.Param: id}, func(p persona) (bool, bool) {
 				role, ok := p.roles[account]
+				if ok && sender != "" && p.via != "" && p.via != sender {
+					return false, false
+				}
 				return ok, ok && authz.Allowed(role, action)
 			}})
 		}
@@ -241,7 +265,8 @@ func (w *world) targets(rt api.Route) []target {
 }
 
 // TestEveryRouteAsEveryRole walks the route table: every route, as each role
-// of two agencies, as client admin and member, as a stranger and as nobody,
+// of two agencies, as the admin of a third agency that shares the client
+// (issue 15), as client admin and member, as a stranger and as nobody,
 // against each tenant's resources, and compares the answer with SPEC §1. A
 // route that changes state gets a fresh world, so one call cannot change
 // what the next one sees.
@@ -363,6 +388,11 @@ func TestAccessSpotChecks(t *testing.T) {
 			{"agency A member", "/api/v1/accounts/" + w.clientC + "/audit", 403},
 			{"agency A viewer", "/api/v1/accounts/" + w.clientC, 404},
 			{"agency B admin", "/api/v1/accounts/" + w.clientC, 404},
+			// The other agency that shares C sees C, not A's part of it.
+			{sharingPersona, "/api/v1/accounts/" + w.clientC, 200},
+			{sharingPersona, "/api/v1/accounts/" + w.clientC + "/audit", 200},
+			{sharingPersona, "/api/v1/agencies/" + w.agencyD + "/clients/" + w.clientC, 200},
+			{sharingPersona, "/api/v1/agencies/" + w.agencyA + "/clients/" + w.clientC, 404},
 			{"agency A admin (operator)", "/api/v1/outbox", 200},
 		}
 		for _, tc := range cases {
@@ -370,6 +400,15 @@ func TestAccessSpotChecks(t *testing.T) {
 				t.Errorf("GET %s as %s: %d, want %d: %s", tc.path, tc.who, r.Status, tc.want, r.Raw)
 			}
 		}
+		// The operator reads one e-mail of the outbox; others see no such route.
+		op := by["agency A admin (operator)"]
+		msgs, _ := op.Must(t, 200, "GET", "/api/v1/outbox?limit=1", nil).Body["messages"].([]any)
+		if len(msgs) != 1 {
+			t.Fatalf("outbox: %v", msgs)
+		}
+		mid := msgs[0].(map[string]any)["id"].(string)
+		op.Must(t, 200, "GET", "/api/v1/outbox/"+mid, nil)
+		by["agency A member"].Must(t, 404, "GET", "/api/v1/outbox/"+mid, nil)
 	})
 }
 

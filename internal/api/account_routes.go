@@ -18,7 +18,7 @@ type auditIn struct {
 	Actor  string    `query:"actor" maxLength:"64" doc:"User ID of the actor"`
 	Since  time.Time `query:"since" doc:"RFC 3339; only events at or after this time"`
 	Cursor string    `query:"cursor" maxLength:"200"`
-	Limit  int       `query:"limit" minimum:"0" maximum:"200"`
+	Limit  int       `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`
 }
 
 type auditOut struct {

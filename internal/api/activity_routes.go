@@ -29,7 +29,7 @@ type actViewIn struct {
 type actListIn struct {
 	ID       string `path:"id" maxLength:"64"`
 	ClientID string `path:"client_id" maxLength:"64"`
-	Limit    int    `query:"limit" doc:"1–200, default 50"`
+	Limit    int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`
 	Cursor   string `query:"cursor" doc:"next_cursor of the previous page"`
 }
 

@@ -19,7 +19,7 @@ func init() { surfaces = append(surfaces, (*API).agencyRoutes) }
 // inputs below; huma only finds parameters in exported embedded structs.
 type AgencyPageQuery struct {
 	Cursor string `query:"cursor" maxLength:"400" doc:"next_cursor of the previous page"`
-	Limit  int    `query:"limit" minimum:"0" maximum:"200" doc:"Page size (default 50)"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`
 }
 
 func (p AgencyPageQuery) page() agency.Page { return agency.Page{Cursor: p.Cursor, Limit: p.Limit} }

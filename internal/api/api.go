@@ -22,6 +22,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/digest"
@@ -47,6 +48,7 @@ type Deps struct {
 	Invites       *invite.Service
 	Branding      *branding.Service // the white-label portal (issue 8)
 	Impersonation *impersonation.Service
+	Billing       *billing.Service
 	SecureCookies bool
 	Log           *slog.Logger
 }
@@ -80,6 +82,7 @@ func New(d Deps) *API {
 	for _, register := range surfaces {
 		register(a)
 	}
+	a.finishDocument()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSONError(w, r, errs.E(errs.NotFound, "not_found", "There is no such API route."))
 	})

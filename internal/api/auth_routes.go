@@ -11,7 +11,7 @@ import (
 )
 
 type signupIn struct {
-	UserAgent string `header:"User-Agent"`
+	UserAgent string `header:"User-Agent" hidden:"true"` // recorded with the session; not a documented parameter
 	Body      struct {
 		Name        string `json:"name" maxLength:"120" doc:"Your name"`
 		Email       string `json:"email" maxLength:"254" format:"email"`
@@ -30,7 +30,7 @@ type userAccountOut struct {
 }
 
 type loginIn struct {
-	UserAgent string `header:"User-Agent"`
+	UserAgent string `header:"User-Agent" hidden:"true"` // recorded with the session; not a documented parameter
 	Body      struct {
 		Email    string `json:"email" maxLength:"254"`
 		Password string `json:"password" maxLength:"256"`
@@ -44,7 +44,7 @@ type emailIn struct {
 }
 
 type resetIn struct {
-	UserAgent string `header:"User-Agent"`
+	UserAgent string `header:"User-Agent" hidden:"true"` // recorded with the session; not a documented parameter
 	Body      struct {
 		Token    string `json:"token" maxLength:"128"`
 		Password string `json:"password" maxLength:"256"`

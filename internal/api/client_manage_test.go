@@ -313,9 +313,17 @@ func TestClientUsers(t *testing.T) {
 		w.admin.Must(t, 200, "PATCH", w.clientPath(acme), map[string]any{"permissions": map[string]any{"users": false}})
 		clWantError(t, winner.Do(t, "GET", users, nil), 403, "feature_disabled", "")
 		w.admin.Must(t, 200, "GET", users, nil)
-		// The agency, which manages the account, may change even its last
-		// admin; that is recorded on both sides.
-		w.admin.Must(t, 200, "PATCH", users+"/"+adminID, map[string]any{"role": "member"})
+		// The agency, which manages the account, may not demote or remove
+		// its last admin either: the same 409 last_admin as everywhere.
+		clWantError(t, w.admin.Do(t, "PATCH", users+"/"+adminID, map[string]any{"role": "member"}), 409, "last_admin", "")
+		clWantError(t, w.admin.Do(t, "DELETE", users+"/"+adminID, nil), 409, "last_admin", "")
+		if n := clCount(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND role = 'admin'`, acme); n != 1 {
+			t.Fatalf("%d admins left after the agency's attempts", n)
+		}
+		// A change by the agency is recorded on both sides.
+		_, thirdID, _ := w.s.Signup(t, "Third", "third@acme.example", "Third Own", "client")
+		w.s.AddMember(t, acme, thirdID, "member")
+		w.admin.Must(t, 200, "PATCH", users+"/"+thirdID, map[string]any{"role": "admin"})
 		if n := clAudits(t, w.s, w.agency, "client.user_role"); n != 1 {
 			t.Errorf("%d client.user_role entries on the agency", n)
 		}

@@ -23,20 +23,22 @@ func init() { surfaces = append(surfaces, (*API).clientRoutes) }
 // structs of unexported types.)
 type cliListIn struct {
 	ID     string `path:"id" maxLength:"64"`
-	Status string `query:"status" doc:"all (default), pending, link_invite, active, at_risk, churned, revoked"`
-	Q      string `query:"q" doc:"Case-insensitive part of the name, primary e-mail or a granted brand's name"`
-	Sort   string `query:"sort" doc:"name (default), health, -health, -last_active; ties by name, then ID"`
-	Limit  int    `query:"limit" doc:"1–200, default 50"`
-	Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
+	Status string `query:"status" default:"all" doc:"Only the clients of this status tab"`
+	Q      string `query:"q" maxLength:"200" doc:"Case-insensitive part of the name, primary e-mail or a granted brand's name"`
+	Sort   string `query:"sort" enum:"name,health,-health,last_active,-last_active" default:"name" doc:"The order; ties by name, then ID"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`
+	Cursor string `query:"cursor" maxLength:"1000" doc:"next_cursor of the previous page"`
+	// A disabled client keeps its status: this filter is of its own.
+	Enabled string `query:"enabled" doc:"false: the disabled clients only; true: the enabled ones only; both when omitted (the counts follow it)"`
 }
 
 type cliListOut struct{ Body client.ClientPage }
 
 type cliCSVIn struct {
 	ID     string `path:"id" maxLength:"64"`
-	Status string `query:"status" doc:"As for the list"`
-	Q      string `query:"q" doc:"As for the list"`
-	Sort   string `query:"sort" doc:"As for the list"`
+	Status string `query:"status" default:"all" doc:"As for the list"`
+	Q      string `query:"q" maxLength:"200" doc:"As for the list"`
+	Sort   string `query:"sort" enum:"name,health,-health,last_active,-last_active" default:"name" doc:"As for the list"`
 }
 
 type cliCSVOut struct {
@@ -115,7 +117,8 @@ func (a *API) clientRoutes() {
 	add(a, list, op(http.MethodGet, "/api/v1/agencies/{id}/clients", "client-list",
 		"The clients the caller sees through this agency, filtered, searched, sorted and paged, with counts per status", "clients"),
 		func(ctx context.Context, in *cliListIn) (*cliListOut, error) {
-			p, err := s.List(ctx, clientScope(ctx), client.ListQuery{Status: in.Status, Q: in.Q, Sort: in.Sort, Limit: in.Limit, Cursor: in.Cursor})
+			p, err := s.List(ctx, clientScope(ctx), client.ListQuery{Status: in.Status, Q: in.Q, Sort: in.Sort, Limit: in.Limit, Cursor: in.Cursor,
+				Enabled: in.Enabled})
 			return &cliListOut{Body: p}, err
 		})
 

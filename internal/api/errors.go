@@ -47,6 +47,7 @@ var statusOf = map[errs.Kind]int{
 	errs.TooLarge:      http.StatusRequestEntityTooLarge,
 	errs.Unprocessable: http.StatusUnprocessableEntity,
 	errs.RateLimited:   http.StatusTooManyRequests,
+	errs.Unavailable:   http.StatusServiceUnavailable,
 }
 
 // FromDomain turns any error into the API's Error. Errors that are not
@@ -63,6 +64,12 @@ func FromDomain(ctx context.Context, err error) *Error {
 		return &Error{Status: 500, Body: ErrorBody{Code: "internal", Message: "Something went wrong on our side. Quote request " + rid + " if you report it.", RequestID: rid}}
 	}
 	out := &Error{Status: statusOf[e.Kind], Body: ErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}}
+	if e.Kind == errs.Unavailable {
+		// The cause (which database error) is for the operator's log.
+		rid := requestctx.ID(ctx)
+		slog.WarnContext(ctx, "unavailable", "code", e.Code, "err", err, "request_id", rid)
+		out.Body.RequestID = rid
+	}
 	if e.RetryAfter > 0 {
 		out.header = http.Header{"Retry-After": {strconv.Itoa(e.RetryAfter)}}
 	}
@@ -94,7 +101,13 @@ func newHumaError(status int, msg string, list ...error) huma.StatusError {
 			if !errors.As(e, &d) {
 				continue
 			}
-			field := strings.TrimPrefix(strings.TrimPrefix(d.Location, "body"), ".")
+			field := d.Location // body.x.y, query.limit, path.id
+			for _, in := range []string{"body", "query", "path", "header"} {
+				if field == in || strings.HasPrefix(field, in+".") {
+					field = strings.TrimPrefix(strings.TrimPrefix(field, in), ".")
+					break
+				}
+			}
 			if m := requiredProp.FindStringSubmatch(d.Message); m != nil {
 				field = strings.TrimPrefix(field+"."+m[1], ".")
 			}

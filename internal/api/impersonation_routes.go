@@ -40,7 +40,7 @@ type impEndOut struct {
 
 type impLogIn struct {
 	ID     string `path:"id" maxLength:"64"`
-	Limit  int    `query:"limit" minimum:"0" maximum:"100" doc:"1–100, default 20"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20" doc:"Page size"`
 	Cursor string `query:"cursor" maxLength:"200"`
 }
 

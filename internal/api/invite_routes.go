@@ -45,10 +45,10 @@ type invOut struct{ Body invite.Invitation }
 
 type invListIn struct {
 	ID       string `path:"id" maxLength:"64"`
-	Status   string `query:"status" doc:"pending, accepted, expired, cancelled; all when omitted"`
-	Kind     string `query:"kind" doc:"client, team or staff; all when omitted"`
+	Status   string `query:"status" enum:"pending,accepted,expired,cancelled" doc:"All when omitted"`
+	Kind     string `query:"kind" enum:"client,team,staff" doc:"All when omitted"`
 	ClientID string `query:"client_id" maxLength:"64" doc:"Only the invitations into this client account"`
-	Limit    int    `query:"limit" doc:"1–200, default 50"`
+	Limit    int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`
 	Cursor   string `query:"cursor" maxLength:"400" doc:"next_cursor of the previous page"`
 }
 
@@ -70,7 +70,7 @@ type invLookupIn struct {
 type invLookupOut struct{ Body invite.Lookup }
 
 type invAcceptIn struct {
-	UserAgent string `header:"User-Agent"`
+	UserAgent string `header:"User-Agent" hidden:"true"` // recorded with the session; not a documented parameter
 	Body      struct {
 		Token    string `json:"token" maxLength:"128"`
 		Name     string `json:"name,omitempty" maxLength:"120" doc:"A new person's name"`
@@ -147,10 +147,11 @@ func (a *API) inviteRoutes() {
 			inv, err := s.Resend(ctx, RelationFrom(ctx), actor(ctx), in.ID)
 			return &invOut{Body: inv}, err
 		})
-	o := op(http.MethodDelete, "/api/v1/invitations/{id}", "invitation-cancel", "Cancel an invitation: its link stops working (409 when already accepted or cancelled)", "invitations")
+	o := op(http.MethodDelete, "/api/v1/invitations/{id}", "invitation-cancel", "Cancel an invitation: its link stops working (409 when already accepted or cancelled). Cancelling the only invitation of a client created for it, which nobody joined, removes that client too", "invitations")
 	o.DefaultStatus = http.StatusNoContent
 	add(a, manage, o, func(ctx context.Context, in *idPath) (*empty, error) {
-		return nil, s.Cancel(ctx, RelationFrom(ctx), actor(ctx), in.ID)
+		_, err := s.Cancel(ctx, RelationFrom(ctx), actor(ctx), in.ID)
+		return nil, err
 	})
 
 	pub := Access{Kind: Public}

@@ -21,10 +21,10 @@ type linkSendIn struct {
 
 type linkListIn struct {
 	ID        string `path:"id" maxLength:"64"`
-	Direction string `query:"direction" maxLength:"20" doc:"incoming or outgoing, relative to this account"`
-	Status    string `query:"status" maxLength:"20" doc:"pending, active, declined, cancelled or disconnected"`
+	Direction string `query:"direction" enum:"incoming,outgoing" doc:"Relative to this account; both when omitted"`
+	Status    string `query:"status" enum:"pending,active,declined,cancelled,disconnected" doc:"All when omitted"`
 	Cursor    string `query:"cursor" maxLength:"300"`
-	Limit     int    `query:"limit" minimum:"0" maximum:"200"`
+	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`
 }
 
 type linkIDIn struct {

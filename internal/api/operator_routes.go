@@ -9,7 +9,7 @@ import (
 
 type outboxIn struct {
 	Cursor string `query:"cursor" maxLength:"200"`
-	Limit  int    `query:"limit" minimum:"0" maximum:"200"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size"`
 }
 
 type outboxOut struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -89,7 +90,18 @@ func add[I, O any](a *API, acc Access, op huma.Operation, h func(context.Context
 	}
 	if acc.Kind != Public {
 		op.Security = []map[string][]string{{"session": {}}, {"bearer": {}}}
+	} else {
+		op.Security = []map[string][]string{} // `security: []`: no credentials needed
 	}
+	if op.Responses == nil {
+		op.Responses = map[string]*huma.Response{}
+	}
+	for code, r := range a.errorResponses(declaredErrors(op, acc, reflect.TypeFor[I]())) {
+		if op.Responses[code] == nil {
+			op.Responses[code] = r
+		}
+	}
+	op.Errors = nil // declared above; huma would add its own 422 and 500
 	op.Middlewares = append(op.Middlewares, a.accessCheck(acc, op.Method+" "+op.Path))
 	a.routes = append(a.routes, Route{Method: op.Method, Path: op.Path, OperationID: op.OperationID, Access: acc})
 	huma.Register(a.huma, op, func(ctx context.Context, in *I) (*O, error) {

@@ -37,6 +37,12 @@ type Entry struct {
 	Action         string // e.g. "session.login", "client.seats.update"
 	TargetID       string
 	IP             string
+	// AgencyID is the agency on whose side an entry on a client account
+	// was made: its staff's change, its Login As, its invitation or link.
+	// A client shared by several agencies shows each only the entries of
+	// its own and those without one (the client's own, the system's); see
+	// Filter.AgencyID. Empty for the client's own changes.
+	AgencyID string
 	// Before and After are JSON-encoded as given; nil (or a value that
 	// encodes to null) is stored as "" and shown as null.
 	Before, After any
@@ -72,13 +78,20 @@ type row struct {
 	IP             string  `db:"ip"`
 	PrevHash       string  `db:"prev_hash"`
 	Hash           string  `db:"hash"`
+	AgencyID       *string `db:"agency_id"`
 }
 
-const columns = `seq, id, at, account_id, actor_id, impersonator_id, action, target_id, before_json, after_json, ip, prev_hash, hash`
+const columns = `seq, id, at, account_id, actor_id, impersonator_id, action, target_id, before_json, after_json, ip, prev_hash, hash, agency_id`
 
 // hashVersion starts every canonical encoding, so that a future change of
-// format can be told apart from tampering.
-const hashVersion = "liaison-audit-v1"
+// format can be told apart from tampering. An entry with an agency
+// (migration 00016) is hashed as hashVersion2 with the agency last; one
+// without keeps version 1's encoding, so entries written before stay valid
+// and removing an entry's agency breaks its hash.
+const (
+	hashVersion  = "liaison-audit-v1"
+	hashVersion2 = "liaison-audit-v2"
+)
 
 // canonical is the exact byte string that is hashed: a JSON array of the
 // version tag and every column but hash, in a fixed order, with NULL IDs as
@@ -91,10 +104,17 @@ func (r *row) canonical() []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
+	version := hashVersion
+	if r.AgencyID != nil {
+		version = hashVersion2
+	}
 	fields := []any{
-		hashVersion, r.Seq, r.ID, r.At.Time.UTC().Format(time.RFC3339Nano),
+		version, r.Seq, r.ID, r.At.Time.UTC().Format(time.RFC3339Nano),
 		r.AccountID, r.ActorID, r.ImpersonatorID, r.Action, r.TargetID,
 		r.BeforeJSON, r.AfterJSON, r.IP, r.PrevHash,
+	}
+	if r.AgencyID != nil {
+		fields = append(fields, *r.AgencyID)
 	}
 	if err := enc.Encode(fields); err != nil {
 		// Strings, ints and *string always encode.
@@ -117,7 +137,7 @@ func (r *row) validUTF8() bool {
 			return false
 		}
 	}
-	for _, p := range []*string{r.AccountID, r.ActorID, r.ImpersonatorID} {
+	for _, p := range []*string{r.AccountID, r.ActorID, r.ImpersonatorID, r.AgencyID} {
 		if p != nil && !utf8.ValidString(*p) {
 			return false
 		}
@@ -201,13 +221,14 @@ func Append(ctx context.Context, tx *db.Tx, at time.Time, e Entry) (Event, error
 		AfterJSON:      after,
 		IP:             clean(e.IP),
 		PrevHash:       h.Hash,
+		AgencyID:       nullable(e.AgencyID),
 	}
 	r.Hash = r.computeHash()
 
 	if _, err := tx.Exec(ctx, `INSERT INTO audit_events (`+columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Seq, r.ID, r.At.Time, r.AccountID, r.ActorID, r.ImpersonatorID, r.Action,
-		r.TargetID, r.BeforeJSON, r.AfterJSON, r.IP, r.PrevHash, r.Hash); err != nil {
+		r.TargetID, r.BeforeJSON, r.AfterJSON, r.IP, r.PrevHash, r.Hash, r.AgencyID); err != nil {
 		return Event{}, fmt.Errorf("audit: insert entry %d: %w", r.Seq, err)
 	}
 	// The seq guard turns a locking mistake into an error instead of a fork

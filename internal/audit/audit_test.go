@@ -430,3 +430,40 @@ func TestConcurrentAppenders(t *testing.T) {
 		}
 	})
 }
+
+// An entry's agency (migration 00016) is hashed with it: adding, removing
+// or changing it breaks the chain at that entry; and List with an AgencyID
+// keeps that agency's entries and those of none (issue 15: one agency's
+// view of a client it shares).
+func TestAgencyIsHashedAndScopesTheList(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		for _, c := range []struct {
+			name   string
+			tamper string
+		}{
+			{"agency removed", `UPDATE audit_events SET agency_id = NULL WHERE seq = 2`},
+			{"agency changed", `UPDATE audit_events SET agency_id = 'acc_other' WHERE seq = 2`},
+			{"agency added", `UPDATE audit_events SET agency_id = 'acc_x' WHERE seq = 1`},
+		} {
+			reset(t, d)
+			own := appendOne(t, d, t0, audit.Entry{AccountID: "acc_c", ActorID: "usr_c", Action: "client.own"})
+			byX := appendOne(t, d, t0, audit.Entry{AccountID: "acc_c", ActorID: "usr_x", AgencyID: "acc_x", Action: "client.by_x"})
+			byY := appendOne(t, d, t0, audit.Entry{AccountID: "acc_c", ActorID: "usr_y", AgencyID: "acc_y", Action: "client.by_y"})
+			mustVerify(t, d, 3)
+			evs, _, err := audit.List(ctx, d, audit.Filter{AccountIDs: []string{"acc_c"}, AgencyID: "acc_x"})
+			if err != nil || len(evs) != 2 || evs[0].ID != byX.ID || evs[1].ID != own.ID {
+				t.Fatalf("list for acc_x: %v %+v", err, evs)
+			}
+			if all, _, _ := audit.List(ctx, d, audit.Filter{AccountIDs: []string{"acc_c"}}); len(all) != 3 || all[0].ID != byY.ID {
+				t.Fatalf("list for the client: %+v", all)
+			}
+			if _, err := d.Exec(ctx, c.tamper); err != nil {
+				t.Fatal(err)
+			}
+			if _, brk, err := audit.Verify(ctx, d); err != nil || brk == nil {
+				t.Errorf("%s: not detected (%v)", c.name, err)
+			}
+		}
+	})
+}

@@ -25,6 +25,10 @@ type Filter struct {
 	// events of these accounts are returned, and an empty scope returns
 	// nothing, so forgetting to set it can never leak another tenant's log.
 	AccountIDs []string
+	// AgencyID, when set, keeps the entries of that agency and those of
+	// no agency (Entry.AgencyID): one agency's view of a client it shares
+	// with others.
+	AgencyID string
 	// Action matches exactly, or as a prefix when it ends with "."
 	// ("session." matches "session.login" and "session.logout").
 	Action string
@@ -64,6 +68,10 @@ func List(ctx context.Context, q db.Querier, f Filter) (events []Event, nextCurs
 	case f.Action != "":
 		conds = append(conds, "action = ?")
 		args = append(args, f.Action)
+	}
+	if f.AgencyID != "" {
+		conds = append(conds, "(agency_id IS NULL OR agency_id = ?)")
+		args = append(args, f.AgencyID)
 	}
 	if f.Actor != "" {
 		conds = append(conds, "actor_id = ?")

@@ -15,12 +15,15 @@ type Log struct{ db *db.DB }
 func NewLog(d *db.DB) *Log { return &Log{db: d} }
 
 // List returns the events of the account that rel was checked against. A
-// zero relation (no access check was made) finds nothing.
+// zero relation (no access check was made) finds nothing. An agency's view
+// of a client (rel.Agency()) finds the entries of that agency and of none,
+// never another agency's that shares the client.
 func (l *Log) List(ctx context.Context, rel authz.Relation, f Filter) ([]Event, string, error) {
 	if !rel.Visible() {
 		return nil, "", errs.ErrNotFound
 	}
 	f.AccountIDs = []string{rel.AccountID}
+	f.AgencyID = rel.Agency()
 	return List(ctx, l.db, f)
 }
 

@@ -71,10 +71,29 @@ type Relation struct {
 	// AgencyID is the agency through which a linked client is seen
 	// (linked:* roles only).
 	AgencyID string
+	// LoginAsAgencyID is the agency whose user acts as the client's admin
+	// through Login As (impersonatedRelation); AgencyID stays empty, as
+	// the actor acts on the client's side.
+	LoginAsAgencyID string
 }
 
 // Visible reports whether the relation lets the actor see the account.
 func (r Relation) Visible() bool { return r.Role != "" }
+
+// Agency is the agency whose view of a client this relation is: the agency
+// through which a linked client is seen, or the one whose user is logged in
+// as the client; "" for the client's own users and for direct memberships.
+// A client may be linked to several agencies, and each sees and changes
+// only what is its own or the client's (SPEC §1, issue 15): domain reads
+// that take a Relation narrow by it (invite.ForAccount, audit.Log.List,
+// activity.ForAgency), and CheckInvitation lets an agency act only on the
+// invitations it sent.
+func (r Relation) Agency() string {
+	if r.AgencyID != "" {
+		return r.AgencyID
+	}
+	return r.LoginAsAgencyID
+}
 
 // Authorizer answers access questions against the database.
 type Authorizer struct{ db *db.DB }

@@ -48,12 +48,24 @@ func ErrImpersonating(what string) error {
 }
 
 // impersonatedRelation is the relation of an impersonating actor: admin of
-// the client acted as, a stranger everywhere else.
+// the client acted as, a stranger everywhere else. It names the agency of
+// the Login As, so that what the client shares with its other agencies
+// stays theirs (Relation.Agency).
 func impersonatedRelation(a *Actor, accountID string) Relation {
 	if a.Impersonation.ClientID != accountID {
 		return Relation{}
 	}
-	return Relation{AccountID: accountID, AccountKind: "client", Role: ClientAdmin}
+	return Relation{AccountID: accountID, AccountKind: "client", Role: ClientAdmin, LoginAsAgencyID: a.Impersonation.AgencyID}
+}
+
+// ActingAgency is the agency of the actor's Login As, "" outside one: an
+// audit entry made while an agency user acts as a client is that agency's
+// (audit.Entry.AgencyID).
+func (a *Actor) ActingAgency() string {
+	if !a.Impersonating() {
+		return ""
+	}
+	return a.Impersonation.AgencyID
 }
 
 // ClientSecurityManage is changing a client's own security settings

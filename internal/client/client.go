@@ -134,14 +134,20 @@ func linked(rel authz.Relation) bool {
 
 // auditBoth records a change to a client on the client and on the agency
 // (SPEC §9: changes to a client are visible to both); with no agency (a
-// client user changed their own account) on the client only.
+// client user changed their own account) on the client only. The entries
+// are the agency's (audit.Entry.AgencyID; during Login As, the agency of
+// the Login As), which another agency sharing the client does not read.
 func auditBoth(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor, agencyID, clientID, action, target string, before, after any) error {
+	tag := agencyID
+	if tag == "" {
+		tag = a.ActingAgency()
+	}
 	for _, acc := range []string{clientID, agencyID} {
 		if acc == "" {
 			continue
 		}
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{AccountID: acc, ActorID: a.UserID, ImpersonatorID: a.ImpersonatorID,
-			Action: action, TargetID: target, IP: a.IP, Before: before, After: after}); err != nil {
+			Action: action, TargetID: target, IP: a.IP, Before: before, After: after, AgencyID: tag}); err != nil {
 			return err
 		}
 	}

@@ -26,7 +26,7 @@ import (
 // cached one, counts again: in that statement's snapshot, so counts are
 // never older than the request, exactly as when they were always counted.
 func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQuery, seen int64) (ClientCounts, error) {
-	key := countsKey{agency: scope.AgencyID, user: scope.UserID, q: q.Q}
+	key := countsKey{agency: scope.AgencyID, user: scope.UserID, q: q.Q, enabled: q.Enabled}
 	cached, ok := s.countsCache.get(key)
 	if ok && seen >= 0 && cached.version == seen {
 		return cached.counts, nil
@@ -49,9 +49,13 @@ func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQue
 	}
 	sql := `SELECT v AS version, '' AS status, 0 AS n FROM client_list_version
 		UNION ALL
-		SELECT 0, l.status, COUNT(*) ` + from + join + `
+		SELECT 0, l.status, COUNT(*) ` + from + enabledJoin + join + `
 		WHERE ` + gate + ` AND ` + cond
 	args = append(append(args, have), cargs...)
+	if filtered, want := q.enabledFilter(); filtered {
+		sql += ` AND ` + enabledCol + ` = ?`
+		args = append(args, want)
+	}
 	if q.Q != "" {
 		sql += ` AND ` + likeSQL
 		args = append(args, likePattern(q.Q))
@@ -91,8 +95,8 @@ func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQue
 }
 
 // countsKey is what counts depend on besides the data: whose view, which
-// search.
-type countsKey struct{ agency, user, q string }
+// search, which enabled filter.
+type countsKey struct{ agency, user, q, enabled string }
 
 type countsEntry struct {
 	version int64

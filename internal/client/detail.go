@@ -6,8 +6,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
@@ -100,12 +102,22 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 	}
 	err := read()
 	// A stored status or score past its validity is recomputed first, as
-	// the list does (fresh.go). Inside a write transaction (q is a *db.Tx)
-	// the caller changed the client and reads it back; the next plain read
-	// recomputes it.
-	if _, inTx := q.(*db.Tx); err == nil && !inTx && isDue(r.ValidUntil, s.now()) {
-		if err = s.refreshDue(ctx, rel.AgencyID, s.now()); err == nil {
-			err = read()
+	// the list does (fresh.go). Inside a write transaction (q is a *db.Tx:
+	// the caller changed the client, and the triggers rebuilt its row due)
+	// and when the refresh fails (the database takes no writes: a full
+	// disk), the row's status and last activity are computed in memory from
+	// the same data, so the answer is what a GET after it returns and a
+	// read never needs the writer.
+	if err == nil && isDue(r.ValidUntil, s.now()) {
+		_, inTx := q.(*db.Tx)
+		refreshed := false
+		if !inTx {
+			if rerr := s.refreshDue(ctx, rel.AgencyID, s.now()); rerr == nil {
+				err, refreshed = read(), true
+			}
+		}
+		if err == nil && !refreshed {
+			err = s.computeRow(ctx, q, rel.AgencyID, &r)
 		}
 	}
 	if errors.Is(err, db.ErrNoRows) {
@@ -132,6 +144,33 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 	}
 	d.Users, err = usersOf(ctx, q, rel.AccountID, true)
 	return d, err
+}
+
+// computeRow sets r's status and last activity as refreshDue would store
+// them at now, without writing.
+func (s *Service) computeRow(ctx context.Context, q db.Querier, agencyID string, r *detailRow) error {
+	now := s.now()
+	acts, err := activityOf(ctx, q, []string{r.ID}, now, healthWindow)
+	if err != nil {
+		return err
+	}
+	a := acts[r.ID]
+	f := fresh{status: r.Status, lastActive: a.lastActive}
+	if scored(r.Status, a) {
+		set, err := agency.Settings(ctx, q, agencyID)
+		if err != nil {
+			return err
+		}
+		f = computeFresh(r.ID, a, r.Status, now, set)
+	}
+	r.Status, r.LastActive = f.status, db.Time{Time: f.lastActive, Valid: !f.lastActive.IsZero()}
+	if f.health != nil {
+		h := int64(*f.health)
+		r.Health = &h
+	} else {
+		r.Health = nil
+	}
+	return nil
 }
 
 // usersOf lists a client's members, oldest first, all active. With
@@ -346,7 +385,10 @@ func (s *Service) GrantBrand(ctx context.Context, rel authz.Relation, a *authz.A
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		return auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.brand_grant", b.ID, nil, b)
+		if err := auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.brand_grant", b.ID, nil, b); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, rel.AgencyID, billing.Change{Cause: billing.CauseGrant, RefID: rel.AccountID, ActorID: a.UserID})
 	})
 }
 
@@ -369,7 +411,10 @@ func (s *Service) RemoveBrand(ctx context.Context, rel authz.Relation, a *authz.
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(errs.NotFound, "brand_not_granted", "This client does not have this brand.")
 		}
-		return auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.brand_remove", b.ID, b, nil)
+		if err := auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.brand_remove", b.ID, b, nil); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, rel.AgencyID, billing.Change{Cause: billing.CauseBrandRemoved, RefID: rel.AccountID, ActorID: a.UserID})
 	})
 }
 
@@ -415,6 +460,9 @@ func (s *Service) Revoke(ctx context.Context, rel authz.Relation, a *authz.Actor
 		}
 		if err := auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.revoke", rel.AccountID,
 			map[string]any{"revoked_at": nil}, map[string]any{"revoked_at": now}); err != nil {
+			return err
+		}
+		if err := billing.Sync(ctx, tx, now, rel.AgencyID, billing.Change{Cause: billing.CauseRevoke, RefID: rel.AccountID, ActorID: a.UserID}); err != nil {
 			return err
 		}
 		out, err = s.get(ctx, tx, rel)

@@ -23,7 +23,7 @@ import (
 // late event or a change of churn_days arrives.
 type HealthReport struct {
 	Score   *int          `json:"score"`
-	Band    string        `json:"band,omitempty"`
+	Band    string        `json:"band,omitempty" enum:"healthy,at_risk,churned"`
 	Parts   *health.Parts `json:"parts"`
 	Weekly  []WeekLogins  `json:"logins_per_week" doc:"The last 13 weeks, oldest first; each week ends at the time of the request"`
 	History []DayScore    `json:"score_history" doc:"The score at the end of each of the last 90 days (UTC), oldest first; today's is now"`

@@ -32,6 +32,11 @@ type ListQuery struct {
 	Sort   string // name (default) | health | -health | last_active | -last_active
 	Limit  int    // DefaultLimit when 0; at most MaxLimit
 	Cursor string // next_cursor of the previous page
+	// Enabled filters on whether the agency has the client enabled:
+	// "true", "false" (the disabled ones), or "" for both. A disabled
+	// client keeps its status (SPEC §5); this is a filter of its own, and
+	// the counts apply it.
+	Enabled string
 	// noCounts skips the per-status counts (the CSV export needs none).
 	noCounts bool
 }
@@ -47,6 +52,7 @@ type ClientListItem struct {
 	Brands       []ClientBrand      `json:"brands"`
 	Users        int                `json:"users" doc:"Member count"`
 	Seats        int                `json:"seats" doc:"0 means unlimited"`
+	Enabled      bool               `json:"enabled" doc:"false when the agency has disabled the client: its users cannot log in (the status is unchanged)"`
 	Metrics      map[string]float64 `json:"metrics" doc:"Headline metrics of the current period"`
 }
 
@@ -126,6 +132,11 @@ func (q *ListQuery) normalize() error {
 	if !ok {
 		return errs.InvalidField("status", "Choose one of %s.", strings.Join(Statuses, ", "))
 	}
+	switch q.Enabled {
+	case "", "true", "false":
+	default:
+		return errs.InvalidField("enabled", "Choose true or false.")
+	}
 	if q.Sort == "" {
 		q.Sort = "name"
 	}
@@ -149,6 +160,19 @@ func (q *ListQuery) normalize() error {
 	}
 	return nil
 }
+
+// enabledFilter reports whether the query filters on the enabled flag, and
+// the value it wants.
+func (q ListQuery) enabledFilter() (filtered, want bool) {
+	return q.Enabled != "", q.Enabled == "true"
+}
+
+// enabledJoin reads a list row's enabled flag (no agency_clients row:
+// enabled); enabledCond filters on it.
+const (
+	enabledJoin = ` LEFT JOIN agency_clients lac ON lac.agency_id = l.agency_id AND lac.client_id = l.client_id `
+	enabledCol  = `COALESCE(lac.enabled, TRUE)`
+)
 
 // collate makes text keys compare byte by byte on PostgreSQL, as SQLite
 // always does, so both engines order the list the same way whatever the
@@ -181,6 +205,7 @@ type listRow struct {
 	Users      int     `db:"users"`
 	Seats      int     `db:"seats"`
 	Brands     string  `db:"brands"` // JSON array of ClientBrand
+	Enabled    bool    `db:"enabled"`
 	SortKey    int64   `db:"sort_key"`
 	// Due is the earliest valid_until of the agency's rows: when it has
 	// passed, some stored status or score is stale and the page is read
@@ -301,12 +326,16 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 	sql := `SELECT l.client_id AS id, l.name, l.sort_name, l.email, l.status, l.health, l.last_active_at,
 		l.users, l.seats, l.brands, ` + sortKey + ` AS sort_key,
 		(SELECT v FROM client_list_version) AS version,
-		(SELECT MIN(d.valid_until) FROM client_list d WHERE d.agency_id = ?) AS due
-		FROM client_list l ` + join + ` WHERE ` + cond
+		(SELECT MIN(d.valid_until) FROM client_list d WHERE d.agency_id = ?) AS due, ` + enabledCol + ` AS enabled
+		FROM client_list l ` + enabledJoin + join + ` WHERE ` + cond
 	args = append(append([]any{scope.AgencyID}, args...), cargs...)
 	if q.Status != "all" {
 		sql += ` AND l.status = ?`
 		args = append(args, q.Status)
+	}
+	if filtered, want := q.enabledFilter(); filtered {
+		sql += ` AND ` + enabledCol + ` = ?`
+		args = append(args, want)
 	}
 	if q.Q != "" {
 		sql += ` AND ` + likeSQL
@@ -337,7 +366,7 @@ func (out *listRows) ScanRows(rows *stdsql.Rows) error {
 	for rows.Next() {
 		var r listRow
 		if err := rows.Scan(&r.ID, &r.Name, &r.SortName, &r.Email, &r.Status, &r.Health, &r.LastActive,
-			&r.Users, &r.Seats, &r.Brands, &r.SortKey, &r.Version, &r.Due); err != nil {
+			&r.Users, &r.Seats, &r.Brands, &r.SortKey, &r.Version, &r.Due, &r.Enabled); err != nil {
 			return err
 		}
 		*out = append(*out, r)
@@ -412,7 +441,7 @@ func (s *Service) items(rows []listRow) ([]ClientListItem, error) {
 			return nil, err
 		}
 		out[i] = ClientListItem{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, Health: healthOf(r.Health),
-			LastActiveAt: r.LastActive.Ptr(), Brands: b, Users: r.Users, Seats: r.Seats, Metrics: map[string]float64{}}
+			LastActiveAt: r.LastActive.Ptr(), Brands: b, Users: r.Users, Seats: r.Seats, Enabled: r.Enabled, Metrics: map[string]float64{}}
 	}
 	return out, nil
 }

@@ -113,9 +113,10 @@ func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[s
 		})
 	}
 	out := make([]listRow, 0, q.Limit+1)
+	filtered, want := q.enabledFilter()
 	for ; i < len(order) && len(out) <= q.Limit; i++ {
 		r := order[i]
-		if q.Status != "all" && r.Status != q.Status || !r.shown(needle, visible) {
+		if q.Status != "all" && r.Status != q.Status || filtered && r.Enabled != want || !r.shown(needle, visible) {
 			continue
 		}
 		row := r.listRow
@@ -196,7 +197,7 @@ func (s *Service) memoryPage(ctx context.Context, scope authz.ClientScope, q Lis
 // client_list_version those were read at), so another agency's change
 // costs no count, and an unchanged list none at all.
 func (s *Service) memoryCounts(scope authz.ClientScope, q ListQuery, m *readCopy) ClientCounts {
-	key := memCountsKey{agency: scope.AgencyID, user: scope.UserID, q: q.Q, all: scope.All}
+	key := memCountsKey{agency: scope.AgencyID, user: scope.UserID, q: q.Q, enabled: q.Enabled, all: scope.All}
 	list := m.st.list
 	if scope.All {
 		list = 0 // the counts of every client do not depend on access
@@ -205,8 +206,9 @@ func (s *Service) memoryCounts(scope authz.ClientScope, q ListQuery, m *readCopy
 		return e.counts
 	}
 	var c ClientCounts
+	filtered, want := q.enabledFilter()
 	for _, r := range m.c.byName {
-		if r.shown(m.needle, m.visible) {
+		if (!filtered || r.Enabled == want) && r.shown(m.needle, m.visible) {
 			c.add(r.Status, 1)
 		}
 	}
@@ -217,8 +219,8 @@ func (s *Service) memoryCounts(scope authz.ClientScope, q ListQuery, m *readCopy
 }
 
 type memCountsKey struct {
-	agency, user, q string
-	all             bool
+	agency, user, q, enabled string
+	all                      bool
 }
 
 type memCountsEntry struct {
@@ -344,14 +346,14 @@ func (c *copies) put(agencyID string, x *listCopy) *listCopy {
 func copyCols(stamped string) string {
 	return `v.list_v, v.rows_v, v.due, v.dead, ` + stamped + `, l.client_id, l.name, l.sort_name, l.email, l.status,
 	l.health, l.last_active_at, l.users, l.seats, l.brands, l.search, l.health_desc_key, l.health_asc_key,
-	l.active_desc_key, l.active_asc_key`
+	l.active_desc_key, l.active_asc_key, ` + enabledCol
 }
 
 // loadCopy reads all of an agency's rows with the state they belong to.
 func (s *Service) loadCopy(ctx context.Context, agencyID string) (*listCopy, listState, error) {
 	var rows copyRows
 	err := s.read.Select(ctx, &rows, `SELECT `+copyCols(`l.client_id`)+` FROM (`+stateSQL+`) v
-		LEFT JOIN client_list l ON l.agency_id = ?`, agencyID, agencyID, agencyID, agencyID)
+		LEFT JOIN client_list l ON l.agency_id = ?`+enabledJoin, agencyID, agencyID, agencyID, agencyID)
 	if err != nil {
 		return nil, listState{}, err
 	}
@@ -382,7 +384,7 @@ func (s *Service) loadDelta(ctx context.Context, agencyID string, old *listCopy)
 	var rows copyRows
 	err := s.read.Select(ctx, &rows, `SELECT `+copyCols(`s.client_id`)+` FROM (`+stateSQL+`) v
 		LEFT JOIN client_list_stamps s ON s.agency_id = ? AND s.v > ?
-		LEFT JOIN client_list l ON l.agency_id = s.agency_id AND l.client_id = s.client_id`,
+		LEFT JOIN client_list l ON l.agency_id = s.agency_id AND l.client_id = s.client_id`+enabledJoin,
 		agencyID, agencyID, agencyID, agencyID, old.rows)
 	if err != nil || rows.state.rows < old.rows {
 		return nil, listState{}, err
@@ -456,13 +458,14 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 		stamped, id, name, sortName, status stdsql.NullString
 		brands, search                      stdsql.NullString
 		health, users, seats                stdsql.NullInt64
+		enabled                             stdsql.NullBool
 		keys                                [4]stdsql.NullInt64
 		backing                             []memRow
 	)
 	for rows.Next() {
 		var r memRow
 		if err := rows.Scan(&out.state.list, &out.state.rows, &out.state.due, &out.state.dead, &stamped, &id, &name, &sortName,
-			&r.Email, &status, &health, &r.LastActive, &users, &seats, &brands, &search, &keys[0], &keys[1], &keys[2], &keys[3]); err != nil {
+			&r.Email, &status, &health, &r.LastActive, &users, &seats, &brands, &search, &keys[0], &keys[1], &keys[2], &keys[3], &enabled); err != nil {
 			return err
 		}
 		if !id.Valid {
@@ -472,7 +475,7 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 			continue
 		}
 		r.ID, r.Name, r.SortName, r.Status, r.Brands, r.search = id.String, name.String, sortName.String, status.String, brands.String, search.String
-		r.Users, r.Seats = int(users.Int64), int(seats.Int64)
+		r.Users, r.Seats, r.Enabled = int(users.Int64), int(seats.Int64), enabled.Bool
 		if health.Valid {
 			h := health.Int64
 			r.Health = &h

@@ -74,9 +74,9 @@ func lockAdmins(ctx context.Context, tx *db.Tx, clientID string) error {
 	return err
 }
 
-// lastAdminGuard is the condition that keeps one admin: the client itself may
-// not demote or remove its last admin (the agency, which manages the
-// account, may).
+// lastAdminGuard is the condition that keeps one admin: nobody — the
+// client's own admins nor the agency managing it — demotes or removes a
+// client's last admin (409 last_admin, as for an agency's last admin).
 const lastAdminGuard = ` AND (role <> 'admin' OR (SELECT COUNT(*) FROM memberships g WHERE g.account_id = ? AND g.role = 'admin') > 1)`
 
 func memberRole(ctx context.Context, tx *db.Tx, clientID, userID string) (ClientUser, error) {
@@ -112,13 +112,8 @@ func (s *Service) SetRole(ctx context.Context, rel authz.Relation, a *authz.Acto
 			out = before
 			return err
 		}
-		q := `UPDATE memberships SET role = ? WHERE account_id = ? AND user_id = ?`
-		args := []any{role, rel.AccountID, userID}
-		if ownSide(rel) {
-			q += lastAdminGuard
-			args = append(args, rel.AccountID)
-		}
-		res, err := tx.Exec(ctx, q, args...)
+		res, err := tx.Exec(ctx, `UPDATE memberships SET role = ? WHERE account_id = ? AND user_id = ?`+lastAdminGuard,
+			role, rel.AccountID, userID, rel.AccountID)
 		if err != nil {
 			return err
 		}
@@ -151,13 +146,8 @@ func (s *Service) RemoveUser(ctx context.Context, rel authz.Relation, a *authz.A
 		if err != nil {
 			return err
 		}
-		q := `DELETE FROM memberships WHERE account_id = ? AND user_id = ?`
-		args := []any{rel.AccountID, userID}
-		if ownSide(rel) {
-			q += lastAdminGuard
-			args = append(args, rel.AccountID)
-		}
-		res, err := tx.Exec(ctx, q, args...)
+		res, err := tx.Exec(ctx, `DELETE FROM memberships WHERE account_id = ? AND user_id = ?`+lastAdminGuard,
+			rel.AccountID, userID, rel.AccountID)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,9 @@ package config
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,6 +25,17 @@ type Config struct {
 	DatabaseURL string // LIAISON_DATABASE_URL; empty means SQLite in DataDir
 	SMTPURL     string // LIAISON_SMTP_URL; empty means the local outbox
 	OpenSignup  bool   // LIAISON_OPEN_SIGNUP
+	// TrustedProxies (LIAISON_TRUSTED_PROXIES, CIDRs or addresses,
+	// comma-separated; default none) are the reverse proxies whose
+	// X-Forwarded-For is believed: the client IP is the right-most address
+	// in it that is not one of them.
+	TrustedProxies []netip.Prefix
+	LogLevel       slog.Level // LIAISON_LOG_LEVEL: debug, info (default), warn, error
+	// Prices per billable brand and month, in cents (SPEC §8):
+	// LIAISON_PRICE_MONTHLY_CENTS (default 4900) and
+	// LIAISON_PRICE_ANNUAL_CENTS (default 4100, a month, billed annually).
+	PriceMonthlyCents int64
+	PriceAnnualCents  int64
 }
 
 // Getenv is how Load reads variables; tests pass a map's lookup.
@@ -41,8 +54,8 @@ func Load(getenv Getenv) (Config, error) {
 		SMTPURL:     strings.TrimSpace(getenv("LIAISON_SMTP_URL")),
 		OpenSignup:  true,
 	}
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return c, fmt.Errorf("LIAISON_ADDR: %q is not host:port (e.g. 127.0.0.1:8080)", c.Addr)
+	if err := validAddr(c.Addr); err != nil {
+		return c, fmt.Errorf("LIAISON_ADDR: %q %v (e.g. 127.0.0.1:8080)", c.Addr, err)
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
@@ -69,6 +82,35 @@ func Load(getenv Getenv) (Config, error) {
 		}
 		c.OpenSignup = b
 	}
+	for _, v := range strings.Split(getenv("LIAISON_TRUSTED_PROXIES"), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		p, err := parsePrefix(v)
+		if err != nil {
+			return c, fmt.Errorf("LIAISON_TRUSTED_PROXIES: %q is not a CIDR (e.g. 10.0.0.0/8) or an IP address", v)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if v := strings.TrimSpace(getenv("LIAISON_LOG_LEVEL")); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return c, fmt.Errorf("LIAISON_LOG_LEVEL: %q is not debug, info, warn or error", v)
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int64
+		def  int64
+	}{{"LIAISON_PRICE_MONTHLY_CENTS", &c.PriceMonthlyCents, 4900}, {"LIAISON_PRICE_ANNUAL_CENTS", &c.PriceAnnualCents, 4100}} {
+		*p.dst = p.def
+		if v := strings.TrimSpace(getenv(p.name)); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 || n > 100_000_000 {
+				return c, fmt.Errorf("%s: %q is not a price in cents between 0 and 100000000 (e.g. 4900 for 49.00)", p.name, v)
+			}
+			*p.dst = n
+		}
+	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {
 		return c, fmt.Errorf("LIAISON_DATA_DIR: %v", err)
@@ -82,6 +124,46 @@ func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "http
 
 // SQLitePath is the SQLite database file used when DatabaseURL is empty.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "liaison.db") }
+
+// validAddr checks a listen address before anything else starts (the
+// migrations run before the listen): host:port, the port a number from 0
+// to 65535, the host empty, an IP address or a host name.
+func validAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("is not host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("has no port from 0 to 65535")
+	}
+	if host == "" {
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") ||
+			strings.Trim(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+			return fmt.Errorf("has a host that is neither an IP address nor a host name")
+		}
+	}
+	return nil
+}
+
+// parsePrefix reads a CIDR, or a single address as its /32 (/128).
+func parsePrefix(v string) (netip.Prefix, error) {
+	if strings.Contains(v, "/") {
+		p, err := netip.ParsePrefix(v)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
 
 func or(v, def string) string {
 	if v = strings.TrimSpace(v); v != "" {

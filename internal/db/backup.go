@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -14,17 +15,31 @@ var ErrBackupPostgres = errors.New("on PostgreSQL, back up with pg_dump (e.g. pg
 
 // Backup writes a consistent snapshot of the SQLite database to dest with
 // VACUUM INTO, which reads one transaction's view while writers go on. dest
-// must not exist.
-func (d *DB) Backup(ctx context.Context, dest string) error {
+// must not exist. The file is readable by its owner only (0600), from the
+// moment it exists: it holds every password hash and token hash.
+func (d *DB) Backup(ctx context.Context, dest string) (err error) {
 	if d.dialect != SQLite {
 		return ErrBackupPostgres
-	}
-	if _, err := os.Stat(dest); err == nil {
-		return fmt.Errorf("%s already exists; choose a new file", dest)
 	}
 	if strings.ContainsRune(dest, 0) {
 		return fmt.Errorf("invalid file name")
 	}
-	_, err := d.write.ExecContext(ctx, `VACUUM INTO ?`, dest)
+	// VACUUM INTO writes into an empty file that exists, keeping its mode.
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists; choose a new file", dest)
+	}
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(dest)
+		}
+	}()
+	_, err = d.write.ExecContext(ctx, `VACUUM INTO ?`, dest)
 	return err
 }

@@ -248,6 +248,17 @@ func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	return exec(ctx, d.write, d.dialect, q, args)
 }
 
+// SetReadOnlyForTest makes SQLite's write connection refuse every write
+// (PRAGMA query_only) or take them again, so tests see what Liaison does
+// while its database takes no writes (a full disk, a read-only file).
+func (d *DB) SetReadOnlyForTest(ctx context.Context, on bool) error {
+	if d.dialect != SQLite {
+		return errors.New("SetReadOnlyForTest: SQLite only")
+	}
+	_, err := d.write.ExecContext(ctx, fmt.Sprintf(`PRAGMA query_only = %t`, on))
+	return err
+}
+
 // Dialect returns the engine.
 func (d *DB) Dialect() Dialect { return d.dialect }
 

@@ -5,7 +5,10 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -13,6 +16,8 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/liaison-dev/liaison/internal/errs"
 )
 
 // The differences between SQLite and PostgreSQL that code above this package
@@ -36,6 +41,9 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
+	if unavailable(err) {
+		return fmt.Errorf("%w: %w", errs.ErrDatabaseUnavailable, err)
+	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch pg.Code {
@@ -58,6 +66,46 @@ func classify(err error) error {
 		}
 	}
 	return err
+}
+
+// unavailable reports whether err says the database cannot answer now,
+// whatever the statement: the connection failed or was cut, the server is
+// shutting down or out of resources (a full disk), the database is
+// read-only. Such errors become errs.ErrDatabaseUnavailable (503 with
+// Retry-After in the API); the activity recorder retries on them.
+func unavailable(err error) bool {
+	if errors.Is(err, errs.ErrDatabaseUnavailable) {
+		return false // already classified
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch {
+		case strings.HasPrefix(pg.Code, "08"), // connection exception
+			strings.HasPrefix(pg.Code, "53"),                           // insufficient resources: disk full, out of memory, too many connections
+			strings.HasPrefix(pg.Code, "58"),                           // system error: I/O
+			pg.Code == "57P01", pg.Code == "57P02", pg.Code == "57P03", // shutting down, cannot connect now
+			pg.Code == "25006": // read-only transaction (a standby, default_transaction_read_only)
+			return true
+		}
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // the primary result code
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY:
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection refused") ||
+		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection reset")
 }
 
 func isRetryable(err error) bool { return errors.Is(err, errRetry) }

@@ -75,3 +75,15 @@ func (d *DB) Pending(ctx context.Context) (bool, error) {
 	}
 	return p.HasPending(ctx)
 }
+
+// CheckWrites reports whether the database takes writes now: it rewrites
+// the newest row of goose's version table with its own values and commits,
+// so a read-only database, a full disk (the commit writes the log) or a
+// failing connection is an error, where a ping would pass. /readyz calls it.
+func (d *DB) CheckWrites(ctx context.Context) error {
+	return d.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE `+goose.DefaultTablename+` SET is_applied = is_applied
+			WHERE id = (SELECT MAX(id) FROM `+goose.DefaultTablename+`)`)
+		return err
+	})
+}

@@ -25,6 +25,7 @@ const (
 	TooLarge                  // 413
 	Unprocessable             // 422: a business rule, e.g. no seats left
 	RateLimited               // 429
+	Unavailable               // 503: try again after RetryAfter seconds
 )
 
 // Error is a domain error with a kind, a stable code and a readable message.
@@ -33,7 +34,8 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string // the input field at fault, if any
-	// RetryAfter is set on RateLimited errors: seconds until a retry may succeed.
+	// RetryAfter is set on RateLimited and Unavailable errors: seconds
+	// until a retry may succeed.
 	RetryAfter int
 }
 
@@ -59,6 +61,11 @@ var (
 	ErrNotFound     = &Error{Kind: NotFound, Code: "not_found", Message: "Not found."}
 	ErrForbidden    = &Error{Kind: Forbidden, Code: "forbidden", Message: "You are not allowed to do this."}
 	ErrUnauthorized = &Error{Kind: Unauthorized, Code: "unauthorized", Message: "Log in first."}
+	// ErrDatabaseUnavailable wraps the errors of a database that cannot
+	// answer now: unreachable, out of disk, read-only (internal/db
+	// classifies them). The request may well succeed if tried again.
+	ErrDatabaseUnavailable = &Error{Kind: Unavailable, Code: "database_unavailable",
+		Message: "The database is unavailable right now. Please try again shortly.", RetryAfter: 5}
 )
 
 // As returns the *Error inside err, or nil.

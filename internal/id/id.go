@@ -33,6 +33,7 @@ const (
 	Group      = "grp"
 	Brand      = "brd"
 	Report     = "rep"
+	Billing    = "bil"
 )
 
 // New returns a fresh ID with the given prefix, e.g. "acc_k5x…".

@@ -204,10 +204,11 @@ func (s *Service) notify(ctx context.Context, tx *db.Tx, st Started, a *authz.Ac
 
 // auditBoth records a Login As event on the client and on the agency (SPEC
 // §9: both see changes to a client), naming the agency user as actor and
-// impersonator.
+// impersonator. The entries are the agency's (audit.Entry.AgencyID): another
+// agency of the client does not read them.
 func auditBoth(ctx context.Context, tx *db.Tx, now time.Time, userID, ip, agencyID, clientID, action, target string, after any) error {
 	for _, acc := range []string{clientID, agencyID} {
-		if _, err := audit.Append(ctx, tx, now, audit.Entry{AccountID: acc, ActorID: userID, ImpersonatorID: userID,
+		if _, err := audit.Append(ctx, tx, now, audit.Entry{AccountID: acc, ActorID: userID, ImpersonatorID: userID, AgencyID: agencyID,
 			Action: action, TargetID: target, IP: ip, After: after}); err != nil {
 			return err
 		}

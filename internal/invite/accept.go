@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -23,7 +24,7 @@ type Lookup struct {
 	Status      string     `json:"status" enum:"pending"`
 	Kind        string     `json:"kind" enum:"client,team,staff"`
 	Email       string     `json:"email"`
-	Role        string     `json:"role"`
+	Role        string     `json:"role" enum:"admin,account_manager,member,viewer"`
 	AccountName string     `json:"account_name"`
 	Message     string     `json:"message"`
 	ExpiresAt   *time.Time `json:"expires_at"`
@@ -116,7 +117,7 @@ type AcceptInput struct {
 type Acceptance struct {
 	User     auth.User       `json:"user"`
 	Account  account.Account `json:"account"`
-	Role     string          `json:"role"`
+	Role     string          `json:"role" enum:"admin,account_manager,member,viewer"`
 	Branding Branding        `json:"branding"`
 	// Login is the new session of a person who signed up (nil for a
 	// logged-in user, whose session goes on).
@@ -236,7 +237,11 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		if in.Actor != nil {
 			e.ImpersonatorID = in.Actor.ImpersonatorID
 		}
+		e.AgencyID = agencyOf(r.sender(), in.Actor)
 		if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
+			return err
+		}
+		if err := billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationAccepted, RefID: r.ID, ActorID: user.ID}); err != nil {
 			return err
 		}
 		acc, err := account.Get(ctx, tx, r.AccountID)

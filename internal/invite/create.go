@@ -13,6 +13,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -44,6 +45,8 @@ var (
 	errAlreadyMember  = errs.E(errs.Conflict, "already_member", "This person is already a member of the account.")
 	errAlreadyInvited = errs.E(errs.Conflict, "already_invited",
 		"This address already has an open invitation to the account. Resend it instead.")
+	errAlreadyInvitedNew = errs.E(errs.Conflict, "already_invited",
+		"This address already has an open invitation as a new client. Resend it instead (Invitations).")
 	errBrandNotFound = errs.E(errs.NotFound, "brand_not_found", "This agency has no such brand.")
 )
 
@@ -164,11 +167,12 @@ func (s *Service) InviteTeam(ctx context.Context, rel authz.Relation, a *authz.A
 	var out Invitation
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		agencyID := rel.AgencyID
+		agencyID, fromClient := rel.AgencyID, false
 		if agencyID == "" {
 			// The client's own admin: the feature switch binds them, and
 			// the invitation carries the agency that manages the client
-			// (the oldest active link), if any.
+			// (the oldest active link), if any, for its brand. An agency
+			// user logged in as the client sends it for their agency.
 			if off, err := usersFeatureOff(ctx, tx, rel.AccountID); err != nil || off {
 				if err == nil {
 					err = errs.E(errs.Forbidden, "feature_disabled", "Your agency has turned off user management for this account.")
@@ -179,9 +183,13 @@ func (s *Service) InviteTeam(ctx context.Context, rel authz.Relation, a *authz.A
 				ORDER BY COALESCE(decided_at, created_at), id LIMIT 1`, rel.AccountID); err != nil && !errors.Is(err, db.ErrNoRows) {
 				return err
 			}
+			fromClient = true
+			if rel.LoginAsAgencyID != "" {
+				agencyID, fromClient = rel.LoginAsAgencyID, false
+			}
 		}
 		out, err = s.create(ctx, tx, now, a, newInvitation{kind: KindTeam, accountID: rel.AccountID, agencyID: agencyID,
-			email: email, role: role, delivery: delivery, message: message, seats: true})
+			email: email, role: role, delivery: delivery, message: message, seats: true, fromClient: fromClient})
 		return err
 	})
 	return out, seatsFor(rel.AgencyID != "", err)
@@ -230,12 +238,16 @@ type newInvitation struct {
 	kind, accountID, agencyID, email, role, delivery, message string
 	brandIDs                                                  []string
 	reinstate, seats, created                                 bool
+	// fromClient: a team invitation by the client's own admin.
+	fromClient bool
 }
 
 // create writes an invitation, its e-mail (delivery email) and its audit
 // entries in tx, after the rules that need the database: not a member
-// already, no other open invitation (the unique index invitations_open),
-// and a seat left.
+// already, no other open invitation (the unique index invitations_open;
+// for a new client, invitations_open_new_client: one open invitation per
+// agency and address that created its client, so inviting a person twice
+// as a new client does not make two clients), and a seat left.
 func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor, n newInvitation) (Invitation, error) {
 	if uid, err := auth.UserIDByEmail(ctx, tx, n.email); err != nil {
 		return Invitation{}, err
@@ -273,10 +285,13 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 		invitedBy = a.UserID
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO invitations (id, kind, account_id, agency_id, email, role, delivery, status,
-		token_hash, mail_token_hash, message, brand_ids, reinstate, invited_by, created_at, sent_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		token_hash, mail_token_hash, message, brand_ids, reinstate, from_client, invited_by, created_at, sent_at, expires_at, created_client)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		invID, n.kind, n.accountID, agencyID, n.email, n.role, n.delivery, id.Hash(token), mailHash, n.message, string(brands),
-		n.reinstate, invitedBy, now, now, expires)
+		n.reinstate, n.fromClient, invitedBy, now, now, expires, n.created)
+	if errors.Is(err, db.ErrUnique) && n.created {
+		return Invitation{}, errAlreadyInvitedNew
+	}
 	if errors.Is(err, db.ErrUnique) {
 		return Invitation{}, errAlreadyInvited
 	}
@@ -301,7 +316,20 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 	out.URL = url
 	after := map[string]any{"kind": n.kind, "email": n.email, "role": n.role, "delivery": n.delivery,
 		"brand_ids": out.BrandIDs, "expires_at": out.ExpiresAt, "client_created": n.created, "reinstate": n.reinstate}
-	return out, auditOn(ctx, tx, now, actorEntry(a, "invitation.create", invID, nil, after), n.agencyID, n.accountID)
+	e := actorEntry(a, "invitation.create", invID, nil, after)
+	e.AgencyID = agencyOf(r.sender(), a)
+	if err := auditOn(ctx, tx, now, e, n.agencyID, n.accountID); err != nil {
+		return out, err
+	}
+	return out, billing.Sync(ctx, tx, now, n.agencyID, billing.Change{Cause: billing.CauseInvitationCreated, RefID: invID, ActorID: actorID(a)})
+}
+
+// actorID is the user behind a change, or "" for none.
+func actorID(a *authz.Actor) string {
+	if a == nil {
+		return ""
+	}
+	return a.UserID
 }
 
 // newTokens makes an invitation's tokens: the copyable link's, which the
@@ -378,7 +406,9 @@ func createClient(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relat
 		}
 	}
 	after := map[string]any{"name": acc.Name, "link_id": linkID, "by_invitation": true}
-	return acc.ID, auditOn(ctx, tx, now, actorEntry(a, "client.create", acc.ID, nil, after), rel.AccountID, acc.ID)
+	e := actorEntry(a, "client.create", acc.ID, nil, after)
+	e.AgencyID = rel.AccountID
+	return acc.ID, auditOn(ctx, tx, now, e, rel.AccountID, acc.ID)
 }
 
 // usersFeatureOff reports whether the agencies managing the client have all

@@ -64,16 +64,19 @@ type Invitation struct {
 	Kind     string `json:"kind" enum:"client,team,staff"`
 	Status   string `json:"status" enum:"pending,accepted,expired,cancelled"`
 	Email    string `json:"email"`
-	Role     string `json:"role"`
+	Role     string `json:"role" enum:"admin,account_manager,member,viewer"`
 	Delivery string `json:"delivery" enum:"email,link"`
 	// AccountID is the account the person joins; ClientAccountID repeats it
 	// for client and team invitations (SPEC §10) and is null for staff.
-	AccountID       string   `json:"account_id"`
-	AccountName     string   `json:"account_name"`
-	ClientAccountID *string  `json:"client_account_id"`
-	AgencyID        *string  `json:"agency_id"`
-	Message         string   `json:"message"`
-	BrandIDs        []string `json:"brand_ids"`
+	AccountID       string  `json:"account_id"`
+	AccountName     string  `json:"account_name"`
+	ClientAccountID *string `json:"client_account_id"`
+	AgencyID        *string `json:"agency_id"`
+	// FromClient marks a team invitation that the client's own admin sent;
+	// agency_id then names the agency whose brand it wears, not a sender.
+	FromClient bool     `json:"from_client" doc:"Sent by the client account's own admin (agency_id is then the agency whose brand the e-mail wears)"`
+	Message    string   `json:"message"`
+	BrandIDs   []string `json:"brand_ids"`
 	// URL is the invitation's link. The token is kept only as a hash, so
 	// the URL is in the answers to create and resend, and nowhere else.
 	URL        string     `json:"url,omitempty"`
@@ -99,17 +102,20 @@ type row struct {
 	Message     string    `db:"message"`
 	BrandIDs    string    `db:"brand_ids"`
 	Reinstate   bool      `db:"reinstate"`
+	FromClient  bool      `db:"from_client"`
 	InvitedBy   *string   `db:"invited_by"`
 	CreatedAt   time.Time `db:"created_at"`
 	SentAt      time.Time `db:"sent_at"`
 	ExpiresAt   db.Time   `db:"expires_at"`
 	DecidedAt   db.Time   `db:"decided_at"`
 	AcceptedBy  *string   `db:"accepted_by"`
+	// CreatedClient: this client invitation created its client account.
+	CreatedClient bool `db:"created_client"`
 }
 
 const rowColumns = `i.id, i.kind, i.account_id, a.name AS account_name, i.agency_id, i.email, i.role, i.delivery,
-	i.status, i.message, i.brand_ids, i.reinstate, i.invited_by, i.created_at, i.sent_at, i.expires_at, i.decided_at,
-	i.accepted_by FROM invitations i JOIN accounts a ON a.id = i.account_id`
+	i.status, i.message, i.brand_ids, i.reinstate, i.from_client, i.invited_by, i.created_at, i.sent_at, i.expires_at, i.decided_at,
+	i.accepted_by, i.created_client FROM invitations i JOIN accounts a ON a.id = i.account_id`
 
 // status is the invitation's status at now: a pending invitation past its
 // expiry is expired, whether or not the expiry job has marked it yet.
@@ -122,7 +128,7 @@ func (r row) status(now time.Time) string {
 
 func (r row) view(now time.Time) Invitation {
 	inv := Invitation{ID: r.ID, Kind: r.Kind, Status: r.status(now), Email: r.Email, Role: r.Role, Delivery: r.Delivery,
-		AccountID: r.AccountID, AccountName: r.AccountName, AgencyID: r.AgencyID, Message: r.Message,
+		AccountID: r.AccountID, AccountName: r.AccountName, AgencyID: r.AgencyID, FromClient: r.FromClient, Message: r.Message,
 		ExpiresAt: r.ExpiresAt.Ptr(), CreatedAt: r.CreatedAt.UTC(), SentAt: r.SentAt.UTC(), DecidedAt: r.DecidedAt.Ptr(),
 		InvitedBy: r.InvitedBy, AcceptedBy: r.AcceptedBy, BrandIDs: []string{}}
 	if r.Kind != KindStaff {
@@ -154,6 +160,24 @@ func New(d *db.DB, m *mail.Mailer, a *auth.Service, z *authz.Authorizer, now clo
 
 // URL is the link of an invitation token.
 func (s *Service) URL(token string) string { return s.baseURL + "/invite/" + token }
+
+// sender is the agency that sent the invitation, "" for the client's own
+// team invitation: its audit entries are that agency's (audit.Entry.AgencyID).
+func (r row) sender() string {
+	if r.FromClient {
+		return ""
+	}
+	return str(r.AgencyID)
+}
+
+// agencyOf is the agency an entry about an invitation sent by sender
+// belongs to: the sender, else the agency of the actor's Login As.
+func agencyOf(sender string, a *authz.Actor) string {
+	if sender == "" && a != nil {
+		return a.ActingAgency()
+	}
+	return sender
+}
 
 // auditOn appends one entry per account concerned (the agency and the
 // account joined, once each): SPEC §9, changes to a client are seen by both.

@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -117,7 +118,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 }
 
 // ForAgency lists the invitations an agency sent that the scope's user
-// sees: client and team invitations into the clients they see through the
+// sees (not a client's own team invitations, which only wear its brand): client and team invitations into the clients they see through the
 // agency (authz.ClientScope, the client list's own condition), and, when
 // staff is true (they may read the agency's members), its staff
 // invitations.
@@ -131,7 +132,7 @@ func (s *Service) ForAgency(ctx context.Context, scope authz.ClientScope, staff 
 	}
 	cond, cargs := scope.Condition()
 	join, jargs := scope.JoinMembership()
-	q := `SELECT ` + rowColumns + ` WHERE i.agency_id = ? AND (i.account_id IN (SELECT l.client_id FROM links l ` + join +
+	q := `SELECT ` + rowColumns + ` WHERE i.agency_id = ? AND NOT i.from_client AND (i.account_id IN (SELECT l.client_id FROM links l ` + join +
 		` WHERE ` + cond + `)`
 	args := append(append([]any{scope.AgencyID}, jargs...), cargs...)
 	if staff {
@@ -142,7 +143,10 @@ func (s *Service) ForAgency(ctx context.Context, scope authz.ClientScope, staff 
 }
 
 // ForAccount lists the invitations into the account rel was checked
-// against (the client's team and the agency users who see it).
+// against (the client's team and the agency users who see it). An agency's
+// view of a client it shares with other agencies lists its own
+// invitations and the client's own, never another agency's
+// (authz.Relation.InvitationCondition).
 func (s *Service) ForAccount(ctx context.Context, rel authz.Relation, f Filter) ([]Invitation, string, error) {
 	if !rel.Visible() {
 		return nil, "", errs.ErrNotFound
@@ -152,18 +156,23 @@ func (s *Service) ForAccount(ctx context.Context, rel authz.Relation, f Filter) 
 		return nil, "", err
 	}
 	f.ClientID = ""
-	return s.page(ctx, `SELECT `+rowColumns+` WHERE i.account_id = ?`, []any{rel.AccountID}, f)
+	cond, cargs := rel.InvitationCondition(false)
+	return s.page(ctx, `SELECT `+rowColumns+` WHERE i.account_id = ?`+cond, append([]any{rel.AccountID}, cargs...), f)
 }
 
 // openRow reads an invitation of the account rel was checked against
-// (authz.CheckInvitation), locking it for the transaction, and refuses one
-// that is no longer pending (409, naming what became of it).
+// (authz.CheckInvitation) that rel may act on, locking it for the
+// transaction, and refuses one that is no longer pending (409, naming what
+// became of it).
 func openRow(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relation, invID string) (row, error) {
-	if _, err := tx.Exec(ctx, `UPDATE invitations SET status = status WHERE id = ? AND account_id = ?`, invID, rel.AccountID); err != nil {
+	cond, cargs := rel.InvitationCondition(true)
+	args := append([]any{invID, rel.AccountID}, cargs...)
+	if _, err := tx.Exec(ctx, `UPDATE invitations SET status = status WHERE id IN
+		(SELECT i.id FROM invitations i WHERE i.id = ? AND i.account_id = ?`+cond+`)`, args...); err != nil {
 		return row{}, err
 	}
 	var r row
-	err := tx.Get(ctx, &r, `SELECT `+rowColumns+` WHERE i.id = ? AND i.account_id = ?`, invID, rel.AccountID)
+	err := tx.Get(ctx, &r, `SELECT `+rowColumns+` WHERE i.id = ? AND i.account_id = ?`+cond, args...)
 	if errors.Is(err, db.ErrNoRows) {
 		return r, errs.ErrNotFound
 	}
@@ -226,18 +235,27 @@ func (s *Service) Resend(ctx context.Context, rel authz.Relation, a *authz.Actor
 		out = r.view(now)
 		out.URL = s.URL(token)
 		after := map[string]any{"status": out.Status, "expires_at": out.ExpiresAt, "email": r.Email}
-		return auditOn(ctx, tx, now, actorEntry(a, "invitation.resend", invID, before, after), str(r.AgencyID), r.AccountID)
+		e := actorEntry(a, "invitation.resend", invID, before, after)
+		e.AgencyID = agencyOf(r.sender(), a)
+		if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationResent, RefID: invID, ActorID: a.UserID})
 	})
 	return out, seatsFor(rel.AgencyID != "", err)
 }
 
 // Cancel withdraws a pending (or expired) invitation: its link stops
-// working and its seat is free.
-func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor, invID string) error {
+// working and its seat is free. Cancelling the only invitation of a client
+// account that was created for it and that nobody joined removes that
+// client too (it was only ever the invitation's), and says so: removed is
+// the client's name.
+func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor, invID string) (removed string, err error) {
 	if !rel.Visible() || a == nil {
-		return errs.ErrNotFound
+		return "", errs.ErrNotFound
 	}
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		removed = ""
 		now := s.now()
 		r, err := openRow(ctx, tx, now, rel, invID)
 		if err != nil {
@@ -246,10 +264,46 @@ func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor
 		if _, err := tx.Exec(ctx, `UPDATE invitations SET status = 'cancelled', decided_at = ? WHERE id = ?`, now, invID); err != nil {
 			return err
 		}
-		return auditOn(ctx, tx, now, actorEntry(a, "invitation.cancel", invID,
-			map[string]any{"status": r.status(now), "email": r.Email}, map[string]any{"status": Cancelled}),
-			str(r.AgencyID), r.AccountID)
+		e := actorEntry(a, "invitation.cancel", invID,
+			map[string]any{"status": r.status(now), "email": r.Email}, map[string]any{"status": Cancelled})
+		e.AgencyID = agencyOf(r.sender(), a)
+		if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
+			return err
+		}
+		if err := s.removeUnjoinedClient(ctx, tx, now, a, r, invID, e.AgencyID, &removed); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationCancelled, RefID: invID, ActorID: a.UserID})
 	})
+	return removed, err
+}
+
+// removeUnjoinedClient deletes, with its invitation cancelled, a client
+// account that was created for that invitation and that nobody joined and
+// no other invitation is for: it would stay in the list as an empty
+// "nobody yet" client. Its link, the agency's row and brand grants go with
+// it (ON DELETE CASCADE); the audit entries stay, on both sides. *removed
+// is set to its name.
+func (s *Service) removeUnjoinedClient(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor, r row, invID, agencyID string, removed *string) error {
+	if !r.CreatedClient || r.Kind != KindClient {
+		return nil
+	}
+	var others int
+	if err := tx.Get(ctx, &others, `SELECT (SELECT COUNT(*) FROM memberships WHERE account_id = ?)
+		+ (SELECT COUNT(*) FROM invitations WHERE account_id = ? AND id <> ?)`, r.AccountID, r.AccountID, invID); err != nil {
+		return err
+	}
+	if others > 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM accounts WHERE id = ? AND kind = 'client'`, r.AccountID); err != nil {
+		return err
+	}
+	*removed = r.AccountName
+	del := actorEntry(a, "client.delete", r.AccountID,
+		map[string]any{"name": r.AccountName, "invitation_id": invID}, map[string]any{"reason": "invitation_cancelled"})
+	del.AgencyID = agencyID
+	return auditOn(ctx, tx, now, del, str(r.AgencyID), r.AccountID)
 }
 
 // Expire marks the pending invitations past their expiry as expired (the
@@ -280,8 +334,11 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 				n++
 				e := audit.Entry{Action: "invitation.expire", TargetID: r.ID,
 					Before: map[string]any{"status": Pending, "email": r.Email, "expires_at": r.ExpiresAt.Ptr()},
-					After:  map[string]any{"status": Expired}}
+					After:  map[string]any{"status": Expired}, AgencyID: r.sender()}
 				if err := auditOn(ctx, tx, now, e, str(r.AgencyID), r.AccountID); err != nil {
+					return err
+				}
+				if err := billing.Sync(ctx, tx, now, str(r.AgencyID), billing.Change{Cause: billing.CauseInvitationExpired, RefID: r.ID}); err != nil {
 					return err
 				}
 			}

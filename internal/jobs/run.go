@@ -82,10 +82,20 @@ func (q *Queue) Run(ctx context.Context) error {
 func (q *Queue) work(ctx, hctx context.Context) {
 	timer := time.NewTimer(q.Poll)
 	defer timer.Stop()
+	failures := 0 // claims failed in a row
 	for ctx.Err() == nil {
 		jobs, err := q.claim(ctx, 1)
-		if err != nil && ctx.Err() == nil {
-			q.log.Error("jobs: claim", "err", err)
+		wait := q.Poll
+		switch {
+		case err != nil && ctx.Err() == nil:
+			// The database is failing: each worker backs off instead of
+			// asking (and logging) every poll.
+			failures++
+			wait = claimBackoff(q.Poll, failures)
+			q.log.Error("jobs: claim", "err", err, "failures", failures, "retry_in", wait)
+		case err == nil && failures > 0:
+			q.log.Info("jobs: claim works again", "after_failures", failures)
+			failures = 0
 		}
 		if len(jobs) > 0 {
 			q.Wake() // another job may be due: let a sibling look too
@@ -94,13 +104,32 @@ func (q *Queue) work(ctx, hctx context.Context) {
 			}
 			continue
 		}
-		timer.Reset(q.Poll)
+		timer.Reset(wait)
+		wake := q.wake
+		if failures > 0 {
+			wake = nil
+		}
 		select {
 		case <-ctx.Done():
-		case <-q.wake:
+		case <-wake:
 		case <-timer.C:
 		}
 	}
+}
+
+// maxClaimBackoff bounds a worker's wait between failed claims.
+const maxClaimBackoff = time.Minute
+
+// claimBackoff is how long a worker waits after failures claims failed in
+// a row: the poll interval doubled per failure, at most maxClaimBackoff.
+// Wake does not cut it short: a failing database gets no more requests
+// because jobs were enqueued.
+func claimBackoff(poll time.Duration, failures int) time.Duration {
+	d := poll
+	for i := 1; i < failures && d < maxClaimBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxClaimBackoff)
 }
 
 // tend enqueues periodic jobs each poll and deletes old done jobs hourly.

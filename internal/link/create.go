@@ -6,6 +6,7 @@ import (
 
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -27,7 +28,7 @@ type CreatedClient struct {
 	Name string `json:"name"`
 	Kind string `json:"kind" enum:"client"`
 	// Status is "pending" until the client's first user joins (invitations).
-	Status    string               `json:"status"`
+	Status    string               `json:"status" enum:"pending,link_invite,active,at_risk,churned,revoked"`
 	Seats     int                  `json:"seats" doc:"Most users the client may have; 0 is unlimited"`
 	Enabled   bool                 `json:"enabled"`
 	Brands    []CreatedClientBrand `json:"brands"`
@@ -114,7 +115,10 @@ func (s *Service) CreateClient(ctx context.Context, rel authz.Relation, actor *a
 			Enabled: enabled, Brands: brands, LinkID: linkID, CreatedAt: acc.CreatedAt}
 		after := map[string]any{"name": acc.Name, "seats": seats, "enabled": enabled, "brand_ids": brandIDs,
 			"link_id": linkID, "access": access.view()}
-		return auditBoth(ctx, tx, now, actor, agencyID, acc.ID, "client.create", acc.ID, nil, after)
+		if err := auditBoth(ctx, tx, now, actor, agencyID, acc.ID, "client.create", acc.ID, nil, after); err != nil {
+			return err
+		}
+		return billing.Sync(ctx, tx, now, agencyID, billing.Change{Cause: billing.CauseClientCreated, RefID: acc.ID, ActorID: actor.UserID})
 	})
 	return out, err
 }

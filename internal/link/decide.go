@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
@@ -121,7 +122,16 @@ func (s *Service) move(ctx context.Context, rel authz.LinkRelation, actor *authz
 		if out, err = load(ctx, tx, rel.LinkID, rel.Side); err != nil {
 			return err
 		}
-		return s.mailAnswer(ctx, tx, out, rel.Side, st.to, actor)
+		if err := s.mailAnswer(ctx, tx, out, rel.Side, st.to, actor); err != nil {
+			return err
+		}
+		// A link that starts or ends starts or stops the brands its client
+		// has (client_brands outlive a disconnect).
+		cause := map[string]billing.Cause{"active": billing.CauseLinkActive, "disconnected": billing.CauseDisconnect}[st.to]
+		if cause == "" {
+			return nil
+		}
+		return billing.Sync(ctx, tx, now, rel.AgencyID, billing.Change{Cause: cause, RefID: rel.LinkID, ActorID: actor.UserID})
 	})
 	return out, err
 }

@@ -13,10 +13,11 @@ import (
 
 // auditBoth appends the same entry to the agency's and the client's log:
 // changes to a link concern both accounts, and each sees only its own log
-// (SPEC §9).
+// (SPEC §9). The entries are the link's agency's (audit.Entry.AgencyID):
+// another agency of the client does not read them.
 func auditBoth(ctx context.Context, tx *db.Tx, now time.Time, actor *authz.Actor, agencyID, clientID, action, target string, before, after any) error {
 	for _, acc := range []string{agencyID, clientID} {
-		if _, err := audit.Append(ctx, tx, now, audit.Entry{AccountID: acc, ActorID: actor.UserID,
+		if _, err := audit.Append(ctx, tx, now, audit.Entry{AccountID: acc, ActorID: actor.UserID, AgencyID: agencyID,
 			ImpersonatorID: actor.ImpersonatorID, Action: action, TargetID: target, IP: actor.IP,
 			Before: before, After: after}); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -51,18 +52,58 @@ func newRequestID() string {
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
 
+// clientIP is the address of whoever sent the request: the peer, unless the
+// peer is a trusted proxy (LIAISON_TRUSTED_PROXIES); then X-Forwarded-For
+// is read from the right, past every trusted proxy, to the first address
+// that is not one — the client as the outermost trusted proxy saw it.
+// Addresses left of that one were written by the client and prove nothing.
+// Rate limits and audit entries use it (requestctx.IP).
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(peer, trusted) {
+		return host
+	}
+	ip := peer
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			if err != nil {
+				return ip.String() // a hop the trusted proxy did not write: stop at it
+			}
+			ip = a.Unmap()
+			if !isTrusted(ip, trusted) {
+				return ip.String()
+			}
+		}
+	}
+	return ip.String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
 // observe is the outermost middleware: request id, client IP, recovery,
 // the access log and the request metrics. No panic reaches a client: it is
 // logged with the stack and answered 500 with the request id.
-func observe(log *slog.Logger, next http.Handler) http.Handler {
+func observe(log *slog.Logger, trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rid := newRequestID()
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
-		}
-		ctx := requestctx.WithIP(requestctx.WithID(r.Context(), rid), ip)
+		ip := clientIP(r, trusted)
+		ctx, matched := requestctx.WithRoute(requestctx.WithIP(requestctx.WithID(r.Context(), rid), ip))
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("X-Request-Id", rid)
@@ -80,7 +121,10 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 					}
 				}
 			}
-			route := r.Pattern
+			route := matched.Pattern
+			if route == "" {
+				route = r.Pattern
+			}
 			if route == "" {
 				route = "unmatched"
 			}
@@ -97,6 +141,17 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 			}
 		}()
 		next.ServeHTTP(sw, r)
+	})
+}
+
+// recordRoute wraps the router: after it has served the request, the
+// pattern it matched (nested muxes set theirs on the same request) goes to
+// the route holder observe reads, however many copies of the request the
+// middlewares in between made.
+func recordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { requestctx.SetRoute(r.Context(), r.Pattern) }()
+		mux.ServeHTTP(w, r)
 	})
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clock"
@@ -36,6 +37,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/password"
 	"github.com/liaison-dev/liaison/internal/ratelimit"
+	"github.com/liaison-dev/liaison/internal/requestctx"
 	"github.com/liaison-dev/liaison/internal/web"
 )
 
@@ -87,6 +89,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	if _, ok := o.Log.Handler().(requestctx.LogHandler); !ok {
+		// Every line logged during a request names it.
+		o.Log = slog.New(requestctx.NewLogHandler(o.Log.Handler()))
+	}
 	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
 	if err != nil {
 		return nil, err
@@ -127,10 +133,14 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	clients := client.New(d, o.Now)       // one instance: its counts cache is shared
 	acts := activity.New(d, o.Now, o.Log) // one instance: the API's and the pages'
 	digests := digest.New(d, clients, m, o.Now, cfg.BaseURL, o.Log)
-	a := api.New(api.Deps{Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
+	bills := billing.New(d, o.Now)
+	if err := bills.RecordPrices(context.Background(), billing.Prices{MonthlyCents: cfg.PriceMonthlyCents, AnnualCents: cfg.PriceAnnualCents}); err != nil {
+		return nil, fmt.Errorf("billing prices: %w", err)
+	}
+	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands})
-	pages, err := web.New(web.Deps{Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
+	pages, err := web.New(web.Deps{Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands})
 	if err != nil {
@@ -171,8 +181,8 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	mux.Handle("GET /metrics", app.metricsHandler())
 	mux.Handle("GET /brand/", brands.Handler())
 	mux.Handle("/", pages)
-	app.Handler = observe(o.Log, securityHeaders(cfg.SecureCookies(), checkInput(sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
-		impersonate(imp, cfg.SecureCookies(), o.Log, brands.HostMiddleware(mux)))))))
+	app.Handler = observe(o.Log, cfg.TrustedProxies, securityHeaders(cfg.SecureCookies(), checkInput(sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
+		impersonate(imp, cfg.SecureCookies(), o.Log, brands.HostMiddleware(recordRoute(mux))))))))
 	return app, nil
 }
 
@@ -196,7 +206,13 @@ func (app *App) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := app.DB.Ping(ctx); err != nil {
-		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		app.notReady(w, r, "database unreachable", err)
+		return
+	}
+	// A database that answers reads may still take no writes (a full
+	// disk, read-only, its write connections failing).
+	if err := app.DB.CheckWrites(ctx); err != nil {
+		app.notReady(w, r, "database takes no writes", err)
 		return
 	}
 	pending, err := app.DB.Pending(ctx)
@@ -205,6 +221,12 @@ func (app *App) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (app *App) notReady(w http.ResponseWriter, r *http.Request, why string, err error) {
+	app.Log.WarnContext(r.Context(), "readyz: not ready", "reason", why, "err", err)
+	w.Header().Set("Retry-After", "5")
+	http.Error(w, why, http.StatusServiceUnavailable)
 }
 
 func (app *App) metricsHandler() http.Handler {

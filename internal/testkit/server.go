@@ -28,6 +28,7 @@ type Server struct {
 	*server.App
 	URL   string
 	Clock *clock.Fake // nil when the server runs on the real clock
+	t     testing.TB  // the test that started it: API contract mismatches fail it
 }
 
 // ServerOptions tweak StartServer.
@@ -89,7 +90,7 @@ func StartServer(t testing.TB, e db.Dialect, so ServerOptions) *Server {
 		<-done
 		app.Close()
 	})
-	return &Server{App: app, URL: "http://" + ln.Addr().String(), Clock: fake}
+	return &Server{App: app, URL: "http://" + ln.Addr().String(), Clock: fake, t: t}
 }
 
 // ClockAheadEnv names a duration (e.g. "8760h") by which FakeStart moves the
@@ -119,9 +120,15 @@ func FakeStart() time.Time {
 }
 
 // Client returns an HTTP client with a cookie jar, as a browser-like caller.
+// Its answers from /api/ are checked against the OpenAPI document while the
+// contract check is on (contract.go).
 func (s *Server) Client() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+	var rt http.RoundTripper = http.DefaultTransport
+	if s.t != nil {
+		rt = &contractTransport{t: s.t, base: s.URL, next: rt}
+	}
+	return &http.Client{Jar: jar, Transport: rt, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
 }

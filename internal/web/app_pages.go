@@ -42,7 +42,7 @@ var agencySections = []section{
 	{Slug: "invitations", Label: "Invitations"},
 	{Slug: "brands", Label: "Brands"},
 	{Slug: "members", Label: "Members & Groups"},
-	{Slug: "billing", Label: "Billing", Soon: true, Text: "Billable brands, the ledger and the invoice preview."},
+	{Slug: "billing", Label: "Billing"},
 	{Slug: "audit", Label: "Audit", Soon: true, Text: "The tamper-evident log of everything that changed in your agency."},
 	{Slug: "settings", Label: "Settings"},
 	{Slug: "portal", Label: "Portal & Domains"},

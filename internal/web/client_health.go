@@ -236,8 +236,9 @@ func (h *handler) clientActivity(c *call, d client.ClientDetail, cursor string) 
 }
 
 // loginAsNames names the agency users in events made during Login As: the
-// viewer's agency's members by name, anyone else (another agency linked
-// with the client, a member since removed) as "an agency user".
+// viewer's agency's members by name, anyone else (a member since removed)
+// as "an agency user". Another agency's Login As never reaches here: the
+// events are the viewer's agency's and the client's own (activity.ForAgency).
 func (h *handler) loginAsNames(c *call, events []activity.ActivityEvent) map[string]string {
 	out := map[string]string{}
 	var ar authz.Relation

@@ -40,7 +40,11 @@ type clientListData struct {
 	First   string // the first page, when this is a later one
 	CSV     string
 	Keep    map[string]string // the filters a search keeps
-	Can     struct{ Create, Disconnect, LoginAs bool }
+	// DisabledOnly: the list shows the disabled clients only; DisabledURL
+	// turns that filter on or off.
+	DisabledOnly bool
+	DisabledURL  string
+	Can          struct{ Create, Disconnect, LoginAs bool }
 	// Invitations are the newest open client invitations (invite_pages.go).
 	Invitations invitationsPanel
 }
@@ -59,7 +63,8 @@ func countOf(c client.ClientCounts, status string) int {
 // agency, filtered, searched, sorted and paged by the client service.
 func (h *handler) clientList(c *call) {
 	in := c.r.URL.Query()
-	q := client.ListQuery{Status: in.Get("status"), Q: in.Get("q"), Sort: in.Get("sort"), Cursor: in.Get("cursor"), Limit: 25}
+	q := client.ListQuery{Status: in.Get("status"), Q: in.Get("q"), Sort: in.Get("sort"), Cursor: in.Get("cursor"),
+		Enabled: in.Get("enabled"), Limit: 25}
 	// The relation was checked for AgencyClientsList; the scope narrows
 	// the list to the clients this user sees through the agency.
 	scope := authz.ClientScopeOf(c.rel, c.a.UserID)
@@ -89,7 +94,18 @@ func (h *handler) clientList(c *call) {
 	if d.Sort != "name" {
 		current.Set("sort", d.Sort)
 	}
-	d.Keep = map[string]string{"status": current.Get("status"), "sort": current.Get("sort")}
+	if q.Enabled != "" {
+		current.Set("enabled", q.Enabled)
+	}
+	// A disabled client keeps its status; the filter of its own shows
+	// the disabled ones only, or everyone again.
+	d.DisabledOnly = q.Enabled == "false"
+	if d.DisabledOnly {
+		d.DisabledURL = listURL("/app/clients", current, "enabled", "")
+	} else {
+		d.DisabledURL = listURL("/app/clients", current, "enabled", "false")
+	}
+	d.Keep = map[string]string{"status": current.Get("status"), "sort": current.Get("sort"), "enabled": current.Get("enabled")}
 	for _, t := range statusTabs {
 		st := t.key
 		if st == "all" {

@@ -212,6 +212,12 @@ func TestClientPages(t *testing.T) {
 		ada.get(nav).expect(t, "role changed", 200, "Role changed.")
 		ada.post(nav+"/users/"+bobID+"/remove", nil).redirects(t, "remove user", nav+"#users")
 		ada.get(nav).lacks(t, "user removed", "bob@navy.example")
+		// Grace is now the client's only admin: the agency may neither
+		// demote nor remove her (409 last_admin, as on every other page).
+		ada.post(nav+"/users/"+w.graceID+"/role", url.Values{"role": {"member"}}).redirects(t, "demote the last admin", nav+"#users")
+		ada.get(nav).expect(t, "last admin kept", 200, "An account needs at least one admin")
+		ada.post(nav+"/users/"+w.graceID+"/remove", nil).redirects(t, "remove the last admin", nav+"#users")
+		ada.get(nav).expect(t, "last admin stays", 200, "An account needs at least one admin", w.graceEmail)
 		ada.post(nav+"/managers", url.Values{"account_manager_ids": {w.adaID}}).redirects(t, "managers", nav+"#managers")
 		ada.get(nav).expect(t, "managers saved", 200, "Account managers saved.", `value="`+w.adaID+`" checked`)
 

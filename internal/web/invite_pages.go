@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/authz"
@@ -32,6 +33,21 @@ type invitationsPanel struct {
 	// NewLink is a link just made (a link invitation, or a resend), shown
 	// once to copy.
 	NewLink string
+	// rel is the checked relation the items were listed through: on a
+	// client shared by several agencies, an agency reads the client's own
+	// invitations but acts only on those it sent (Acts).
+	rel authz.Relation
+}
+
+// Acts reports whether the panel offers resend and cancel for inv: the
+// viewer manages invitations and may act on this one (authz.Relation.
+// ActsOnInvitation, the rule authz.CheckInvitation applies to the buttons).
+func (p invitationsPanel) Acts(inv invite.Invitation) bool {
+	sentBy := ""
+	if inv.AgencyID != nil {
+		sentBy = *inv.AgencyID
+	}
+	return p.Manage && (inv.Kind == invite.KindStaff || p.rel.ActsOnInvitation(sentBy, inv.FromClient))
 }
 
 type invitationsData struct {
@@ -65,7 +81,7 @@ func (h *handler) showInvitations(c *call, status int) {
 		return
 	}
 	d := invitationsData{Status: st, CanInv: c.can(authz.ClientCreate)}
-	d.Panel = invitationsPanel{Page: c.p, Title: "Invitations", Items: items, Back: "/app/invitations",
+	d.Panel = invitationsPanel{rel: c.rel, Page: c.p, Title: "Invitations", Items: items, Back: "/app/invitations",
 		Manage: c.can(authz.ClientCreate), NewLink: c.p.flash.Link}
 	for _, t := range inviteTabs {
 		d.Tabs = append(d.Tabs, listTab{Key: t.key, Label: t.label, URL: listURL("/app/invitations", url.Values{}, "status", t.key),
@@ -101,7 +117,7 @@ func (h *handler) inviteClient(c *call) {
 		Delivery: delivery, BrandIDs: c.r.PostForm["brand_ids"], Message: c.p.Values["message"], ClientName: c.p.Values["client_name"]})
 	if err != nil {
 		c.invalid(err, map[string]string{"email": "email", "client_name": "client_name", "message": "message",
-			"brand_not_found": "brand_ids"}, func(st int) { h.showInvitations(c, st) })
+			"brand_not_found": "brand_ids", "already_invited": "email"}, func(st int) { h.showInvitations(c, st) })
 		return
 	}
 	h.invited(c, inv, "/app/invitations")
@@ -143,8 +159,17 @@ func (h *handler) invitationResend(c *call) {
 func (h *handler) invitationCancel(c *call) {
 	c.form()
 	back := backTo(c, "/app/invitations")
-	if err := h.deps.Invites.Cancel(c.ctx(), c.rel, c.a, c.r.PathValue("invitation_id")); err != nil {
+	removed, err := h.deps.Invites.Cancel(c.ctx(), c.rel, c.a, c.r.PathValue("invitation_id"))
+	if err != nil {
 		c.refused(err, back)
+		return
+	}
+	if removed != "" {
+		// The client page it may have come from is gone with the client.
+		if strings.HasPrefix(back, "/app/clients/") {
+			back = "/app/clients"
+		}
+		c.done("Invitation cancelled. “"+removed+"”, the client created for it, which nobody joined, is removed too.", back)
 		return
 	}
 	c.done("Invitation cancelled: its link no longer works.", back)
@@ -164,7 +189,7 @@ func (h *handler) inviteStaff(c *call) {
 
 // staffInvitations is the Members page's panel of staff invitations.
 func (h *handler) staffInvitations(c *call) (invitationsPanel, error) {
-	p := invitationsPanel{Page: c.p, Title: "Invitations", Back: "/app/members#invitations", NewLink: c.p.flash.Link}
+	p := invitationsPanel{rel: c.rel, Page: c.p, Title: "Invitations", Back: "/app/members#invitations", NewLink: c.p.flash.Link}
 	if !c.can(authz.AgencyManage) {
 		return p, nil
 	}
@@ -190,7 +215,7 @@ func (h *handler) inviteClientUser(c *call) {
 // clientInvitations is a client page's panel: its open invitations (as the
 // agency sees them) and the Invite User form.
 func (h *handler) clientInvitations(c *call, seats, users, pending int) (invitationsPanel, error) {
-	p := invitationsPanel{Page: c.p, Title: "Invitations", Back: h.clientPath(c) + "#invitations", NewLink: c.p.flash.Link}
+	p := invitationsPanel{rel: c.rel, Page: c.p, Title: "Invitations", Back: h.clientPath(c) + "#invitations", NewLink: c.p.flash.Link}
 	var err error
 	p.Items, _, err = h.deps.Invites.ForAccount(c.ctx(), c.rel, invite.Filter{Status: invite.Pending, Limit: 200})
 	if c.can(authz.ClientUsersManage) {
@@ -222,7 +247,7 @@ func (h *handler) inviteTeam(c *call) {
 
 // teamInvitations is the portal Users page's panel.
 func (h *handler) teamInvitations(c *call) (invitationsPanel, error) {
-	p := invitationsPanel{Page: c.p, Title: "Invitations", Back: "/app/users#invitations", NewLink: c.p.flash.Link}
+	p := invitationsPanel{rel: c.rel, Page: c.p, Title: "Invitations", Back: "/app/users#invitations", NewLink: c.p.flash.Link}
 	if !c.can(authz.ClientUsersManage) {
 		return p, nil
 	}
@@ -321,7 +346,7 @@ func (h *handler) inviteAccept(w http.ResponseWriter, r *http.Request) {
 // team invitations into the clients the viewer sees, with resend, cancel
 // and the link just made; the Invitations page has them all.
 func (h *handler) listInvitations(c *call, scope authz.ClientScope) (invitationsPanel, error) {
-	p := invitationsPanel{Page: c.p, Title: "Open invitations", Back: "/app/clients", Manage: c.can(authz.ClientCreate),
+	p := invitationsPanel{rel: c.rel, Page: c.p, Title: "Open invitations", Back: "/app/clients", Manage: c.can(authz.ClientCreate),
 		NewLink: c.p.flash.Link}
 	var err error
 	p.Items, _, err = h.deps.Invites.ForAgency(c.ctx(), scope, false, invite.Filter{Status: invite.Pending, Limit: 10})

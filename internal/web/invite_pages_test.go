@@ -30,6 +30,20 @@ func TestInvitePages(t *testing.T) {
 		w.ada.post("/app/invitations", url.Values{"email": {"carla@client.example"}, "brand_ids": {w.nike},
 			"message": {"See you soon"}}).redirects(t, "invite by e-mail", "/app/invitations")
 		w.ada.get("/app/invitations").expect(t, "listed", 200, "Invitation sent to carla@client.example", "carla@client.example", "Resend", "Cancel")
+		// The same address again as a new client: refused beside the
+		// field, pointing at Resend; no second client.
+		w.ada.post("/app/invitations", url.Values{"email": {"carla@client.example"}}).
+			expect(t, "invited twice", 409, `id="f-email-error"`, "Resend it instead", "Resend")
+		// A new client invited and cancelled goes with its invitation.
+		w.ada.post("/app/invitations", url.Values{"email": {"gone@client.example"}, "client_name": {"Gone Co"}}).
+			redirects(t, "invite to cancel", "/app/invitations")
+		var goneInv string
+		if err := s.DB.Get(t.Context(), &goneInv, `SELECT id FROM invitations WHERE email = 'gone@client.example'`); err != nil {
+			t.Fatal(err)
+		}
+		w.ada.post("/app/invitations/"+goneInv+"/cancel", nil).redirects(t, "cancel the new client's invitation", "/app/invitations")
+		w.ada.get("/app/invitations").expect(t, "client removed", 200, "“Gone Co”, the client created for it, which nobody joined, is removed too")
+		w.ada.get("/app/clients").lacks(t, "client removed", "Gone Co")
 		w.ada.get("/app/clients?status=pending").expect(t, "pending client", 200, "carla@client.example", "Pending",
 			"Open invitations", "/app/invitations/inv_")
 
@@ -124,7 +138,8 @@ func TestInvitePagesAccess(t *testing.T) {
 	mo.get("/app/users").lacks(t, "member's users", "Send invitation")
 	mo.post("/app/users/invitations", url.Values{"invite_email": {"x@y.example"}, "invite_role": {"member"}}).expect(t, "member invites", 403)
 
-	// Grace's own invitation is hers and the agency's, nobody else's.
+	// Grace's own invitation is hers: her agencies read it, nobody else
+	// acts on it.
 	w.grace.post("/app/users/invitations", url.Values{"invite_email": {"kid@navy.example"}, "invite_role": {"member"}}).
 		redirects(t, "grace invites", "/app/users#invitations")
 	var invID string
@@ -133,12 +148,20 @@ func TestInvitePagesAccess(t *testing.T) {
 	}
 	mo.post("/app/invitations/"+invID+"/cancel", nil).expect(t, "member cancels", 403)
 	vic.post("/app/invitations/"+invID+"/cancel", nil).expect(t, "viewer cancels", 403)
+	// The admin of another agency that shares the client (issue 15) reads
+	// Grace's own invitation but acts on it no more than Ada does.
+	_, _, sharing := s.Signup(t, "Sam Sharing", "sam@sharing.example", "Sharing Agency", "agency")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: sharing, ClientID: w.clientID})
+	sam := loginAs(t, s, "sam@sharing.example", testkit.Password)
+	sam.get("/app/clients/"+w.clientID).lacks(t, "sharing agency's client page", `action="/app/invitations/`+invID+`/cancel"`)
+	sam.post("/app/invitations/"+invID+"/cancel", nil).expect(t, "sharing agency cancels", 403)
+	ada.post("/app/invitations/"+invID+"/cancel", nil).expect(t, "agency cancels the client's own", 403)
 	s.Signup(t, "Carl Client", "carl@rc.example", "Rival's Client", "client")
 	loginAs(t, s, "carl@rc.example", testkit.Password).post("/app/invitations/"+invID+"/cancel", nil).expect(t, "stranger cancels", 404)
 	if n := count(t, s, `SELECT COUNT(*) FROM invitations`); n != 1 {
 		t.Fatalf("%d invitations, want 1", n)
 	}
-	ada.post("/app/invitations/"+invID+"/cancel", url.Values{"back": {"/app/invitations"}}).redirects(t, "agency cancels", "/app/invitations")
+	w.grace.post("/app/invitations/"+invID+"/cancel", url.Values{"back": {"/app/users"}}).redirects(t, "grace cancels", "/app/users")
 	if n := count(t, s, `SELECT COUNT(*) FROM invitations WHERE status = 'cancelled'`); n != 1 {
 		t.Fatal("not cancelled")
 	}

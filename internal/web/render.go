@@ -155,6 +155,8 @@ func statusOf(k errs.Kind) int {
 		return http.StatusUnprocessableEntity
 	case errs.RateLimited:
 		return http.StatusTooManyRequests
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -169,7 +171,7 @@ func (h *handler) formError(w http.ResponseWriter, r *http.Request, p *page, err
 		p.FormError = "Something went wrong on our side. Please try again in a moment (request " + requestctx.ID(r.Context()) + ")."
 		return http.StatusInternalServerError
 	}
-	if e.Kind == errs.RateLimited && e.RetryAfter > 0 {
+	if (e.Kind == errs.RateLimited || e.Kind == errs.Unavailable) && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 	if e.Field != "" && contains(fields, e.Field) {
@@ -203,7 +205,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 			// The generic refusal of the access check: say what to do.
 			data.Message = "You are not allowed to do this with your role in this account. An admin of the account can change your role."
 		}
-		if e.Kind == errs.RateLimited && e.RetryAfter > 0 {
+		if (e.Kind == errs.RateLimited || e.Kind == errs.Unavailable) && e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
 	} else {

@@ -21,6 +21,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/digest"
@@ -35,6 +36,7 @@ import (
 // Deps are the services the pages use.
 type Deps struct {
 	Auth          *auth.Service
+	Billing       *billing.Service
 	Accounts      *account.Service
 	Authz         *authz.Authorizer
 	Agency        *agency.Service
@@ -152,6 +154,8 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/brands/{brand_id}/rename", g(brandOf, authz.AgencyManage, "brands", h.brandRename))
 	m.HandleFunc("POST /app/brands/{brand_id}/delete", g(brandOf, authz.AgencyManage, "brands", h.brandDelete))
 	m.HandleFunc("GET /app/settings", g(ownAgency, authz.AgencyRead, "settings", h.settings))
+	m.HandleFunc("GET /app/billing", g(ownAgency, authz.AgencyManage, "billing", h.billingPage))
+	m.HandleFunc("POST /app/billing/plan", g(ownAgency, authz.AgencyManage, "billing", h.billingPlan))
 	m.HandleFunc("POST /app/settings", g(ownAgency, authz.AgencyManage, "settings", h.saveSettings))
 
 	// Login As (login_as_pages.go).
