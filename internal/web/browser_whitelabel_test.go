@@ -206,8 +206,8 @@ func TestBrowserCustomDomain(t *testing.T) {
 		}
 
 		// A cancelled invitation's link.
-		w.ada.post("/app/invitations", url.Values{"email": {"carla@client.example"}, "client_name": {"Carla Co"}}).
-			redirects(t, "invite carla", "/app/invitations")
+		w.ada.post("/app/clients/"+w.clientID+"/invitations", url.Values{"invite_email": {"carla@client.example"}, "invite_role": {"member"}}).
+			redirects(t, "invite carla", "/app/clients/"+w.clientID+"#invitations")
 		carla := domainLink(t, s, "invitation", "carla@client.example", b.base, "/invite/")
 		var invID string
 		if err := s.DB.Get(t.Context(), &invID, `SELECT id FROM invitations WHERE email = ?`, "carla@client.example"); err != nil {

@@ -109,8 +109,10 @@ func TestWhiteLabelOnOwnHost(t *testing.T) {
 		home.expect(t, "notice after accepting", 200, "Welcome to Navy Reserve.")
 
 		// A cancelled invitation's link.
-		w.ada.post("/app/invitations", url.Values{"email": {"carla@client.example"}, "client_name": {"Carla Co"}}).
-			redirects(t, "invite carla", "/app/invitations")
+		// (Into an existing client: cancelling the invitation of a client
+		// created for it removes both, and its link is then unknown.)
+		w.ada.post("/app/clients/"+w.clientID+"/invitations", url.Values{"invite_email": {"carla@client.example"}, "invite_role": {"member"}}).
+			redirects(t, "invite carla", "/app/clients/"+w.clientID+"#invitations")
 		carla := strings.TrimPrefix(outboxLink(t, s, "carla@client.example"), s.URL)
 		var invID string
 		if err := s.DB.Get(t.Context(), &invID, `SELECT id FROM invitations WHERE email = ?`, "carla@client.example"); err != nil {
