@@ -42,14 +42,31 @@ type world struct {
 	invC, invA, invB string
 	invCbyD          string
 	personas         []persona
+	// perms are client C's permissions as agency A set them (clientGated).
+	perms map[string]bool
+}
+
+// clientGated are the routes that a client's own users — and an agency
+// user logged in as the client — may use only while a client permission is
+// on, on top of their role (seed 001: client admins manage billing
+// information only when the agency enabled manage_billing). Written apart
+// from authz, as the matrix cells are; the walk tries these routes with the
+// permission off and on.
+var clientGated = map[string]string{
+	"GET /api/v1/accounts/{id}/billing-details": "manage_billing",
+	"PUT /api/v1/accounts/{id}/billing-details": "manage_billing",
 }
 
 // newWorld builds the world; every persona calls with an API token (so that
 // logout and session routes do not end the persona's own access halfway
 // through the walk).
-func newWorld(t *testing.T, e db.Dialect) *world {
+func newWorld(t *testing.T, e db.Dialect) *world { return newWorldWith(t, e, nil) }
+
+// newWorldWith is newWorld where agency A turned client C's permissions in
+// perms on (manage_billing is off by default; the others are on).
+func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	s := testkit.StartServer(t, e, testkit.ServerOptions{})
-	w := &world{s: s}
+	w := &world{s: s, perms: map[string]bool{}}
 	ctx := context.Background()
 	l, err := s.Auth.Setup(ctx, auth.SignupInput{Name: "Op Admin", Email: "a-admin@example.com", Password: testkit.Password, AccountName: "Agency A", IP: "127.0.0.1"})
 	if err != nil {
@@ -80,6 +97,12 @@ func newWorld(t *testing.T, e db.Dialect) *world {
 	s.AddLink(t, testkit.LinkFixture{AgencyID: w.agencyD, ClientID: w.clientC})
 	w.brandA = s.AddBrand(t, w.agencyA, "Brand of A")
 	w.brandB = s.AddBrand(t, w.agencyB, "Brand of B")
+	if len(perms) > 0 {
+		adminA.Must(t, 200, "PATCH", "/api/v1/agencies/"+w.agencyA+"/clients/"+w.clientC, map[string]any{"permissions": perms})
+		for k, v := range perms {
+			w.perms[k] = v
+		}
+	}
 	asClient = s.Login(t, "a-am@example.com", testkit.Password)
 	asClient.Must(t, 200, "POST", "/api/v1/agencies/"+w.agencyA+"/clients/"+w.clientC+"/impersonate", nil)
 	A, B, C := w.agencyA, w.agencyB, w.clientC
@@ -195,9 +218,13 @@ func (w *world) targets(rt api.Route) []target {
 	switch acc.Kind {
 	case api.Account:
 		var out []target
+		perm, gated := clientGated[rt.Method+" "+rt.Path]
 		for _, id := range []string{w.agencyA, w.agencyB, w.clientC} {
 			out = append(out, target{map[string]string{acc.Param: id}, func(p persona) (bool, bool) {
 				role, ok := p.roles[id]
+				if gated && id == w.clientC && direct(role) && !w.perms[perm] {
+					return ok, false
+				}
 				return ok, ok && authz.Allowed(role, acc.Action)
 			}})
 		}
@@ -280,13 +307,26 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 		for _, rt := range routes {
 			// A route that changes state gets a world of its own, closed when
 			// its subtest ends (PostgreSQL has a connection limit).
-			t.Run(rt.Method+" "+rt.Path, func(t *testing.T) {
+			key := rt.Method + " " + rt.Path
+			perm, gated := clientGated[key]
+			if p, ok := authz.Gated(rt.Access.Action); ok != gated || (ok && string(p) != perm) {
+				t.Errorf("%s: authz gates it by %q, the walk expects %q", key, p, perm)
+			}
+			t.Run(key, func(t *testing.T) {
 				t.Parallel()
 				if rt.Method == http.MethodGet {
 					w.walk(t, rt, nil)
-					return
+				} else {
+					newWorld(t, e).walk(t, rt, func() *world { return newWorld(t, e) })
 				}
-				newWorld(t, e).walk(t, rt, func() *world { return newWorld(t, e) })
+				if gated { // and again with the permission on
+					on := map[string]bool{perm: true}
+					var fresh func() *world
+					if rt.Method != http.MethodGet {
+						fresh = func() *world { return newWorldWith(t, e, on) }
+					}
+					newWorldWith(t, e, on).walk(t, rt, fresh)
+				}
 			})
 		}
 	})
@@ -394,6 +434,16 @@ func TestAccessSpotChecks(t *testing.T) {
 			{sharingPersona, "/api/v1/agencies/" + w.agencyD + "/clients/" + w.clientC, 200},
 			{sharingPersona, "/api/v1/agencies/" + w.agencyA + "/clients/" + w.clientC, 404},
 			{"agency A admin (operator)", "/api/v1/outbox", 200},
+			// Billing details (SPEC §12), with manage_billing off for C.
+			{"agency A admin (operator)", "/api/v1/accounts/" + w.clientC + "/billing-details", 200},
+			{"agency A account manager", "/api/v1/accounts/" + w.clientC + "/billing-details", 200},
+			{"agency A member", "/api/v1/accounts/" + w.clientC + "/billing-details", 403},
+			{"agency A viewer", "/api/v1/accounts/" + w.clientC + "/billing-details", 404},
+			{"agency B admin", "/api/v1/accounts/" + w.clientC + "/billing-details", 404},
+			{"client C admin", "/api/v1/accounts/" + w.clientC + "/billing-details", 403},
+			{"client C member", "/api/v1/accounts/" + w.clientC + "/billing-details", 403},
+			{"stranger", "/api/v1/accounts/" + w.clientC + "/billing-details", 404},
+			{"agency A admin (operator)", "/api/v1/accounts/" + w.agencyA + "/billing-details", 403},
 		}
 		for _, tc := range cases {
 			if r := by[tc.who].Do(t, "GET", tc.path, nil); r.Status != tc.want {

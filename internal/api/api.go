@@ -25,6 +25,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/clientbilling"
 	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
@@ -49,6 +50,7 @@ type Deps struct {
 	Branding      *branding.Service // the white-label portal (issue 8)
 	Impersonation *impersonation.Service
 	Billing       *billing.Service
+	ClientBilling *clientbilling.Service // a client's billing details
 	SecureCookies bool
 	Log           *slog.Logger
 }

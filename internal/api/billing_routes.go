@@ -30,7 +30,7 @@ type billingPreviewOut struct{ Body billing.Preview }
 type billingEventsIn struct {
 	ID     string `path:"id" maxLength:"64"`
 	Cursor string `query:"cursor" maxLength:"24"`
-	Limit  int    `query:"limit" minimum:"0" maximum:"200" doc:"Rows per page (default 50)"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Rows per page"`
 }
 
 type billingEventsOut struct {

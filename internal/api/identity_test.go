@@ -115,3 +115,33 @@ func TestSignupConfirmsTheAddressByEmail(t *testing.T) {
 		clWantError(t, s.NewClient().Do(t, "POST", "/api/v1/email/verify", map[string]any{"token": "nope"}), 410, "token_expired", "")
 	})
 }
+
+// The confirmation e-mail of a person who accepted a client invitation
+// through its copyable link wears the agency's brand, like every e-mail a
+// white-labelled agency's clients get.
+func TestVerificationMailWearsTheAgencysBrand(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		w := newInvWorld(t, e, false)
+		w.admin.Must(t, 200, "PUT", "/api/v1/agencies/"+w.agency+"/portal", map[string]any{
+			"portal_name": "Acme Portal", "sender_name": "Acme Portal", "hide_liaison_branding": true})
+		inv := w.admin.Must(t, 201, "POST", "/api/v1/agencies/"+w.agency+"/invitations", map[string]any{
+			"email": "lia@client.example", "delivery": "link", "client_name": "Lia Co"}).Body
+		w.s.NewClient().Must(t, 200, "POST", "/api/v1/invitations/accept", map[string]any{
+			"token": invToken(t, inv["url"].(string)), "name": "Lia", "password": testkit.Password})
+		msgs, _, err := w.s.Mailer.List(t.Context(), 50, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if m.Template != "email_verify" || m.To != "lia@client.example" {
+				continue
+			}
+			if m.FromName != "Acme Portal" || !strings.Contains(m.Subject, "Acme Portal") ||
+				strings.Contains(m.Subject+m.Text+m.HTML, "Liaison") {
+				t.Fatalf("confirmation e-mail from %q, %q:\n%s", m.FromName, m.Subject, m.Text)
+			}
+			return
+		}
+		t.Fatal("no confirmation e-mail to lia@client.example")
+	})
+}

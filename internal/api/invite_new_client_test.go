@@ -45,8 +45,18 @@ func TestInviteNewClientTwiceAndCancel(t *testing.T) {
 				t.Fatalf("the cancelled invitation's client is still listed: %v", c)
 			}
 		}
-		if n := clAudits(t, w.s, w.agency, "client.delete"); n != 1 {
-			t.Errorf("%d client.delete entries on the agency", n)
+		if n := clAudits(t, w.s, w.agency, "client.remove"); n != 1 {
+			t.Errorf("%d client.remove entries on the agency", n)
+		}
+		// The invitation stays in the agency's list, cancelled.
+		found := false
+		for _, i := range w.admin.Must(t, 200, "GET", p, nil).Body["invitations"].([]any) {
+			if m := i.(map[string]any); m["id"] == invID {
+				found = m["status"] == "cancelled"
+			}
+		}
+		if !found {
+			t.Errorf("the cancelled invitation is not listed as cancelled")
 		}
 		// The address may now be invited as a new client again.
 		w.admin.Must(t, 201, "POST", p, map[string]any{"email": "wile@acme.example", "client_name": "Acme"})

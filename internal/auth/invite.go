@@ -39,14 +39,11 @@ func (s *Service) PrepareUser(ctx context.Context, email, name, plain string) (N
 // CreateUser inserts a prepared user in the caller's transaction (409
 // email_taken when the address has a user). verified says that the person
 // came through a link only the address's owner received (the invitation's
-// e-mail); otherwise the user is unverified and is sent a confirmation
-// e-mail in the same transaction.
-func (s *Service) CreateUser(ctx context.Context, tx *db.Tx, now time.Time, u NewUser, verified bool, ip string) (User, error) {
-	user, err := insertUser(ctx, tx, now, u.Email, u.Name, u.hash, false, verified)
-	if err != nil || verified {
-		return user, err
-	}
-	return user, s.issueVerification(ctx, tx, now, user, ip)
+// e-mail); otherwise the user is unverified, and the caller sends the
+// confirmation e-mail (IssueVerification) in the same transaction once the
+// user's membership is written, so that it wears the agency's brand.
+func CreateUser(ctx context.Context, tx *db.Tx, now time.Time, u NewUser, verified bool) (User, error) {
+	return insertUser(ctx, tx, now, u.Email, u.Name, u.hash, false, verified)
 }
 
 // StartSession starts a session for u in accountID inside the caller's

@@ -145,7 +145,7 @@ func (s *Service) createFirstOrSignup(ctx context.Context, in SignupInput, first
 			return err
 		}
 		if !first {
-			if err := s.issueVerification(ctx, tx, now, u, in.IP); err != nil {
+			if err := s.IssueVerification(ctx, tx, now, u, in.IP); err != nil {
 				return err
 			}
 		}

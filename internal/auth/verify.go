@@ -29,15 +29,16 @@ const verifyTTL = 7 * 24 * time.Hour
 // VerifyURL is the link a confirmation e-mail carries.
 func (s *Service) VerifyURL(token string) string { return s.baseURL + "/verify/" + token }
 
-// issueVerification stores a confirmation token for u's address and queues
-// its e-mail in tx.
-func (s *Service) issueVerification(ctx context.Context, tx *db.Tx, now time.Time, u User, ip string) error {
+// IssueVerification stores a confirmation token for u's address and queues
+// its e-mail in tx, in the brand of the user's agency when there is one
+// (mailBrand): call it once the user's memberships are written.
+func (s *Service) IssueVerification(ctx context.Context, tx *db.Tx, now time.Time, u User, ip string) error {
 	secret := id.Secret()
 	if _, err := tx.Exec(ctx, `INSERT INTO email_verifications (token_hash, user_id, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		id.Hash(secret), u.ID, u.Email, now, now.Add(verifyTTL)); err != nil {
 		return err
 	}
-	brand, err := mailBrand(ctx, tx, u.ID) // a client's agency's, as a password reset's
+	brand, err := mailBrand(ctx, tx, u.ID)
 	if err != nil {
 		return err
 	}
@@ -146,6 +147,6 @@ func (s *Service) ResendVerification(ctx context.Context, a *authz.Actor) error 
 		if err != nil {
 			return err
 		}
-		return s.issueVerification(ctx, tx, s.now(), u, a.IP)
+		return s.IssueVerification(ctx, tx, s.now(), u, a.IP)
 	})
 }

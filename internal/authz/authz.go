@@ -137,7 +137,9 @@ func (z *Authorizer) RelationTo(ctx context.Context, a *Actor, accountID string)
 
 // Check decides whether the actor may perform action on the account. It
 // returns the relation when allowed; ErrNotFound when the account is not
-// visible to the actor; ErrForbidden when visible but the role lacks the action.
+// visible to the actor; ErrForbidden when visible but the role lacks the
+// action; the gate's own 403 when a client permission that binds the action
+// on the client's side is off (permission.go).
 func (z *Authorizer) Check(ctx context.Context, a *Actor, accountID string, action Action) (Relation, error) {
 	rel, err := z.RelationTo(ctx, a, accountID)
 	if err != nil {
@@ -148,6 +150,9 @@ func (z *Authorizer) Check(ctx context.Context, a *Actor, accountID string, acti
 	}
 	if !Allowed(rel.Role, action) {
 		return rel, errs.ErrForbidden
+	}
+	if err := z.checkGate(ctx, rel, action); err != nil {
+		return rel, err
 	}
 	return rel, nil
 }

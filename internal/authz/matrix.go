@@ -77,6 +77,12 @@ const (
 	ClientUsersRead      Action = "client.users.read" // the team sees its users, as do agency users who see the client
 	ImpersonationLogRead Action = "client.impersonations.read"
 	PortalUse            Action = "portal.use"
+
+	// A client's billing details (SPEC §12): its admins while the client
+	// permission manage_billing is on (gates, permission.go), and the agency
+	// users who manage it. Members never.
+	BillingDetailsRead  Action = "client.billing_details.read"
+	BillingDetailsWrite Action = "client.billing_details.write"
 )
 
 // matrix is SPEC §1 as data: which roles may perform which action. A role
@@ -111,6 +117,9 @@ var matrix = map[Action][]Role{
 	ImpersonationLogRead: {ClientAdmin},
 	ClientSecurityManage: {ClientAdmin},
 	PortalUse:            {ClientAdmin, ClientMember},
+
+	BillingDetailsRead:  {ClientAdmin, LinkedAdmin, LinkedAccountManager},
+	BillingDetailsWrite: {ClientAdmin, LinkedAdmin, LinkedAccountManager},
 }
 
 // Allowed reports whether role may perform action.

@@ -173,6 +173,41 @@ func (s *Service) computeRow(ctx context.Context, q db.Querier, agencyID string,
 	return nil
 }
 
+// computeRows does what computeRow does for a page of list rows, in two
+// statements.
+func (s *Service) computeRows(ctx context.Context, agencyID string, rows []listRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	now := s.now()
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	acts, err := activityOf(ctx, s.read, ids, now, healthWindow)
+	if err != nil {
+		return err
+	}
+	set, err := agency.Settings(ctx, s.read, agencyID)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		r := &rows[i]
+		a := acts[r.ID]
+		f := fresh{status: r.Status, lastActive: a.lastActive}
+		if scored(r.Status, a) {
+			f = computeFresh(r.ID, a, r.Status, now, set)
+		}
+		r.Status, r.LastActive, r.Health = f.status, db.Time{Time: f.lastActive, Valid: !f.lastActive.IsZero()}, nil
+		if f.health != nil {
+			h := int64(*f.health)
+			r.Health = &h
+		}
+	}
+	return nil
+}
+
 // usersOf lists a client's members, oldest first, all active. With
 // activity (the agency's view: SPEC §5 shows activity to the agency only),
 // each carries when they were last active in the client — their own

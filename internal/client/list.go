@@ -5,6 +5,7 @@ import (
 	stdsql "database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -282,6 +283,13 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 			err = s.refreshShared(ctx, scope.AgencyID, now)
 		} else {
 			err = s.refreshDue(ctx, scope.AgencyID, now)
+		}
+		if errors.Is(err, errs.ErrDatabaseUnavailable) {
+			// Reads do not need the writer: the page's rows get their
+			// status, score and last activity computed in memory (the
+			// filter, the order and the counts are the stored ones until
+			// the database takes writes again).
+			return rows, mem, s.computeRows(ctx, scope.AgencyID, rows)
 		}
 		if err != nil {
 			return nil, nil, err

@@ -22,9 +22,10 @@ import (
 // name's length) stay in the domain.
 
 // MultiLine names the fields that may hold line breaks and tabs: an
-// invitation's personal message and the portal's welcome message, the only
-// text areas. Every other field is one line.
-var MultiLine = map[string]bool{"message": true, "welcome_message": true}
+// invitation's personal message, the portal's welcome message and a
+// client's billing address, the only text areas. Every other field is one
+// line.
+var MultiLine = map[string]bool{"message": true, "welcome_message": true, "address": true}
 
 // MaxInt bounds every integer of a request whose field sets no narrower
 // bound: no count, size or number of days of ours comes near it, and it
@@ -71,10 +72,10 @@ func URL(u *url.URL) error {
 			return errs.InvalidField("path", "The path is not valid.")
 		}
 	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return errs.InvalidField("query", "The query string is not valid.")
-	}
+	// A pair that does not parse (a bad escape, a semicolon) is dropped by
+	// every reader of the query as it is here, so only what parses is
+	// checked.
+	q, _ := url.ParseQuery(u.RawQuery)
 	return values(q, func(string) bool { return false })
 }
 

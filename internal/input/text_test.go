@@ -33,7 +33,7 @@ func TestURL(t *testing.T) {
 	for raw, ok := range map[string]bool{
 		"/api/v1/brands/br_1?q=caf%C3%A9": true, "/a%20b?x=1&y=": true,
 		"/api/v1/brands/%00": false, "/clients/%ff%fe": false, "/c?q=%ff": false, "/c?q=a%0ab": false, "/c?%00=1": false,
-		"/c?q=%zz": false,
+		"/c?q=%zz": true, "/c?q=%zz&r=%00": false, "/c?a=1;b=%ff": true, "/c?a=1&b=%ff;c=2": true,
 	} {
 		u, err := url.ParseRequestURI(raw)
 		if err != nil {

@@ -14,7 +14,6 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
-	"github.com/liaison-dev/liaison/internal/mail"
 )
 
 // Lookup is what an invitation's pages need to know about its token, and
@@ -193,13 +192,7 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		}
 		var user auth.User
 		if newUser != nil {
-			// The confirmation e-mail of a new identity speaks for the
-			// inviting agency (its custom domain's, if the request came on one).
-			mctx := ctx
-			if mail.BrandFrom(ctx) == "" && r.AgencyID != nil {
-				mctx = mail.WithBrand(ctx, *r.AgencyID)
-			}
-			if user, err = s.auth.CreateUser(mctx, tx, now, *newUser, viaMail, in.IP); err != nil {
+			if user, err = auth.CreateUser(ctx, tx, now, *newUser, viaMail); err != nil {
 				if errs.KindOf(err) == errs.Conflict {
 					return errLoginRequired // signed up meanwhile
 				}
@@ -221,6 +214,11 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		}
 		if err := account.AddMember(ctx, tx, now, r.AccountID, user.ID, r.Role); err != nil {
 			return err
+		}
+		if newUser != nil && !viaMail {
+			if err := s.auth.IssueVerification(ctx, tx, now, user, in.IP); err != nil {
+				return err
+			}
 		}
 		if limit > 0 {
 			var members int

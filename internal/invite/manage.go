@@ -278,12 +278,14 @@ func (s *Service) Cancel(ctx context.Context, rel authz.Relation, a *authz.Actor
 	return removed, err
 }
 
-// removeUnjoinedClient deletes, with its invitation cancelled, a client
-// account that was created for that invitation and that nobody joined and
-// no other invitation is for: it would stay in the list as an empty
-// "nobody yet" client. Its link, the agency's row and brand grants go with
-// it (ON DELETE CASCADE); the audit entries stay, on both sides. *removed
-// is set to its name.
+// removeUnjoinedClient takes out of the agency's clients, with its
+// invitation cancelled, a client account that was created for that
+// invitation and that nobody joined and no other invitation is for: it
+// would stay in the list as an empty "nobody yet" client. Its link ends
+// (the list holds active links only, and its brands stop being billed);
+// the account stays, so the cancelled invitation keeps its row in the
+// agency's list and its link still says "cancelled" to whoever opens it.
+// *removed is set to its name.
 func (s *Service) removeUnjoinedClient(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor, r row, invID, agencyID string, removed *string) error {
 	if !r.CreatedClient || r.Kind != KindClient {
 		return nil
@@ -296,11 +298,12 @@ func (s *Service) removeUnjoinedClient(ctx context.Context, tx *db.Tx, now time.
 	if others > 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM accounts WHERE id = ? AND kind = 'client'`, r.AccountID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE links SET status = 'disconnected', ended_at = ?, ended_by = ?
+		WHERE agency_id = ? AND client_id = ? AND status = 'active'`, now, a.UserID, str(r.AgencyID), r.AccountID); err != nil {
 		return err
 	}
 	*removed = r.AccountName
-	del := actorEntry(a, "client.delete", r.AccountID,
+	del := actorEntry(a, "client.remove", r.AccountID,
 		map[string]any{"name": r.AccountName, "invitation_id": invID}, map[string]any{"reason": "invitation_cancelled"})
 	del.AgencyID = agencyID
 	return auditOn(ctx, tx, now, del, str(r.AgencyID), r.AccountID)

@@ -13,7 +13,8 @@ import (
 // read-only; a full disk or an unreachable PostgreSQL look the same to the
 // code), /readyz says so, a change is answered 503 database_unavailable
 // with Retry-After rather than 500 internal, and reads still answer — the
-// client detail even when its stored row is due a refresh it cannot write.
+// client detail and list even when their stored rows are due a refresh
+// they cannot write.
 func TestDatabaseTakingNoWrites(t *testing.T) {
 	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{FakeClock: true})
 	admin, _, agency := s.Signup(t, "Ada Admin", "ada@example.com", "Agency A", "agency")
@@ -39,6 +40,10 @@ func TestDatabaseTakingNoWrites(t *testing.T) {
 	}
 	if d := admin.Must(t, 200, "GET", p, nil).Body; d["status"] != "at_risk" {
 		t.Errorf("detail while the database takes no writes: %v", d)
+	}
+	list := admin.Must(t, 200, "GET", "/api/v1/agencies/"+agency+"/clients", nil).Body["clients"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["status"] != "at_risk" {
+		t.Errorf("list while the database takes no writes: %v", list)
 	}
 	if err := s.DB.SetReadOnlyForTest(ctx, false); err != nil {
 		t.Fatal(err)

@@ -29,6 +29,8 @@ type clientDetailData struct {
 	// (client_health.go).
 	Health   healthPanel
 	Activity activityPanel
+	// Billing is the client's billing details, for those who read them.
+	Billing *billingPanel
 }
 
 func (h *handler) clientDetail(c *call) { h.showClient(c, http.StatusOK) }
@@ -89,6 +91,10 @@ func (h *handler) showClient(c *call, status int) {
 		return
 	}
 	if d.Activity, err = h.clientActivity(c, d.Client, ""); err != nil {
+		c.fail(err)
+		return
+	}
+	if d.Billing, err = h.clientBilling(c); err != nil {
 		c.fail(err)
 		return
 	}

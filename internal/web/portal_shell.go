@@ -31,6 +31,17 @@ func (h *handler) portalSections(r *http.Request, a *authz.Actor, cur *account.M
 	if v.Features.Users && admin {
 		out = append(out, section{Slug: "users", Label: "Users"})
 	}
+	// Billing: the client's billing details, for its admins while the
+	// agency allows manage_billing (billing_details_pages.go).
+	if admin || a.Impersonating() {
+		on, err := h.billingInNav(r, a, cur.Account.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if on {
+			out = append(out, section{Slug: billingSlug, Label: "Billing"})
+		}
+	}
 	// Security: whether agencies may Login As, and its log (issue 7);
 	// not for an agency user who is logged in as the client.
 	if admin && !a.Impersonating() {

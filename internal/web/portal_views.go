@@ -14,6 +14,7 @@ var portalViews = map[string]string{
 	"users":          "users",
 	"security":       "security",
 	"profile":        "profile",
+	"portal_billing": "billing",
 }
 
 // brandPages show the chosen brand's content, so their views name it.

@@ -24,6 +24,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/clientbilling"
 	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/input"
@@ -48,6 +49,7 @@ type Deps struct {
 	Mailer        *mail.Mailer
 	Branding      *branding.Service
 	Activity      *activity.Service
+	ClientBilling *clientbilling.Service
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
@@ -132,6 +134,7 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/clients/{client_id}/users/{user_id}/remove", g(agencyClient, authz.ClientUsersManage, "clients", h.clientUserRemove))
 	m.HandleFunc("POST /app/clients/{client_id}/revoke", g(agencyClient, authz.ClientDisconnect, "clients", h.clientRevoke))
 	m.HandleFunc("POST /app/clients/{client_id}/disconnect", g(agencyClient, authz.ClientDisconnect, "clients", h.clientDisconnect))
+	m.HandleFunc("POST /app/clients/{client_id}/billing-details", g(agencyClient, authz.BillingDetailsWrite, "clients", h.clientBillingSave))
 
 	m.HandleFunc("GET /app/links", h.user(h.linksOrAgencies))
 	m.HandleFunc("POST /app/links", g(ownAgency, authz.LinkSend, "links", h.linkSend))
@@ -182,6 +185,9 @@ func (h *handler) routes() http.Handler {
 	// The client portal's shell (portal_shell.go, profile.go).
 	m.HandleFunc("GET /app/reports", g(ownClient, authz.ReportRead, "reports", h.portalReports))
 	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
+	// A client's billing details (billing_details_pages.go).
+	m.HandleFunc("GET /app/"+billingSlug, g(ownClient, authz.BillingDetailsRead, billingSlug, h.portalBilling))
+	m.HandleFunc("POST /app/"+billingSlug, g(ownClient, authz.BillingDetailsWrite, billingSlug, h.portalBillingSave))
 	// The profile is the agency user's own during Login As: out of reach.
 	m.HandleFunc("GET /app/profile", h.user(h.notImpersonating("open or change your profile", h.profile)))
 	m.HandleFunc("POST /app/profile", h.user(h.notImpersonating("change your profile", h.saveProfile)))
