@@ -9,9 +9,11 @@ import (
 )
 
 // Every page is framed by a brand (SPEC §7): the public pages (login,
-// password reset, and the invite landing when it arrives) by the agency
-// whose verified custom domain the Host names, or the plain portal; the
-// client portal by its agency (portal); the agency app by the plain one.
+// password reset, invitations, confirmation) by the agency whose verified
+// custom domain the Host names; on the server's own host by the agency the
+// page is about (the invitation's, the user's: wear, wearUser), else the
+// portal this browser last showed (portalCookie), else the plain portal;
+// the client portal by its agency (portal); the agency app by the Host's.
 
 // hostBrand is the brand of the request's Host.
 func (h *handler) hostBrand(r *http.Request) branding.Brand {
@@ -43,16 +45,17 @@ func (h *handler) clientPortal(r *http.Request, a *authz.Actor, clientID string)
 // clears it.
 const portalCookie = "liaison_portal"
 
-// rememberedBrand is the brand the portal cookie names, or the plain one.
-func (h *handler) rememberedBrand(r *http.Request) branding.Brand {
+// rememberedBrand is the brand the portal cookie names, or host (the
+// request's Host's, which a custom domain always keeps).
+func (h *handler) rememberedBrand(r *http.Request, host branding.Brand) branding.Brand {
 	c, err := r.Cookie(portalCookie)
-	if err != nil || !validID(c.Value) || onCustomDomain(r) {
-		return h.hostBrand(r)
+	if err != nil || !validID(c.Value) || host.Branded() || onCustomDomain(r) {
+		return host
 	}
 	if b, ok := h.agencyBrand(r, c.Value); ok {
 		return b
 	}
-	return h.hostBrand(r)
+	return host
 }
 
 // validID accepts what an account ID looks like, before it is looked up.

@@ -304,7 +304,7 @@ func (h *handler) invitePage(w http.ResponseWriter, r *http.Request, token strin
 	// brand (theme, logo); on a custom domain it wears the domain's.
 	h.wear(r, p, l.Branding.AgencyID)
 	if l.Branding.AgencyID == "" {
-		p.Brand = h.hostBrand(r) // no agency's: not the portal this browser remembers either
+		p.Brand = p.host // no agency's: not the portal this browser remembers either
 	}
 	p.Title = "Join " + l.AccountName + " on " + l.Branding.PortalName
 	p.Data = d

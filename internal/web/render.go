@@ -86,22 +86,22 @@ type page struct {
 	Data      any
 	Brand     branding.Brand // the portal the page belongs to (brand.go)
 	flash     flash
+	host      branding.Brand // the brand of the request's Host
 }
 
 // page starts the view data of a request, taking the flash notice.
 func (h *handler) page(w http.ResponseWriter, r *http.Request, title string) *page {
 	f := h.takeFlash(w, r)
-	a := authz.ActorFrom(r.Context())
-	p := &page{Title: title, Actor: a, Notice: f.Notice, FormError: f.Error,
+	p := &page{Title: title, Actor: authz.ActorFrom(r.Context()), Notice: f.Notice, FormError: f.Error,
 		Errors: map[string]string{}, Values: map[string]string{}, flash: f}
 	if f.Field != "" && f.Error != "" {
 		p.FormError, p.Errors[f.Field] = "", f.Error
 	}
-	if a == nil {
-		p.Brand = h.rememberedBrand(r) // the host's on a custom domain
-	} else {
-		p.Brand = h.hostBrand(r)
-	}
+	// The host's brand; on the server's own host, a public page takes the
+	// portal this browser last showed (brand.go). Pages in the app frame
+	// take theirs in render.
+	p.host = h.hostBrand(r)
+	p.Brand = h.rememberedBrand(r, p.host)
 	return p
 }
 
@@ -113,6 +113,9 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		h.deps.Log.ErrorContext(r.Context(), "web: no such view", "view", name)
 		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
 		return
+	}
+	if p.Shell != nil && p.Shell.Portal == nil {
+		p.Brand = p.host // the agency app, or no account yet: never a remembered portal
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {

@@ -27,6 +27,7 @@ func (h *handler) verifyForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Data = verifyData{Token: tok, Email: u.Email}
+	h.wearUser(r, p, u.ID) // a client's agency's brand, as a reset page's
 	h.render(w, r, http.StatusOK, "verify", p)
 }
 
@@ -40,6 +41,7 @@ func (h *handler) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Title = "Your address is confirmed"
 	p.Data = verifyData{Email: u.Email}
+	h.wearUser(r, p, u.ID)
 	h.render(w, r, http.StatusOK, "verified", p)
 }
 

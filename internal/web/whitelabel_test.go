@@ -109,8 +109,10 @@ func TestWhiteLabelOnOwnHost(t *testing.T) {
 		home.expect(t, "notice after accepting", 200, "Welcome to Navy Reserve.")
 
 		// A cancelled invitation's link.
-		w.ada.post("/app/invitations", url.Values{"email": {"carla@client.example"}, "client_name": {"Carla Co"}}).
-			redirects(t, "invite carla", "/app/invitations")
+		// (Into an existing client: cancelling the invitation of a client
+		// created for it removes both, and its link is then unknown.)
+		w.ada.post("/app/clients/"+w.clientID+"/invitations", url.Values{"invite_email": {"carla@client.example"}, "invite_role": {"member"}}).
+			redirects(t, "invite carla", "/app/clients/"+w.clientID+"#invitations")
 		carla := strings.TrimPrefix(outboxLink(t, s, "carla@client.example"), s.URL)
 		var invID string
 		if err := s.DB.Get(t.Context(), &invID, `SELECT id FROM invitations WHERE email = ?`, "carla@client.example"); err != nil {
@@ -118,6 +120,18 @@ func TestWhiteLabelOnOwnHost(t *testing.T) {
 		}
 		w.ada.post("/app/invitations/"+invID+"/cancel", nil).redirects(t, "cancel", "/app/invitations")
 		newVisitor(t, s).get(carla).branded(t, "cancelled invitation", http.StatusGone)
+
+		// A new person accepts a link invitation (the inviter saw the
+		// link): their confirmation e-mail speaks for the agency too.
+		w.ada.post("/app/invitations", url.Values{"email": {"dora@client.example"}, "client_name": {"Dora Co"}, "delivery": {"link"}}).
+			redirects(t, "link invitation", "/app/invitations")
+		dl := w.ada.get("/app/invitations").find(t, "link", `value="http[^"]+(/invite/[^"]+)"`)
+		newVisitor(t, s).post(dl, url.Values{"name": {"Dora"}, "password": {testkit.Password}}).redirects(t, "dora accepts", "/app")
+		noLiaison(t, mailTo(t, s, "email_verify", "dora@client.example"))
+		verify := strings.TrimPrefix(s.MailLink(t, "email_verify", "dora@client.example", "/verify/"), s.URL)
+		fresh = newVisitor(t, s)
+		fresh.get(verify).branded(t, "confirm the address", 200)
+		fresh.post(verify, nil).branded(t, "address confirmed", 200)
 
 		// Both of grace's clients disabled: the login refuses in the brand.
 		admin := s.Login(t, adminEmail, adminPass)
