@@ -107,12 +107,20 @@ func Sync(ctx context.Context, tx *db.Tx, now time.Time, agencyID string, c Chan
 		if _, err := tx.Exec(ctx, `DELETE FROM billing_open WHERE agency_id = ? AND brand_id = ?`, agencyID, b); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `UPDATE billing_spans SET stop_at = ? WHERE agency_id = ? AND brand_id = ? AND stop_at IS NULL`,
+			now, agencyID, b); err != nil {
+			return err
+		}
 		if err := write(b, "stop"); err != nil {
 			return err
 		}
 	}
 	for _, b := range starts {
 		if _, err := tx.Exec(ctx, `INSERT INTO billing_open (agency_id, brand_id, since) VALUES (?, ?, ?)`, agencyID, b, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO billing_spans (id, agency_id, brand_id, brand_name, start_at) VALUES (?, ?, ?, ?, ?)`,
+			id.New(id.Billing), agencyID, b, names[b], now); err != nil {
 			return err
 		}
 		if err := write(b, "start"); err != nil {

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
@@ -48,25 +49,41 @@ type ledger struct {
 	spans map[string][]interval
 }
 
-func (s *Service) ledger(ctx context.Context, agencyID string) (ledger, error) {
-	var rows []Event
-	if err := s.db.Select(ctx, &rows, `SELECT id, seq, brand_id, brand_name, kind, at, cause FROM billing_events
-		WHERE agency_id = ? ORDER BY seq`, agencyID); err != nil {
+// ledger reads the spans that overlap the days f..t (UTC): one walk of
+// billing_spans_time, however long the agency's history.
+func (s *Service) ledger(ctx context.Context, agencyID string, f, t time.Time) (ledger, error) {
+	var rows []struct {
+		BrandID string     `db:"brand_id"`
+		Name    string     `db:"brand_name"`
+		Start   time.Time  `db:"start_at"`
+		Stop    *time.Time `db:"stop_at"`
+	}
+	end := t.AddDate(0, 0, 1)
+	// Two index ranges of billing_spans_stop: the open spans, and those
+	// stopped after f. Ordered here, not in SQL.
+	if err := s.db.Select(ctx, &rows, `SELECT brand_id, brand_name, start_at, stop_at FROM billing_spans
+		WHERE agency_id = ? AND stop_at IS NULL AND start_at < ?
+		UNION ALL SELECT brand_id, brand_name, start_at, stop_at FROM billing_spans
+		WHERE agency_id = ? AND stop_at > ? AND start_at < ?`, agencyID, end, agencyID, f, end); err != nil {
 		return ledger{}, err
 	}
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].BrandID != rows[j].BrandID {
+			return rows[i].BrandID < rows[j].BrandID
+		}
+		return rows[i].Start.Before(rows[j].Start)
+	})
 	l := ledger{names: map[string]string{}, spans: map[string][]interval{}}
-	for _, e := range rows {
-		if _, ok := l.names[e.BrandID]; !ok {
-			l.order = append(l.order, e.BrandID)
+	for _, r := range rows {
+		if _, ok := l.names[r.BrandID]; !ok {
+			l.order = append(l.order, r.BrandID)
 		}
-		l.names[e.BrandID] = e.BrandName
-		sp := l.spans[e.BrandID]
-		switch {
-		case e.Kind == "start":
-			l.spans[e.BrandID] = append(sp, interval{start: e.At.UTC()})
-		case len(sp) > 0 && sp[len(sp)-1].stop.IsZero():
-			sp[len(sp)-1].stop = e.At.UTC()
+		l.names[r.BrandID] = r.Name
+		sp := interval{start: r.Start.UTC()}
+		if r.Stop != nil {
+			sp.stop = r.Stop.UTC()
 		}
+		l.spans[r.BrandID] = append(l.spans[r.BrandID], sp)
 	}
 	return l, nil
 }
@@ -81,7 +98,7 @@ func (s *Service) Preview(ctx context.Context, rel authz.Relation, from, to stri
 	if err != nil {
 		return Preview{}, err
 	}
-	l, err := s.ledger(ctx, agencyID)
+	l, err := s.ledger(ctx, agencyID, f, t)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -104,10 +121,13 @@ func bill(l ledger, plans planList, prices priceList, f, t time.Time) Preview {
 	// The plan and price of each day, computed once.
 	plan := make([]string, n)
 	price := make([]int64, n)
+	month := make([]time.Month, n)
 	for i := range n {
-		d := day(f.AddDate(0, 0, i))
+		t := f.AddDate(0, 0, i)
+		d := day(t)
 		plan[i] = plans.on(d)
 		price[i] = prices.on(d).Of(plan[i])
+		month[i] = t.Month()
 	}
 	billed := make([]bool, n)
 	for _, b := range l.order {
@@ -135,8 +155,7 @@ func bill(l ledger, plans planList, prices priceList, f, t time.Time) Preview {
 			}
 			start := f.AddDate(0, 0, i)
 			j := i
-			for j+1 < n && billed[j+1] && plan[j+1] == plan[i] && price[j+1] == price[i] &&
-				f.AddDate(0, 0, j+1).Month() == start.Month() {
+			for j+1 < n && billed[j+1] && plan[j+1] == plan[i] && price[j+1] == price[i] && month[j+1] == month[i] {
 				j++
 			}
 			days := j - i + 1
@@ -174,7 +193,9 @@ func (s *Service) LastMonths(ctx context.Context, rel authz.Relation, n int) ([]
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.ledger(ctx, agencyID)
+	now := s.now().UTC()
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -(n - 1), 0)
+	l, err := s.ledger(ctx, agencyID, first, now)
 	if err != nil {
 		return nil, err
 	}
@@ -186,8 +207,6 @@ func (s *Service) LastMonths(ctx context.Context, rel authz.Relation, n int) ([]
 	if err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
-	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -(n - 1), 0)
 	out := make([]MonthTotal, 0, n)
 	for m := first; !m.After(now); m = m.AddDate(0, 1, 0) {
 		end := m.AddDate(0, 1, -1)

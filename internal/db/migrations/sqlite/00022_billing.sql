@@ -36,6 +36,20 @@ CREATE TABLE billing_events (
 );
 CREATE INDEX billing_events_brand ON billing_events(agency_id, brand_id, seq);
 
+-- billing_spans holds each time a brand was billable, [start_at, stop_at),
+-- written with the ledger rows; previews read only the spans that overlap
+-- their period (a walk of the spans stopped since its start, plus the open
+-- ones) instead of replaying the whole ledger.
+CREATE TABLE billing_spans (
+    id          TEXT PRIMARY KEY,
+    agency_id   TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    brand_id    TEXT NOT NULL,
+    brand_name  TEXT NOT NULL,
+    start_at    TIMESTAMP NOT NULL,
+    stop_at     TIMESTAMP
+);
+CREATE INDEX billing_spans_stop ON billing_spans(agency_id, stop_at);
+
 CREATE TABLE billing_plans (
     agency_id       TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     effective_from  TEXT NOT NULL,
@@ -55,6 +69,7 @@ CREATE TABLE billing_prices (
 -- +goose Down
 DROP TABLE billing_prices;
 DROP TABLE billing_plans;
+DROP TABLE billing_spans;
 DROP TABLE billing_events;
 DROP TABLE billing_open;
 DROP TABLE billing_accounts;
