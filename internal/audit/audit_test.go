@@ -16,7 +16,9 @@ import (
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
 
-var t0 = time.Date(2025, 3, 1, 9, 30, 0, 123456000, time.UTC)
+// t0 is a moment of the real clock's last whole second plus 123,456 µs (a
+// value with microseconds, which both engines keep exactly).
+var t0 = time.Now().UTC().Truncate(time.Second).Add(123456 * time.Microsecond)
 
 // appendOne appends e in a transaction of its own.
 func appendOne(t *testing.T, d *db.DB, at time.Time, e audit.Entry) audit.Event {

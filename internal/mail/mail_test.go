@@ -140,7 +140,7 @@ type env struct {
 
 func newEnv(t *testing.T, d *db.DB, cfg mail.Config) env {
 	t.Helper()
-	fake := clock.NewFake(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	fake := clock.NewFake(time.Now().UTC().Truncate(time.Hour))
 	q := jobs.New(d, fake.Now, quiet)
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "https://liaison.example"
