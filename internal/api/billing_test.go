@@ -250,15 +250,10 @@ func billingModelRun(t *testing.T, s *testkit.Server, n, steps int) {
 		case op == 4:
 			inv := admin.Must(t, 201, "POST", base+"/invitations", map[string]any{"email": fmt.Sprintf("p%d-%d@inv.example", n, step),
 				"client_account_id": clients[rnd.IntN(len(clients))], "brand_ids": []string{b}}).Body
-			c := inv["client_account_id"].(string)
-			if m.revoked[c] {
-				// Inviting a revoked client grants nothing until acceptance
-				// but the open invitation counts.
-				m.invites[inv["id"].(string)] = []string{b}
-			} else {
-				m.grants[c][b] = true
-				m.invites[inv["id"].(string)] = []string{b}
-			}
+			// The invitation grants the brand at once (billed unless the
+			// client is revoked), and as an open invitation it counts too.
+			m.grants[inv["client_account_id"].(string)][b] = true
+			m.invites[inv["id"].(string)] = []string{b}
 			log = append(log, "invite "+b)
 		default:
 			for id := range m.invites {

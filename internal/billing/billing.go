@@ -131,30 +131,6 @@ func Sync(ctx context.Context, tx *db.Tx, now time.Time, agencyID string, c Chan
 	return err
 }
 
-// SyncBrandAgency is Sync for a change named by a brand: its agency's.
-func SyncBrandAgency(ctx context.Context, tx *db.Tx, now time.Time, brandID string, c Change) error {
-	var agencyID string
-	if err := tx.Get(ctx, &agencyID, `SELECT agency_id FROM brands WHERE id = ?`, brandID); err != nil {
-		return err
-	}
-	return Sync(ctx, tx, now, agencyID, c)
-}
-
-// SyncClientAgencies is Sync for every agency linked to a client (a change
-// to the client account itself, which each agency's access may depend on).
-func SyncClientAgencies(ctx context.Context, tx *db.Tx, now time.Time, clientID string, c Change) error {
-	var agencies []string
-	if err := tx.Select(ctx, &agencies, `SELECT DISTINCT agency_id FROM links WHERE client_id = ? ORDER BY agency_id`, clientID); err != nil {
-		return err
-	}
-	for _, a := range agencies {
-		if err := Sync(ctx, tx, now, a, c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // lockAgency takes the agency's billing lock (its billing_accounts row,
 // created on first use) and returns the ledger's last number. SQLite's
 // single writer already excludes every other transaction.
@@ -225,16 +201,30 @@ func brandNames(ctx context.Context, q db.Querier, agencyID string, ids []string
 	if err != nil {
 		return nil, err
 	}
+	var gone []string
 	for _, b := range ids {
-		if _, ok := out[b]; ok {
-			continue
+		if _, ok := out[b]; !ok {
+			gone = append(gone, b)
+			out[b] = b
 		}
-		var name string
-		err := q.Get(ctx, &name, `SELECT brand_name FROM billing_events WHERE agency_id = ? AND brand_id = ? ORDER BY seq DESC LIMIT 1`, agencyID, b)
-		if err != nil {
-			name = b
-		}
-		out[b] = name
+	}
+	if len(gone) == 0 {
+		return out, nil
+	}
+	// Deleted brands: the name of their ledger rows, in one query.
+	query, args, err := db.In(`SELECT brand_id, brand_name FROM billing_events WHERE agency_id = ? AND brand_id IN (?) ORDER BY seq`, agencyID, gone)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		BrandID string `db:"brand_id"`
+		Name    string `db:"brand_name"`
+	}
+	if err := q.Select(ctx, &rows, query, args...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.BrandID] = r.Name // the last row's name wins
 	}
 	return out, nil
 }
