@@ -10,7 +10,7 @@
 //
 // Recording an event also marks the client's stored list rows due
 // (client_list.valid_until), so the next read of the client list recomputes
-// their status, health and last activity (client/fresh.go) — in the same
+// their status, health and last activity (clientlist/fresh.go) — in the same
 // transaction as the event.
 package activity
 
@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -57,9 +58,6 @@ func ValidPage(page string) (string, error) {
 	}
 	return page, nil
 }
-
-// epoch is the valid_until of a list row that is due at once.
-var epoch = time.Unix(0, 0).UTC()
 
 func nullable(s string) any {
 	if s == "" {
@@ -98,13 +96,7 @@ func recordAll(ctx context.Context, tx *db.Tx, events []Event) error {
 		clients = append(clients, c)
 	}
 	slices.Sort(clients) // the same lock order in every transaction
-	q, args, err := db.In(`UPDATE client_list SET valid_until = ? WHERE client_id IN (?) AND (valid_until IS NULL OR valid_until > ?)`,
-		epoch, clients, epoch)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, q, args...)
-	return err
+	return due.MarkClients(ctx, tx, clients)
 }
 
 // insertArrays writes events on PostgreSQL as one array per column, so the

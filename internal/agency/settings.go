@@ -8,6 +8,7 @@ import (
 	_ "time/tzdata" // the zone database, for digest time zones
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -185,10 +186,9 @@ func (s *Service) UpdateSettings(ctx context.Context, a *authz.Actor, rel authz.
 			return err
 		}
 		// The thresholds decide the clients' stored status and score
-		// (client/fresh.go): new ones make every row of the agency due.
+		// (clientlist/fresh.go): new ones make every row of the agency due.
 		if after.AtRiskDays != before.AtRiskDays || after.ChurnDays != before.ChurnDays {
-			if _, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = ? WHERE agency_id = ?`,
-				time.Unix(0, 0).UTC(), agencyID); err != nil {
+			if err := due.MarkAgency(ctx, tx, agencyID); err != nil {
 				return err
 			}
 		}

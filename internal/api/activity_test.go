@@ -66,7 +66,7 @@ func TestStatusAndHealthFollowTheClock(t *testing.T) {
 		s.Clock.Advance(time.Hour)
 		// Exactly 14 days: at_risk; d 14 → R 31/45 → 27.56; F 7.5; the login
 		// moved to the 14 days before, T 0: 35.06. Eight readers arrive at
-		// once on the due rows and share one refresh (client/fresh.go,
+		// once on the due rows and share one refresh (clientlist/fresh.go,
 		// refreshShared): every one of them reads the new values.
 		var wg sync.WaitGroup
 		got := make([]string, 8)

@@ -1,7 +1,9 @@
-// Package client is the agency's view of its clients (SPEC §3): the client
-// list with its filters, sort, search and CSV export; the client detail;
-// seats, enabled, permissions, account managers and brand grants; revoking
-// access; and the client's own users (roles, removal).
+// Package client holds the commands on an agency's clients (SPEC §3): the
+// client detail; seats, enabled, permissions, account managers and brand
+// grants; revoking access; and the client's own users (roles, removal).
+// The client list, its counts, CSV, health and digest reads are the read
+// model of package clientlist, which Service embeds so that its callers
+// reach both through one service.
 //
 // Every function takes what authz checked — an authz.ClientScope for the
 // list, an authz.Relation for one client — and scopes its SQL by it, so a
@@ -14,71 +16,54 @@ import (
 	"context"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/clientlist"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
 
-// Service is the client domain.
+// Service is the client domain: the commands here and the list's reads
+// (List, ExportCSV, Health, Digest) of the embedded clientlist.Service.
 type Service struct {
+	*clientlist.Service
 	db *db.DB
 	// read runs the read queries; it is db except in tests that count
-	// statements (see export_test.go).
+	// statements.
 	read db.Querier
 	now  clock.Clock
-	// countsCache keeps the client list's counts until the data changes
-	// (list.go).
-	countsCache countsCache
-	// copies keeps each agency's list rows, visible the clients each
-	// user sees, for pages read from memory (memory.go).
-	copies    copies
-	visible   visibleSets
-	memCounts memCountsCache
-	// listFromMemory is always on except in tests that compare the
-	// copies with SQL (export_test.go).
-	listFromMemory bool
-	// refreshes lets concurrent readers share one refresh (fresh.go).
-	refreshes singleflight.Group
 }
 
 // New returns the client service.
 func New(d *db.DB, now clock.Clock) *Service {
-	return &Service{db: d, read: d, now: now, listFromMemory: true}
+	return &Service{Service: clientlist.New(d, now), db: d, read: d, now: now}
 }
 
-// ClientBrand is a brand granted to a client, as the list and detail show it.
-// (The Client prefix keeps the OpenAPI schema names unique across packages.)
-type ClientBrand struct {
-	ID   string `db:"id" json:"id"`
-	Name string `db:"name" json:"name"`
-}
+// The list's types, under the names the API and the pages use.
+type (
+	ClientBrand    = clientlist.ClientBrand
+	ClientHealth   = clientlist.ClientHealth
+	ListQuery      = clientlist.ListQuery
+	ClientListItem = clientlist.ClientListItem
+	ClientCounts   = clientlist.ClientCounts
+	ClientPage     = clientlist.ClientPage
+	HealthReport   = clientlist.HealthReport
+	WeekLogins     = clientlist.WeekLogins
+	DayScore       = clientlist.DayScore
+	DigestClient   = clientlist.DigestClient
+	DigestData     = clientlist.DigestData
+)
 
-// ClientHealth is a client's health score and its band (SPEC §5).
-type ClientHealth struct {
-	Score int    `json:"score"`
-	Band  string `json:"band" enum:"healthy,at_risk,churned"`
-}
+// MaxLimit is the largest page of the list.
+const MaxLimit = clientlist.MaxLimit
 
-// healthOf turns a stored score into its band; nil while no score exists.
-func healthOf(score *int64) *ClientHealth {
-	if score == nil {
-		return nil
-	}
-	h := &ClientHealth{Score: int(*score)}
-	switch {
-	case h.Score >= 70:
-		h.Band = "healthy"
-	case h.Score >= 40:
-		h.Band = "at_risk"
-	default:
-		h.Band = "churned"
-	}
-	return h
-}
+// Statuses are the values of the list's status filter, in tab order.
+var Statuses = clientlist.Statuses
+
+// Neutralize makes a CSV cell safe to open in a spreadsheet
+// (clientlist.Neutralize).
+func Neutralize(cell string) string { return clientlist.Neutralize(cell) }
 
 // ClientPermissions are the switches an agency sets for a client (SPEC §3).
 type ClientPermissions struct {
@@ -87,21 +72,6 @@ type ClientPermissions struct {
 	Reports       bool `json:"reports"`
 	Users         bool `json:"users"`
 }
-
-// A client's name, primary contact (the earliest-joined client admin's
-// e-mail), status, user count, seats and brands, as the list and the detail
-// show them, are stored per active link in client_list, whose one
-// definition is the view client_list_source (migration 00010); triggers
-// keep it up to date in every writing transaction. The status, health and
-// last activity, which also move with the clock, are recomputed from the
-// client's activity when due (fresh.go). SPEC §5's statuses: revoked,
-// pending (nobody has joined), and for a joined client active, at_risk or
-// churned by its last login. While nobody has joined: pending when an
-// e-mail invitation is open, link_invite when only a link invitation is,
-// pending otherwise; the invited e-mail is then the primary contact.
-
-// Statuses are the values of the status filter, in tab order.
-var Statuses = []string{"all", "pending", "link_invite", "active", "at_risk", "churned", "revoked"}
 
 // ensureRow creates the agency's management row for a client it sees
 // through an active link, in case the link was made without one, so that

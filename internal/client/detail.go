@@ -6,10 +6,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/billing"
+	"github.com/liaison-dev/liaison/internal/clientlist"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
@@ -108,16 +108,19 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 	// disk), the row's status and last activity are computed in memory from
 	// the same data, so the answer is what a GET after it returns and a
 	// read never needs the writer.
-	if err == nil && isDue(r.ValidUntil, s.now()) {
+	if err == nil && clientlist.IsDue(r.ValidUntil, s.now()) {
 		_, inTx := q.(*db.Tx)
 		refreshed := false
 		if !inTx {
-			if rerr := s.refreshDue(ctx, rel.AgencyID, s.now()); rerr == nil {
+			if rerr := s.RefreshDue(ctx, rel.AgencyID, s.now()); rerr == nil {
 				err, refreshed = read(), true
 			}
 		}
 		if err == nil && !refreshed {
-			err = s.computeRow(ctx, q, rel.AgencyID, &r)
+			var c clientlist.Computed
+			if c, err = s.Compute(ctx, q, rel.AgencyID, r.ID, r.Status); err == nil {
+				r.Status, r.Health, r.LastActive = c.Status, c.Health, c.LastActive
+			}
 		}
 	}
 	if errors.Is(err, db.ErrNoRows) {
@@ -130,7 +133,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 		LastActiveAt: r.LastActive.Ptr(), Seats: r.Seats, UsersCount: r.Users, Enabled: r.Enabled,
 		Permissions: ClientPermissions{CanExport: r.CanExport, ManageBilling: r.ManageBilling, Reports: r.PermReports, Users: r.PermUsers},
 		RevokedAt:   r.RevokedAt.Ptr(), AccountManagers: []AccountManager{}, LinkID: r.LinkID}
-	if d.Brands, err = parseBrands(r.Brands); err != nil {
+	if d.Brands, err = clientlist.ParseBrands(r.Brands); err != nil {
 		return ClientDetail{}, err
 	}
 	if err := q.Select(ctx, &d.AccountManagers, `SELECT u.id, u.name, u.email FROM client_account_managers cam
@@ -144,68 +147,6 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 	}
 	d.Users, err = usersOf(ctx, q, rel.AccountID, true)
 	return d, err
-}
-
-// computeRow sets r's status and last activity as refreshDue would store
-// them at now, without writing.
-func (s *Service) computeRow(ctx context.Context, q db.Querier, agencyID string, r *detailRow) error {
-	now := s.now()
-	acts, err := activityOf(ctx, q, []string{r.ID}, now, healthWindow)
-	if err != nil {
-		return err
-	}
-	a := acts[r.ID]
-	f := fresh{status: r.Status, lastActive: a.lastActive}
-	if scored(r.Status, a) {
-		set, err := agency.Settings(ctx, q, agencyID)
-		if err != nil {
-			return err
-		}
-		f = computeFresh(r.ID, a, r.Status, now, set)
-	}
-	r.Status, r.LastActive = f.status, db.Time{Time: f.lastActive, Valid: !f.lastActive.IsZero()}
-	if f.health != nil {
-		h := int64(*f.health)
-		r.Health = &h
-	} else {
-		r.Health = nil
-	}
-	return nil
-}
-
-// computeRows does what computeRow does for a page of list rows, in two
-// statements.
-func (s *Service) computeRows(ctx context.Context, agencyID string, rows []listRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	now := s.now()
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	acts, err := activityOf(ctx, s.read, ids, now, healthWindow)
-	if err != nil {
-		return err
-	}
-	set, err := agency.Settings(ctx, s.read, agencyID)
-	if err != nil {
-		return err
-	}
-	for i := range rows {
-		r := &rows[i]
-		a := acts[r.ID]
-		f := fresh{status: r.Status, lastActive: a.lastActive}
-		if scored(r.Status, a) {
-			f = computeFresh(r.ID, a, r.Status, now, set)
-		}
-		r.Status, r.LastActive, r.Health = f.status, db.Time{Time: f.lastActive, Valid: !f.lastActive.IsZero()}, nil
-		if f.health != nil {
-			h := int64(*f.health)
-			r.Health = &h
-		}
-	}
-	return nil
 }
 
 // usersOf lists a client's members, oldest first, all active. With

@@ -1,4 +1,4 @@
-package client_test
+package clientlist_test
 
 // Benchmarks of the client list read from an agency's in-memory copy
 // (memory.go), in process (no HTTP), over a seed of 10,000 clients
@@ -15,7 +15,7 @@ import (
 
 	benchseed "github.com/liaison-dev/liaison/bench/clientlist/seed"
 	"github.com/liaison-dev/liaison/internal/authz"
-	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/clientlist"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
@@ -32,17 +32,17 @@ func BenchmarkListFromMemory(b *testing.B) {
 				b.Fatal(err)
 			}
 			scope := authz.ClientScope{AgencyID: res.AgencyID, UserID: res.AdminID, All: true}
-			svc := client.New(d, clock.Real)
-			client.ListFromMemory(svc)
+			svc := clientlist.New(d, clock.Real)
+			clientlist.ListFromMemory(svc)
 			// The first read refreshes every row; then the copy is current.
-			if _, err := svc.List(ctx, scope, client.ListQuery{}); err != nil {
+			if _, err := svc.List(ctx, scope, clientlist.ListQuery{}); err != nil {
 				b.Fatal(err)
 			}
 			for _, q := range []struct {
 				name string
-				q    client.ListQuery
-			}{{"page/name", client.ListQuery{}}, {"page/-health", client.ListQuery{Sort: "-health"}},
-				{"page/q", client.ListQuery{Q: benchseed.Common}}} {
+				q    clientlist.ListQuery
+			}{{"page/name", clientlist.ListQuery{}}, {"page/-health", clientlist.ListQuery{Sort: "-health"}},
+				{"page/q", clientlist.ListQuery{Q: benchseed.Common}}} {
 				b.Run(q.name, func(b *testing.B) {
 					b.ReportAllocs()
 					for range b.N {
@@ -57,9 +57,9 @@ func BenchmarkListFromMemory(b *testing.B) {
 			b.Run("load", func(b *testing.B) {
 				b.ReportAllocs()
 				for range b.N {
-					cold := client.New(d, clock.Real)
-					client.ListFromMemory(cold)
-					if p, err := cold.List(ctx, scope, client.ListQuery{}); err != nil || len(p.Clients) != 50 {
+					cold := clientlist.New(d, clock.Real)
+					clientlist.ListFromMemory(cold)
+					if p, err := cold.List(ctx, scope, clientlist.ListQuery{}); err != nil || len(p.Clients) != 50 {
 						b.Fatalf("%d clients, %v", len(p.Clients), err)
 					}
 				}

@@ -1,4 +1,4 @@
-package client
+package clientlist
 
 import (
 	"context"
@@ -276,13 +276,13 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 	now := s.now()
 	for round := 0; ; round++ {
 		rows, due, mem, err := s.pageRows(ctx, scope, q, after)
-		if err != nil || round == 2 || !isDue(due, now) {
+		if err != nil || round == 2 || !IsDue(due, now) {
 			return rows, mem, err
 		}
 		if round == 0 {
 			err = s.refreshShared(ctx, scope.AgencyID, now)
 		} else {
-			err = s.refreshDue(ctx, scope.AgencyID, now)
+			err = s.RefreshDue(ctx, scope.AgencyID, now)
 		}
 		if errors.Is(err, errs.ErrDatabaseUnavailable) {
 			// Reads do not need the writer: the page's rows get their
@@ -444,7 +444,7 @@ func cursorAfter(sort string, r listRow) cursor {
 func (s *Service) items(rows []listRow) ([]ClientListItem, error) {
 	out := make([]ClientListItem, len(rows))
 	for i, r := range rows {
-		b, err := parseBrands(r.Brands)
+		b, err := ParseBrands(r.Brands)
 		if err != nil {
 			return nil, err
 		}
@@ -454,7 +454,7 @@ func (s *Service) items(rows []listRow) ([]ClientListItem, error) {
 	return out, nil
 }
 
-// parseBrands reads a stored list row's brands (a JSON array of {id, name},
+// ParseBrands reads a stored list row's brands (a JSON array of {id, name},
 // in name order). The answer is the caller's to keep.
 //
 // A page decodes 50 such arrays, and decoding them was the largest single
@@ -462,7 +462,7 @@ func (s *Service) items(rows []listRow) ([]ClientListItem, error) {
 // pprof; bench/README.md), while an agency's clients share a handful of
 // brand combinations: so the decoded arrays are kept by their text
 // (brandsCache) and each answer is a copy.
-func parseBrands(stored string) ([]ClientBrand, error) {
+func ParseBrands(stored string) ([]ClientBrand, error) {
 	if stored == "" || stored == "[]" {
 		return []ClientBrand{}, nil
 	}

@@ -1,4 +1,4 @@
-package client
+package clientlist
 
 import (
 	"context"
@@ -103,8 +103,8 @@ func (s *Service) freshStatus(ctx context.Context, rel authz.Relation) (string, 
 			rel.AgencyID, rel.AccountID)
 	}
 	err := read()
-	if err == nil && isDue(r.ValidUntil, s.now()) {
-		if err = s.refreshDue(ctx, rel.AgencyID, s.now()); err == nil {
+	if err == nil && IsDue(r.ValidUntil, s.now()) {
+		if err = s.RefreshDue(ctx, rel.AgencyID, s.now()); err == nil {
 			err = read()
 		}
 	}

@@ -1,4 +1,4 @@
-package client
+package clientlist
 
 import (
 	"context"
@@ -27,9 +27,9 @@ import (
 // clock moves between.
 var joined = map[string]bool{"active": true, "at_risk": true, "churned": true}
 
-// isDue reports whether a stored valid_until (a row's, or the earliest of an
+// IsDue reports whether a stored valid_until (a row's, or the earliest of an
 // agency's rows) has passed at now: NULL never falls due.
-func isDue(validUntil db.Time, now time.Time) bool {
+func IsDue(validUntil db.Time, now time.Time) bool {
 	return validUntil.Valid && !validUntil.Time.After(now)
 }
 
@@ -37,8 +37,8 @@ func isDue(validUntil db.Time, now time.Time) bool {
 // 30).
 const healthWindow = 120 * health.Day
 
-// refreshDue recomputes the agency's list rows that are due at now.
-func (s *Service) refreshDue(ctx context.Context, agencyID string, now time.Time) error {
+// RefreshDue recomputes the agency's list rows that are due at now.
+func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time) error {
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
 		// On PostgreSQL the due rows are locked first, so an event recorded
 		// meanwhile (which marks the row due again) waits for this
@@ -177,7 +177,7 @@ func (s *Service) refreshShared(ctx context.Context, agencyID string, now time.T
 	_, err, _ := s.refreshes.Do(agencyID, func() (any, error) {
 		// The refresh serves every reader waiting on it: one of them
 		// going away must not fail the others.
-		return nil, s.refreshDue(context.WithoutCancel(ctx), agencyID, now)
+		return nil, s.RefreshDue(context.WithoutCancel(ctx), agencyID, now)
 	})
 	return err
 }
@@ -347,4 +347,73 @@ func activityOf(ctx context.Context, q db.Querier, clientIDs []string, now time.
 		out[l.ClientID] = a
 	}
 	return out, nil
+}
+
+// Computed is a client's status, score and last activity as RefreshDue
+// would store them now.
+type Computed struct {
+	Status     string
+	Health     *int64
+	LastActive db.Time
+}
+
+// Compute returns what RefreshDue would store for one client of the agency
+// whose stored status is status, without writing: for a read inside a
+// write transaction, or while the database takes no writes.
+func (s *Service) Compute(ctx context.Context, q db.Querier, agencyID, clientID, status string) (Computed, error) {
+	now := s.now()
+	acts, err := activityOf(ctx, q, []string{clientID}, now, healthWindow)
+	if err != nil {
+		return Computed{}, err
+	}
+	a := acts[clientID]
+	f := fresh{status: status, lastActive: a.lastActive}
+	if scored(status, a) {
+		set, err := agency.Settings(ctx, q, agencyID)
+		if err != nil {
+			return Computed{}, err
+		}
+		f = computeFresh(clientID, a, status, now, set)
+	}
+	c := Computed{Status: f.status, LastActive: db.Time{Time: f.lastActive, Valid: !f.lastActive.IsZero()}}
+	if f.health != nil {
+		h := int64(*f.health)
+		c.Health = &h
+	}
+	return c, nil
+}
+
+// computeRows does what computeRow does for a page of list rows, in two
+// statements.
+func (s *Service) computeRows(ctx context.Context, agencyID string, rows []listRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	now := s.now()
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	acts, err := activityOf(ctx, s.read, ids, now, healthWindow)
+	if err != nil {
+		return err
+	}
+	set, err := agency.Settings(ctx, s.read, agencyID)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		r := &rows[i]
+		a := acts[r.ID]
+		f := fresh{status: r.Status, lastActive: a.lastActive}
+		if scored(r.Status, a) {
+			f = computeFresh(r.ID, a, r.Status, now, set)
+		}
+		r.Status, r.LastActive, r.Health = f.status, db.Time{Time: f.lastActive, Valid: !f.lastActive.IsZero()}, nil
+		if f.health != nil {
+			h := int64(*f.health)
+			r.Health = &h
+		}
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package client_test
+package clientlist_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/authz"
-	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/clientlist"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/testkit"
@@ -69,12 +69,12 @@ func TestListFromMemoryMatchesSQL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		memory := client.New(d, at)
-		client.ListFromMemory(memory)
+		memory := clientlist.New(d, at)
+		clientlist.ListFromMemory(memory)
 		cq := &counting{Querier: d}
-		client.SetReader(memory, cq)
-		inSQL := client.New(d, at)
-		client.ListInSQL(inSQL)
+		clientlist.SetReader(memory, cq)
+		inSQL := clientlist.New(d, at)
+		clientlist.ListInSQL(inSQL)
 		scopes := map[string]authz.ClientScope{"admin": {AgencyID: agencyID, UserID: adminID}, "member": {AgencyID: agencyID, UserID: viewerID},
 			"admin (All)": {AgencyID: agencyID, UserID: adminID, All: true}}
 		searches := []string{"", "client", "CLIENT 00", "5@ex", "nike", "%_", "ünïcode", "nothing at all"}
@@ -91,7 +91,7 @@ func TestListFromMemoryMatchesSQL(t *testing.T) {
 						for _, limit := range []int{13, 50} {
 							cur, wantCur := "", ""
 							for page := 0; ; page++ {
-								lq := client.ListQuery{Sort: sort, Status: status, Q: q, Limit: limit}
+								lq := clientlist.ListQuery{Sort: sort, Status: status, Q: q, Limit: limit}
 								cq.n.Store(0)
 								lq.Cursor = cur
 								got, err := memory.List(ctx, scope, lq)
@@ -134,13 +134,13 @@ func TestListFromMemoryMatchesSQL(t *testing.T) {
 		}
 		// A copy in memory costs one statement per page.
 		cq.n.Store(0)
-		if _, err := memory.List(ctx, scopes["admin (All)"], client.ListQuery{Sort: "-health", Q: "client"}); err != nil || cq.n.Load() != 1 {
+		if _, err := memory.List(ctx, scopes["admin (All)"], clientlist.ListQuery{Sort: "-health", Q: "client"}); err != nil || cq.n.Load() != 1 {
 			t.Fatalf("a page from a current copy: %d statements, %v", cq.n.Load(), err)
 		}
 	})
 }
 
-func describe(p client.ClientPage) string {
+func describe(p clientlist.ClientPage) string {
 	s := fmt.Sprintf("counts %+v next %q:", p.ClientCounts, p.NextCursor)
 	for _, c := range p.Clients {
 		h := "-"
@@ -163,14 +163,14 @@ func TestCopyReadsOnlyItsAgencysChanges(t *testing.T) {
 		seed(t, d, agencyID, brandID, 0, 30)
 		otherID, _, _, otherBrand := staffedAgency(t, d, "Puma", "member")
 		seed(t, d, otherID, otherBrand, 100, 5)
-		svc := client.New(d, clock.Real)
+		svc := clientlist.New(d, clock.Real)
 		cq := &counting{Querier: d}
-		client.SetReader(svc, cq)
+		clientlist.SetReader(svc, cq)
 		scope := authz.ClientScope{AgencyID: agencyID, UserID: adminID, All: true}
-		page := func() (client.ClientPage, int64) {
+		page := func() (clientlist.ClientPage, int64) {
 			t.Helper()
 			cq.n.Store(0)
-			p, err := svc.List(ctx, scope, client.ListQuery{Sort: "-health"})
+			p, err := svc.List(ctx, scope, clientlist.ListQuery{Sort: "-health"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,9 +199,9 @@ func TestCopyReadsOnlyItsAgencysChanges(t *testing.T) {
 		if n != 2 {
 			t.Fatalf("after a change in the agency: %d statements", n)
 		}
-		inSQL := client.New(d, clock.Real)
-		client.ListInSQL(inSQL)
-		want, err := inSQL.List(ctx, scope, client.ListQuery{Sort: "-health"})
+		inSQL := clientlist.New(d, clock.Real)
+		clientlist.ListInSQL(inSQL)
+		want, err := inSQL.List(ctx, scope, clientlist.ListQuery{Sort: "-health"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,9 +240,9 @@ func TestCopySharedByConcurrentReaders(t *testing.T) {
 			WHERE l.agency_id = ? ORDER BY l.client_id`, agencyID); err != nil || len(clients) != 40 {
 			t.Fatalf("%d clients, %v", len(clients), err)
 		}
-		svc := client.New(d, clock.Real)
+		svc := clientlist.New(d, clock.Real)
 		scopes := []authz.ClientScope{{AgencyID: agencyID, UserID: adminID, All: true}, {AgencyID: agencyID, UserID: viewerID}}
-		queries := []client.ListQuery{{Sort: "-health"}, {Sort: "name", Q: "client 00"}, {Sort: "last_active", Status: "active"}}
+		queries := []clientlist.ListQuery{{Sort: "-health"}, {Sort: "name", Q: "client 00"}, {Sort: "last_active", Status: "active"}}
 		stop := make(chan struct{})
 		errc := make(chan error, 8)
 		for i := range 8 {
@@ -289,8 +289,8 @@ func TestCopySharedByConcurrentReaders(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		inSQL := client.New(d, clock.Real)
-		client.ListInSQL(inSQL)
+		inSQL := clientlist.New(d, clock.Real)
+		clientlist.ListInSQL(inSQL)
 		for _, scope := range scopes {
 			for _, q := range queries {
 				got, err := svc.List(ctx, scope, q)

@@ -1,4 +1,4 @@
-package client
+package clientlist
 
 import (
 	"context"
@@ -34,7 +34,7 @@ type DigestData struct {
 // all). Stored statuses and scores that are due are recomputed first.
 func (s *Service) Digest(ctx context.Context, agencyID string, now time.Time, limit int) (DigestData, error) {
 	var out DigestData
-	if err := s.refreshDue(ctx, agencyID, now); err != nil {
+	if err := s.RefreshDue(ctx, agencyID, now); err != nil {
 		return out, err
 	}
 	for _, st := range []struct {

@@ -1,4 +1,4 @@
-package client_test
+package clientlist_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/authz"
-	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/clientlist"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -143,11 +143,11 @@ func TestListStatementsDoNotGrowWithRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc := client.New(d, clock.Real)
+		svc := clientlist.New(d, clock.Real)
 		cq := &counting{Querier: d}
-		client.SetReader(svc, cq)
+		clientlist.SetReader(svc, cq)
 		scope := authz.ClientScope{AgencyID: agencyID, UserID: userID}
-		run := func(q client.ListQuery) (client.ClientPage, int64) {
+		run := func(q clientlist.ListQuery) (clientlist.ClientPage, int64) {
 			t.Helper()
 			cq.n.Store(0)
 			p, err := svc.List(ctx, scope, q)
@@ -163,15 +163,15 @@ func TestListStatementsDoNotGrowWithRows(t *testing.T) {
 		}
 		// Each size is read by a service with nothing in memory yet.
 		fresh := func() {
-			svc = client.New(d, clock.Real)
-			client.SetReader(svc, cq)
+			svc = clientlist.New(d, clock.Real)
+			clientlist.SetReader(svc, cq)
 		}
 		seed(t, d, agencyID, brandID, 0, 10)
 		fresh()
-		_, small := run(client.ListQuery{Limit: 200})
+		_, small := run(clientlist.ListQuery{Limit: 200})
 		seed(t, d, agencyID, brandID, 10, 390)
 		fresh()
-		p, large := run(client.ListQuery{Limit: 200})
+		p, large := run(clientlist.ListQuery{Limit: 200})
 		if len(p.Clients) != 200 || p.ClientCounts.All != 400 {
 			t.Fatalf("%d clients, counts %+v", len(p.Clients), p.ClientCounts)
 		}
@@ -188,14 +188,14 @@ func TestListStatementsDoNotGrowWithRows(t *testing.T) {
 		// A deep page: one statement (nothing is due and the data did not
 		// change, so the counts are the cached ones), and the keyset picks
 		// up where the first page stopped.
-		p2, deep := run(client.ListQuery{Limit: 200, Cursor: p.NextCursor})
+		p2, deep := run(clientlist.ListQuery{Limit: 200, Cursor: p.NextCursor})
 		if deep != 1 || len(p2.Clients) != 200 || p2.Clients[0].Name != "Client 0200" || p2.NextCursor != "" {
 			t.Fatalf("second page: %d statements, %d clients, first %q, next %q", deep, len(p2.Clients), p2.Clients[0].Name, p2.NextCursor)
 		}
 		// Timing as a sanity check on the plan, generous enough for a slow
 		// machine: a page of 200 out of 400 should take well under a second.
 		start := time.Now()
-		run(client.ListQuery{Limit: 200, Sort: "-health", Q: "client"})
+		run(clientlist.ListQuery{Limit: 200, Sort: "-health", Q: "client"})
 		if el := time.Since(start); el > 5*time.Second {
 			t.Errorf("a page took %v", el)
 		}
@@ -223,8 +223,8 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 			JOIN links l ON l.client_id = a.id JOIN memberships m ON m.account_id = a.id ORDER BY a.name`); err != nil || len(clients) != 6 {
 			t.Fatalf("%d clients, %v", len(clients), err)
 		}
-		cached := client.New(d, clock.Real)
-		client.ListFromMemory(cached) // on SQLite too: its copy must follow every change
+		cached := clientlist.New(d, clock.Real)
+		clientlist.ListFromMemory(cached) // on SQLite too: its copy must follow every change
 		admin := authz.ClientScope{AgencyID: agencyID, UserID: adminID}
 		viewer := authz.ClientScope{AgencyID: agencyID, UserID: viewerID}
 		type view struct {
@@ -236,17 +236,17 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 		adminAll := authz.ClientScope{AgencyID: agencyID, UserID: adminID, All: true}
 		views := []view{{admin, ""}, {viewer, ""}, {admin, "nik"}, {admin, "renamed"}, {admin, "changed@"}, {viewer, "client 000"},
 			{adminAll, ""}, {adminAll, "renamed"}}
-		counts := func(svc *client.Service, v view) client.ClientCounts {
+		counts := func(svc *clientlist.Service, v view) clientlist.ClientCounts {
 			t.Helper()
-			p, err := svc.List(ctx, v.scope, client.ListQuery{Q: v.q, Limit: 1})
+			p, err := svc.List(ctx, v.scope, clientlist.ListQuery{Q: v.q, Limit: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return p.ClientCounts
 		}
-		pageIDs := func(svc *client.Service, v view) []string {
+		pageIDs := func(svc *clientlist.Service, v view) []string {
 			t.Helper()
-			p, err := svc.List(ctx, v.scope, client.ListQuery{Q: v.q})
+			p, err := svc.List(ctx, v.scope, clientlist.ListQuery{Q: v.q})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,14 +260,14 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 		// service's in-memory copy and in SQL.
 		samePages := func(v view) {
 			t.Helper()
-			inSQL := client.New(d, clock.Real)
-			client.ListInSQL(inSQL)
+			inSQL := clientlist.New(d, clock.Real)
+			clientlist.ListInSQL(inSQL)
 			for _, sort := range []string{"name", "-health", "last_active"} {
-				got, err := cached.List(ctx, v.scope, client.ListQuery{Q: v.q, Sort: sort})
+				got, err := cached.List(ctx, v.scope, clientlist.ListQuery{Q: v.q, Sort: sort})
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, err := inSQL.List(ctx, v.scope, client.ListQuery{Q: v.q, Sort: sort})
+				want, err := inSQL.List(ctx, v.scope, clientlist.ListQuery{Q: v.q, Sort: sort})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -313,12 +313,12 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 				t.Fatalf("stored list rows differ from their definition:\nstored %+v\nfresh  %+v", stored, fresh)
 			}
 		}
-		snapshot := func() map[view]client.ClientCounts {
+		snapshot := func() map[view]clientlist.ClientCounts {
 			t.Helper()
 			storedRowsAreFresh()
-			fresh := client.New(d, clock.Real)
-			client.ListInSQL(fresh) // counted in SQL, never cached before
-			out := map[view]client.ClientCounts{}
+			fresh := clientlist.New(d, clock.Real)
+			clientlist.ListInSQL(fresh) // counted in SQL, never cached before
+			out := map[view]clientlist.ClientCounts{}
 			for _, v := range views {
 				got, want := counts(cached, v), counts(fresh, v)
 				if got != want {
@@ -417,7 +417,7 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 		// it again.
 		scoreOf := func() int {
 			t.Helper()
-			p, err := cached.List(ctx, admin, client.ListQuery{Q: "renamed"})
+			p, err := cached.List(ctx, admin, clientlist.ListQuery{Q: "renamed"})
 			if err != nil || len(p.Clients) != 1 || p.Clients[0].Health == nil {
 				t.Fatalf("the renamed client: %+v, %v", p.Clients, err)
 			}
@@ -437,7 +437,7 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 			t.Fatalf("the counts moved with a score: %+v, then %+v", before[view{admin, ""}], after[view{admin, ""}])
 		}
 		// The renamed client leads the name order.
-		p, err := cached.List(ctx, admin, client.ListQuery{Limit: 1})
+		p, err := cached.List(ctx, admin, clientlist.ListQuery{Limit: 1})
 		if err != nil || len(p.Clients) != 1 || p.Clients[0].Name != "A renamed client" {
 			t.Fatalf("after the rename: %+v, %v", p.Clients, err)
 		}

@@ -1,0 +1,44 @@
+// Package due is how other packages' transactions tell the client list
+// (package clientlist) that stored rows must be recomputed: it marks rows
+// due (valid_until in the past), which the next read of the agency's list
+// recomputes (clientlist's RefreshDue). It is a package of its own, holding
+// only these writes, so that the packages whose changes feed the list
+// (activity, agency, metricdata) can call it without importing the read
+// model, which reads their data. Marking touches valid_until only: no
+// in-memory copy holds it, so no version moves (see clientlist's package
+// doc).
+package due
+
+import (
+	"context"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/db"
+)
+
+// Epoch is the valid_until of a row due at once.
+var Epoch = time.Unix(0, 0).UTC()
+
+// MarkClients marks the list rows of the clients (in every agency) due, in
+// the caller's transaction: their activity changed. clientIDs must be
+// sorted, so that every transaction locks rows in one order. Rows already
+// due at Epoch are left alone (no write, no lock).
+func MarkClients(ctx context.Context, tx *db.Tx, clientIDs []string) error {
+	if len(clientIDs) == 0 {
+		return nil
+	}
+	q, args, err := db.In(`UPDATE client_list SET valid_until = ? WHERE client_id IN (?) AND (valid_until IS NULL OR valid_until > ?)`,
+		Epoch, clientIDs, Epoch)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, q, args...)
+	return err
+}
+
+// MarkAgency marks every list row of the agency due, in the caller's
+// transaction: a setting the rows are computed with changed.
+func MarkAgency(ctx context.Context, tx *db.Tx, agencyID string) error {
+	_, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = ? WHERE agency_id = ?`, Epoch, agencyID)
+	return err
+}
