@@ -4,7 +4,7 @@ package clientlist_test
 // (memory.go), in process (no HTTP), over a seed of 10,000 clients
 // (bench/clientlist/seed, no events): what a request costs once the copy
 // is current, and what reading the whole agency again costs (after any
-// change that moves client_list_version).
+// change that moves the agency's access version).
 //
 //	go test -run XXX -bench ListFromMemory ./internal/client/
 //	LIAISON_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable go test -run XXX -bench ListFromMemory ./internal/client/

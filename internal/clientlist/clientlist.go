@@ -32,9 +32,13 @@
 // versions, under a lock on the agency's version row held to commit, so
 // versions are given in commit order: a reader that sees version n has
 // seen every stamp up to n. Marking rows due touches valid_until only,
-// which no copy holds. client_list_version counts every change that can
-// move a count or a member's visible clients (access lists, groups,
-// account managers, roles, statuses), in the changing transaction.
+// which no copy holds. An agency's access version
+// (client_list_access_versions, migration 00024) counts every change that
+// can move its counts or a member's visible clients (access lists, groups,
+// account managers, roles, statuses, names and contacts searched), moved by
+// triggers in the changing transaction for the agencies concerned only, so
+// one agency's writes never make another's cached counts or visible sets be
+// read again nor queue on another's row.
 //
 // Tombstones. A row deleted for good (a link that ends, a client deleted)
 // leaves a stamp of version -1 (a trigger). An agency with tombstones is
@@ -125,6 +129,10 @@ func healthOf(score *int64) *ClientHealth {
 
 // Statuses are the values of the status filter, in tab order.
 var Statuses = []string{"all", "pending", "link_invite", "active", "at_risk", "churned", "revoked"}
+
+// accessVersionSQL reads an agency's access version (argument: the agency);
+// 0 before its first change.
+const accessVersionSQL = `COALESCE((SELECT v FROM client_list_access_versions WHERE agency_id = ?), 0)`
 
 // linked reports whether rel is an agency user's checked view of a client.
 func linked(rel authz.Relation) bool {

@@ -17,9 +17,9 @@ import (
 // Counting reads every visible client (10,000 of them cost tens of
 // milliseconds), so the counts are kept in memory per agency, user and
 // search (countsCache) together with the version of the data they were
-// counted from: client_list_version, a counter that every change to a table
-// the counts read moves, in the same transaction (triggers, migration
-// 00006). The page's own statement reads the version too (seen, -1 when the
+// counted from: the agency's access version (accessVersionSQL), a counter
+// that every change to a table the counts read moves for the agencies it
+// concerns, in the same transaction (triggers, migration 00024). The page's own statement reads the version too (seen, -1 when the
 // page was empty): when the cached counts carry it, they are the counts of
 // the page's snapshot and nothing more runs. Otherwise one statement reads
 // the version and, only when it differs from the
@@ -43,15 +43,19 @@ func (s *Service) counts(ctx context.Context, scope authz.ClientScope, q ListQue
 	// the order) and its condition is tested before the scan.
 	var from, gate string
 	if s.read.Dialect() == db.Postgres {
-		from, gate = `FROM client_list l `, `(SELECT v FROM client_list_version) <> ?`
+		from, gate = `FROM client_list l `, accessVersionSQL+` <> ?`
 	} else {
-		from, gate = `FROM client_list_version gate CROSS JOIN client_list l `, `gate.v <> ?`
+		from, gate = `FROM (SELECT `+accessVersionSQL+` AS v) gate CROSS JOIN client_list l `, `gate.v <> ?`
 	}
-	sql := `SELECT v AS version, '' AS status, 0 AS n FROM client_list_version
+	sql := `SELECT ` + accessVersionSQL + ` AS version, '' AS status, 0 AS n
 		UNION ALL
 		SELECT 0, l.status, COUNT(*) ` + from + enabledJoin + join + `
 		WHERE ` + gate + ` AND ` + cond
-	args = append(append(args, have), cargs...)
+	if s.read.Dialect() == db.Postgres {
+		args = append(append(append([]any{scope.AgencyID}, args...), scope.AgencyID, have), cargs...)
+	} else {
+		args = append(append(append([]any{scope.AgencyID, scope.AgencyID}, args...), have), cargs...)
+	}
 	if filtered, want := q.enabledFilter(); filtered {
 		sql += ` AND ` + enabledCol + ` = ?`
 		args = append(args, want)

@@ -119,7 +119,8 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 		if !statusMoved {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `UPDATE client_list_version SET v = v + 1 WHERE id = 1`)
+		_, err = tx.Exec(ctx, `INSERT INTO client_list_access_versions (agency_id, v) VALUES (?, 1)
+			ON CONFLICT (agency_id) DO UPDATE SET v = client_list_access_versions.v + 1`, agencyID)
 		return err
 	})
 }

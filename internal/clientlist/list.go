@@ -212,7 +212,7 @@ type listRow struct {
 	// passed, some stored status or score is stale and the page is read
 	// again after refreshDue.
 	Due db.Time `db:"due"`
-	// Version is client_list_version as the page's statement saw it: when
+	// Version is the agency's access version as the page's statement saw it: when
 	// the counts cached for this view carry the same version, they are
 	// the page's own and no counting statement runs.
 	Version int64 `db:"version"`
@@ -333,10 +333,10 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 	// The columns are scanned in this order by listRows.ScanRows.
 	sql := `SELECT l.client_id AS id, l.name, l.sort_name, l.email, l.status, l.health, l.last_active_at,
 		l.users, l.seats, l.brands, ` + sortKey + ` AS sort_key,
-		(SELECT v FROM client_list_version) AS version,
+		` + accessVersionSQL + ` AS version,
 		(SELECT MIN(d.valid_until) FROM client_list d WHERE d.agency_id = ?) AS due, ` + enabledCol + ` AS enabled
 		FROM client_list l ` + enabledJoin + join + ` WHERE ` + cond
-	args = append(append([]any{scope.AgencyID}, args...), cargs...)
+	args = append(append([]any{scope.AgencyID, scope.AgencyID}, args...), cargs...)
 	if q.Status != "all" {
 		sql += ` AND l.status = ?`
 		args = append(args, q.Status)

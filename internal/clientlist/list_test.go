@@ -203,7 +203,7 @@ func TestListStatementsDoNotGrowWithRows(t *testing.T) {
 }
 
 // The counts are kept in memory until the data they are counted from
-// changes (client_list_version, moved by triggers). After each kind of
+// changes (the agency's access version, moved by triggers). After each kind of
 // change, made straight in SQL as any writer (another process included)
 // would, the counts of a service that cached them are those of a service
 // that never did, and the change shows. The page order follows a rename.

@@ -32,7 +32,7 @@ import (
 // row with a new version (migration 00013 says how, fresh.go does it). Every
 // request reads, in one statement (loadDelta), the agency's version, its
 // earliest valid_until, whether rows were deleted since the last refresh,
-// client_list_version (for a member's visible clients) and the rows
+// the agency's access version (for a member's visible clients) and the rows
 // stamped since the copy — usually none. Stamped rows replace, join or leave
 // the copy; the copy and the state are then one snapshot. As on the SQL
 // path, a page whose earliest valid_until has passed, or whose agency has
@@ -56,7 +56,7 @@ var keyIndex = map[string]int{"-health": 0, "health": 1, "-last_active": 2, "las
 
 // listState is what a copy is checked against on every request.
 type listState struct {
-	list int64   // client_list_version
+	list int64   // the agency's access version
 	rows int64   // the agency's row version (0 before its first stamp)
 	due  db.Time // the earliest valid_until of the agency's rows
 	dead bool    // rows were deleted and the refresh has not versioned them
@@ -97,7 +97,7 @@ func (c *listCopy) order(sortName string) []*memRow {
 
 // page returns up to q.Limit+1 rows after the cursor that pass the status
 // filter, the search (lower-cased ASCII, "" for none) and the scope's
-// visible clients (nil: every client); each carries the client_list_version
+// visible clients (nil: every client); each carries the the agency's access version
 // the page was read with, for the counts.
 func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[string]struct{}, version int64) []listRow {
 	order := c.order(q.Sort)
@@ -194,7 +194,7 @@ func (s *Service) memoryPage(ctx context.Context, scope authz.ClientScope, q Lis
 // from, with its search and visible clients: the counts of the page's own
 // snapshot. They are kept per agency, user, scope and search with the row
 // version they were counted at (and, for a scope with visible clients, the
-// client_list_version those were read at), so another agency's change
+// the agency's access version those were read at), so another agency's change
 // costs no count, and an unchanged list none at all.
 func (s *Service) memoryCounts(scope authz.ClientScope, q ListQuery, m *readCopy) ClientCounts {
 	key := memCountsKey{agency: scope.AgencyID, user: scope.UserID, q: q.Q, enabled: q.Enabled, all: scope.All}
@@ -266,8 +266,8 @@ func (s *Service) currentCopy(ctx context.Context, agencyID string) (*listCopy, 
 	return nil, listState{}, nil
 }
 
-// stateSQL reads an agency's listState (arguments: the agency three times).
-const stateSQL = `SELECT (SELECT v FROM client_list_version) AS list_v,
+// stateSQL reads an agency's listState (arguments: the agency four times).
+const stateSQL = `SELECT ` + accessVersionSQL + ` AS list_v,
 	COALESCE((SELECT v FROM client_list_agency_versions WHERE agency_id = ?), 0) AS rows_v,
 	(SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?) AS due,
 	CASE WHEN EXISTS (SELECT 1 FROM client_list_stamps WHERE agency_id = ? AND v < 0) THEN 1 ELSE 0 END AS dead`
@@ -353,7 +353,7 @@ func copyCols(stamped string) string {
 func (s *Service) loadCopy(ctx context.Context, agencyID string) (*listCopy, listState, error) {
 	var rows copyRows
 	err := s.read.Select(ctx, &rows, `SELECT `+copyCols(`l.client_id`)+` FROM (`+stateSQL+`) v
-		LEFT JOIN client_list l ON l.agency_id = ?`+enabledJoin, agencyID, agencyID, agencyID, agencyID)
+		LEFT JOIN client_list l ON l.agency_id = ?`+enabledJoin, agencyID, agencyID, agencyID, agencyID, agencyID)
 	if err != nil {
 		return nil, listState{}, err
 	}
@@ -385,7 +385,7 @@ func (s *Service) loadDelta(ctx context.Context, agencyID string, old *listCopy)
 	err := s.read.Select(ctx, &rows, `SELECT `+copyCols(`s.client_id`)+` FROM (`+stateSQL+`) v
 		LEFT JOIN client_list_stamps s ON s.agency_id = ? AND s.v > ?
 		LEFT JOIN client_list l ON l.agency_id = s.agency_id AND l.client_id = s.client_id`+enabledJoin,
-		agencyID, agencyID, agencyID, agencyID, old.rows)
+		agencyID, agencyID, agencyID, agencyID, agencyID, old.rows)
 	if err != nil || rows.state.rows < old.rows {
 		return nil, listState{}, err
 	}
@@ -493,7 +493,7 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 }
 
 // visibleAt returns the clients the scope's user sees in the agency as of
-// client_list_version list (access lists, groups, account managers and
+// the agency's access version list (access lists, groups, account managers and
 // roles all move it), or nil when the database has moved past list.
 func (s *Service) visibleAt(ctx context.Context, scope authz.ClientScope, list int64) (map[string]struct{}, error) {
 	key := countsKey{agency: scope.AgencyID, user: scope.UserID}
@@ -507,8 +507,8 @@ func (s *Service) visibleAt(ctx context.Context, scope authz.ClientScope, list i
 		ClientID string `db:"client_id"`
 	}
 	// One statement, so the version and the clients are one snapshot.
-	err := s.read.Select(ctx, &rows, `SELECT v AS list_v, '' AS client_id FROM client_list_version
-		UNION ALL SELECT -1, l.client_id FROM client_list l `+join+` WHERE `+cond, append(args, cargs...)...)
+	err := s.read.Select(ctx, &rows, `SELECT `+accessVersionSQL+` AS list_v, '' AS client_id
+		UNION ALL SELECT -1, l.client_id FROM client_list l `+join+` WHERE `+cond, append(append([]any{scope.AgencyID}, args...), cargs...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -153,7 +153,7 @@ func describe(p clientlist.ClientPage) string {
 }
 
 // A copy follows its own agency's rows only: a change in another agency
-// (which moves client_list_version) costs a page its one statement and
+// (which moves the agency's access version) costs a page its one statement and
 // nothing more, counts included, while a change in its own agency is read
 // as a few stamped rows, not the whole agency.
 func TestCopyReadsOnlyItsAgencysChanges(t *testing.T) {
@@ -305,6 +305,78 @@ func TestCopySharedByConcurrentReaders(t *testing.T) {
 					t.Fatalf("%+v %+v:\nfrom memory %s\nin SQL      %s", scope.All, q, describe(got), describe(want))
 				}
 			}
+		}
+	})
+}
+
+// Versions are per agency (migration 00024): a change of another agency's
+// access (a role, an access list) or of its clients moves that agency's
+// version only, so a member's page here — whose visible clients and counts
+// are kept by this agency's version — still costs its one statement, and
+// this agency's version row is not written. A change here re-reads the
+// visible clients (one more statement), which shows the test can fail.
+func TestAnotherAgencysWritesCostNothing(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		agencyID, _, memberID, brandID := staffedAgency(t, d, "Nike", "member")
+		seed(t, d, agencyID, brandID, 0, 20)
+		otherID, _, otherMember, otherBrand := staffedAgency(t, d, "Puma", "member")
+		seed(t, d, otherID, otherBrand, 100, 5)
+		svc := clientlist.New(d, clock.Real)
+		cq := &counting{Querier: d}
+		clientlist.SetReader(svc, cq)
+		scope := authz.ClientScope{AgencyID: agencyID, UserID: memberID}
+		page := func() (clientlist.ClientPage, int64) {
+			t.Helper()
+			cq.n.Store(0)
+			p, err := svc.List(ctx, scope, clientlist.ListQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p, cq.n.Load()
+		}
+		version := func(agency string) int64 {
+			t.Helper()
+			var v int64
+			if err := d.Get(ctx, &v, `SELECT COALESCE((SELECT v FROM client_list_access_versions WHERE agency_id = ?), 0)`, agency); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		page()
+		if p, n := page(); n != 1 || p.ClientCounts.All != 20 {
+			t.Fatalf("a member's page from a current copy: %d statements, counts %+v", n, p.ClientCounts)
+		}
+		mine, theirs := version(agencyID), version(otherID)
+		writes := []string{
+			`UPDATE memberships SET role = 'account_manager' WHERE account_id = '` + otherID + `' AND user_id = '` + otherMember + `'`,
+			`UPDATE links SET access_all = FALSE WHERE agency_id = '` + otherID + `'`,
+			`UPDATE accounts SET name = 'Renamed' WHERE id = (SELECT MIN(client_id) FROM links WHERE agency_id = '` + otherID + `')`,
+			`DELETE FROM client_brands WHERE brand_id = '` + otherBrand + `'`,
+		}
+		for _, w := range writes {
+			if _, err := d.Exec(ctx, w); err != nil {
+				t.Fatal(err)
+			}
+			if _, n := page(); n != 1 {
+				t.Fatalf("after another agency's write %q: %d statements", w, n)
+			}
+		}
+		if got := version(agencyID); got != mine {
+			t.Fatalf("another agency's writes moved this agency's version from %d to %d", mine, got)
+		}
+		if got := version(otherID); got <= theirs {
+			t.Fatalf("the other agency's writes did not move its own version (%d → %d)", theirs, got)
+		}
+		if _, err := d.Exec(ctx, `UPDATE links SET access_all = FALSE WHERE agency_id = ? AND client_id = (SELECT MIN(client_id) FROM links WHERE agency_id = ?)`,
+			agencyID, agencyID); err != nil {
+			t.Fatal(err)
+		}
+		if p, n := page(); n < 2 || p.ClientCounts.All != 19 {
+			t.Fatalf("after this agency's access change: %d statements, counts %+v", n, p.ClientCounts)
+		}
+		if version(agencyID) <= mine {
+			t.Fatal("this agency's access change did not move its version")
 		}
 	})
 }
