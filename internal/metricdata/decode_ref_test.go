@@ -184,6 +184,3 @@ func TestEpochDay(t *testing.T) {
 		}
 	}
 }
-
-
-
