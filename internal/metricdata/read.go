@@ -11,26 +11,38 @@ import (
 // Reading a brand's data: first its series (a small table), then their
 // days as ranges of metric_days' primary key.
 
-// brandSeries selects a brand's series: (id, metric, dimension) of the
-// series it owns. Parameters: the brand, then what the caller appends.
-const brandSeries = `SELECT id, item, metric, dimension FROM metric_series WHERE brand_id = ?`
+// A brand's series are its own (brand_id) and those of the data source
+// items mapped to it (source_items): a read-time union, so that mapping or
+// unmapping an item changes what the brand's reports read at once, with
+// nothing copied (docs/ARCHITECTURE.md, "Data sources").
 
 // metricSeries selects the IDs of the series of catalogue row c's metric
 // (in a subquery over metric_catalogue c).
-const metricSeries = `SELECT s.id FROM metric_series s WHERE s.brand_id = c.brand_id AND s.metric = c.metric`
+const metricSeries = `SELECT s.id FROM metric_series s WHERE s.brand_id = c.brand_id AND s.metric = c.metric
+	UNION ALL SELECT s.id FROM source_items m JOIN metric_series s ON s.source_id = m.source_id AND s.item = m.item
+	WHERE m.brand_id = c.brand_id AND s.metric = c.metric`
 
-// seriesOf lists the series of a brand's metrics; on one dimension value
-// when dimension is not nil.
+// seriesOf lists the series of a brand's metrics, its own and its mapped
+// items'; on one dimension value when dimension is not nil.
 func (s *Service) seriesOf(ctx context.Context, brandID string, metrics []string, dimension *string) ([]seriesRow, error) {
-	q, args, err := db.In(brandSeries+` AND metric IN (?)`, brandID, metrics)
+	own, mapped := `SELECT id, item, metric, dimension FROM metric_series WHERE brand_id = ? AND metric IN (?)`,
+		`SELECT s.id, s.item, s.metric, s.dimension FROM source_items m JOIN metric_series s ON s.source_id = m.source_id AND s.item = m.item
+		WHERE m.brand_id = ? AND s.metric IN (?)`
+	args := []any{brandID, metrics}
+	if dimension != nil {
+		own, mapped = own+` AND dimension = ?`, mapped+` AND s.dimension = ?`
+		args = append(args, *dimension)
+	}
+	args = append(args, brandID, metrics)
+	if dimension != nil {
+		args = append(args, *dimension)
+	}
+	q, args, err := db.In(own+` UNION ALL `+mapped+` ORDER BY 1`, args...)
 	if err != nil {
 		return nil, err
 	}
-	if dimension != nil {
-		q, args = q+` AND dimension = ?`, append(args, *dimension)
-	}
 	var rows []seriesRow
-	err = s.db.Select(ctx, &rows, q+` ORDER BY id`, args...)
+	err = s.db.Select(ctx, &rows, q, args...)
 	return rows, err
 }
 
