@@ -56,7 +56,7 @@ type Deps struct {
 	ClientBilling *clientbilling.Service // a client's billing details
 	Data          *metricdata.Service    // brands' metric data (issue 16)
 	Reports       *report.Service        // brands' reports (issue 16)
-	Sources       *source.Service // agencies' data sources (issue 17)
+	Sources       *source.Service        // agencies' data sources (issue 17)
 	SecureCookies bool
 	Log           *slog.Logger
 }

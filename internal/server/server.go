@@ -40,8 +40,8 @@ import (
 	"github.com/liaison-dev/liaison/internal/password"
 	"github.com/liaison-dev/liaison/internal/ratelimit"
 	"github.com/liaison-dev/liaison/internal/report"
-	"github.com/liaison-dev/liaison/internal/source"
 	"github.com/liaison-dev/liaison/internal/requestctx"
+	"github.com/liaison-dev/liaison/internal/source"
 	"github.com/liaison-dev/liaison/internal/web"
 )
 
