@@ -39,6 +39,9 @@ type world struct {
 	linkAC, linkBC   string
 	brandA, brandB   string
 	reportA, reportB string
+	// data sources of A and of B (issue 17), and their tokens
+	sourceA, sourceB       string
+	sourceTokA, sourceTokB string
 	// invitations into C (by A, and by D), into A and into B (staff)
 	invC, invA, invB string
 	invCbyD          string
@@ -100,6 +103,10 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	w.brandB = s.AddBrand(t, w.agencyB, "Brand of B")
 	w.reportA = adminA.Must(t, 201, "POST", "/api/v1/brands/"+w.brandA+"/reports", map[string]any{"title": "A's report"}).Body["id"].(string)
 	w.reportB = bc.Must(t, 201, "POST", "/api/v1/brands/"+w.brandB+"/reports", map[string]any{"title": "B's report"}).Body["id"].(string)
+	srcA := adminA.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyA+"/sources", map[string]any{"name": "A's source"})
+	w.sourceA, w.sourceTokA = srcA.Body["id"].(string), srcA.Body["token"].(string)
+	srcB := bc.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyB+"/sources", map[string]any{"name": "B's source"})
+	w.sourceB, w.sourceTokB = srcB.Body["id"].(string), srcB.Body["token"].(string)
 	// C has brand A, so its users read brand A's data and reports (issue 16).
 	if _, err := s.DB.Exec(ctx, `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, w.clientC, w.brandA, s.Now()); err != nil {
 		t.Fatal(err)
@@ -300,6 +307,23 @@ func (w *world) targets(rt api.Route) []target {
 			}})
 		}
 		return out
+	case api.Source, api.SourceToken:
+		// SPEC §1: sources belong to the agency as a whole; its admins and
+		// account managers manage them, its other users are refused, and
+		// nobody else (client users included) finds them. A source's push
+		// takes its token only: every persona gets 401 (walk).
+		var out []target
+		for _, pair := range [][2]string{{w.sourceA, w.agencyA}, {w.sourceB, w.agencyB}} {
+			src, ag := pair[0], pair[1]
+			out = append(out, target{map[string]string{acc.Param: src}, func(p persona) (bool, bool) {
+				r := p.roles[ag]
+				if !strings.HasPrefix(string(r), "agency:") || p.name == asClientPersona {
+					return false, false
+				}
+				return true, r == authz.AgencyAdmin || r == authz.AgencyAccountManager
+			}})
+		}
+		return out
 	case api.Link:
 		var out []target
 		for _, pair := range [][2]string{{w.linkAC, w.agencyA}, {w.linkBC, w.agencyB}} {
@@ -415,6 +439,10 @@ func (w *world) walk(t *testing.T, rt api.Route, fresh func() *world) {
 				continue
 			}
 			switch rt.Access.Kind {
+			case api.SourceToken:
+				if r.Status != 401 || r.Code() != "source_token_only" {
+					t.Errorf("%s: %d, want 401 source_token_only: %s", where, r.Status, r.Raw)
+				}
 			case api.Public, api.User:
 				if r.Status == 401 || r.Status == 403 {
 					t.Errorf("%s: %d for a logged-in user", where, r.Status)

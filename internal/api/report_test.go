@@ -164,3 +164,39 @@ func TestReportBadInputChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestReportDataFollowsEveryChange: report data is cached per data version
+// (internal/report/cache.go); each kind of change shows in the very next read.
+func TestReportDataFollowsEveryChange(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		w := newDataWorld(t, e)
+		w.pushDemoish(t)
+		rid := w.member.Must(t, 201, "POST", "/api/v1/brands/"+w.brand+"/reports", map[string]any{
+			"title": "Cached", "default_range": "last_7_days", "widgets": sampleWidgets}).Body["id"].(string)
+		tile := func() any {
+			d := w.clientUser.Must(t, 200, "GET", "/api/v1/reports/"+rid+"/data", nil)
+			return d.Body["widgets"].([]any)[0].(map[string]any)["tile"].(map[string]any)["value"]
+		}
+		if v := tile(); v != 700.0 {
+			t.Fatalf("tile %v", v)
+		}
+		_ = tile() // served from the cache
+		w.member.Must(t, 200, "POST", "/api/v1/brands/"+w.brand+"/data", pts(pt(w.day(0), "sessions", 170, "")))
+		if v := tile(); v != 770.0 {
+			t.Errorf("after a push: %v", v)
+		}
+		w.admin.Must(t, 200, "PUT", "/api/v1/brands/"+w.brand+"/metrics/sessions", map[string]any{"aggregation": "last"})
+		if v := tile(); v != 170.0 {
+			t.Errorf("after a catalogue edit: %v", v)
+		}
+		w.admin.Must(t, 200, "DELETE", "/api/v1/brands/"+w.brand+"/data?metrics=sessions&from="+w.day(0)+"&to="+w.day(0), nil)
+		if v := tile(); v != 100.0 {
+			t.Errorf("after a deletion: %v", v)
+		}
+		w.member.Must(t, 200, "PATCH", "/api/v1/reports/"+rid, map[string]any{"widgets": []map[string]any{
+			{"kind": "tile", "metrics": []string{"revenue"}}}})
+		if v := tile(); v != 7000.0 {
+			t.Errorf("after a report edit: %v", v)
+		}
+	})
+}

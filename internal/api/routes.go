@@ -42,6 +42,13 @@ const (
 	// Report routes act on a report; access is decided on its brand
 	// (authz.CheckReport).
 	Report
+	// Source routes act on a data source; access is decided on its agency
+	// (authz.CheckSource).
+	Source
+	// SourceToken routes are called by a data source with its own token
+	// (a source's push): no user may call them, and a source token reaches
+	// nothing else.
+	SourceToken
 )
 
 // Access is a route's entry in the access table.
@@ -129,6 +136,16 @@ func (a *API) accessCheck(acc Access, route string) func(huma.Context, func(huma
 			e := FromDomain(ctx, err)
 			_ = huma.WriteErr(a.huma, hc, e.Status, e.Body.Message, e)
 		}
+		if tok := authz.SourceTokenFrom(ctx); tok != "" || acc.Kind == SourceToken {
+			// A source token reaches its own source's push route, and a
+			// push route only a source token (the route checks which).
+			if tok == "" || acc.Kind != SourceToken {
+				fail(errSourceTokenOnly)
+				return
+			}
+			next(hc)
+			return
+		}
 		if actor.Impersonating() && acc.Kind != Operator { // Login As: what nobody may do as the client (impersonation_routes.go)
 			if err := impersonationRefusal(acc, route); err != nil {
 				fail(err)
@@ -170,6 +187,8 @@ func (a *API) accessCheck(acc Access, route string) func(huma.Context, func(huma
 				rel, err = z.CheckInvitation(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Report:
 				rel, err = z.CheckReport(ctx, actor, hc.Param(acc.Param), acc.Action)
+			case Source:
+				rel, err = z.CheckSource(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Link:
 				var lrel authz.LinkRelation
 				lrel, err = z.CheckLink(ctx, actor, hc.Param(acc.Param), acc.Action)

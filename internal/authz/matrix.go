@@ -93,6 +93,10 @@ const (
 	BrandDataWrite    Action = "brand.data.write"
 	BrandDataDelete   Action = "brand.data.delete"
 	BrandReportExport Action = "brand.report.export"
+	// Data sources (SPEC §12, issue 17) belong to the agency as a whole:
+	// its admins and account managers create, map, pause and delete them
+	// (§1); nobody else sees them, client users never.
+	SourceManage Action = "source.manage"
 )
 
 // matrix is SPEC §1 as data: which roles may perform which action. A role
@@ -134,6 +138,7 @@ var matrix = map[Action][]Role{
 	BrandDataWrite:      {AgencyAdmin, AgencyAccountManager, AgencyMember},
 	BrandDataDelete:     {AgencyAdmin, AgencyAccountManager},
 	BrandReportExport:   {AgencyAdmin, AgencyAccountManager, AgencyMember, AgencyViewer, ClientAdmin, ClientMember},
+	SourceManage:        {AgencyAdmin, AgencyAccountManager},
 }
 
 // Allowed reports whether role may perform action.

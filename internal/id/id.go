@@ -34,6 +34,7 @@ const (
 	Brand      = "brd"
 	Report     = "rep"
 	Billing    = "bil"
+	Source     = "src"
 )
 
 // New returns a fresh ID with the given prefix, e.g. "acc_k5x…".

@@ -2,6 +2,7 @@ package metricdata
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"unicode"
@@ -53,17 +54,28 @@ func (s *Service) Metrics(ctx context.Context, rel authz.Relation, brandID strin
 	if err := authz.OnBrand(rel, brandID, authz.BrandDataRead); err != nil {
 		return nil, err
 	}
-	var out []Metric
-	err := s.db.Select(ctx, &out, `SELECT c.metric, c.label, c.unit, c.currency, c.aggregation,
-		(SELECT MIN(p.day) FROM metric_points p WHERE p.brand_id = c.brand_id AND p.metric = c.metric) AS first_day,
-		(SELECT MAX(p.day) FROM metric_points p WHERE p.brand_id = c.brand_id AND p.metric = c.metric) AS last_day,
-		(SELECT COUNT(*) FROM metric_points p WHERE p.brand_id = c.brand_id AND p.metric = c.metric) AS points
-		FROM metric_catalogue c WHERE c.brand_id = ? ORDER BY c.metric`, brandID)
-	for i := range out {
-		out[i].fill()
+	type stat struct {
+		Metric
+		First sql.NullInt64 `db:"first"`
+		Last  sql.NullInt64 `db:"last"`
 	}
-	if out == nil {
-		out = []Metric{}
+	var rows []stat
+	// Per metric, its series' first and last day and count of days: index
+	// probes and a range of each series' primary key.
+	err := s.db.Select(ctx, &rows, `SELECT c.metric, c.label, c.unit, c.currency, c.aggregation,
+		(SELECT MIN(d.day) FROM metric_days d WHERE d.series_id IN (`+metricSeries+`)) AS first,
+		(SELECT MAX(d.day) FROM metric_days d WHERE d.series_id IN (`+metricSeries+`)) AS last,
+		(SELECT COUNT(*) FROM metric_days d WHERE d.series_id IN (`+metricSeries+`)) AS points
+		FROM metric_catalogue c WHERE c.brand_id = ? ORDER BY c.metric`, brandID)
+	out := make([]Metric, 0, len(rows))
+	for _, r := range rows {
+		m := r.Metric
+		if r.First.Valid {
+			f, l := DayString(int32(r.First.Int64)), DayString(int32(r.Last.Int64))
+			m.FirstDate, m.LastDate = &f, &l
+		}
+		m.fill()
+		out = append(out, m)
 	}
 	return out, err
 }
@@ -123,6 +135,9 @@ func (s *Service) PutMetric(ctx context.Context, a *authz.Actor, rel authz.Relat
 			return err
 		}
 		out = next
+		if err := bump(ctx, tx, brandID); err != nil {
+			return err
+		}
 		b, n := settingsOf(before), settingsOf(next)
 		b["metric"], n["metric"] = name, name
 		return recordBA(ctx, tx, a, rel.BrandAgency(), now, "metric.update", brandID, b, n)

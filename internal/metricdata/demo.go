@@ -109,10 +109,11 @@ func (s *Service) Demo(ctx context.Context, brandID string, days int) (int, erro
 	for start := 0; start < len(points); start += MaxPoints {
 		part := points[start:min(start+MaxPoints, len(points))]
 		err := s.db.InTx(ctx, func(tx *db.Tx) error {
-			if err := learn(ctx, tx, brandID, metricNames(part), now); err != nil {
+			b := batchOf(part)
+			if err := learn(ctx, tx, brandID, b.metricNames(), now); err != nil {
 				return err
 			}
-			_, err := upsert(ctx, tx, brandID, part)
+			_, err := store(ctx, tx, Owner{BrandID: brandID}, b)
 			return err
 		})
 		if err != nil {
@@ -126,6 +127,21 @@ func (s *Service) Demo(ctx context.Context, brandID string, days int) (int, erro
 				return err
 			}
 		}
+		if err := bump(ctx, tx, brandID); err != nil {
+			return err
+		}
 		return record(ctx, tx, nil, agencyID, now, "metric_data.demo", brandID, map[string]any{"points": len(points), "days": days})
 	})
+}
+
+// batchOf makes a batch of valid points (the demo's), the last value of a
+// repeated key winning.
+func batchOf(points []Point) *batch {
+	d := &decoder{}
+	for _, p := range points {
+		day, _ := epochDay(p.Date)
+		d.add(seriesKey{"", p.Metric, p.Dimension}, day, p.Value)
+	}
+	d.out.received = len(points)
+	return &d.out
 }

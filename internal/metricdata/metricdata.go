@@ -12,9 +12,7 @@ package metricdata
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/agency"
@@ -41,13 +39,6 @@ type PushResult struct {
 	Updated  int `json:"updated"`
 }
 
-// chunk is how many points one INSERT carries: 5 parameters each, well under
-// both engines' limits (SQLite 32766, PostgreSQL 65535).
-const chunk = 500
-
-const upsertHead = `INSERT INTO metric_points (brand_id, metric, dimension, day, value) VALUES `
-const upsertTail = ` ON CONFLICT (brand_id, metric, dimension, day) DO UPDATE SET value = excluded.value`
-
 // Push decodes, validates and stores a batch (the raw request body). The
 // whole batch is checked before anything is written; then, in one
 // transaction, the catalogue learns new metrics, the points are upserted by
@@ -56,36 +47,35 @@ func (s *Service) Push(ctx context.Context, a *authz.Actor, rel authz.Relation, 
 	if err := authz.OnBrand(rel, brandID, authz.BrandDataWrite); err != nil {
 		return PushResult{}, err
 	}
-	points, err := DecodeBatch(body)
+	b, err := decode(body, false)
 	if err != nil {
 		return PushResult{}, err
 	}
-	res := PushResult{Received: len(points)}
-	points = dedupe(points)
+	res := PushResult{Received: b.received}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		metrics := metricNames(points)
+		metrics := b.metricNames()
 		if err := learn(ctx, tx, brandID, metrics, now); err != nil {
 			return err
 		}
-		ins, err := upsert(ctx, tx, brandID, points)
+		ins, err := store(ctx, tx, Owner{BrandID: brandID}, b)
 		if err != nil {
 			return err
 		}
-		res.Inserted, res.Updated = ins, len(points)-ins
+		res.Inserted, res.Updated = ins, len(b.points)-ins
 		return record(ctx, tx, a, rel.BrandAgency(), now, "metric_data.push", brandID, map[string]any{
 			"received": res.Received, "inserted": res.Inserted, "updated": res.Updated, "metrics": metrics})
 	})
 	return res, err
 }
 
-func metricNames(points []Point) []string {
+func (b *batch) metricNames() []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, p := range points {
-		if !seen[p.Metric] {
-			seen[p.Metric] = true
-			out = append(out, p.Metric)
+	for _, k := range b.series {
+		if !seen[k.metric] {
+			seen[k.metric] = true
+			out = append(out, k.metric)
 		}
 	}
 	return out
@@ -101,124 +91,6 @@ func learn(ctx context.Context, tx *db.Tx, brandID string, metrics []string, now
 		}
 	}
 	return nil
-}
-
-// upsert writes the points (distinct keys) and returns how many were new.
-// On PostgreSQL each row says whether it was inserted (xmax = 0, the row
-// has no updating transaction); on SQLite, whose single writer excludes
-// every other writer for the transaction, the rows already there are
-// counted first.
-func upsert(ctx context.Context, tx *db.Tx, brandID string, points []Point) (int, error) {
-	pg := tx.Dialect() == db.Postgres
-	var full *preparedChunk
-	defer func() {
-		if full != nil {
-			full.close()
-		}
-	}()
-	inserted := 0
-	for start := 0; start < len(points); start += chunk {
-		part := points[start:min(start+chunk, len(points))]
-		var pc *preparedChunk
-		var err error
-		if len(part) == chunk {
-			if full == nil {
-				if full, err = prepareChunk(ctx, tx, chunk, pg); err != nil {
-					return 0, err
-				}
-			}
-			pc = full
-		} else {
-			if pc, err = prepareChunk(ctx, tx, len(part), pg); err != nil {
-				return 0, err
-			}
-			defer pc.close()
-		}
-		n, err := pc.run(ctx, brandID, part, pg)
-		if err != nil {
-			return 0, err
-		}
-		inserted += n
-	}
-	return inserted, nil
-}
-
-// preparedChunk is the statements for n points: the upsert, and on SQLite
-// the count of rows already there.
-type preparedChunk struct {
-	upsert, exists *sql.Stmt
-}
-
-func prepareChunk(ctx context.Context, tx *db.Tx, n int, pg bool) (*preparedChunk, error) {
-	rows := strings.Repeat("(?, ?, ?, ?, ?), ", n)
-	q := upsertHead + rows[:len(rows)-2] + upsertTail
-	if pg {
-		q += ` RETURNING (xmax = 0)`
-	}
-	up, err := tx.Prepare(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	pc := &preparedChunk{upsert: up}
-	if !pg {
-		keys := strings.Repeat("(?, ?, ?), ", n)
-		// A CTE of the keys joined to the primary key: SQLite probes the
-		// index once per key (a row-value IN over VALUES made it scan).
-		ex, err := tx.Prepare(ctx, `WITH k (metric, dimension, day) AS (VALUES `+keys[:len(keys)-2]+`)
-			SELECT COUNT(*) FROM k JOIN metric_points p ON p.brand_id = ? AND p.metric = k.metric
-			AND p.dimension = k.dimension AND p.day = k.day`)
-		if err != nil {
-			up.Close()
-			return nil, err
-		}
-		pc.exists = ex
-	}
-	return pc, nil
-}
-
-func (pc *preparedChunk) close() {
-	pc.upsert.Close()
-	if pc.exists != nil {
-		pc.exists.Close()
-	}
-}
-
-func (pc *preparedChunk) run(ctx context.Context, brandID string, part []Point, pg bool) (int, error) {
-	args := make([]any, 0, len(part)*5)
-	for _, p := range part {
-		args = append(args, brandID, p.Metric, p.Dimension, p.Date, p.Value)
-	}
-	if pg {
-		rows, err := pc.upsert.QueryContext(ctx, args...)
-		if err != nil {
-			return 0, err
-		}
-		defer rows.Close()
-		n := 0
-		for rows.Next() {
-			var ins bool
-			if err := rows.Scan(&ins); err != nil {
-				return 0, err
-			}
-			if ins {
-				n++
-			}
-		}
-		return n, rows.Err()
-	}
-	kargs := make([]any, 0, 1+len(part)*3)
-	for _, p := range part {
-		kargs = append(kargs, p.Metric, p.Dimension, p.Date)
-	}
-	kargs = append(kargs, brandID)
-	var there int
-	if err := pc.exists.QueryRowContext(ctx, kargs...).Scan(&there); err != nil {
-		return 0, err
-	}
-	if _, err := pc.upsert.ExecContext(ctx, args...); err != nil {
-		return 0, err
-	}
-	return len(part) - there, nil
 }
 
 // Delete removes a range of a brand's data: the named metrics, every
@@ -237,15 +109,15 @@ func (s *Service) Delete(ctx context.Context, a *authz.Actor, rel authz.Relation
 	if err := checkBounds(from, to); err != nil {
 		return 0, err
 	}
-	q, args, err := db.In(`DELETE FROM metric_points WHERE brand_id = ? AND metric IN (?)`, brandID, metrics)
+	q, args, err := db.In(`DELETE FROM metric_days WHERE series_id IN (SELECT id FROM metric_series WHERE brand_id = ? AND metric IN (?))`, brandID, metrics)
 	if err != nil {
 		return 0, err
 	}
-	if from != "" {
-		q, args = q+` AND day >= ?`, append(args, from)
+	if f, ok := ParseDate(from); ok {
+		q, args = q+` AND day >= ?`, append(args, DayNumber(f))
 	}
-	if to != "" {
-		q, args = q+` AND day <= ?`, append(args, to)
+	if t, ok := ParseDate(to); ok {
+		q, args = q+` AND day <= ?`, append(args, DayNumber(t))
 	}
 	var n int64
 	now := s.now()
@@ -255,6 +127,9 @@ func (s *Service) Delete(ctx context.Context, a *authz.Actor, rel authz.Relation
 			return err
 		}
 		n, _ = r.RowsAffected()
+		if err := bump(ctx, tx, brandID); err != nil {
+			return err
+		}
 		return record(ctx, tx, a, rel.BrandAgency(), now, "metric_data.delete", brandID, map[string]any{
 			"metrics": metrics, "from": from, "to": to, "deleted": n})
 	})

@@ -1,12 +1,7 @@
 package metricdata
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -54,11 +49,11 @@ func ParseDate(s string) (time.Time, bool) {
 	if len(s) != 10 {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil || t.Year() < 1900 || t.Year() > 2999 {
+	n, ok := epochDay(s)
+	if !ok {
 		return time.Time{}, false
 	}
-	return t, true
+	return DayTime(n), true
 }
 
 // ValidDimension reports whether s may be a dimension value: at most 128
@@ -75,13 +70,6 @@ func ValidDimension(s string) bool {
 	return true
 }
 
-type rawPoint struct {
-	Date      *string         `json:"date"`
-	Metric    *string         `json:"metric"`
-	Dimension *string         `json:"dimension"`
-	Value     json.RawMessage `json:"value"`
-}
-
 // pointError names the first bad point: its index and field.
 func pointError(i int, field, format string, args ...any) error {
 	return &errs.Error{Kind: errs.Invalid, Code: "invalid_point", Field: fmt.Sprintf("points[%d].%s", i, field),
@@ -91,76 +79,18 @@ func pointError(i int, field, format string, args ...any) error {
 // DecodeBatch decodes and validates a push body {"points":[…]} as a whole:
 // the first bad point is an error naming its index and field, and nothing
 // of the batch is used. It never panics, whatever the bytes (FuzzDecodeBatch).
+// Points come back once per key (the last value given), in first-seen order.
 func DecodeBatch(body []byte) ([]Point, error) {
-	if len(body) > MaxBatchBytes {
-		return nil, &errs.Error{Kind: errs.Invalid, Code: "batch_too_large", Field: "points",
-			Message: fmt.Sprintf("A batch may be at most %d bytes (5 MiB); send it in smaller batches. Nothing was stored.", MaxBatchBytes)}
+	b, err := decode(body, false)
+	if err != nil {
+		return nil, err
 	}
-	var in struct {
-		Points []json.RawMessage `json:"points"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, &errs.Error{Kind: errs.Invalid, Code: "invalid_json", Field: "points",
-			Message: "The body must be JSON: {\"points\":[{\"date\",\"metric\",\"value\",\"dimension\"}]}. Nothing was stored."}
-	}
-	switch {
-	case len(in.Points) == 0:
-		return nil, &errs.Error{Kind: errs.Invalid, Code: "no_points", Field: "points", Message: "Send at least one point in \"points\"."}
-	case len(in.Points) > MaxPoints:
-		return nil, &errs.Error{Kind: errs.Invalid, Code: "too_many_points", Field: "points",
-			Message: fmt.Sprintf("A batch may hold at most %d points, this one has %d; send it in smaller batches. Nothing was stored.", MaxPoints, len(in.Points))}
-	}
-	out := make([]Point, len(in.Points))
-	for i, raw := range in.Points {
-		var rp rawPoint
-		if err := json.Unmarshal(raw, &rp); err != nil {
-			field := "value"
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) && te.Field != "" {
-				field = te.Field
-			}
-			return nil, pointError(i, field, "not an object with date, metric and dimension as strings and value as a number.")
-		}
-		p := &out[i]
-		switch {
-		case rp.Date == nil:
-			return nil, pointError(i, "date", "date is missing.")
-		case rp.Metric == nil:
-			return nil, pointError(i, "metric", "metric is missing.")
-		case rp.Value == nil || bytes.Equal(rp.Value, []byte("null")):
-			return nil, pointError(i, "value", "value is missing.")
-		}
-		if _, ok := ParseDate(*rp.Date); !ok {
-			return nil, pointError(i, "date", "%q is not a day that exists, as YYYY-MM-DD.", clip(*rp.Date))
-		}
-		if !ValidMetricName(*rp.Metric) {
-			return nil, pointError(i, "metric", "%q is not a metric name: a lower-case letter, then up to 63 of a-z, 0-9, _ and .", clip(*rp.Metric))
-		}
-		p.Date, p.Metric = *rp.Date, *rp.Metric
-		if rp.Dimension != nil {
-			if !ValidDimension(*rp.Dimension) {
-				return nil, pointError(i, "dimension", "a dimension is at most %d characters of plain text.", MaxDimensionLen)
-			}
-			p.Dimension = *rp.Dimension
-		}
-		v, err := parseValue(rp.Value)
-		if err != nil {
-			return nil, pointError(i, "value", "%s", err.Error())
-		}
-		p.Value = v
+	out := make([]Point, len(b.points))
+	for i, p := range b.points {
+		k := b.series[p.s]
+		out[i] = Point{Date: DayString(p.day), Metric: k.metric, Dimension: k.dimension, Value: p.value}
 	}
 	return out, nil
-}
-
-func parseValue(raw json.RawMessage) (float64, error) {
-	if len(raw) == 0 || !(raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
-		return 0, fmt.Errorf("value must be a number.")
-	}
-	v, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, fmt.Errorf("value must be a finite number.")
-	}
-	return v, nil
 }
 
 func clip(s string) string {
@@ -168,22 +98,4 @@ func clip(s string) string {
 		s = s[:40] + "…"
 	}
 	return s
-}
-
-// dedupe keeps the last point of each key, in first-seen order (a batch may
-// say the same thing twice; PostgreSQL refuses one statement touching a row
-// twice).
-func dedupe(ps []Point) []Point {
-	seen := make(map[key]int, len(ps))
-	out := ps[:0:0]
-	for _, p := range ps {
-		k := key{p.Metric, p.Dimension, p.Date}
-		if i, ok := seen[k]; ok {
-			out[i] = p
-			continue
-		}
-		seen[k] = len(out)
-		out = append(out, p)
-	}
-	return out
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
-	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
 
@@ -50,12 +49,12 @@ func ParseRange(from, to string) (Range, error) {
 	return r, nil
 }
 
-// DayValue is one stored day of one series.
+// DayValue is one stored day of one series: its epoch day (days.go) and
+// value. Where two series make one line (a brand's own points and a mapped
+// item's), their values on a day are added.
 type DayValue struct {
-	Metric    string  `db:"metric"`
-	Dimension string  `db:"dimension"`
-	Day       string  `db:"day"`
-	Value     float64 `db:"value"`
+	Day   int32
+	Value float64
 }
 
 // Value is one bucket of a series: its first day and its value by the
@@ -154,35 +153,110 @@ func Info(cat map[string]Metric, name string) Metric {
 // brand's total) in a range, by metric in day order. For other domain
 // packages, which have checked access to the brand.
 func (s *Service) Daily(ctx context.Context, brandID string, metrics []string, dimension string, r Range) (map[string][]DayValue, error) {
-	q, args, err := db.In(`SELECT metric, dimension, day, value FROM metric_points
-		WHERE brand_id = ? AND metric IN (?) AND dimension = ? AND day >= ? AND day <= ? ORDER BY metric, day`,
-		brandID, metrics, dimension, r.From.Format(time.DateOnly), r.To.Format(time.DateOnly))
+	series, err := s.seriesOf(ctx, brandID, metrics, &dimension)
+	if err != nil || len(series) == 0 {
+		return map[string][]DayValue{}, err
+	}
+	days, err := s.days(ctx, series, r)
 	if err != nil {
 		return nil, err
 	}
-	var rows []DayValue
-	if err := s.db.Select(ctx, &rows, q, args...); err != nil {
-		return nil, err
-	}
 	out := map[string][]DayValue{}
-	for _, v := range rows {
-		out[v.Metric] = append(out[v.Metric], v)
+	for i, sr := range series {
+		out[sr.Metric] = merge(out[sr.Metric], days[i])
 	}
 	return out, nil
 }
 
-// ByDimension reads a metric's stored days on every dimension value (the
-// total line excluded) in a range, by dimension in day order.
-func (s *Service) ByDimension(ctx context.Context, brandID, metric string, r Range) (map[string][]DayValue, error) {
-	var rows []DayValue
-	if err := s.db.Select(ctx, &rows, `SELECT metric, dimension, day, value FROM metric_points
-		WHERE brand_id = ? AND metric = ? AND dimension <> '' AND day >= ? AND day <= ? ORDER BY dimension, day`,
-		brandID, metric, r.From.Format(time.DateOnly), r.To.Format(time.DateOnly)); err != nil {
+// Agg is a series' days in a range reduced: their sum, how many, and the
+// last day's value, enough for every aggregation rule (and for a table's
+// "Other" row, which combines several).
+type Agg struct {
+	Sum  float64
+	Days int
+	Last float64
+}
+
+// Value is the aggregate by a rule; nil when there is no day.
+func (a Agg) Value(agg string) *float64 {
+	if a.Days == 0 {
+		return nil
+	}
+	v := a.Sum
+	switch agg {
+	case "last":
+		v = a.Last
+	case "avg":
+		v /= float64(a.Days)
+	}
+	return &v
+}
+
+// AggOf reduces days (in day order).
+func AggOf(days []DayValue) Agg {
+	a := Agg{Days: len(days)}
+	for _, d := range days {
+		a.Sum += d.Value
+	}
+	if len(days) > 0 {
+		a.Last = days[len(days)-1].Value
+	}
+	return a
+}
+
+// ByDimension reduces a metric's days on every dimension value (the total
+// line excluded) in a range, by dimension. The database does the reducing
+// (a year of 50 dimensions is 18,250 rows that need not travel), except
+// for a dimension made of several series, whose days are added up first.
+func (s *Service) ByDimension(ctx context.Context, brandID, metric string, r Range) (map[string]Agg, error) {
+	series, err := s.seriesOf(ctx, brandID, []string{metric}, nil)
+	if err != nil {
 		return nil, err
 	}
-	out := map[string][]DayValue{}
-	for _, v := range rows {
-		out[v.Dimension] = append(out[v.Dimension], v)
+	perDim := map[string][]int{}
+	var single []int64
+	for i, sr := range series {
+		if sr.Dimension == "" {
+			continue
+		}
+		perDim[sr.Dimension] = append(perDim[sr.Dimension], i)
+	}
+	var several []seriesRow
+	dimOf := map[int64]string{}
+	for dim, is := range perDim {
+		if len(is) == 1 {
+			single = append(single, series[is[0]].ID)
+			dimOf[series[is[0]].ID] = dim
+			continue
+		}
+		for _, i := range is {
+			several = append(several, series[i])
+		}
+	}
+	out := make(map[string]Agg, len(perDim))
+	if len(single) > 0 {
+		aggs, err := s.reduce(ctx, single, r)
+		if err != nil {
+			return nil, err
+		}
+		for id, a := range aggs {
+			out[dimOf[id]] = a
+		}
+	}
+	if len(several) > 0 {
+		days, err := s.days(ctx, several, r)
+		if err != nil {
+			return nil, err
+		}
+		merged := map[string][]DayValue{}
+		for i, sr := range several {
+			merged[sr.Dimension] = merge(merged[sr.Dimension], days[i])
+		}
+		for dim, ds := range merged {
+			if len(ds) > 0 {
+				out[dim] = AggOf(ds)
+			}
+		}
 	}
 	return out, nil
 }
@@ -240,7 +314,7 @@ func Bucketize(days []DayValue, r Range, granularity, agg string) []Value {
 	var out []Value
 	i := 0
 	for b := BucketStart(r.From, granularity); !b.After(r.To); b = nextBucket(b, granularity) {
-		end := nextBucket(b, granularity).Format(time.DateOnly)
+		end := DayNumber(nextBucket(b, granularity))
 		j := i
 		for j < len(days) && days[j].Day < end {
 			j++

@@ -12,7 +12,8 @@ func TestBucketizeByRule(t *testing.T) {
 		mon = mon.AddDate(0, 0, 1)
 	}
 	d := func(n int) string { return mon.AddDate(0, 0, n).Format(time.DateOnly) }
-	days := []DayValue{{Day: d(0), Value: 1}, {Day: d(3), Value: 3}, {Day: d(7), Value: 10}, {Day: d(13), Value: 20}}
+	n := func(k int) int32 { return DayNumber(mon.AddDate(0, 0, k)) }
+	days := []DayValue{{Day: n(0), Value: 1}, {Day: n(3), Value: 3}, {Day: n(7), Value: 10}, {Day: n(13), Value: 20}}
 	r := Range{mon, mon.AddDate(0, 0, 13)}
 	for _, tc := range []struct {
 		agg    string
@@ -29,5 +30,24 @@ func TestBucketizeByRule(t *testing.T) {
 	}
 	if EffectiveAggregation("percent", "sum") != "avg" || EffectiveAggregation("count", "sum") != "sum" {
 		t.Error("a percent is summed")
+	}
+}
+
+func TestMergeAddsDays(t *testing.T) {
+	a := []DayValue{{1, 1}, {3, 3}, {5, 5}}
+	b := []DayValue{{2, 20}, {3, 30}, {6, 60}}
+	got := merge(a, b)
+	want := []DayValue{{1, 1}, {2, 20}, {3, 33}, {5, 5}, {6, 60}}
+	if len(got) != len(want) {
+		t.Fatalf("%v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%v", got)
+		}
+	}
+	g := AggOf(want)
+	if g.Sum != 119 || g.Days != 5 || g.Last != 60 || *g.Value("avg") != 119.0/5 || *g.Value("last") != 60 || (Agg{}).Value("sum") != nil {
+		t.Fatalf("%+v", g)
 	}
 }

@@ -131,7 +131,7 @@ func (s *Service) DataFor(ctx context.Context, rel authz.Relation, reportID, pre
 	if err := authz.OnBrand(rel, rel.BrandID, authz.BrandDataRead); err != nil {
 		return Data{}, err
 	}
-	r, err := get(ctx, s.db, rel.BrandID, reportID)
+	rr, err := getRow(ctx, s.db, rel.BrandID, reportID)
 	if err != nil {
 		return Data{}, err
 	}
@@ -139,15 +139,34 @@ func (s *Service) DataFor(ctx context.Context, rel authz.Relation, reportID, pre
 	if err != nil {
 		return Data{}, err
 	}
-	def := r.DefaultRange
+	def := rr.DefaultRange
 	if preset != "" {
 		def, from, to = preset, "", ""
 	}
-	sp, err := Resolve(today, def, r.Comparison, from, to)
+	sp, err := Resolve(today, def, rr.Comparison, from, to)
 	if err != nil {
 		return Data{}, err
 	}
-	return s.compute(ctx, r, sp)
+	// The brand's data version is read before computing: a push committed
+	// meanwhile makes a newer version, so this result is never kept under
+	// a version it does not reflect.
+	version, err := s.data.Version(ctx, rel.BrandID)
+	if err != nil {
+		return Data{}, err
+	}
+	key := cacheKey(rr, sp, version)
+	if d, ok := s.computed.get(key); ok {
+		return d, nil
+	}
+	r, err := rr.report()
+	if err != nil {
+		return Data{}, err
+	}
+	d, err := s.compute(ctx, r, sp)
+	if err == nil {
+		s.computed.put(key, d)
+	}
+	return d, err
 }
 
 func (s *Service) compute(ctx context.Context, r Report, sp Span) (Data, error) {
@@ -250,7 +269,7 @@ func byDate(cat map[string]metricdata.Metric, w Widget, r metricdata.Range, cur 
 // each metric's rule (sums summed, averages averaged over the rest's days,
 // a last value summed across the rest).
 func (s *Service) byDimension(ctx context.Context, brandID string, cat map[string]metricdata.Metric, w Widget, r metricdata.Range, wd *WidgetData) error {
-	per := make([]map[string][]metricdata.DayValue, len(w.Metrics))
+	per := make([]map[string]metricdata.Agg, len(w.Metrics))
 	dims := map[string]bool{}
 	for j, m := range w.Metrics {
 		v, err := s.data.ByDimension(ctx, brandID, m, r)
@@ -270,7 +289,7 @@ func (s *Service) byDimension(ctx context.Context, brandID string, cat map[strin
 	for k := range dims {
 		row := Row{Label: k, Values: make([]*float64, len(w.Metrics))}
 		for j, m := range w.Metrics {
-			row.Values[j] = metricdata.Aggregate(metricdata.Info(cat, m).Aggregation, per[j][k])
+			row.Values[j] = per[j][k].Value(metricdata.Info(cat, m).Aggregation)
 		}
 		rk := -1e308
 		if row.Values[0] != nil {
@@ -291,20 +310,24 @@ func (s *Service) byDimension(ctx context.Context, brandID string, cat map[strin
 		other := Row{Label: "Other", Other: true, Values: make([]*float64, len(w.Metrics))}
 		for j, m := range w.Metrics {
 			agg := metricdata.Info(cat, m).Aggregation
-			var rest []metricdata.DayValue
+			var rest metricdata.Agg
 			for _, x := range all[w.Top:] {
+				a := per[j][x.row.Label]
 				if agg == "last" {
-					if v := x.row.Values[j]; v != nil {
-						rest = append(rest, metricdata.DayValue{Value: *v})
+					// Each value's latest day, summed across the rest.
+					if a.Days > 0 {
+						rest.Sum += a.Last
+						rest.Days++
 					}
 					continue
 				}
-				rest = append(rest, per[j][x.row.Label]...)
+				rest.Sum += a.Sum
+				rest.Days += a.Days
 			}
 			if agg == "last" {
 				agg = "sum"
 			}
-			other.Values[j] = metricdata.Aggregate(agg, rest)
+			other.Values[j] = rest.Value(agg)
 		}
 		wd.Rows = append(wd.Rows, other)
 	}
@@ -313,7 +336,7 @@ func (s *Service) byDimension(ctx context.Context, brandID string, cat map[strin
 
 // within is the days of a series (in day order) inside r.
 func within(days []metricdata.DayValue, r metricdata.Range) []metricdata.DayValue {
-	from, to := day(r.From), day(r.To)
+	from, to := metricdata.DayNumber(r.From), metricdata.DayNumber(r.To)
 	i := sort.Search(len(days), func(i int) bool { return days[i].Day >= from })
 	j := sort.Search(len(days), func(i int) bool { return days[i].Day > to })
 	return days[i:j]

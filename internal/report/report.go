@@ -64,11 +64,14 @@ type Service struct {
 	db   *db.DB
 	data *metricdata.Service
 	now  func() time.Time
+	// computed holds reports' Data by report, range and data version
+	// (cache.go).
+	computed *cache
 }
 
 // New returns the service.
 func New(d *db.DB, data *metricdata.Service, now func() time.Time) *Service {
-	return &Service{db: d, data: data, now: now}
+	return &Service{db: d, data: data, now: now, computed: newCache(512)}
 }
 
 // List returns a brand's reports by title.
@@ -100,15 +103,20 @@ func (s *Service) Get(ctx context.Context, rel authz.Relation, reportID string) 
 }
 
 func get(ctx context.Context, q db.Querier, brandID, reportID string) (Report, error) {
-	var r row
-	err := q.Get(ctx, &r, `SELECT `+columns+` FROM reports WHERE id = ? AND brand_id = ?`, reportID, brandID)
-	if errors.Is(err, db.ErrNoRows) {
-		return Report{}, errs.ErrNotFound
-	}
+	r, err := getRow(ctx, q, brandID, reportID)
 	if err != nil {
 		return Report{}, err
 	}
 	return r.report()
+}
+
+func getRow(ctx context.Context, q db.Querier, brandID, reportID string) (row, error) {
+	var r row
+	err := q.Get(ctx, &r, `SELECT `+columns+` FROM reports WHERE id = ? AND brand_id = ?`, reportID, brandID)
+	if errors.Is(err, db.ErrNoRows) {
+		return row{}, errs.ErrNotFound
+	}
+	return r, err
 }
 
 // Create adds a report to a brand (agency users who may edit reports).

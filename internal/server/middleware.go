@@ -210,7 +210,13 @@ func authenticate(s *auth.Service, secure bool, next http.Handler) http.Handler 
 				api.WriteJSONError(w, r, errs.E(errs.Unauthorized, "invalid_token", "Use Authorization: Bearer <token>."))
 				return
 			}
-			a, err := s.AuthenticateToken(ctx, strings.TrimSpace(tok), ip)
+			if tok = strings.TrimSpace(tok); strings.HasPrefix(tok, authz.SourceTokenPrefix) {
+				// A data source's token is no user: the route's access
+				// check lets it reach its source's push route only.
+				next.ServeHTTP(w, r.WithContext(authz.WithSourceToken(ctx, tok)))
+				return
+			}
+			a, err := s.AuthenticateToken(ctx, tok, ip)
 			if err != nil {
 				api.WriteJSONError(w, r, err)
 				return

@@ -33,6 +33,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/mail"
 	"github.com/liaison-dev/liaison/internal/metricdata"
 	"github.com/liaison-dev/liaison/internal/report"
+	"github.com/liaison-dev/liaison/internal/source"
 	webassets "github.com/liaison-dev/liaison/web"
 )
 
@@ -54,6 +55,7 @@ type Deps struct {
 	ClientBilling *clientbilling.Service
 	Data          *metricdata.Service
 	Reports       *report.Service
+	Sources       *source.Service // agencies' data sources (issue 17)
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
