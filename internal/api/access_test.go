@@ -39,6 +39,10 @@ type world struct {
 	linkAC, linkBC   string
 	brandA, brandB   string
 	reportA, reportB string
+	// report templates of A and B, and schedules on reportA and reportB
+	// (issue 17)
+	templateA, templateB string
+	scheduleA, scheduleB string
 	// invitations into C (by A, and by D), into A and into B (staff)
 	invC, invA, invB string
 	invCbyD          string
@@ -100,6 +104,8 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	w.brandB = s.AddBrand(t, w.agencyB, "Brand of B")
 	w.reportA = adminA.Must(t, 201, "POST", "/api/v1/brands/"+w.brandA+"/reports", map[string]any{"title": "A's report"}).Body["id"].(string)
 	w.reportB = bc.Must(t, 201, "POST", "/api/v1/brands/"+w.brandB+"/reports", map[string]any{"title": "B's report"}).Body["id"].(string)
+	w.templateA = adminA.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyA+"/report-templates", map[string]any{"report_id": w.reportA}).Body["id"].(string)
+	w.templateB = bc.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyB+"/report-templates", map[string]any{"report_id": w.reportB}).Body["id"].(string)
 	// C has brand A, so its users read brand A's data and reports (issue 16).
 	if _, err := s.DB.Exec(ctx, `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, w.clientC, w.brandA, s.Now()); err != nil {
 		t.Fatal(err)
@@ -234,6 +240,10 @@ func brandRule(action authz.Action, agencyRole, clientRole authz.Role, granted b
 		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true}
 	case authz.AgencyManage:
 		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true}
+	case authz.ReportTemplateRead: // issue 17: templates are the agency's
+		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true, authz.AgencyMember: true, authz.AgencyViewer: true}
+	case authz.ReportTemplateManage, authz.ReportScheduleManage: // SPEC §1: admins and account managers
+		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true}
 	}
 	if strings.HasPrefix(string(agencyRole), "agency:") {
 		return true, agencyMay[agencyRole]
@@ -297,6 +307,15 @@ func (w *world) targets(rt api.Route) []target {
 			rep, brand, ag := tr[0], tr[1], tr[2]
 			out = append(out, target{map[string]string{acc.Param: rep}, func(p persona) (bool, bool) {
 				return brandRule(acc.Action, p.roles[ag], p.roles[w.clientC], brand == w.brandA)
+			}})
+		}
+		return out
+	case api.Template:
+		var out []target
+		for _, pair := range [][2]string{{w.templateA, w.agencyA}, {w.templateB, w.agencyB}} {
+			tpl, ag := pair[0], pair[1]
+			out = append(out, target{map[string]string{acc.Param: tpl}, func(p persona) (bool, bool) {
+				return brandRule(acc.Action, p.roles[ag], "", false)
 			}})
 		}
 		return out

@@ -42,6 +42,12 @@ const (
 	// Report routes act on a report; access is decided on its brand
 	// (authz.CheckReport).
 	Report
+	// Template routes act on a report template; access is decided on its
+	// agency (authz.CheckTemplate, issue 17).
+	Template
+	// Schedule routes act on a report's schedule; access is decided on the
+	// report's brand (authz.CheckSchedule, issue 17).
+	Schedule
 )
 
 // Access is a route's entry in the access table.
@@ -170,6 +176,10 @@ func (a *API) accessCheck(acc Access, route string) func(huma.Context, func(huma
 				rel, err = z.CheckInvitation(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Report:
 				rel, err = z.CheckReport(ctx, actor, hc.Param(acc.Param), acc.Action)
+			case Template:
+				rel, err = z.CheckTemplate(ctx, actor, hc.Param(acc.Param), acc.Action)
+			case Schedule:
+				rel, err = z.CheckSchedule(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Link:
 				var lrel authz.LinkRelation
 				lrel, err = z.CheckLink(ctx, actor, hc.Param(acc.Param), acc.Action)
