@@ -79,7 +79,7 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	}
 	w.agencyA = l.Account.ID
 	adminA := s.Login(t, "a-admin@example.com", testkit.Password)
-	bc, _, b := s.Signup(t, "B Admin", "b-admin@example.com", "Agency B", "agency")
+	bc, bAdminID, b := s.Signup(t, "B Admin", "b-admin@example.com", "Agency B", "agency")
 	w.agencyB = b
 	cc, _, c := s.Signup(t, "C Admin", "c-admin@example.com", "Client C", "client")
 	w.clientC = c
@@ -106,6 +106,11 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	w.reportB = bc.Must(t, 201, "POST", "/api/v1/brands/"+w.brandB+"/reports", map[string]any{"title": "B's report"}).Body["id"].(string)
 	w.templateA = adminA.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyA+"/report-templates", map[string]any{"report_id": w.reportA}).Body["id"].(string)
 	w.templateB = bc.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyB+"/report-templates", map[string]any{"report_id": w.reportB}).Body["id"].(string)
+	weekly := func(uid string) map[string]any {
+		return map[string]any{"frequency": "weekly", "weekday": "monday", "recipients": []map[string]any{{"kind": "user", "user_id": uid}}}
+	}
+	w.scheduleA = adminA.Must(t, 201, "POST", "/api/v1/reports/"+w.reportA+"/schedules", weekly(l.User.ID)).Body["id"].(string)
+	w.scheduleB = bc.Must(t, 201, "POST", "/api/v1/reports/"+w.reportB+"/schedules", weekly(bAdminID)).Body["id"].(string)
 	// C has brand A, so its users read brand A's data and reports (issue 16).
 	if _, err := s.DB.Exec(ctx, `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, w.clientC, w.brandA, s.Now()); err != nil {
 		t.Fatal(err)
@@ -306,6 +311,15 @@ func (w *world) targets(rt api.Route) []target {
 		for _, tr := range [][3]string{{w.reportA, w.brandA, w.agencyA}, {w.reportB, w.brandB, w.agencyB}} {
 			rep, brand, ag := tr[0], tr[1], tr[2]
 			out = append(out, target{map[string]string{acc.Param: rep}, func(p persona) (bool, bool) {
+				return brandRule(acc.Action, p.roles[ag], p.roles[w.clientC], brand == w.brandA)
+			}})
+		}
+		return out
+	case api.Schedule:
+		var out []target
+		for _, tr := range [][3]string{{w.scheduleA, w.brandA, w.agencyA}, {w.scheduleB, w.brandB, w.agencyB}} {
+			sch, brand, ag := tr[0], tr[1], tr[2]
+			out = append(out, target{map[string]string{acc.Param: sch}, func(p persona) (bool, bool) {
 				return brandRule(acc.Action, p.roles[ag], p.roles[w.clientC], brand == w.brandA)
 			}})
 		}

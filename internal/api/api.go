@@ -34,6 +34,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/mail"
 	"github.com/liaison-dev/liaison/internal/metricdata"
 	"github.com/liaison-dev/liaison/internal/report"
+	"github.com/liaison-dev/liaison/internal/schedule"
 )
 
 // Deps are the domain services the API calls.
@@ -55,6 +56,7 @@ type Deps struct {
 	ClientBilling *clientbilling.Service // a client's billing details
 	Data          *metricdata.Service    // brands' metric data (issue 16)
 	Reports       *report.Service        // brands' reports (issue 16)
+	Schedules     *schedule.Service      // scheduled report e-mails (issue 17)
 	SecureCookies bool
 	Log           *slog.Logger
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/mail"
 	"github.com/liaison-dev/liaison/internal/metricdata"
 	"github.com/liaison-dev/liaison/internal/report"
+	"github.com/liaison-dev/liaison/internal/schedule"
 	webassets "github.com/liaison-dev/liaison/web"
 )
 
@@ -54,6 +55,7 @@ type Deps struct {
 	ClientBilling *clientbilling.Service
 	Data          *metricdata.Service
 	Reports       *report.Service
+	Schedules     *schedule.Service // scheduled report e-mails (issue 17)
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
@@ -209,6 +211,8 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/profile/verification", h.user(h.notImpersonating("confirm the e-mail address", h.resendVerification)))
 	m.HandleFunc("GET /verify/{token}", h.verifyForm)
 	m.HandleFunc("POST /verify/{token}", h.verify)
+	// A scheduled report e-mail's link (schedule_pages.go): after login, to the report.
+	m.HandleFunc("GET /r/{token}", h.user(h.openScheduledReport))
 	m.HandleFunc("GET /digest/unsubscribe/{token}", h.unsubscribeForm)
 	m.HandleFunc("POST /digest/unsubscribe/{token}", h.unsubscribe)
 	// The agency's portal branding and domains (portal_admin.go).
