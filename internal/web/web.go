@@ -197,6 +197,14 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/reports/{report_id}/widgets", g(reportOf, authz.BrandDataWrite, "brands", h.reportWidgets))
 	m.HandleFunc("POST /app/reports/{report_id}/delete", g(reportOf, authz.BrandDataWrite, "brands", h.reportDelete))
 	m.HandleFunc("GET /app/brands/{brand_id}/reports", g(brandOf, authz.BrandDataRead, "brands", h.brandReports))
+	// Report templates and schedules (template_pages.go, schedule_pages.go; issue 17).
+	m.HandleFunc("GET /app/report-templates", g(ownAgency, authz.ReportTemplateRead, "brands", h.templates))
+	m.HandleFunc("POST /app/report-templates", g(ownAgency, authz.ReportTemplateManage, "brands", h.templateCreate))
+	m.HandleFunc("GET /app/report-templates/{template_id}", g(templateOf, authz.ReportTemplateRead, "brands", h.templatePage))
+	m.HandleFunc("POST /app/report-templates/{template_id}/apply", g(templateOf, authz.ReportTemplateManage, "brands", h.templateApply))
+	m.HandleFunc("POST /app/report-templates/{template_id}/delete", g(templateOf, authz.ReportTemplateManage, "brands", h.templateDelete))
+	m.HandleFunc("POST /app/reports/{report_id}/schedules", g(reportOf, authz.ReportScheduleManage, "brands", h.scheduleCreate))
+	m.HandleFunc("POST /app/reports/{report_id}/schedules/{schedule_id}/delete", g(reportOf, authz.ReportScheduleManage, "brands", h.scheduleDelete))
 	m.HandleFunc("POST /app/brands/{brand_id}/reports", g(brandOf, authz.BrandDataWrite, "brands", h.reportCreate))
 	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
 	// A client's billing details (billing_details_pages.go).
