@@ -42,6 +42,10 @@ type world struct {
 	// data sources of A and of B (issue 17), and their tokens
 	sourceA, sourceB       string
 	sourceTokA, sourceTokB string
+	// report templates of A and B, and schedules on reportA and reportB
+	// (issue 17)
+	templateA, templateB string
+	scheduleA, scheduleB string
 	// invitations into C (by A, and by D), into A and into B (staff)
 	invC, invA, invB string
 	invCbyD          string
@@ -78,7 +82,7 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	}
 	w.agencyA = l.Account.ID
 	adminA := s.Login(t, "a-admin@example.com", testkit.Password)
-	bc, _, b := s.Signup(t, "B Admin", "b-admin@example.com", "Agency B", "agency")
+	bc, bAdminID, b := s.Signup(t, "B Admin", "b-admin@example.com", "Agency B", "agency")
 	w.agencyB = b
 	cc, _, c := s.Signup(t, "C Admin", "c-admin@example.com", "Client C", "client")
 	w.clientC = c
@@ -107,6 +111,13 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	w.sourceA, w.sourceTokA = srcA.Body["id"].(string), srcA.Body["token"].(string)
 	srcB := bc.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyB+"/sources", map[string]any{"name": "B's source"})
 	w.sourceB, w.sourceTokB = srcB.Body["id"].(string), srcB.Body["token"].(string)
+	w.templateA = adminA.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyA+"/report-templates", map[string]any{"report_id": w.reportA}).Body["id"].(string)
+	w.templateB = bc.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyB+"/report-templates", map[string]any{"report_id": w.reportB}).Body["id"].(string)
+	weekly := func(uid string) map[string]any {
+		return map[string]any{"frequency": "weekly", "weekday": "monday", "recipients": []map[string]any{{"kind": "user", "user_id": uid}}}
+	}
+	w.scheduleA = adminA.Must(t, 201, "POST", "/api/v1/reports/"+w.reportA+"/schedules", weekly(l.User.ID)).Body["id"].(string)
+	w.scheduleB = bc.Must(t, 201, "POST", "/api/v1/reports/"+w.reportB+"/schedules", weekly(bAdminID)).Body["id"].(string)
 	// C has brand A, so its users read brand A's data and reports (issue 16).
 	if _, err := s.DB.Exec(ctx, `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, w.clientC, w.brandA, s.Now()); err != nil {
 		t.Fatal(err)
@@ -241,6 +252,10 @@ func brandRule(action authz.Action, agencyRole, clientRole authz.Role, granted b
 		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true}
 	case authz.AgencyManage:
 		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true}
+	case authz.ReportTemplateRead: // issue 17: templates are the agency's
+		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true, authz.AgencyMember: true, authz.AgencyViewer: true}
+	case authz.ReportTemplateManage, authz.ReportScheduleManage: // SPEC §1: admins and account managers
+		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true}
 	}
 	if strings.HasPrefix(string(agencyRole), "agency:") {
 		return true, agencyMay[agencyRole]
@@ -321,6 +336,24 @@ func (w *world) targets(rt api.Route) []target {
 					return false, false
 				}
 				return true, r == authz.AgencyAdmin || r == authz.AgencyAccountManager
+			}})
+		}
+		return out
+	case api.Schedule:
+		var out []target
+		for _, tr := range [][3]string{{w.scheduleA, w.brandA, w.agencyA}, {w.scheduleB, w.brandB, w.agencyB}} {
+			sch, brand, ag := tr[0], tr[1], tr[2]
+			out = append(out, target{map[string]string{acc.Param: sch}, func(p persona) (bool, bool) {
+				return brandRule(acc.Action, p.roles[ag], p.roles[w.clientC], brand == w.brandA)
+			}})
+		}
+		return out
+	case api.Template:
+		var out []target
+		for _, pair := range [][2]string{{w.templateA, w.agencyA}, {w.templateB, w.agencyB}} {
+			tpl, ag := pair[0], pair[1]
+			out = append(out, target{map[string]string{acc.Param: tpl}, func(p persona) (bool, bool) {
+				return brandRule(acc.Action, p.roles[ag], "", false)
 			}})
 		}
 		return out

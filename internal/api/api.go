@@ -34,6 +34,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/mail"
 	"github.com/liaison-dev/liaison/internal/metricdata"
 	"github.com/liaison-dev/liaison/internal/report"
+	"github.com/liaison-dev/liaison/internal/schedule"
 	"github.com/liaison-dev/liaison/internal/source"
 )
 
@@ -57,6 +58,7 @@ type Deps struct {
 	Data          *metricdata.Service    // brands' metric data (issue 16)
 	Reports       *report.Service        // brands' reports (issue 16)
 	Sources       *source.Service        // agencies' data sources (issue 17)
+	Schedules     *schedule.Service      // scheduled report e-mails (issue 17)
 	SecureCookies bool
 	Log           *slog.Logger
 }

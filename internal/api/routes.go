@@ -49,6 +49,12 @@ const (
 	// (a source's push): no user may call them, and a source token reaches
 	// nothing else.
 	SourceToken
+	// Template routes act on a report template; access is decided on its
+	// agency (authz.CheckTemplate, issue 17).
+	Template
+	// Schedule routes act on a report's schedule; access is decided on the
+	// report's brand (authz.CheckSchedule, issue 17).
+	Schedule
 )
 
 // Access is a route's entry in the access table.
@@ -189,6 +195,10 @@ func (a *API) accessCheck(acc Access, route string) func(huma.Context, func(huma
 				rel, err = z.CheckReport(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Source:
 				rel, err = z.CheckSource(ctx, actor, hc.Param(acc.Param), acc.Action)
+			case Template:
+				rel, err = z.CheckTemplate(ctx, actor, hc.Param(acc.Param), acc.Action)
+			case Schedule:
+				rel, err = z.CheckSchedule(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Link:
 				var lrel authz.LinkRelation
 				lrel, err = z.CheckLink(ctx, actor, hc.Param(acc.Param), acc.Action)

@@ -35,6 +35,9 @@ func (m *Mailer) deliver(ctx context.Context, payload json.RawMessage) error {
 	if m.sender == nil {
 		return m.markSent(ctx, msg, TransportLocal)
 	}
+	if msg.Attachments, err = attachments(ctx, m.d, msg.ID); err != nil {
+		return err
+	}
 	sendErr := m.sender.Send(ctx, msg)
 	if sendErr == nil {
 		return m.markSent(ctx, msg, TransportSMTP)

@@ -65,6 +65,8 @@ type Message struct {
 	CreatedAt time.Time  `json:"created_at"`
 	SentAt    *time.Time `json:"sent_at,omitempty"`
 	Transport string     `json:"transport,omitempty"`
+	// Attachments are read by deliver only (attach.go).
+	Attachments []Attachment `json:"-"`
 }
 
 // Email is what a caller asks to send.
@@ -78,6 +80,8 @@ type Email struct {
 	FromName, FromAddr string
 	// BrandAgencyID sends the e-mail in that agency's brand (brand.go).
 	BrandAgencyID string
+	// Attachments go with the message (attach.go).
+	Attachments []Attachment
 }
 
 // Config configures a Mailer.
@@ -155,12 +159,33 @@ type deliverPayload struct {
 // delivery job. Nothing is sent before tx commits, and nothing at all if it
 // rolls back.
 func (m *Mailer) Send(ctx context.Context, tx *db.Tx, e Email) error {
+	p, err := m.Prepare(ctx, tx, e)
+	if err != nil {
+		return err
+	}
+	return m.SendPrepared(ctx, tx, p)
+}
+
+// Prepared is an e-mail rendered and branded, not yet in the outbox: a
+// caller sending many (a scheduled report to a thousand recipients)
+// renders them before its write transaction, so the transaction only
+// inserts rows.
+type Prepared struct {
+	ID                     string // the outbox row's ID it will have
+	AccountID, Template    string
+	To, FromName, FromAddr string
+	Subject, HTML, Text    string
+	Attachments            []Attachment
+}
+
+// Prepare renders and brands e, reading the brand in q.
+func (m *Mailer) Prepare(ctx context.Context, q db.Querier, e Email) (Prepared, error) {
 	to, err := cleanAddr(e.To)
 	if err != nil {
-		return errs.InvalidField("email", "%q is not an e-mail address.", e.To)
+		return Prepared{}, errs.InvalidField("email", "%q is not an e-mail address.", e.To)
 	}
-	if err := m.brand(ctx, tx, &e); err != nil {
-		return err
+	if err := m.brand(ctx, q, &e); err != nil {
+		return Prepared{}, err
 	}
 	fromName, fromAddr := m.cfg.FromName, m.cfg.FromAddr
 	if e.FromName != "" {
@@ -168,7 +193,7 @@ func (m *Mailer) Send(ctx context.Context, tx *db.Tx, e Email) error {
 	}
 	if e.FromAddr != "" {
 		if fromAddr, err = cleanAddr(e.FromAddr); err != nil {
-			return fmt.Errorf("mail: sender address %q: %w", e.FromAddr, err)
+			return Prepared{}, fmt.Errorf("mail: sender address %q: %w", e.FromAddr, err)
 		}
 	}
 	data := e.Data
@@ -181,28 +206,37 @@ func (m *Mailer) Send(ctx context.Context, tx *db.Tx, e Email) error {
 	}
 	subject, html, text, err := Render(e.Template, data)
 	if err != nil {
-		return err
+		return Prepared{}, err
 	}
-	msgID := id.New(id.Mail)
+	return Prepared{ID: id.New(id.Mail), AccountID: e.AccountID, Template: e.Template, To: to, FromName: oneLine(fromName),
+		FromAddr: fromAddr, Subject: subject, HTML: html, Text: text, Attachments: e.Attachments}, nil
+}
+
+// SendPrepared writes a prepared e-mail's outbox row, its attachments and
+// its delivery job inside tx.
+func (m *Mailer) SendPrepared(ctx context.Context, tx *db.Tx, p Prepared) error {
 	var account any
-	if e.AccountID != "" {
-		account = e.AccountID
+	if p.AccountID != "" {
+		account = p.AccountID
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO mail_outbox (id, created_at, account_id, template, to_addr, from_name, from_addr,
+	now := m.now().UTC().Truncate(time.Microsecond)
+	_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (id, created_at, account_id, template, to_addr, from_name, from_addr,
 		subject, html_body, text_body, status, attempts, last_error, transport)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, '', '')`,
-		msgID, m.now().UTC().Truncate(time.Microsecond), account, e.Template, to, oneLine(fromName), fromAddr,
-		subject, html, text)
+		p.ID, now, account, p.Template, p.To, p.FromName, p.FromAddr, p.Subject, p.HTML, p.Text)
 	if err != nil {
 		return fmt.Errorf("mail: outbox: %w", err)
+	}
+	if err := m.attach(ctx, tx, p.ID, p.Attachments); err != nil {
+		return err
 	}
 	// The job's own attempt limit sits above MaxAttempts so that deliver,
 	// which counts attempts on the row, is the one that gives up and marks
 	// the row failed; the queue's limit only catches runs that died midway.
 	return m.q.Enqueue(ctx, tx, jobs.Job{
 		Kind:        JobKind,
-		Payload:     deliverPayload{ID: msgID},
-		UniqueKey:   JobKind + ":" + msgID,
+		Payload:     deliverPayload{ID: p.ID},
+		UniqueKey:   JobKind + ":" + p.ID,
 		MaxAttempts: MaxAttempts + 2,
 	})
 }

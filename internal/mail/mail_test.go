@@ -52,6 +52,9 @@ func TestRenderTemplates(t *testing.T) {
 			"URL":   "https://liaison.example/app/clients?status=at_risk", "UnsubscribeURL": "https://liaison.example/digest/unsubscribe/tok9", "ProfileURL": "https://liaison.example/app/profile"},
 			[]string{"Acme", "score 35", "… and 11 more", "Zeta", "Beta", "80 → 52", "https://liaison.example/digest/unsubscribe/tok9", "https://liaison.example/app/clients/acc_3"}},
 		{"impersonation_started", "Ada of Agency A logged in as Client C", map[string]any{"Name": "Cleo", "AccountName": "Client C", "AgencyName": "Agency A", "ImpersonatorName": "Ada", "ImpersonatorEmail": "ada@agency.example", "Reason": "Ticket 42", "StartedAt": "2 Nov 2026 09:00 UTC", "URL": "https://liaison.example/app/security"}, []string{"Cleo", "Ada", "ada@agency.example", "Ticket 42", "https://liaison.example/app/security"}},
+		{"scheduled_report", "Monthly (Nike), 1 to 31 October 2026", map[string]any{"Name": "Cy", "ReportTitle": "Monthly", "BrandReport": "Nike",
+			"Range": "1 to 31 October 2026", "Attached": true, "URL": "https://liaison.example/r/tok5", "Cadence": "every Monday at 08:00"},
+			[]string{"Cy", "Monthly", "Nike", "attached as a PDF", "https://liaison.example/r/tok5", "every Monday at 08:00"}},
 	}
 	var names []string
 	for _, c := range cases {

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -106,6 +107,11 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	msg.SetMessageIDWithValue(m.ID + "@" + domainOf(m.FromAddr))
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return fmt.Errorf("attachment %q: %w", a.Name, err)
+		}
+	}
 	return c.DialAndSendWithContext(ctx, msg)
 }
 

@@ -41,6 +41,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/ratelimit"
 	"github.com/liaison-dev/liaison/internal/report"
 	"github.com/liaison-dev/liaison/internal/requestctx"
+	"github.com/liaison-dev/liaison/internal/schedule"
 	"github.com/liaison-dev/liaison/internal/source"
 	"github.com/liaison-dev/liaison/internal/web"
 )
@@ -70,6 +71,8 @@ type App struct {
 	Data *metricdata.Service
 	// Reports is the brands' reports (issue 16).
 	Reports *report.Service
+	// Schedules sends scheduled report e-mails (a job; tests call Run).
+	Schedules *schedule.Service
 }
 
 // Options are the parts tests may replace.
@@ -87,6 +90,9 @@ type Options struct {
 	// agency would otherwise get a digest in its outbox; the digest's own
 	// tests call App.Digest.Run.
 	NoDigestJob bool
+	// NoScheduleJob leaves the scheduled report e-mails out of the job
+	// runner (test servers: their tests call App.Schedules.Run).
+	NoScheduleJob bool
 }
 
 // New opens the database, runs migrations and builds the App.
@@ -149,13 +155,14 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	data := metricdata.New(d, o.Now)
 	reports := report.New(d, data, o.Now)
 	sources := source.New(d, data, o.Now)
+	schedules := schedule.New(d, authz.New(d), reports, brands, m, o.Now, cfg.BaseURL, o.Log)
 	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
-		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources})
+		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules})
 	pages, err := web.New(web.Deps{Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands,
-		ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources})
+		ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules})
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +172,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Activity = acts
 	app.Data = data
 	app.Reports = reports
+	app.Schedules = schedules
 	registerSweeps(q, limiter, authSvc)
 	q.Every("invite.expire", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := invites.Expire(ctx)
@@ -181,6 +189,14 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	if !o.NoDigestJob {
 		q.Every("health.digest", 15*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 			_, err := digests.Run(ctx)
+			return err
+		})
+	}
+	// Scheduled report e-mails: each run sends the occurrences that have
+	// come (report_deliveries keeps each recipient to one e-mail each).
+	if !o.NoScheduleJob {
+		q.Every("report.schedules", 5*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+			_, err := schedules.Run(ctx)
 			return err
 		})
 	}

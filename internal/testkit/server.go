@@ -62,7 +62,8 @@ func StartServer(t testing.TB, e db.Dialect, so ServerOptions) *Server {
 		t.Fatal(err)
 	}
 	o := so.Options
-	o.NoDigestJob = true // the digest tests run it themselves (server.Options)
+	o.NoDigestJob = true   // the digest tests run it themselves (server.Options)
+	o.NoScheduleJob = true // as do the scheduled report tests
 	var fake *clock.Fake
 	if so.FakeClock {
 		fake = clock.NewFake(FakeStart())

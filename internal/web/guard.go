@@ -43,6 +43,9 @@ const (
 	// reportOf is the report named by {report_id}, of a brand of the
 	// current agency or granted to the current client (authz.CheckReport).
 	reportOf
+	// templateOf is the report template named by {template_id}, one of the
+	// current agency's (authz.CheckTemplate, issue 17).
+	templateOf
 )
 
 // rule is one page's entry: its target, its action, and the navigation
@@ -128,6 +131,12 @@ func (c *call) check(t target, action authz.Action) (authz.Relation, authz.LinkR
 		rel, err := z.CheckReport(ctx, c.a, c.r.PathValue("report_id"), action)
 		if err == nil && rel.AccountID != c.acc.ID {
 			err = errs.ErrNotFound // a report seen through another of the user's accounts
+		}
+		return rel, authz.LinkRelation{}, err
+	case templateOf:
+		rel, err := z.CheckTemplate(ctx, c.a, c.r.PathValue("template_id"), action)
+		if err == nil && rel.AccountID != c.acc.ID {
+			err = errs.ErrNotFound // a template of another of the user's agencies
 		}
 		return rel, authz.LinkRelation{}, err
 	case linkOf:

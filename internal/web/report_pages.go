@@ -69,11 +69,16 @@ type reportPageData struct {
 	Preset    string
 	From, To  string
 	Builder   *builderData
+	// Schedules is the schedules panel for those who manage them
+	// (schedule_pages.go, issue 17).
+	Schedules *schedulesPanel
 }
 
 // reportPage shows one report for a range: ?range=<preset>, or
 // ?from=&to=, or the report's default range.
-func (h *handler) reportPage(c *call) {
+func (h *handler) reportPage(c *call) { h.showReport(c, http.StatusOK) }
+
+func (h *handler) showReport(c *call, status int) {
 	if !c.p.Shell.Agency && c.featureOff(func(f branding.Features) bool { return f.Reports }) {
 		return
 	}
@@ -98,9 +103,15 @@ func (h *handler) reportPage(c *call) {
 	} else {
 		c.p.Shell.BrandNext = "/app/reports" + pd.Query
 	}
+	if pd.Agency && c.can(authz.ReportScheduleManage) {
+		if pd.Schedules, err = h.scheduleSection(c, d.Report); err != nil {
+			c.fail(err)
+			return
+		}
+	}
 	c.p.Title = d.Report.Title
 	c.p.Data = pd
-	c.render(http.StatusOK, "report")
+	c.render(status, "report")
 }
 
 type builderData struct {

@@ -33,6 +33,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/mail"
 	"github.com/liaison-dev/liaison/internal/metricdata"
 	"github.com/liaison-dev/liaison/internal/report"
+	"github.com/liaison-dev/liaison/internal/schedule"
 	"github.com/liaison-dev/liaison/internal/source"
 	webassets "github.com/liaison-dev/liaison/web"
 )
@@ -55,7 +56,8 @@ type Deps struct {
 	ClientBilling *clientbilling.Service
 	Data          *metricdata.Service
 	Reports       *report.Service
-	Sources       *source.Service // agencies' data sources (issue 17)
+	Sources       *source.Service   // agencies' data sources (issue 17)
+	Schedules     *schedule.Service // scheduled report e-mails (issue 17)
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
@@ -197,6 +199,14 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/reports/{report_id}/widgets", g(reportOf, authz.BrandDataWrite, "brands", h.reportWidgets))
 	m.HandleFunc("POST /app/reports/{report_id}/delete", g(reportOf, authz.BrandDataWrite, "brands", h.reportDelete))
 	m.HandleFunc("GET /app/brands/{brand_id}/reports", g(brandOf, authz.BrandDataRead, "brands", h.brandReports))
+	// Report templates and schedules (template_pages.go, schedule_pages.go; issue 17).
+	m.HandleFunc("GET /app/report-templates", g(ownAgency, authz.ReportTemplateRead, "brands", h.templates))
+	m.HandleFunc("POST /app/report-templates", g(ownAgency, authz.ReportTemplateManage, "brands", h.templateCreate))
+	m.HandleFunc("GET /app/report-templates/{template_id}", g(templateOf, authz.ReportTemplateRead, "brands", h.templatePage))
+	m.HandleFunc("POST /app/report-templates/{template_id}/apply", g(templateOf, authz.ReportTemplateManage, "brands", h.templateApply))
+	m.HandleFunc("POST /app/report-templates/{template_id}/delete", g(templateOf, authz.ReportTemplateManage, "brands", h.templateDelete))
+	m.HandleFunc("POST /app/reports/{report_id}/schedules", g(reportOf, authz.ReportScheduleManage, "brands", h.scheduleCreate))
+	m.HandleFunc("POST /app/reports/{report_id}/schedules/{schedule_id}/delete", g(reportOf, authz.ReportScheduleManage, "brands", h.scheduleDelete))
 	m.HandleFunc("POST /app/brands/{brand_id}/reports", g(brandOf, authz.BrandDataWrite, "brands", h.reportCreate))
 	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
 	// A client's billing details (billing_details_pages.go).
@@ -211,6 +221,8 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/profile/verification", h.user(h.notImpersonating("confirm the e-mail address", h.resendVerification)))
 	m.HandleFunc("GET /verify/{token}", h.verifyForm)
 	m.HandleFunc("POST /verify/{token}", h.verify)
+	// A scheduled report e-mail's link (schedule_pages.go): after login, to the report.
+	m.HandleFunc("GET /r/{token}", h.user(h.openScheduledReport))
 	m.HandleFunc("GET /digest/unsubscribe/{token}", h.unsubscribeForm)
 	m.HandleFunc("POST /digest/unsubscribe/{token}", h.unsubscribe)
 	// The agency's portal branding and domains (portal_admin.go).
