@@ -188,8 +188,19 @@ func (s *Service) InviteTeam(ctx context.Context, rel authz.Relation, a *authz.A
 				agencyID, fromClient = rel.LoginAsAgencyID, false
 			}
 		}
+		// An agency user's invitation into a client their agency revoked
+		// brings it back on acceptance, as a client invitation does.
+		reinstate := false
+		if rel.AgencyID != "" {
+			var revoked db.Time
+			if err := tx.Get(ctx, &revoked, `SELECT revoked_at FROM agency_clients WHERE agency_id = ? AND client_id = ?`,
+				rel.AgencyID, rel.AccountID); err != nil && !errors.Is(err, db.ErrNoRows) {
+				return err
+			}
+			reinstate = revoked.Valid
+		}
 		out, err = s.create(ctx, tx, now, a, newInvitation{kind: KindTeam, accountID: rel.AccountID, agencyID: agencyID,
-			email: email, role: role, delivery: delivery, message: message, seats: true, fromClient: fromClient})
+			email: email, role: role, delivery: delivery, message: message, seats: true, fromClient: fromClient, reinstate: reinstate})
 		return err
 	})
 	return out, seatsFor(rel.AgencyID != "", err)
@@ -256,6 +267,12 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 		if err := tx.Get(ctx, &member, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND user_id = ?`,
 			n.accountID, uid); err != nil {
 			return Invitation{}, err
+		}
+		if member > 0 && n.reinstate {
+			// A member of a revoked client needs no invitation: the
+			// client's Restore gives them their access back.
+			return Invitation{}, errs.E(errs.Conflict, "already_member",
+				"This person is already a member of the account, whose access is revoked: restore the client to let them log in again.")
 		}
 		if member > 0 {
 			return Invitation{}, errAlreadyMember

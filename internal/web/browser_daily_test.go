@@ -1,0 +1,52 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/testkit"
+)
+
+// Browser tests of issue 18's flows: what an agency reaches for every day.
+
+// TestBrowserRestoreClient: the agency admin revokes a client on its page,
+// its admin can no longer log in, the agency admin restores it from the
+// same panel, and the client's admin logs in at once.
+func TestBrowserRestoreClient(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+	_, agencyID := ada.me("agency")
+	_, _, clientID := s.Signup(t, "Grace Hopper", "grace@navy.example", "Navy Client", "client")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: clientID, AccessAll: true})
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	page := "/app/clients/" + clientID
+	b.visit(page, 200)
+	b.expectPath("revoke", b.submit("revoke", `form[action$="/revoke"] button`), page)
+	if s := b.text("main"); !strings.Contains(s, "Access revoked") || !strings.Contains(s, "Restore access") {
+		t.Fatalf("after revoking: %q", s)
+	}
+	b.noProblems("revoke", 0)
+	// Its admin is refused meanwhile.
+	grace := s.NewClient()
+	if r := grace.Do(t, "POST", "/api/v1/login", map[string]any{"email": "grace@navy.example", "password": testkit.Password}); r.Status != 403 {
+		t.Fatalf("login while revoked: %d %s", r.Status, r.Raw)
+	}
+	b.expectPath("restore", b.submit("restore", `form[action$="/restore"] button`), page)
+	if s := b.text(".notice-success"); !strings.Contains(s, "Access restored") {
+		t.Fatalf("after restoring: %q", s)
+	}
+	if s := b.text("h1"); !strings.Contains(s, "Active") {
+		t.Fatalf("status after restoring: %q", s)
+	}
+	b.noProblems("restore", 0)
+	b.logout()
+	b.login("grace@navy.example", testkit.Password)
+	if s := b.text("body"); !strings.Contains(s, "Navy Client") {
+		t.Fatalf("the client's admin after the restore: %q", s)
+	}
+	b.noProblems("client logs in", 0)
+}

@@ -1,0 +1,28 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/liaison-dev/liaison/internal/authz"
+)
+
+// guardFunc is web.go's g: a page's target, action and section, then its
+// handler, behind the guard.
+type guardFunc func(t target, action authz.Action, section string, fn func(*call)) http.HandlerFunc
+
+// dailyRoutes are the pages of what an agency reaches for every day (issue
+// 18): restoring a revoked client, changing who sees a client, a client
+// user's password reset, the audit log and the overview. Kept apart from
+// web.go's table so that the table stays readable.
+func (h *handler) dailyRoutes(m *http.ServeMux, g guardFunc) {
+	m.HandleFunc("POST /app/clients/{client_id}/restore", g(agencyClient, authz.ClientDisconnect, "clients", h.clientRestore))
+}
+
+// clientRestore lifts a revocation: the client's users may log in at once.
+func (h *handler) clientRestore(c *call) {
+	if _, err := h.deps.Clients.Restore(c.ctx(), c.rel, c.a); err != nil {
+		c.refused(err, h.clientPath(c))
+		return
+	}
+	c.done("Access restored. The client's users can log in again; its history is as it was.", h.clientPath(c))
+}
