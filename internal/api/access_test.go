@@ -215,6 +215,8 @@ func linkRule(action authz.Action, agencyRole, clientRole authz.Role, initiatedB
 		return true, admin(sending) || sending == authz.AgencyAccountManager
 	case authz.LinkDisconnect:
 		return true, admin(agencyRole) || admin(clientRole)
+	case authz.AgencyManage: // the agency's sharing of the client (issue 18)
+		return true, agencyRole == authz.AgencyAdmin
 	}
 	return true, true
 }

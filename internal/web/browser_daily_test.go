@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
@@ -49,4 +51,43 @@ func TestBrowserRestoreClient(t *testing.T) {
 		t.Fatalf("the client's admin after the restore: %q", s)
 	}
 	b.noProblems("client logs in", 0)
+}
+
+// TestBrowserAccessChange: the agency admin opens a client's Access tab,
+// switches from the entire agency to one group and saves; a member outside
+// the group no longer sees the client, one in it does.
+func TestBrowserAccessChange(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+	_, agencyID := ada.me("agency")
+	_, _, clientID := s.Signup(t, "Grace Hopper", "grace@navy.example", "Navy Client", "client")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: clientID, AccessAll: true})
+	in, inID, _ := s.Signup(t, "Ina Inside", "ina@agency.example", "Ina Own", "client")
+	s.AddMember(t, agencyID, inID, "member")
+	out, outID, _ := s.Signup(t, "Otto Outside", "otto@agency.example", "Otto Own", "client")
+	s.AddMember(t, agencyID, outID, "member")
+	s.AddGroup(t, agencyID, "Paris office", inID)
+	detail := "/api/v1/agencies/" + agencyID + "/clients/" + clientID
+	out.Must(t, 200, "GET", detail, nil)
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	page := "/app/clients/" + clientID
+	b.visit(page, 200)
+	if s := b.text("nav.tabs"); !strings.Contains(s, "Access") {
+		t.Fatalf("tabs: %q", s)
+	}
+	b.do("choose people and groups", chromedp.Click(chromedp.CSS(`#access input[name=access][value=some]`)))
+	b.do("choose the group", chromedp.Click(chromedp.CSS(`#access input[name=group_ids]`)))
+	b.expectPath("save access", b.submit("save access", `#access button[type=submit]`), page)
+	if s := b.text(".notice-success"); !strings.Contains(s, "Access saved") {
+		t.Fatalf("after saving: %q", s)
+	}
+	if v := b.eval(`document.querySelector("#access input[name=access][value=some]").checked + "|" + document.querySelector("#access input[name=group_ids]").checked`); v != "true|true" {
+		t.Fatalf("the form after saving: %q", v)
+	}
+	b.noProblems("save access", 0)
+	out.Must(t, 404, "GET", detail, nil)
+	in.Must(t, 200, "GET", detail, nil)
 }

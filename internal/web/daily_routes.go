@@ -16,6 +16,7 @@ type guardFunc func(t target, action authz.Action, section string, fn func(*call
 // web.go's table so that the table stays readable.
 func (h *handler) dailyRoutes(m *http.ServeMux, g guardFunc) {
 	m.HandleFunc("POST /app/clients/{client_id}/restore", g(agencyClient, authz.ClientDisconnect, "clients", h.clientRestore))
+	m.HandleFunc("POST /app/clients/{client_id}/access", g(agencyClient, authz.ClientDisconnect, "clients", h.clientAccessSave))
 }
 
 // clientRestore lifts a revocation: the client's users may log in at once.
