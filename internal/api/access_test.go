@@ -155,6 +155,8 @@ var refusedAsClient = map[string]bool{
 	"GET /api/v1/accounts/{id}/impersonations":                   true,
 	"GET /api/v1/accounts/{id}/security":                         true,
 	"PUT /api/v1/accounts/{id}/security":                         true,
+	// SPEC §6: nobody changes client users' passwords during Login As.
+	"POST /api/v1/accounts/{id}/users/{user_id}/password-reset": true,
 }
 
 var openAsClient = map[string]bool{"GET /api/v1/me": true, "POST /api/v1/logout": true, "POST /api/v1/impersonation/end": true,

@@ -91,3 +91,50 @@ func TestBrowserAccessChange(t *testing.T) {
 	out.Must(t, 404, "GET", detail, nil)
 	in.Must(t, 200, "GET", detail, nil)
 }
+
+// TestBrowserPasswordReset: the agency admin sends a client user a
+// password reset from the client's Users tab, reads the e-mail in the
+// outbox (in the agency's brand), and the user follows its link to choose
+// a new password and is logged in.
+func TestBrowserPasswordReset(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+	_, agencyID := ada.me("agency")
+	_, _, clientID := s.Signup(t, "Grace Hopper", "grace@navy.example", "Navy Client", "client")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: clientID, AccessAll: true})
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	page := "/app/clients/" + clientID
+	b.visit(page, 200)
+	b.expectPath("send reset", b.submit("send reset", `#users form[action$="/password-reset"] button`), page)
+	if s := b.text(".notice-success"); !strings.Contains(s, "Password reset sent") {
+		t.Fatalf("after sending: %q", s)
+	}
+	b.noProblems("send reset", 0)
+	// The operator's outbox shows the e-mail, newest first.
+	b.visit("/operator/outbox", 200)
+	href, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS(`main table a[href^="/operator/outbox/"]`), "href"))
+	if err != nil || !href.Exists {
+		t.Fatalf("no e-mail in the outbox: %v", err)
+	}
+	b.visit(href.Value, 200)
+	text := b.text("pre.mail-text")
+	if !strings.Contains(b.text("h1"), "Analytical Agency") || !strings.Contains(text, "at Analytical Agency sent you this link") {
+		t.Fatalf("the e-mail: %q\n%s", b.text("h1"), text)
+	}
+	i := strings.Index(text, s.URL+"/reset/")
+	if i < 0 {
+		t.Fatalf("no reset link in %q", text)
+	}
+	link := strings.Fields(text[i:])[0]
+	b.logout()
+	b.open(strings.TrimPrefix(link, s.URL))
+	b.fill(map[string]string{"f-password": "a brand new passphrase 42"})
+	if p := b.submit("new password", "main form button[type=submit]"); !strings.HasPrefix(p, "/app") {
+		t.Fatalf("after the reset: at %s (%q)", p, b.text("main"))
+	}
+	b.noProblems("reset", 0)
+	s.Login(t, "grace@navy.example", "a brand new passphrase 42")
+}

@@ -17,6 +17,7 @@ type guardFunc func(t target, action authz.Action, section string, fn func(*call
 func (h *handler) dailyRoutes(m *http.ServeMux, g guardFunc) {
 	m.HandleFunc("POST /app/clients/{client_id}/restore", g(agencyClient, authz.ClientDisconnect, "clients", h.clientRestore))
 	m.HandleFunc("POST /app/clients/{client_id}/access", g(agencyClient, authz.ClientDisconnect, "clients", h.clientAccessSave))
+	m.HandleFunc("POST /app/clients/{client_id}/users/{user_id}/password-reset", g(agencyClient, authz.ClientUsersManage, "clients", h.clientUserReset))
 }
 
 // clientRestore lifts a revocation: the client's users may log in at once.
@@ -26,4 +27,14 @@ func (h *handler) clientRestore(c *call) {
 		return
 	}
 	c.done("Access restored. The client's users can log in again; its history is as it was.", h.clientPath(c))
+}
+
+// clientUserReset e-mails a client user a link to choose a new password,
+// in the agency's brand.
+func (h *handler) clientUserReset(c *call) {
+	if err := h.deps.Auth.SendResetFor(c.ctx(), c.rel, c.a, c.r.PathValue("user_id")); err != nil {
+		c.refused(err, h.clientPath(c)+"#users")
+		return
+	}
+	c.done("Password reset sent. The link works for 24 hours; their current password works until they use it.", h.clientPath(c)+"#users")
 }
