@@ -9,7 +9,7 @@ import (
 
 // What an agency reaches for every day (issue 18) that has a route of its
 // own: a client user's password reset sent by those who manage the
-// client's users. (Restore is with the client routes, sharing with the
+// client's users, and the link of a pending invitation to copy. (Restore is with the client routes, sharing with the
 // link routes.)
 
 func init() { surfaces = append(surfaces, (*API).dailyRoutes) }
@@ -22,5 +22,13 @@ func (a *API) dailyRoutes() {
 	add(a, Access{Kind: Account, Action: authz.ClientUsersManage, Param: "id"}, o,
 		func(ctx context.Context, in *cliUserPath) (*empty, error) {
 			return nil, a.deps.Auth.SendResetFor(ctx, RelationFrom(ctx), authz.ActorFrom(ctx), in.UserID)
+		})
+
+	add(a, Access{Kind: Invitation, Action: authz.InvitationManage, Param: "id"},
+		op(http.MethodPost, "/api/v1/invitations/{id}/link", "invitation-link",
+			"A link to copy for a pending invitation (an e-mail one too): a new shareable url; the e-mailed link and the expiry stay, a link copied earlier stops working. 409 when expired (resend it), accepted or cancelled", "invitations"),
+		func(ctx context.Context, in *idPath) (*invOut, error) {
+			inv, err := a.deps.Invites.CopyLink(ctx, RelationFrom(ctx), authz.ActorFrom(ctx), in.ID)
+			return &invOut{Body: inv}, err
 		})
 }

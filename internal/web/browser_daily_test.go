@@ -138,3 +138,34 @@ func TestBrowserPasswordReset(t *testing.T) {
 	b.noProblems("reset", 0)
 	s.Login(t, "grace@navy.example", "a brand new passphrase 42")
 }
+
+// TestBrowserCopyInvitationLink: an e-mail invitation's row offers Copy
+// link; the link shown is copied to the clipboard with the Copy button,
+// and both it and the e-mailed link open the invitation.
+func TestBrowserCopyInvitationLink(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	b.open("/app/invitations")
+	b.fill(map[string]string{"f-email": "carla@client.example"})
+	b.expectPath("invite", b.submit("invite", "#invite-client button[type=submit]"), "/app/invitations")
+	b.expectPath("copy link", b.submit("copy link", `form[action$="/link"] button`), "/app/invitations")
+	link := b.eval(`document.getElementById("new-invite-link").value`)
+	if !strings.HasPrefix(link, s.URL+"/invite/") {
+		t.Fatalf("link shown: %q (%q)", link, b.text("main"))
+	}
+	b.do("copy", chromedp.Click(chromedp.CSS(`button[data-copy="#new-invite-link"]`)))
+	b.poll("copied", `document.querySelector('button[data-copy="#new-invite-link"]').textContent === "Copied"`)
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	if err != nil || got != link {
+		t.Fatalf("clipboard %q (%v), want %q", got, err, link)
+	}
+	b.noProblems("copy link", 0)
+	for _, l := range []string{link, s.MailLink(t, "invitation", "carla@client.example", "/invite/")} {
+		token := l[strings.LastIndex(l, "/")+1:]
+		s.NewClient().Must(t, 200, "GET", "/api/v1/invitations/lookup?token="+token, nil)
+	}
+}

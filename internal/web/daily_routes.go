@@ -18,6 +18,7 @@ func (h *handler) dailyRoutes(m *http.ServeMux, g guardFunc) {
 	m.HandleFunc("POST /app/clients/{client_id}/restore", g(agencyClient, authz.ClientDisconnect, "clients", h.clientRestore))
 	m.HandleFunc("POST /app/clients/{client_id}/access", g(agencyClient, authz.ClientDisconnect, "clients", h.clientAccessSave))
 	m.HandleFunc("POST /app/clients/{client_id}/users/{user_id}/password-reset", g(agencyClient, authz.ClientUsersManage, "clients", h.clientUserReset))
+	m.HandleFunc("POST /app/invitations/{invitation_id}/link", g(invitationOf, authz.InvitationManage, "", h.invitationLink))
 }
 
 // clientRestore lifts a revocation: the client's users may log in at once.
@@ -37,4 +38,18 @@ func (h *handler) clientUserReset(c *call) {
 		return
 	}
 	c.done("Password reset sent. The link works for 24 hours; their current password works until they use it.", h.clientPath(c)+"#users")
+}
+
+// invitationLink shows a pending invitation's link to copy, once, above
+// the list it came from (the new-link panel with its Copy button).
+func (h *handler) invitationLink(c *call) {
+	c.form()
+	back := backTo(c, "/app/invitations")
+	inv, err := h.deps.Invites.CopyLink(c.ctx(), c.rel, c.a, c.r.PathValue("invitation_id"))
+	if err != nil {
+		c.refused(err, back)
+		return
+	}
+	h.setFlash(c.w, flash{Notice: "A link for " + inv.Email + " to copy and share: the e-mailed link keeps working, a link copied earlier does not.", Link: inv.URL})
+	redirect(c.w, c.r, back)
 }
