@@ -29,7 +29,10 @@ func TestInvitationCopyLink(t *testing.T) {
 		if n := clAudits(t, w.s, w.agency, "invitation.link"); n != 2 {
 			t.Errorf("%d invitation.link entries", n)
 		}
-		w.admin.Must(t, 204, "DELETE", "/api/v1/invitations/"+id, nil)
-		clWantError(t, w.admin.Do(t, "POST", "/api/v1/invitations/"+id+"/link", nil), 409, "invitation_cancelled", "")
+		// Over: an accepted invitation has no link to copy.
+		if r := invAccept(t, w.s, invToken(t, second), "Carla"); r.Status != 200 {
+			t.Fatalf("accept: %d %s", r.Status, r.Raw)
+		}
+		clWantError(t, w.admin.Do(t, "POST", "/api/v1/invitations/"+id+"/link", nil), 409, "invitation_accepted", "")
 	})
 }

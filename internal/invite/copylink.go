@@ -43,4 +43,3 @@ func (s *Service) CopyLink(ctx context.Context, rel authz.Relation, a *authz.Act
 	})
 	return out, err
 }
-
