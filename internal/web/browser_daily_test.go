@@ -169,3 +169,74 @@ func TestBrowserCopyInvitationLink(t *testing.T) {
 		s.NewClient().Must(t, 200, "GET", "/api/v1/invitations/lookup?token="+token, nil)
 	}
 }
+
+// TestBrowserAuditLog: the agency admin opens Audit (no longer "coming
+// soon"), filters by action and by person, reads a change as a
+// before/after table, meets a wrong date range beside its field, and
+// exports CSV with formula-like cells neutralised. The client's admin reads
+// their account's log, which names who did what.
+func TestBrowserAuditLog(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+	_, agencyID := ada.me("agency")
+	_, _, clientID := s.Signup(t, "Grace Hopper", "grace@navy.example", "=Navy Client", "client")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: clientID, AccessAll: true})
+	api := s.Login(t, adminEmail, adminPass)
+	api.Must(t, 200, "PATCH", "/api/v1/agencies/"+agencyID+"/clients/"+clientID, map[string]any{"seats": 5})
+	api.Must(t, 201, "POST", "/api/v1/agencies/"+agencyID+"/brands", map[string]any{"name": "Nike"})
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	b.expectPath("Audit in the navigation", b.submit("open Audit", `nav a[href="/app/audit"]`), "/app/audit")
+	if s := b.text("ol.audit-log"); !strings.Contains(s, "Created a brand") || !strings.Contains(s, "Changed a client's settings") {
+		t.Fatalf("audit page: %q", s)
+	}
+	// The time zone the script sends with the filters is the browser's.
+	if tz := b.eval(`document.querySelector("input[data-tz]").value`); tz == "" {
+		t.Fatal("no time zone in the filter form")
+	}
+	b.do("filter by action", chromedp.SetValue(chromedp.ID("f-action"), "client.update"))
+	b.expectPath("filter", b.submit("filter", `form.filters button[type=submit]`), "/app/audit")
+	if log := b.text("ol.audit-log"); strings.Contains(log, "Created a brand") || !strings.Contains(log, "Changed a client's settings") {
+		t.Fatalf("filtered by action: %q", log)
+	}
+	diff := b.eval(`Array.from(document.querySelectorAll(".audit-diff tbody tr")).map(r => Array.from(r.cells).map(c => c.textContent.trim()).join(" ")).join("|")`)
+	if !strings.Contains(diff, "seats 0 5") {
+		t.Fatalf("the change as a diff: %q", diff)
+	}
+	if who := b.text(".audit-meta"); !strings.Contains(who, "Ada Lovelace") {
+		t.Fatalf("who: %q", who)
+	}
+	b.noProblems("filter by action", 0)
+	// By person: Grace did nothing in the agency's log.
+	b.open("/app/audit")
+	grace := b.eval(`Array.from(document.querySelectorAll("#f-actor option")).map(o => o.textContent).join("|")`)
+	if !strings.Contains(grace, "Ada Lovelace") {
+		t.Fatalf("people: %q", grace)
+	}
+	// A range that ends before it starts: refused beside the field.
+	b.open("/app/audit?from=2030-01-02&to=2030-01-01")
+	if e := b.text("#f-to-error"); !strings.Contains(e, "on or after") {
+		t.Fatalf("date error: %q", e)
+	}
+	b.noProblems("bad range", 400)
+	// CSV: the client's name starts with "=", so its cell is neutralised.
+	csv := ada.get("/app/audit.csv?action=client.update")
+	if csv.status != 200 || !strings.Contains(csv.body, "'=Navy Client") || strings.Contains(csv.body, ",=Navy") {
+		t.Fatalf("CSV: %d\n%s", csv.status, csv.body)
+	}
+	b.logout()
+	// A change made during Login As names the agency user behind it.
+	api.Must(t, 200, "POST", "/api/v1/agencies/"+agencyID+"/clients/"+clientID+"/impersonate", nil)
+	api.Must(t, 201, "POST", "/api/v1/accounts/"+clientID+"/invitations", map[string]any{"email": "new@navy.example", "role": "member"})
+	api.Must(t, 200, "POST", "/api/v1/impersonation/end", nil)
+
+	// The client's admin reads their account's log.
+	b.login("grace@navy.example", testkit.Password)
+	b.expectPath("Audit log in the portal", b.submit("open the log", `nav a[href="/app/audit-log"]`), "/app/audit-log")
+	if s := b.text("ol.audit-log"); !strings.Contains(s, "Changed a client's settings") || !strings.Contains(s, "Ada Lovelace, logged in as the client") {
+		t.Fatalf("the client's log: %q", s)
+	}
+	b.noProblems("client log", 0)
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/agency"
+	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/billing"
@@ -54,6 +55,8 @@ type Deps struct {
 	ClientBilling *clientbilling.Service
 	Data          *metricdata.Service
 	Reports       *report.Service
+	// Audit reads the audit log for its pages (audit_pages.go).
+	Audit         *audit.Log
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
