@@ -173,6 +173,8 @@ var refusedAsClient = map[string]bool{
 	"GET /api/v1/accounts/{id}/impersonations":                   true,
 	"GET /api/v1/accounts/{id}/security":                         true,
 	"PUT /api/v1/accounts/{id}/security":                         true,
+	// SPEC §6: nobody changes client users' passwords during Login As.
+	"POST /api/v1/accounts/{id}/users/{user_id}/password-reset": true,
 }
 
 var openAsClient = map[string]bool{"GET /api/v1/me": true, "POST /api/v1/logout": true, "POST /api/v1/impersonation/end": true,
@@ -233,6 +235,8 @@ func linkRule(action authz.Action, agencyRole, clientRole authz.Role, initiatedB
 		return true, admin(sending) || sending == authz.AgencyAccountManager
 	case authz.LinkDisconnect:
 		return true, admin(agencyRole) || admin(clientRole)
+	case authz.AgencyManage: // the agency's sharing of the client (issue 18)
+		return true, agencyRole == authz.AgencyAdmin
 	}
 	return true, true
 }

@@ -217,7 +217,7 @@ func billingModelRun(t *testing.T, s *testkit.Server, n, steps int) {
 	var log []string
 	for step := range steps {
 		b := brands[rnd.IntN(len(brands))]
-		switch op := rnd.IntN(6); {
+		switch op := rnd.IntN(7); {
 		case op == 0 || len(clients) == 0:
 			c := admin.Must(t, 201, "POST", base+"/clients", map[string]any{"name": fmt.Sprintf("C%d", step), "brand_ids": []string{b}}).Body["id"].(string)
 			clients = append(clients, c)
@@ -255,6 +255,14 @@ func billingModelRun(t *testing.T, s *testkit.Server, n, steps int) {
 			m.grants[inv["client_account_id"].(string)][b] = true
 			m.invites[inv["id"].(string)] = []string{b}
 			log = append(log, "invite "+b)
+		case op == 5:
+			c := clients[rnd.IntN(len(clients))]
+			if !m.revoked[c] {
+				continue
+			}
+			admin.Must(t, 200, "POST", base+"/clients/"+c+"/restore", nil)
+			delete(m.revoked, c)
+			log = append(log, "restore")
 		default:
 			for id := range m.invites {
 				admin.Must(t, 204, "DELETE", "/api/v1/invitations/"+id, nil)
@@ -264,6 +272,11 @@ func billingModelRun(t *testing.T, s *testkit.Server, n, steps int) {
 			}
 		}
 		history = append(history, m.billable())
+		// The open set after each step, not only at the end: a change
+		// whose Sync is missing is caught even when a later one fixes it.
+		if bill, names := billingTotal(t, admin, agency); bill != 4900*len(history[len(history)-1]) {
+			t.Fatalf("agency %d: billed %d (%v) after %v, model %v", n, bill, names, log, history[len(history)-1])
+		}
 	}
 	// Replay the ledger: the open set after it must be the model's last,
 	// and each row must be a real change of the set (no start of an open

@@ -180,6 +180,14 @@ func (a *API) clientRoutes() {
 			return &cliDetailOut{Body: d}, err
 		})
 
+	add(a, Access{Kind: AgencyClient, Action: authz.ClientDisconnect, Param: "id", ClientParam: "client_id"},
+		op(http.MethodPost, "/api/v1/agencies/{id}/clients/{client_id}/restore", "client-restore",
+			"Restore a revoked client: its users may log in again at once, its status follows its history (admins); 409 not_revoked", "clients"),
+		func(ctx context.Context, in *cliPath) (*cliDetailOut, error) {
+			d, err := s.Restore(ctx, RelationFrom(ctx), authz.ActorFrom(ctx))
+			return &cliDetailOut{Body: d}, err
+		})
+
 	add(a, Access{Kind: Account, Action: authz.ClientUsersRead, Param: "id"},
 		op(http.MethodGet, "/api/v1/accounts/{id}/users", "client-user-list",
 			"A client account's users, for its team and the agency users who see it", "clients"),

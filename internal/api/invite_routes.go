@@ -9,6 +9,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/invite"
+	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 )
 
@@ -28,6 +29,8 @@ type invClientIn struct {
 		ClientAccountID string   `json:"client_account_id,omitempty" maxLength:"64" doc:"An existing client of the agency to join; omitted, a client account is created at once"`
 		ClientName      string   `json:"client_name,omitempty" maxLength:"200" doc:"Name of the client account to create (default: the e-mail address)"`
 		Role            string   `json:"role,omitempty" doc:"With client_account_id: admin or member (default member); without it, admin"`
+		// As for POST /agencies/{id}/clients (issue 18).
+		Access *link.AccessInput `json:"access,omitempty" doc:"A new client only: who in the agency sees it (omitted: admins and its account managers)"`
 	}
 }
 
@@ -101,7 +104,7 @@ func (a *API) inviteRoutes() {
 		func(ctx context.Context, in *invClientIn) (*invOut, error) {
 			b := in.Body
 			inv, err := s.InviteClient(ctx, RelationFrom(ctx), actor(ctx), invite.ClientInput{Email: b.Email, Delivery: b.Delivery,
-				BrandIDs: b.BrandIDs, Message: b.Message, ClientAccountID: b.ClientAccountID, ClientName: b.ClientName, Role: b.Role})
+				BrandIDs: b.BrandIDs, Message: b.Message, ClientAccountID: b.ClientAccountID, ClientName: b.ClientName, Role: b.Role, Access: b.Access})
 			return &invOut{Body: inv}, err
 		})
 	add(a, Access{Kind: Account, Action: authz.AgencyClientsList, Param: "id"},

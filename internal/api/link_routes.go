@@ -113,6 +113,14 @@ func (a *API) linkRoutes() {
 	decide(authz.LinkDisconnect, http.MethodDelete, "/api/v1/links/{id}", "link-disconnect",
 		"Disconnect an active link (either side's admins); every agency access ends at once", s.Disconnect)
 
+	add(a, Access{Kind: Link, Action: authz.AgencyManage, Param: "id"},
+		op(http.MethodPatch, "/api/v1/links/{id}", "link-access",
+			"Change who in the agency sees the client (agency admins; pending or active links): the entire agency, or users and groups. Those who lose sight of it lose it at once, their Login As on it included", "links"),
+		func(ctx context.Context, in *linkAccessIn) (*linkOut, error) {
+			l, err := s.SetAccess(ctx, LinkRelationFrom(ctx), authz.ActorFrom(ctx), in.Body.Access)
+			return &linkOut{Body: l}, err
+		})
+
 	o = op(http.MethodPost, "/api/v1/agencies/{id}/clients", "client-create", "Create a client account, linked to this agency from the start", "clients")
 	o.DefaultStatus = http.StatusCreated
 	add(a, Access{Kind: Account, Action: authz.ClientCreate, Param: "id"}, o,
@@ -121,4 +129,12 @@ func (a *API) linkRoutes() {
 				Name: in.Body.Name, Seats: in.Body.Seats, Enabled: in.Body.Enabled, BrandIDs: in.Body.BrandIDs, Access: in.Body.Access})
 			return &clientCreatedOut{Body: c}, err
 		})
+}
+
+// linkAccessIn is PATCH /links/{id}: the agency's new sharing of the client.
+type linkAccessIn struct {
+	ID   string `path:"id" maxLength:"64"`
+	Body struct {
+		Access link.AccessInput `json:"access" required:"true" doc:"Replaces the sharing: all, or user_ids and group_ids (empty: admins and assigned account managers only)"`
+	}
 }

@@ -34,6 +34,7 @@ type Filter struct {
 	Action string
 	Actor  string    // exact actor_id
 	Since  time.Time // events at or after; zero means all
+	Until  time.Time // events before; zero means all (the pages' date range)
 	Cursor string    // next_cursor of the previous page
 	Limit  int       // DefaultLimit when ≤ 0, at most MaxLimit
 }
@@ -82,6 +83,10 @@ func List(ctx context.Context, q db.Querier, f Filter) (events []Event, nextCurs
 		// one fixed layout, which compares correctly only against UTC.
 		conds = append(conds, "at >= ?")
 		args = append(args, f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		conds = append(conds, "at < ?")
+		args = append(args, f.Until.UTC())
 	}
 	if before > 0 {
 		conds = append(conds, "seq < ?")

@@ -237,6 +237,8 @@ func (z *Authorizer) CheckLink(ctx context.Context, a *Actor, linkID string, act
 		want, need = []string{"agency", "client"}, LinkDisconnect
 	case LinkRead:
 		want, need = []string{"agency", "client"}, LinkRead
+	case AgencyManage: // the agency's sharing of the client: its admins
+		want, need = []string{"agency"}, AgencyManage
 	default:
 		return rel, errs.ErrForbidden
 	}

@@ -314,7 +314,17 @@ func (s *Service) reinstate(ctx context.Context, tx *db.Tx, r row) error {
 	if !r.Reinstate {
 		return errs.E(errs.Conflict, "client_revoked", "The agency has revoked this account's access, so the invitation can no longer be accepted.")
 	}
-	_, err = tx.Exec(ctx, `UPDATE agency_clients SET revoked_at = NULL, updated_at = ? WHERE agency_id = ? AND client_id = ?`,
-		s.now(), *r.AgencyID, r.AccountID)
-	return err
+	now := s.now()
+	if _, err = tx.Exec(ctx, `UPDATE agency_clients SET revoked_at = NULL, updated_at = ? WHERE agency_id = ? AND client_id = ?`,
+		now, *r.AgencyID, r.AccountID); err != nil {
+		return err
+	}
+	// The restore is the agency's, made by the invitation: recorded as
+	// the client's Restore is, on both sides, with its ledger rows.
+	e := audit.Entry{ActorID: str(r.InvitedBy), Action: "client.restore", TargetID: r.AccountID, AgencyID: *r.AgencyID,
+		Before: map[string]any{"revoked_at": revoked.Time}, After: map[string]any{"revoked_at": nil, "invitation_id": r.ID}}
+	if err := auditOn(ctx, tx, now, e, *r.AgencyID, r.AccountID); err != nil {
+		return err
+	}
+	return billing.Sync(ctx, tx, now, *r.AgencyID, billing.Change{Cause: billing.CauseRestore, RefID: r.AccountID, ActorID: str(r.InvitedBy)})
 }

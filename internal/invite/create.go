@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
+	"github.com/liaison-dev/liaison/internal/link"
 )
 
 // ClientInput is a client invitation (POST /agencies/{id}/invitations).
@@ -31,6 +32,11 @@ type ClientInput struct {
 	ClientAccountID string
 	ClientName      string
 	Role            string
+	// Access is who in the agency sees the new client (as when the
+	// agency adds a client); nil: its admins and account managers only.
+	// Not with ClientAccountID: an existing client's sharing is changed
+	// on its link (PATCH /links/{id}).
+	Access *link.AccessInput
 }
 
 // TeamInput is a team or staff invitation: an address and a role.
@@ -101,6 +107,9 @@ func (s *Service) InviteClient(ctx context.Context, rel authz.Relation, a *authz
 		if _, err := s.authz.CheckClientOf(ctx, a, agencyID, in.ClientAccountID, authz.ClientInvite); err != nil {
 			return Invitation{}, err
 		}
+		if in.Access != nil {
+			return Invitation{}, errs.InvalidField("access", "An existing client keeps its sharing: change it on the client's Access tab.")
+		}
 	} else {
 		if role != "" && role != "admin" {
 			return Invitation{}, errs.InvalidField("role", "The first person of a new client is its admin.")
@@ -128,7 +137,7 @@ func (s *Service) InviteClient(ctx context.Context, rel authz.Relation, a *authz
 		}
 		clientID, reinstate := in.ClientAccountID, false
 		if clientID == "" {
-			if clientID, err = createClient(ctx, tx, now, rel, a, name); err != nil {
+			if clientID, err = createClient(ctx, tx, now, rel, a, name, in.Access); err != nil {
 				return err
 			}
 		} else {
@@ -188,8 +197,19 @@ func (s *Service) InviteTeam(ctx context.Context, rel authz.Relation, a *authz.A
 				agencyID, fromClient = rel.LoginAsAgencyID, false
 			}
 		}
+		// An agency user's invitation into a client their agency revoked
+		// brings it back on acceptance, as a client invitation does.
+		reinstate := false
+		if rel.AgencyID != "" {
+			var revoked db.Time
+			if err := tx.Get(ctx, &revoked, `SELECT revoked_at FROM agency_clients WHERE agency_id = ? AND client_id = ?`,
+				rel.AgencyID, rel.AccountID); err != nil && !errors.Is(err, db.ErrNoRows) {
+				return err
+			}
+			reinstate = revoked.Valid
+		}
 		out, err = s.create(ctx, tx, now, a, newInvitation{kind: KindTeam, accountID: rel.AccountID, agencyID: agencyID,
-			email: email, role: role, delivery: delivery, message: message, seats: true, fromClient: fromClient})
+			email: email, role: role, delivery: delivery, message: message, seats: true, fromClient: fromClient, reinstate: reinstate})
 		return err
 	})
 	return out, seatsFor(rel.AgencyID != "", err)
@@ -256,6 +276,12 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, now time.Time, a *authz
 		if err := tx.Get(ctx, &member, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND user_id = ?`,
 			n.accountID, uid); err != nil {
 			return Invitation{}, err
+		}
+		if member > 0 && n.reinstate {
+			// A member of a revoked client needs no invitation: the
+			// client's Restore gives them their access back.
+			return Invitation{}, errs.E(errs.Conflict, "already_member",
+				"This person is already a member of the account, whose access is revoked: restore the client to let them log in again.")
 		}
 		if member > 0 {
 			return Invitation{}, errAlreadyMember
@@ -384,7 +410,7 @@ func agencyBrands(ctx context.Context, q db.Querier, agencyID string, ids []stri
 // to the agency from the start (as an agency-created client, SPEC §2), with
 // the agency's management row. An account manager who creates it is
 // assigned to it, or they could not see what they just made.
-func createClient(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relation, a *authz.Actor, name string) (string, error) {
+func createClient(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relation, a *authz.Actor, name string, access *link.AccessInput) (string, error) {
 	acc, err := account.Create(ctx, tx, now, account.Client, name)
 	if err != nil {
 		return "", err
@@ -406,6 +432,13 @@ func createClient(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relat
 		}
 	}
 	after := map[string]any{"name": acc.Name, "link_id": linkID, "by_invitation": true}
+	if access != nil {
+		v, err := link.ApplyAccess(ctx, tx, rel.AccountID, linkID, *access)
+		if err != nil {
+			return "", err
+		}
+		after["access"] = v
+	}
 	e := actorEntry(a, "client.create", acc.ID, nil, after)
 	e.AgencyID = rel.AccountID
 	return acc.ID, auditOn(ctx, tx, now, e, rel.AccountID, acc.ID)

@@ -46,7 +46,7 @@ var agencySections = []section{
 	{Slug: "brands", Label: "Brands"},
 	{Slug: "members", Label: "Members & Groups"},
 	{Slug: "billing", Label: "Billing"},
-	{Slug: "audit", Label: "Audit", Soon: true, Text: "The tamper-evident log of everything that changed in your agency."},
+	{Slug: "audit", Label: "Audit"},
 	{Slug: "settings", Label: "Settings"},
 	{Slug: "portal", Label: "Portal & Domains"},
 }

@@ -31,6 +31,9 @@ type clientDetailData struct {
 	Activity activityPanel
 	// Billing is the client's billing details, for those who read them.
 	Billing *billingPanel
+	// Sharing is who in the agency sees the client, for the agency's
+	// admins who change it (daily_pages.go); nil for everyone else.
+	Sharing *sharingPanel
 }
 
 func (h *handler) clientDetail(c *call) { h.showClient(c, http.StatusOK) }
@@ -95,6 +98,10 @@ func (h *handler) showClient(c *call, status int) {
 		return
 	}
 	if d.Billing, err = h.clientBilling(c); err != nil {
+		c.fail(err)
+		return
+	}
+	if d.Sharing, err = h.clientSharing(c, d.Client); err != nil {
 		c.fail(err)
 		return
 	}

@@ -57,6 +57,9 @@ type invitationsData struct {
 	Tabs   []listTab
 	Next   string
 	CanInv bool
+	// Access is who in the agency will see the client the invitation
+	// creates, as on Add client (issue 18).
+	Access accessForm
 }
 
 var inviteTabs = []struct{ key, label string }{
@@ -95,6 +98,14 @@ func (h *handler) showInvitations(c *call, status int) {
 		if err == nil {
 			d.Brands, _, err = h.deps.Agency.Brands(c.ctx(), agencyRel, agency.BrandFilter{Page: agency.Page{Limit: agency.MaxLimit}})
 		}
+		d.Access = accessForm{All: true}
+		if c.r.Method == http.MethodPost {
+			_, d.Access = postedAccess(c.r)
+		}
+		d.Access.Error = c.p.Errors["access"]
+		if err == nil {
+			err = h.choices(c, agencyRel, &d.Access)
+		}
 		if err != nil {
 			c.fail(err)
 			return
@@ -113,11 +124,14 @@ func (h *handler) inviteClient(c *call) {
 	if c.r.PostFormValue("delivery") == invite.ByLink {
 		delivery = invite.ByLink
 	}
+	access, _ := postedAccess(c.r)
 	inv, err := h.deps.Invites.InviteClient(c.ctx(), c.rel, c.a, invite.ClientInput{Email: c.p.Values["email"],
-		Delivery: delivery, BrandIDs: c.r.PostForm["brand_ids"], Message: c.p.Values["message"], ClientName: c.p.Values["client_name"]})
+		Delivery: delivery, BrandIDs: c.r.PostForm["brand_ids"], Message: c.p.Values["message"], ClientName: c.p.Values["client_name"],
+		Access: access})
 	if err != nil {
 		c.invalid(err, map[string]string{"email": "email", "client_name": "client_name", "message": "message",
-			"brand_not_found": "brand_ids", "already_invited": "email"}, func(st int) { h.showInvitations(c, st) })
+			"brand_not_found": "brand_ids", "already_invited": "email",
+			"access": "access", "access.user_ids": "access", "access.group_ids": "access"}, func(st int) { h.showInvitations(c, st) })
 		return
 	}
 	h.invited(c, inv, "/app/invitations")

@@ -47,6 +47,10 @@ func (h *handler) portalSections(r *http.Request, a *authz.Actor, cur *account.M
 	if admin && !a.Impersonating() {
 		out = append(out, section{Slug: "security", Label: "Security"})
 	}
+	// The account's audit log (audit_pages.go, issue 18): its admins.
+	if admin && !a.Impersonating() {
+		out = append(out, section{Slug: clientAuditSlug, Label: "Audit log"})
+	}
 	return &v, out, nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/agency"
+	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/billing"
@@ -58,6 +59,8 @@ type Deps struct {
 	Reports       *report.Service
 	Sources       *source.Service   // agencies' data sources (issue 17)
 	Schedules     *schedule.Service // scheduled report e-mails (issue 17)
+	// Audit reads the audit log for its pages (audit_pages.go).
+	Audit         *audit.Log
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
@@ -233,6 +236,9 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/portal/domains", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainAdd))
 	m.HandleFunc("POST /app/portal/domains/{domain}/verify", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainVerify))
 	m.HandleFunc("POST /app/portal/domains/{domain}/delete", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainDelete))
+
+	// Restore, sharing, password reset, audit, overview (issue 18; daily_routes.go).
+	h.dailyRoutes(m, g)
 
 	m.HandleFunc("GET /operator/outbox", h.operator(h.outbox))
 	m.HandleFunc("GET /operator/outbox/{id}", h.operator(h.outboxMessage))

@@ -38,3 +38,22 @@
   update();
   window.setInterval(update, 30000);
 })();
+
+// Exact times: <time datetime="…" data-exact> shows the date and time in
+// the viewer's own time zone; a form's <input data-tz> sends that zone, so
+// that the server reads its dates as the viewer's days.
+(function () {
+  "use strict";
+  if (!window.Intl) return;
+  var fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  document.querySelectorAll("time[data-exact]").forEach(function (el) {
+    var date = new Date(el.getAttribute("datetime"));
+    if (!isNaN(date.getTime())) el.textContent = fmt.format(date);
+  });
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone) {
+    document.querySelectorAll("input[data-tz]").forEach(function (el) {
+      if (!el.value) el.value = zone;
+    });
+  }
+})();

@@ -1,0 +1,242 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/testkit"
+)
+
+// Browser tests of issue 18's flows: what an agency reaches for every day.
+
+// TestBrowserRestoreClient: the agency admin revokes a client on its page,
+// its admin can no longer log in, the agency admin restores it from the
+// same panel, and the client's admin logs in at once.
+func TestBrowserRestoreClient(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+	_, agencyID := ada.me("agency")
+	_, _, clientID := s.Signup(t, "Grace Hopper", "grace@navy.example", "Navy Client", "client")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: clientID, AccessAll: true})
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	page := "/app/clients/" + clientID
+	b.visit(page, 200)
+	b.expectPath("revoke", b.submit("revoke", `form[action$="/revoke"] button`), page)
+	if s := b.text("main"); !strings.Contains(s, "Access revoked") || !strings.Contains(s, "Restore access") {
+		t.Fatalf("after revoking: %q", s)
+	}
+	b.noProblems("revoke", 0)
+	// Its admin is refused meanwhile.
+	grace := s.NewClient()
+	if r := grace.Do(t, "POST", "/api/v1/login", map[string]any{"email": "grace@navy.example", "password": testkit.Password}); r.Status != 403 {
+		t.Fatalf("login while revoked: %d %s", r.Status, r.Raw)
+	}
+	b.expectPath("restore", b.submit("restore", `form[action$="/restore"] button`), page)
+	if s := b.text(".notice-success"); !strings.Contains(s, "Access restored") {
+		t.Fatalf("after restoring: %q", s)
+	}
+	if s := b.text("h1"); !strings.Contains(s, "Active") {
+		t.Fatalf("status after restoring: %q", s)
+	}
+	b.noProblems("restore", 0)
+	b.logout()
+	b.login("grace@navy.example", testkit.Password)
+	if s := b.text("body"); !strings.Contains(s, "Navy Client") {
+		t.Fatalf("the client's admin after the restore: %q", s)
+	}
+	b.noProblems("client logs in", 0)
+}
+
+// TestBrowserAccessChange: the agency admin opens a client's Access tab,
+// switches from the entire agency to one group and saves; a member outside
+// the group no longer sees the client, one in it does.
+func TestBrowserAccessChange(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+	_, agencyID := ada.me("agency")
+	_, _, clientID := s.Signup(t, "Grace Hopper", "grace@navy.example", "Navy Client", "client")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: clientID, AccessAll: true})
+	in, inID, _ := s.Signup(t, "Ina Inside", "ina@agency.example", "Ina Own", "client")
+	s.AddMember(t, agencyID, inID, "member")
+	out, outID, _ := s.Signup(t, "Otto Outside", "otto@agency.example", "Otto Own", "client")
+	s.AddMember(t, agencyID, outID, "member")
+	s.AddGroup(t, agencyID, "Paris office", inID)
+	detail := "/api/v1/agencies/" + agencyID + "/clients/" + clientID
+	out.Must(t, 200, "GET", detail, nil)
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	page := "/app/clients/" + clientID
+	b.visit(page, 200)
+	if s := b.text("nav.tabs"); !strings.Contains(s, "Access") {
+		t.Fatalf("tabs: %q", s)
+	}
+	b.do("choose people and groups", chromedp.Click(chromedp.CSS(`#access input[name=access][value=some]`)))
+	b.do("choose the group", chromedp.Click(chromedp.CSS(`#access input[name=group_ids]`)))
+	b.expectPath("save access", b.submit("save access", `#access button[type=submit]`), page)
+	if s := b.text(".notice-success"); !strings.Contains(s, "Access saved") {
+		t.Fatalf("after saving: %q", s)
+	}
+	if v := b.eval(`document.querySelector("#access input[name=access][value=some]").checked + "|" + document.querySelector("#access input[name=group_ids]").checked`); v != "true|true" {
+		t.Fatalf("the form after saving: %q", v)
+	}
+	b.noProblems("save access", 0)
+	out.Must(t, 404, "GET", detail, nil)
+	in.Must(t, 200, "GET", detail, nil)
+}
+
+// TestBrowserPasswordReset: the agency admin sends a client user a
+// password reset from the client's Users tab, reads the e-mail in the
+// outbox (in the agency's brand), and the user follows its link to choose
+// a new password and is logged in.
+func TestBrowserPasswordReset(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+	_, agencyID := ada.me("agency")
+	_, _, clientID := s.Signup(t, "Grace Hopper", "grace@navy.example", "Navy Client", "client")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: clientID, AccessAll: true})
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	page := "/app/clients/" + clientID
+	b.visit(page, 200)
+	b.expectPath("send reset", b.submit("send reset", `#users form[action$="/password-reset"] button`), page)
+	if s := b.text(".notice-success"); !strings.Contains(s, "Password reset sent") {
+		t.Fatalf("after sending: %q", s)
+	}
+	b.noProblems("send reset", 0)
+	// The operator's outbox shows the e-mail, newest first.
+	b.visit("/operator/outbox", 200)
+	href, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS(`main table a[href^="/operator/outbox/"]`), "href"))
+	if err != nil || !href.Exists {
+		t.Fatalf("no e-mail in the outbox: %v", err)
+	}
+	b.visit(href.Value, 200)
+	text := b.text("pre.mail-text")
+	if !strings.Contains(b.text("h1"), "Analytical Agency") || !strings.Contains(text, "at Analytical Agency sent you this link") {
+		t.Fatalf("the e-mail: %q\n%s", b.text("h1"), text)
+	}
+	i := strings.Index(text, s.URL+"/reset/")
+	if i < 0 {
+		t.Fatalf("no reset link in %q", text)
+	}
+	link := strings.Fields(text[i:])[0]
+	b.logout()
+	b.open(strings.TrimPrefix(link, s.URL))
+	b.fill(map[string]string{"f-password": "a brand new passphrase 42"})
+	if p := b.submit("new password", "main form button[type=submit]"); !strings.HasPrefix(p, "/app") {
+		t.Fatalf("after the reset: at %s (%q)", p, b.text("main"))
+	}
+	b.noProblems("reset", 0)
+	s.Login(t, "grace@navy.example", "a brand new passphrase 42")
+}
+
+// TestBrowserCopyInvitationLink: an e-mail invitation's row offers Copy
+// link; the link shown is copied to the clipboard with the Copy button,
+// and both it and the e-mailed link open the invitation.
+func TestBrowserCopyInvitationLink(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	b.open("/app/invitations")
+	b.fill(map[string]string{"f-email": "carla@client.example"})
+	b.expectPath("invite", b.submit("invite", "#invite-client button[type=submit]"), "/app/invitations")
+	b.expectPath("copy link", b.submit("copy link", `form[action$="/link"] button`), "/app/invitations")
+	link := b.eval(`document.getElementById("new-invite-link").value`)
+	if !strings.HasPrefix(link, s.URL+"/invite/") {
+		t.Fatalf("link shown: %q (%q)", link, b.text("main"))
+	}
+	b.do("copy", chromedp.Click(chromedp.CSS(`button[data-copy="#new-invite-link"]`)))
+	b.poll("copied", `document.querySelector('button[data-copy="#new-invite-link"]').textContent === "Copied"`)
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	if err != nil || got != link {
+		t.Fatalf("clipboard %q (%v), want %q", got, err, link)
+	}
+	b.noProblems("copy link", 0)
+	for _, l := range []string{link, s.MailLink(t, "invitation", "carla@client.example", "/invite/")} {
+		token := l[strings.LastIndex(l, "/")+1:]
+		s.NewClient().Must(t, 200, "GET", "/api/v1/invitations/lookup?token="+token, nil)
+	}
+}
+
+// TestBrowserAuditLog: the agency admin opens Audit (no longer "coming
+// soon"), filters by action and by person, reads a change as a
+// before/after table, meets a wrong date range beside its field, and
+// exports CSV with formula-like cells neutralised. The client's admin reads
+// their account's log, which names who did what.
+func TestBrowserAuditLog(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+	_, agencyID := ada.me("agency")
+	_, _, clientID := s.Signup(t, "Grace Hopper", "grace@navy.example", "=Navy Client", "client")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: clientID, AccessAll: true})
+	api := s.Login(t, adminEmail, adminPass)
+	api.Must(t, 200, "PATCH", "/api/v1/agencies/"+agencyID+"/clients/"+clientID, map[string]any{"seats": 5})
+	api.Must(t, 201, "POST", "/api/v1/agencies/"+agencyID+"/brands", map[string]any{"name": "Nike"})
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	b.expectPath("Audit in the navigation", b.submit("open Audit", `nav a[href="/app/audit"]`), "/app/audit")
+	if s := b.text("ol.audit-log"); !strings.Contains(s, "Created a brand") || !strings.Contains(s, "Changed a client's settings") {
+		t.Fatalf("audit page: %q", s)
+	}
+	// The time zone the script sends with the filters is the browser's.
+	if tz := b.eval(`document.querySelector("input[data-tz]").value`); tz == "" {
+		t.Fatal("no time zone in the filter form")
+	}
+	b.do("filter by action", chromedp.SetValue(chromedp.ID("f-action"), "client.update"))
+	b.expectPath("filter", b.submit("filter", `form.filters button[type=submit]`), "/app/audit")
+	if log := b.text("ol.audit-log"); strings.Contains(log, "Created a brand") || !strings.Contains(log, "Changed a client's settings") {
+		t.Fatalf("filtered by action: %q", log)
+	}
+	diff := b.eval(`Array.from(document.querySelectorAll(".audit-diff tbody tr")).map(r => Array.from(r.cells).map(c => c.textContent.trim()).join(" ")).join("|")`)
+	if !strings.Contains(diff, "seats 0 5") {
+		t.Fatalf("the change as a diff: %q", diff)
+	}
+	if who := b.text(".audit-meta"); !strings.Contains(who, "Ada Lovelace") {
+		t.Fatalf("who: %q", who)
+	}
+	b.noProblems("filter by action", 0)
+	// By person: Grace did nothing in the agency's log.
+	b.open("/app/audit")
+	grace := b.eval(`Array.from(document.querySelectorAll("#f-actor option")).map(o => o.textContent).join("|")`)
+	if !strings.Contains(grace, "Ada Lovelace") {
+		t.Fatalf("people: %q", grace)
+	}
+	// A range that ends before it starts: refused beside the field.
+	b.open("/app/audit?from=2030-01-02&to=2030-01-01")
+	if e := b.text("#f-to-error"); !strings.Contains(e, "on or after") {
+		t.Fatalf("date error: %q", e)
+	}
+	b.noProblems("bad range", 400)
+	// CSV: the client's name starts with "=", so its cell is neutralised.
+	csv := ada.get("/app/audit.csv?action=client.update")
+	if csv.status != 200 || !strings.Contains(csv.body, "'=Navy Client") || strings.Contains(csv.body, ",=Navy") {
+		t.Fatalf("CSV: %d\n%s", csv.status, csv.body)
+	}
+	b.logout()
+	// A change made during Login As names the agency user behind it.
+	api.Must(t, 200, "POST", "/api/v1/agencies/"+agencyID+"/clients/"+clientID+"/impersonate", nil)
+	api.Must(t, 201, "POST", "/api/v1/accounts/"+clientID+"/invitations", map[string]any{"email": "new@navy.example", "role": "member"})
+	api.Must(t, 200, "POST", "/api/v1/impersonation/end", nil)
+
+	// The client's admin reads their account's log.
+	b.login("grace@navy.example", testkit.Password)
+	b.expectPath("Audit log in the portal", b.submit("open the log", `nav a[href="/app/audit-log"]`), "/app/audit-log")
+	if s := b.text("ol.audit-log"); !strings.Contains(s, "Changed a client's settings") || !strings.Contains(s, "Ada Lovelace, logged in as the client") {
+		t.Fatalf("the client's log: %q", s)
+	}
+	b.noProblems("client log", 0)
+}

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/client"
+)
+
+// The Access tab of a client's page (issue 18): who in the agency sees the
+// client, changed after linking by the agency's admins (PATCH /links/{id}).
+
+// sharingPanel is the data of the "client-sharing" partial.
+type sharingPanel struct {
+	ClientID, ClientName string
+	Access               accessForm
+}
+
+// clientSharing is the Access tab for a viewer who may change it (the
+// agency's admins: authz.CheckLink with AgencyManage on the agency's side),
+// nil otherwise. A form shown again with its error keeps what was posted.
+func (h *handler) clientSharing(c *call, d client.ClientDetail) (*sharingPanel, error) {
+	if d.LinkID == "" || !c.can(authz.ClientDisconnect) {
+		return nil, nil
+	}
+	_, lr, err := c.checkLink(d.LinkID, authz.AgencyManage)
+	if err != nil || lr.Side != "agency" {
+		return nil, nil // not this viewer's to change
+	}
+	l, err := h.deps.Links.Get(c.ctx(), lr)
+	if err != nil {
+		return nil, err
+	}
+	p := &sharingPanel{ClientID: d.ID, ClientName: d.Name, Access: accessForm{Prefix: "share-"}}
+	if l.Access != nil {
+		p.Access.All, p.Access.UserIDs, p.Access.GroupIDs = l.Access.All, l.Access.UserIDs, l.Access.GroupIDs
+	}
+	if c.r.Method == http.MethodPost && c.r.PostForm.Has("access") {
+		_, p.Access = postedAccess(c.r)
+		p.Access.Prefix = "share-"
+	}
+	p.Access.Error = c.p.Errors["access"]
+	agencyRel, err := c.agencyRel(authz.AgencyRead)
+	if err != nil {
+		return nil, err
+	}
+	return p, h.choices(c, agencyRel, &p.Access)
+}
+
+// clientAccessSave replaces the link's access; those who lose sight of the
+// client lose it, their Login As on it included, at once.
+func (h *handler) clientAccessSave(c *call) {
+	c.form()
+	d, err := h.deps.Clients.Get(c.ctx(), c.rel)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	_, lr, err := c.checkLink(d.LinkID, authz.AgencyManage)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	access, _ := postedAccess(c.r)
+	if _, err := h.deps.Links.SetAccess(c.ctx(), lr, c.a, *access); err != nil {
+		c.invalid(err, map[string]string{"access": "access", "access.user_ids": "access", "access.group_ids": "access"},
+			func(st int) { h.showClient(c, st) })
+		return
+	}
+	who := "The entire agency sees " + d.Name + " now."
+	if !access.All {
+		who = "Only the chosen people and groups, the admins and " + d.Name + "'s account managers see it now."
+	}
+	c.done("Access saved. "+who, h.clientPath(c)+"#access")
+}
