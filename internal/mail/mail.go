@@ -65,6 +65,17 @@ type Message struct {
 	CreatedAt time.Time  `json:"created_at"`
 	SentAt    *time.Time `json:"sent_at,omitempty"`
 	Transport string     `json:"transport,omitempty"`
+	// MessageID is the Message-ID header, fixed when the row is written so
+	// that every attempt sends the same one ("" on rows from before it was
+	// stored: the sender derives it from ID as it always did).
+	MessageID string `json:"-"`
+	// AttemptStarted is set while a delivery attempt is under way (it is
+	// committed before the SMTP conversation starts); a run that finds it
+	// set knows the last attempt died midway.
+	AttemptStarted *time.Time `json:"-"`
+	// Interrupted counts attempts that died midway: each is a message that
+	// may have reached the receiver twice.
+	Interrupted int `json:"-"`
 }
 
 // Email is what a caller asks to send.
@@ -184,15 +195,16 @@ func (m *Mailer) Send(ctx context.Context, tx *db.Tx, e Email) error {
 		return err
 	}
 	msgID := id.New(id.Mail)
+	messageID := msgID + "@" + domainOf(fromAddr)
 	var account any
 	if e.AccountID != "" {
 		account = e.AccountID
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO mail_outbox (id, created_at, account_id, template, to_addr, from_name, from_addr,
-		subject, html_body, text_body, status, attempts, last_error, transport)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, '', '')`,
+		subject, html_body, text_body, status, attempts, last_error, transport, message_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, '', '', ?)`,
 		msgID, m.now().UTC().Truncate(time.Microsecond), account, e.Template, to, oneLine(fromName), fromAddr,
-		subject, html, text)
+		subject, html, text, messageID)
 	if err != nil {
 		return fmt.Errorf("mail: outbox: %w", err)
 	}
@@ -223,7 +235,7 @@ func cleanAddr(s string) (string, error) {
 }
 
 const columns = `id, created_at, account_id, template, to_addr, from_name, from_addr, subject,
-	html_body, text_body, status, attempts, last_error, sent_at, transport`
+	html_body, text_body, status, attempts, last_error, sent_at, transport, message_id, attempt_started_at, interrupted`
 
 type row struct {
 	ID        string    `db:"id"`
@@ -241,13 +253,17 @@ type row struct {
 	LastError string    `db:"last_error"`
 	SentAt    db.Time   `db:"sent_at"`
 	Transport string    `db:"transport"`
+	MessageID string    `db:"message_id"`
+	Started   db.Time   `db:"attempt_started_at"`
+	Interrupt int       `db:"interrupted"`
 }
 
 func (r row) message() Message {
 	m := Message{ID: r.ID, Template: r.Template, To: r.To, FromName: r.FromName,
 		FromAddr: r.FromAddr, Subject: r.Subject, HTML: r.HTML, Text: r.Text, Status: r.Status,
 		Attempts: r.Attempts, LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(),
-		SentAt: r.SentAt.Ptr(), Transport: r.Transport}
+		SentAt: r.SentAt.Ptr(), Transport: r.Transport, MessageID: r.MessageID,
+		AttemptStarted: r.Started.Ptr(), Interrupted: r.Interrupt}
 	if r.AccountID != nil {
 		m.AccountID = *r.AccountID
 	}

@@ -39,7 +39,16 @@ var (
 	}, []string{"transport", "outcome"})
 )
 
+// MailInterrupted counts e-mails sent again because the previous attempt
+// died midway (kill -9 during or right after the SMTP conversation): each
+// may have reached its receiver twice, with the same Message-ID.
+var MailInterrupted = prometheus.NewCounter(prometheus.CounterOpts{
+	Name: "liaison_mail_interrupted_total",
+	Help: "E-mails sent again after an attempt that died midway (possible duplicates, same Message-ID).",
+})
+
 func init() {
+	Registry.MustRegister(MailInterrupted)
 	Registry.MustRegister(HTTPRequests, HTTPDuration, JobsProcessed, MailDelivered,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
