@@ -69,6 +69,8 @@ type App struct {
 	Data *metricdata.Service
 	// Reports is the brands' reports (issue 16).
 	Reports *report.Service
+	// AuditKey signs the audit trail (ops.go).
+	AuditKey *audit.Key
 }
 
 // Options are the parts tests may replace.
@@ -80,6 +82,9 @@ type Options struct {
 
 	// Resolver looks up custom domains' TXT records; nil: the system's.
 	Resolver branding.Resolver
+
+	// AuditKey replaces the key loaded from the configuration (ops.go).
+	AuditKey *audit.Key
 
 	// NoDigestJob leaves the weekly health digest out of the job runner.
 	// Test servers set it (testkit): on a Monday morning every test's
@@ -134,6 +139,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	authSvc := auth.New(d, password.NewHasher(params, 0), limiter, m, o.Now,
 		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup}, o.Log)
 	auditLog := audit.NewLog(d)
+	auditLog.SetClock(o.Now)
 	invites := invite.New(d, m, authSvc, authz.New(d), o.Now, cfg.BaseURL)
 	brands := branding.New(d, o.Now, m, branding.Config{BaseURL: cfg.BaseURL, Resolver: o.Resolver}, o.Log)
 	imp := impersonation.New(d, m, o.Now, cfg.BaseURL, o.Log)
@@ -164,6 +170,9 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Data = data
 	app.Reports = reports
 	registerSweeps(q, limiter, authSvc)
+	if app.AuditKey, err = registerAuditCheckpoints(cfg, d, q, o); err != nil {
+		return nil, err
+	}
 	q.Every("invite.expire", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := invites.Expire(ctx)
 		return err
