@@ -110,3 +110,23 @@ func TestClaimLocksForHeartbeats(t *testing.T) {
 		}
 	})
 }
+
+// The age of the oldest queued e-mail, the /metrics gauge to alert on.
+func TestOldestQueuedAge(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, mail.Config{})
+		if age, err := e.m.OldestQueuedAge(ctx); err != nil || age != 0 {
+			t.Fatalf("empty outbox: %v %v", age, err)
+		}
+		e.send(t, reset("ann@example.com"))
+		e.clock.Advance(90 * time.Second)
+		e.send(t, reset("bob@example.com"))
+		if age, err := e.m.OldestQueuedAge(ctx); err != nil || age != 90*time.Second {
+			t.Fatalf("oldest queued: %v %v", age, err)
+		}
+		e.runDue(t, 2)
+		if age, err := e.m.OldestQueuedAge(ctx); err != nil || age != 0 {
+			t.Fatalf("all sent: %v %v", age, err)
+		}
+	})
+}

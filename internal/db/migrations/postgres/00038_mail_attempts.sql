@@ -12,7 +12,17 @@ ALTER TABLE mail_outbox ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
 -- The age of the oldest queued e-mail (a /metrics gauge) reads one entry.
 CREATE INDEX mail_outbox_queued ON mail_outbox(created_at) WHERE status = 'queued';
 
+-- Named leases among the processes sharing the database: the holder of
+-- "metrics" alone exports the gauges that count database-wide rows, so
+-- that summing them across replicas counts each row once.
+CREATE TABLE leases (
+    name        TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    expires_at  TIMESTAMPTZ NOT NULL
+);
+
 -- +goose Down
+DROP TABLE leases;
 DROP INDEX mail_outbox_queued;
 ALTER TABLE mail_outbox DROP COLUMN interrupted;
 ALTER TABLE mail_outbox DROP COLUMN attempt_started_at;
