@@ -60,6 +60,9 @@ commands:
                          check an account's audit export offline (no database needed)
   backup [--out FILE]    write a consistent SQLite snapshot (PostgreSQL: use pg_dump)
   version                print the version and exit (also --version)
+  healthcheck            exit 0 when the server on LIAISON_ADDR answers /readyz (container HEALTHCHECK)
+  restore FILE           put a backup in place as the database of an empty data directory,
+                         after checking it (integrity, migrations, audit chain)
   demo --brand ID [--days N]
                          fill a brand with N days (default 365) of realistic daily
                          demo data ending today: sessions, conversions and revenue
@@ -133,6 +136,10 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		return auditCommand(ctx, cmd, cfg, ops, fs.Args(), stdout, stderr)
 	case "backup":
 		return backup(ctx, cfg, *out, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(cfg, stdout, stderr)
+	case "restore":
+		return restore(ctx, cfg, fs.Args(), stdout, stderr)
 	case "demo":
 		return demo(ctx, cfg, *brand, *days, stdout, stderr)
 	}
