@@ -3,7 +3,9 @@
 //	liaison serve                 run the server (default)
 //	liaison migrate               apply database migrations and exit
 //	liaison admin create --email E --name N --agency A [--password P]
-//	liaison audit verify          check the audit log's hash chain
+//	liaison audit verify          check the audit log's hash chain and signatures
+//	liaison audit checkpoint|checkpoints|key|verify-export   (audit.go)
+//	liaison healthcheck|restore   (ops.go)
 //	liaison backup [--out FILE]   consistent SQLite snapshot
 //	liaison version               the version (also --version)
 //
@@ -27,7 +29,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -47,9 +48,21 @@ commands:
   migrate                apply database migrations and exit
   admin create           create an agency and its admin:
                            --email E --name N --agency A [--password P]
-  audit verify           check the audit log's hash chain; exit 1 naming the first bad entry
+  audit verify [--checkpoint FILE] [--public-key K]
+                         check the audit log's hash chain, signatures and checkpoints
+                         (FILE: checkpoints kept off the machine, JSON lines); print the
+                         head (seq, hash); exit 1 naming the first bad entry
+  audit checkpoint       sign the new entries and the head now; print the checkpoint (JSON)
+  audit checkpoints [--after SEQ]
+                         print the stored signed checkpoints as JSON lines, to ship elsewhere
+  audit key              print the audit signing key's public half and ID
+  audit verify-export --public-key K FILE
+                         check an account's audit export offline (no database needed)
   backup [--out FILE]    write a consistent SQLite snapshot (PostgreSQL: use pg_dump)
   version                print the version and exit (also --version)
+  healthcheck            exit 0 when the server on LIAISON_ADDR answers /readyz (container HEALTHCHECK)
+  restore FILE           put a backup in place as the database of an empty data directory,
+                         after checking it (integrity, migrations, audit chain)
   demo --brand ID [--days N]
                          fill a brand with N days (default 365) of realistic daily
                          demo data ending today: sessions, conversions and revenue
@@ -93,6 +106,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	out := fs.String("out", "", "backup file (backup); default DATA_DIR/backups/liaison-<time>.db")
 	brand := fs.String("brand", "", "brand ID (demo)")
 	days := fs.Int("days", 365, "days of data (demo)")
+	ops := opsFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -118,10 +132,14 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		return migrate(ctx, cfg, stdout, stderr)
 	case "admin create":
 		return adminCreate(ctx, cfg, log, auth.AdminInput{Email: *email, Name: *name, Agency: *agency, Password: *pass}, stdout, stderr)
-	case "audit verify":
-		return auditVerify(ctx, cfg, stdout, stderr)
+	case "audit verify", "audit checkpoint", "audit checkpoints", "audit key", "audit verify-export":
+		return auditCommand(ctx, cmd, cfg, ops, fs.Args(), stdout, stderr)
 	case "backup":
 		return backup(ctx, cfg, *out, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(cfg, stdout, stderr)
+	case "restore":
+		return restore(ctx, cfg, fs.Args(), stdout, stderr)
 	case "demo":
 		return demo(ctx, cfg, *brand, *days, stdout, stderr)
 	}
@@ -268,26 +286,6 @@ func adminCreate(ctx context.Context, cfg config.Config, log *slog.Logger, in au
 	if res.ResetURL != "" {
 		fmt.Fprintf(stdout, "set the password within 24 hours at: %s\n", res.ResetURL)
 	}
-	return 0
-}
-
-func auditVerify(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int {
-	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
-	if err != nil {
-		fmt.Fprintln(stderr, "liaison:", err)
-		return 1
-	}
-	defer d.Close()
-	n, brk, err := audit.NewLog(d).Verify(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "liaison audit verify:", err)
-		return 1
-	}
-	if brk != nil {
-		fmt.Fprintf(stderr, "audit chain BROKEN after %d good entries: %s\n", n, brk.String())
-		return 1
-	}
-	fmt.Fprintf(stdout, "audit chain OK: %d entries\n", n)
 	return 0
 }
 

@@ -88,6 +88,7 @@ func New(d Deps) *API {
 	a := &API{deps: d, mux: mux, huma: humago.New(mux, cfg)}
 	a.authRoutes()
 	a.accountRoutes()
+	a.auditExportRoutes()
 	a.operatorRoutes()
 	for _, register := range surfaces {
 		register(a)

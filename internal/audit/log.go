@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"github.com/liaison-dev/liaison/internal/clock"
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -9,10 +10,16 @@ import (
 )
 
 // Log reads the audit trail for the API, scoped by a checked relation.
-type Log struct{ db *db.DB }
+type Log struct {
+	db  *db.DB
+	now clock.Clock
+}
 
 // NewLog returns the audit reader.
-func NewLog(d *db.DB) *Log { return &Log{db: d} }
+func NewLog(d *db.DB) *Log { return &Log{db: d, now: clock.Real} }
+
+// SetClock sets the clock that stamps exports (tests' fake clocks).
+func (l *Log) SetClock(now clock.Clock) { l.now = now }
 
 // List returns the events of the account that rel was checked against. A
 // zero relation (no access check was made) finds nothing. An agency's view

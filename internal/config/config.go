@@ -36,6 +36,14 @@ type Config struct {
 	// LIAISON_PRICE_ANNUAL_CENTS (default 4100, a month, billed annually).
 	PriceMonthlyCents int64
 	PriceAnnualCents  int64
+	// AuditKeyFile (LIAISON_AUDIT_KEY_FILE) is the Ed25519 key that signs
+	// the audit trail; empty: DataDir/audit-ed25519.pem, made on first start.
+	AuditKeyFile string
+	// MetricsToken (LIAISON_METRICS_TOKEN), when set, is the bearer token
+	// /metrics requires. MetricsAddr (LIAISON_METRICS_ADDR), when set, serves
+	// /metrics on that address only (e.g. 127.0.0.1:9090), not on Addr.
+	MetricsToken string
+	MetricsAddr  string
 }
 
 // Getenv is how Load reads variables; tests pass a map's lookup.
@@ -110,6 +118,9 @@ func Load(getenv Getenv) (Config, error) {
 			}
 			*p.dst = n
 		}
+	}
+	if err := c.loadOps(getenv); err != nil {
+		return c, err
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

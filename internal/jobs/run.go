@@ -220,7 +220,7 @@ func (q *Queue) claim(ctx context.Context, n int) ([]claimed, error) {
 				WHERE `+known+` AND ((status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?))
 				ORDER BY run_at LIMIT ?`+lock+`)
 			RETURNING id, kind, payload, attempts, max_attempts`,
-			append(append([]any{token, now.Add(q.Lease), now}, kinds...), now, now, n)...)
+			append(append([]any{token, now.Add(q.lockFor()), now}, kinds...), now, now, n)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: claim: %w", err)
@@ -256,7 +256,9 @@ func (q *Queue) process(ctx context.Context, j claimed) {
 		// Cancelled before the lease ends, so the job is over before another
 		// runner may reclaim it.
 		hctx, cancel := context.WithTimeout(ctx, q.Lease*4/5)
+		stopBeat := q.heartbeat(j, log)
 		err = q.safeCall(hctx, log, h, json.RawMessage(j.Payload))
+		stopBeat()
 		cancel()
 	}
 
@@ -340,4 +342,42 @@ func (q *Queue) releaseInflight() int {
 		}
 	}
 	return n
+}
+
+// heartbeat renews j's lock every Heartbeat until the returned stop is
+// called. A renewal that finds the lease gone (another runner reclaimed the
+// job after missed beats) stops; the job's outcome is then dropped by the
+// lease check in process. Renewals use the real ticker and the queue's
+// clock, so a fake clock only moves the locked_until they write.
+func (q *Queue) heartbeat(j claimed, log *slog.Logger) (stop func()) {
+	if q.Heartbeat <= 0 || q.lockFor() >= q.Lease {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(q.Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), q.Heartbeat)
+			res, err := q.d.Exec(ctx, `UPDATE jobs SET locked_until = ? WHERE id = ? AND locked_by = ? AND status = 'running'`,
+				q.now().UTC().Add(q.lockFor()), j.ID, j.token)
+			cancel()
+			if err != nil {
+				// The next beat tries again; three missed beats let another
+				// runner take the job, which is the at-least-once contract.
+				log.Warn("jobs: heartbeat", "err", err)
+				continue
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }

@@ -13,10 +13,17 @@ import (
 )
 
 // deliver is the "mail.deliver" job. It is idempotent: the queue delivers a
-// job at least once, and a row already sent (or given up on) is left alone. A
-// run that dies between the SMTP server's acceptance and the UPDATE can send a
-// message twice; the Message-ID, made from the row's ID, lets clients fold
-// such duplicates.
+// job at least once, and a row already sent (or given up on) is left alone.
+//
+// Before talking to the SMTP server it records and commits the attempt
+// (attempt_started_at). A process killed during the conversation, or
+// between the server's acceptance and the "sent" UPDATE, leaves it set: the
+// job is reclaimed within seconds (the queue's heartbeat), and the next run
+// knows the message may already have been delivered. It sends it again —
+// at least once beats at most once for password resets and invitations —
+// with the same stored Message-ID, so receivers (and the fault suite) can
+// drop the duplicate, and counts it (interrupted, and
+// liaison_mail_interrupted_total).
 func (m *Mailer) deliver(ctx context.Context, payload json.RawMessage) error {
 	var p deliverPayload
 	if err := json.Unmarshal(payload, &p); err != nil || p.ID == "" {
@@ -38,6 +45,9 @@ func (m *Mailer) deliver(ctx context.Context, payload json.RawMessage) error {
 	if msg.Attachments, err = attachments(ctx, m.d, msg.ID); err != nil {
 		return err
 	}
+	if ok, err := m.markAttempt(ctx, msg); err != nil || !ok {
+		return err
+	}
 	sendErr := m.sender.Send(ctx, msg)
 	if sendErr == nil {
 		return m.markSent(ctx, msg, TransportSMTP)
@@ -45,12 +55,34 @@ func (m *Mailer) deliver(ctx context.Context, payload json.RawMessage) error {
 	return m.markAttemptFailed(ctx, msg, sendErr)
 }
 
+// markAttempt commits the start of an attempt. It reports false when the
+// row is no longer queued (another run finished it).
+func (m *Mailer) markAttempt(ctx context.Context, msg Message) (bool, error) {
+	now := m.now().UTC().Truncate(time.Microsecond)
+	res, err := m.d.Exec(ctx, `UPDATE mail_outbox SET attempt_started_at = ?,
+		interrupted = interrupted + CASE WHEN attempt_started_at IS NULL THEN 0 ELSE 1 END
+		WHERE id = ? AND status = 'queued'`, now, msg.ID)
+	if err != nil {
+		// Not sending without the record: the job retries.
+		return false, fmt.Errorf("mail.deliver: record attempt on %s: %w", msg.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if msg.AttemptStarted != nil {
+		metrics.MailInterrupted.Inc()
+		m.log.Warn("mail: the last attempt died midway; sending again with the same Message-ID",
+			"id", msg.ID, "message_id", msg.messageID(), "attempt_started_at", *msg.AttemptStarted)
+	}
+	return true, nil
+}
+
 // markSent records the delivery. The status condition makes a concurrent or
 // repeated run a no-op rather than a second "sent".
 func (m *Mailer) markSent(ctx context.Context, msg Message, transport string) error {
 	now := m.now().UTC().Truncate(time.Microsecond)
 	_, err := m.d.Exec(ctx, `UPDATE mail_outbox SET status = 'sent', sent_at = ?, transport = ?,
-		attempts = attempts + 1, last_error = '' WHERE id = ? AND status = 'queued'`, now, transport, msg.ID)
+		attempts = attempts + 1, last_error = '', attempt_started_at = NULL WHERE id = ? AND status = 'queued'`, now, transport, msg.ID)
 	if err != nil {
 		// The message went out but the row could not say so; returning the
 		// error retries the job, which may send it again — at least once.
@@ -76,7 +108,7 @@ func (m *Mailer) markAttemptFailed(ctx context.Context, msg Message, sendErr err
 		errText = errText[:1000]
 	}
 	_, err := m.d.Exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, status = ?,
-		transport = 'smtp' WHERE id = ? AND status = 'queued'`, errText, status, msg.ID)
+		transport = 'smtp', attempt_started_at = NULL WHERE id = ? AND status = 'queued'`, errText, status, msg.ID)
 	if err != nil {
 		return errors.Join(sendErr, fmt.Errorf("mail.deliver: record attempt on %s: %w", msg.ID, err))
 	}

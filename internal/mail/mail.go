@@ -67,6 +67,17 @@ type Message struct {
 	Transport string     `json:"transport,omitempty"`
 	// Attachments are read by deliver only (attach.go).
 	Attachments []Attachment `json:"-"`
+	// MessageID is the Message-ID header, fixed when the row is written so
+	// that every attempt sends the same one ("" on rows from before it was
+	// stored: the sender derives it from ID as it always did).
+	MessageID string `json:"-"`
+	// AttemptStarted is set while a delivery attempt is under way (it is
+	// committed before the SMTP conversation starts); a run that finds it
+	// set knows the last attempt died midway.
+	AttemptStarted *time.Time `json:"-"`
+	// Interrupted counts attempts that died midway: each is a message that
+	// may have reached the receiver twice.
+	Interrupted int `json:"-"`
 }
 
 // Email is what a caller asks to send.
@@ -172,6 +183,7 @@ func (m *Mailer) Send(ctx context.Context, tx *db.Tx, e Email) error {
 // inserts rows.
 type Prepared struct {
 	ID                     string // the outbox row's ID it will have
+	MessageID              string // the Message-ID header every attempt sends
 	AccountID, Template    string
 	To, FromName, FromAddr string
 	Subject, HTML, Text    string
@@ -208,7 +220,8 @@ func (m *Mailer) Prepare(ctx context.Context, q db.Querier, e Email) (Prepared, 
 	if err != nil {
 		return Prepared{}, err
 	}
-	return Prepared{ID: id.New(id.Mail), AccountID: e.AccountID, Template: e.Template, To: to, FromName: oneLine(fromName),
+	msgID := id.New(id.Mail)
+	return Prepared{ID: msgID, MessageID: msgID + "@" + domainOf(fromAddr), AccountID: e.AccountID, Template: e.Template, To: to, FromName: oneLine(fromName),
 		FromAddr: fromAddr, Subject: subject, HTML: html, Text: text, Attachments: e.Attachments}, nil
 }
 
@@ -221,9 +234,9 @@ func (m *Mailer) SendPrepared(ctx context.Context, tx *db.Tx, p Prepared) error 
 	}
 	now := m.now().UTC().Truncate(time.Microsecond)
 	_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (id, created_at, account_id, template, to_addr, from_name, from_addr,
-		subject, html_body, text_body, status, attempts, last_error, transport)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, '', '')`,
-		p.ID, now, account, p.Template, p.To, p.FromName, p.FromAddr, p.Subject, p.HTML, p.Text)
+		subject, html_body, text_body, status, attempts, last_error, transport, message_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, '', '', ?)`,
+		p.ID, now, account, p.Template, p.To, p.FromName, p.FromAddr, p.Subject, p.HTML, p.Text, p.MessageID)
 	if err != nil {
 		return fmt.Errorf("mail: outbox: %w", err)
 	}
@@ -257,7 +270,7 @@ func cleanAddr(s string) (string, error) {
 }
 
 const columns = `id, created_at, account_id, template, to_addr, from_name, from_addr, subject,
-	html_body, text_body, status, attempts, last_error, sent_at, transport`
+	html_body, text_body, status, attempts, last_error, sent_at, transport, message_id, attempt_started_at, interrupted`
 
 type row struct {
 	ID        string    `db:"id"`
@@ -275,13 +288,17 @@ type row struct {
 	LastError string    `db:"last_error"`
 	SentAt    db.Time   `db:"sent_at"`
 	Transport string    `db:"transport"`
+	MessageID string    `db:"message_id"`
+	Started   db.Time   `db:"attempt_started_at"`
+	Interrupt int       `db:"interrupted"`
 }
 
 func (r row) message() Message {
 	m := Message{ID: r.ID, Template: r.Template, To: r.To, FromName: r.FromName,
 		FromAddr: r.FromAddr, Subject: r.Subject, HTML: r.HTML, Text: r.Text, Status: r.Status,
 		Attempts: r.Attempts, LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(),
-		SentAt: r.SentAt.Ptr(), Transport: r.Transport}
+		SentAt: r.SentAt.Ptr(), Transport: r.Transport, MessageID: r.MessageID,
+		AttemptStarted: r.Started.Ptr(), Interrupted: r.Interrupt}
 	if r.AccountID != nil {
 		m.AccountID = *r.AccountID
 	}

@@ -104,7 +104,7 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	msg.SetDateWithValue(m.CreatedAt)
 	// The outbox ID in the Message-ID makes a message resent after a lost
 	// reply recognisable as the same message.
-	msg.SetMessageIDWithValue(m.ID + "@" + domainOf(m.FromAddr))
+	msg.SetMessageIDWithValue(m.messageID())
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	for _, a := range m.Attachments {
@@ -129,6 +129,16 @@ func fromHeader(name, addr string) (*netmail.Address, error) {
 		return nil, fmt.Errorf("from %q: not a bare address", addr)
 	}
 	return &netmail.Address{Name: oneLine(name), Address: a.Address}, nil
+}
+
+// messageID is the Message-ID every attempt at m sends: the stored one, or
+// for rows written before it was stored, the same value derived from the
+// row's ID and sender.
+func (m Message) messageID() string {
+	if m.MessageID != "" {
+		return m.MessageID
+	}
+	return m.ID + "@" + domainOf(m.FromAddr)
 }
 
 func domainOf(addr string) string {

@@ -1,6 +1,11 @@
 package mail
 
-import "context"
+import (
+	"context"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/db"
+)
 
 // Stats counts outbox e-mails by status, for /metrics.
 func (m *Mailer) Stats(ctx context.Context) (map[string]int, error) {
@@ -16,4 +21,17 @@ func (m *Mailer) Stats(ctx context.Context) (map[string]int, error) {
 		out[r.Status] = r.N
 	}
 	return out, nil
+}
+
+// OldestQueuedAge is how long the oldest queued e-mail has waited (0 when
+// none is queued), for /metrics. It reads one entry of mail_outbox_queued.
+func (m *Mailer) OldestQueuedAge(ctx context.Context) (time.Duration, error) {
+	var oldest db.Time
+	if err := m.d.Get(ctx, &oldest, `SELECT MIN(created_at) FROM mail_outbox WHERE status = 'queued'`); err != nil {
+		return 0, err
+	}
+	if !oldest.Valid {
+		return 0, nil
+	}
+	return max(m.now().Sub(oldest.Time), 0), nil
 }

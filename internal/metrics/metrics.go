@@ -39,7 +39,16 @@ var (
 	}, []string{"transport", "outcome"})
 )
 
+// MailInterrupted counts e-mails sent again because the previous attempt
+// died midway (kill -9 during or right after the SMTP conversation): each
+// may have reached its receiver twice, with the same Message-ID.
+var MailInterrupted = prometheus.NewCounter(prometheus.CounterOpts{
+	Name: "liaison_mail_interrupted_total",
+	Help: "E-mails sent again after an attempt that died midway (possible duplicates, same Message-ID).",
+})
+
 func init() {
+	Registry.MustRegister(MailInterrupted)
 	Registry.MustRegister(HTTPRequests, HTTPDuration, JobsProcessed, MailDelivered,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
@@ -59,3 +68,24 @@ var (
 )
 
 func init() { Registry.MustRegister(JobsQueued, MailQueue) }
+
+var (
+	// MailOldestQueued is the age of the oldest e-mail still queued: it
+	// grows when delivery is stuck (SMTP down, no job runner alive), and
+	// is the one mail gauge worth alerting on. Read at scrape time.
+	MailOldestQueued = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "liaison_mail_oldest_queued_age_seconds",
+		Help: "Age of the oldest queued e-mail in seconds (0 when none is queued).",
+	}, nil)
+
+	// MetricsLeader is 1 on the one process that exports the gauges
+	// counting database-wide rows (liaison_jobs, liaison_mail_outbox,
+	// liaison_mail_oldest_queued_age_seconds), 0 on the others, so that
+	// sums across replicas count each row once.
+	MetricsLeader = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "liaison_metrics_leader",
+		Help: "1 on the process exporting the database-wide gauges, 0 elsewhere.",
+	})
+)
+
+func init() { Registry.MustRegister(MailOldestQueued, MetricsLeader) }

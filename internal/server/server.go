@@ -13,8 +13,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/agency"
@@ -36,7 +34,6 @@ import (
 	"github.com/liaison-dev/liaison/internal/link"
 	"github.com/liaison-dev/liaison/internal/mail"
 	"github.com/liaison-dev/liaison/internal/metricdata"
-	"github.com/liaison-dev/liaison/internal/metrics"
 	"github.com/liaison-dev/liaison/internal/password"
 	"github.com/liaison-dev/liaison/internal/ratelimit"
 	"github.com/liaison-dev/liaison/internal/report"
@@ -73,6 +70,11 @@ type App struct {
 	Reports *report.Service
 	// Schedules sends scheduled report e-mails (a job; tests call Run).
 	Schedules *schedule.Service
+
+	// AuditKey signs the audit trail (ops.go).
+	AuditKey *audit.Key
+
+	leader *leaseHolder // exports the database-wide gauges (metrics.go)
 }
 
 // Options are the parts tests may replace.
@@ -84,6 +86,9 @@ type Options struct {
 
 	// Resolver looks up custom domains' TXT records; nil: the system's.
 	Resolver branding.Resolver
+
+	// AuditKey replaces the key loaded from the configuration (ops.go).
+	AuditKey *audit.Key
 
 	// NoDigestJob leaves the weekly health digest out of the job runner.
 	// Test servers set it (testkit): on a Monday morning every test's
@@ -141,6 +146,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	authSvc := auth.New(d, password.NewHasher(params, 0), limiter, m, o.Now,
 		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup}, o.Log)
 	auditLog := audit.NewLog(d)
+	auditLog.SetClock(o.Now)
 	invites := invite.New(d, m, authSvc, authz.New(d), o.Now, cfg.BaseURL)
 	brands := branding.New(d, o.Now, m, branding.Config{BaseURL: cfg.BaseURL, Resolver: o.Resolver}, o.Log)
 	imp := impersonation.New(d, m, o.Now, cfg.BaseURL, o.Log)
@@ -167,6 +173,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		return nil, err
 	}
 	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
+	app.leader = newLeaseHolder(d, o.Now)
 	app.Impersonation = imp
 	app.Digest = digests
 	app.Activity = acts
@@ -174,6 +181,9 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Reports = reports
 	app.Schedules = schedules
 	registerSweeps(q, limiter, authSvc)
+	if app.AuditKey, err = registerAuditCheckpoints(cfg, d, q, o); err != nil {
+		return nil, err
+	}
 	q.Every("invite.expire", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := invites.Expire(ctx)
 		return err
@@ -209,11 +219,11 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	mux.Handle("/api/", a)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", app.readyz)
-	mux.Handle("GET /metrics", app.metricsHandler())
 	mux.Handle("GET /brand/", brands.Handler())
 	mux.Handle("/", pages)
 	app.Handler = observe(o.Log, cfg.TrustedProxies, securityHeaders(cfg.SecureCookies(), checkInput(sameOrigin(authenticate(authSvc, cfg.SecureCookies(),
 		impersonate(imp, cfg.SecureCookies(), o.Log, brands.HostMiddleware(recordRoute(mux))))))))
+	app.Handler = app.withMetrics(app.Handler)
 	return app, nil
 }
 
@@ -260,23 +270,6 @@ func (app *App) notReady(w http.ResponseWriter, r *http.Request, why string, err
 	http.Error(w, why, http.StatusServiceUnavailable)
 }
 
-func (app *App) metricsHandler() http.Handler {
-	h := promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if stats, err := app.Jobs.Stats(r.Context()); err == nil {
-			for status, n := range stats {
-				metrics.JobsQueued.WithLabelValues(status).Set(float64(n))
-			}
-		}
-		if stats, err := app.Mailer.Stats(r.Context()); err == nil {
-			for status, n := range stats {
-				metrics.MailQueue.WithLabelValues(status).Set(float64(n))
-			}
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
 // Close writes the page views still queued and releases the database.
 func (app *App) Close() error {
 	app.Activity.Close()
@@ -295,8 +288,15 @@ func (app *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { jobsDone <- app.Jobs.Run(jctx) }()
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
+	stopMetrics, err := app.serveMetrics(srvErr)
+	if err != nil {
+		_ = srv.Close()
+		stopJobs()
+		<-jobsDone
+		return err
+	}
+	defer stopMetrics()
 	app.Log.Info("liaison listening", "addr", ln.Addr().String(), "base_url", app.Config.BaseURL, "engine", app.DB.Dialect())
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-srvErr:
