@@ -131,7 +131,7 @@ func (s *Service) DataFor(ctx context.Context, rel authz.Relation, reportID, pre
 	if err := authz.OnBrand(rel, rel.BrandID, authz.BrandDataRead); err != nil {
 		return Data{}, err
 	}
-	r, err := get(ctx, s.db, rel.BrandID, reportID)
+	r, err := shared(ctx, s.db, rel, reportID)
 	if err != nil {
 		return Data{}, err
 	}
