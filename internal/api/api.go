@@ -26,6 +26,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clientbilling"
+	"github.com/liaison-dev/liaison/internal/clientgroup"
 	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
@@ -55,6 +56,7 @@ type Deps struct {
 	ClientBilling *clientbilling.Service // a client's billing details
 	Data          *metricdata.Service    // brands' metric data (issue 16)
 	Reports       *report.Service        // brands' reports (issue 16)
+	ClientGroups  *clientgroup.Service   // client groups and report sharing (issue 24)
 	SecureCookies bool
 	Log           *slog.Logger
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clientbilling"
+	"github.com/liaison-dev/liaison/internal/clientgroup"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -147,13 +148,14 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	billingDetails := clientbilling.New(d, o.Now)
 	data := metricdata.New(d, o.Now)
 	reports := report.New(d, data, o.Now)
+	groups := clientgroup.New(d, o.Now)
 	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
-		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports})
+		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, ClientGroups: groups})
 	pages, err := web.New(web.Deps{Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands,
-		ClientBilling: billingDetails, Data: data, Reports: reports})
+		ClientBilling: billingDetails, Data: data, Reports: reports, ClientGroups: groups})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clientbilling"
+	"github.com/liaison-dev/liaison/internal/clientgroup"
 	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/input"
@@ -54,6 +55,7 @@ type Deps struct {
 	ClientBilling *clientbilling.Service
 	Data          *metricdata.Service
 	Reports       *report.Service
+	ClientGroups  *clientgroup.Service // client groups and report sharing (issue 24)
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
