@@ -392,3 +392,16 @@ func record(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor, rel a
 	}
 	return nil
 }
+
+// Users lists the client's users, the people its groups may hold (for the
+// pages' member pickers).
+func (s *Service) Users(ctx context.Context, rel authz.Relation) ([]Member, error) {
+	clientID, err := need(rel, authz.ClientGroupsRead)
+	if err != nil {
+		return nil, err
+	}
+	var out []Member
+	err = s.db.Select(ctx, &out, `SELECT u.id, u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.account_id = ? ORDER BY u.name, u.id`, clientID)
+	return out, err
+}

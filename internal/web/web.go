@@ -222,6 +222,9 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/portal/domains/{domain}/verify", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainVerify))
 	m.HandleFunc("POST /app/portal/domains/{domain}/delete", g(ownAgency, authz.AgencyManage, "portal", h.portalDomainDelete))
 
+	// Client groups, report sharing, full-screen reports, per-client branding (clientgroup_pages.go).
+	h.clientGroupRoutes(m, g)
+
 	m.HandleFunc("GET /operator/outbox", h.operator(h.outbox))
 	m.HandleFunc("GET /operator/outbox/{id}", h.operator(h.outboxMessage))
 	m.HandleFunc("GET /operator/outbox/{id}/html", h.operator(h.outboxHTML))
