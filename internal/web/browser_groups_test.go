@@ -59,6 +59,10 @@ func TestBrowserClientGroups(t *testing.T) {
 	b.do("tick Finance", chromedp.Click(chromedp.CSS(`input[name="groups-`+w.clientID+`"]`)))
 	b.expectPath("save sharing", b.submit("save sharing", "#sharing-form button[type=submit]"), "/app/reports/"+w.revenue+"/sharing")
 	b.noProblems("sharing saved", 0)
+	// The agency's pages of the client: its groups and its branding.
+	b.visit("/app/reports/"+w.revenue+"/fullscreen", 200)
+	b.visit("/app/clients/"+w.clientID+"/groups", 200)
+	b.visit("/app/clients/"+w.clientID+"/branding", 200)
 	b.logout()
 
 	// Fiona, in Finance: both reports, and the full-screen view.
