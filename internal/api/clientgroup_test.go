@@ -219,6 +219,31 @@ func TestClientBranding(t *testing.T) {
 		if strings.Contains(string(page.Raw), own["light"].(string)) || !strings.Contains(string(page.Raw), "Acme Portal") {
 			t.Errorf("other client's portal: not the agency's")
 		}
+		// Its e-mails too: an invitation into it, and one into the other client.
+		w.admin.Must(t, 201, "POST", "/api/v1/accounts/"+w.clientID+"/invitations", map[string]any{"email": "new@client.example", "role": "member"})
+		w.admin.Must(t, 201, "POST", "/api/v1/accounts/"+otherClientOf(t, w)+"/invitations", map[string]any{"email": "new@other.example", "role": "member"})
+		msgs, _, err := w.s.Mailer.List(t.Context(), 50, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, m := range msgs {
+			switch m.To {
+			case "new@client.example":
+				seen++
+				if !strings.Contains(m.HTML, own["light"].(string)) || !strings.Contains(m.HTML, "Client Co × Acme") {
+					t.Errorf("the co-branded client's e-mail lacks its logo or name:\n%s", m.HTML)
+				}
+			case "new@other.example":
+				seen++
+				if strings.Contains(m.HTML, own["light"].(string)) || strings.Contains(m.HTML, "Client Co × Acme") || !strings.Contains(m.HTML, "Acme Portal") {
+					t.Errorf("the other client's e-mail is not the agency's:\n%s", m.HTML)
+				}
+			}
+		}
+		if seen != 2 {
+			t.Errorf("%d invitation e-mails", seen)
+		}
 		w.admin.Must(t, 204, "DELETE", path+"/logos/light", nil)
 		if eff := w.admin.Must(t, 200, "GET", path, nil).Body["effective"].(map[string]any)["logos"].(map[string]any); eff["light"] != "" {
 			t.Errorf("after delete: %v", eff)

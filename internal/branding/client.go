@@ -15,6 +15,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/mail"
 )
 
 // Per-client branding (SPEC §12 "Client groups and per-client branding",
@@ -329,4 +330,21 @@ func documentImage(contentType string, body []byte) ([]byte, string, error) {
 		return nil, "", err
 	}
 	return buf.Bytes(), "PNG", nil
+}
+
+// MailBrandFor is the mail.ClientBrander: the agency's e-mail brand with
+// the client's own name and light logo over it.
+func (s *Service) MailBrandFor(ctx context.Context, q db.Querier, agencyID, clientID string) (mail.Brand, error) {
+	b, err := s.brand(ctx, q, agencyID)
+	if err != nil {
+		return mail.Brand{}, err
+	}
+	if b, err = s.withClient(ctx, q, b, clientID); err != nil {
+		return mail.Brand{}, err
+	}
+	mb := mail.Brand{Name: b.Name, Color: b.Primary, BaseURL: b.BaseURL, FromName: b.SenderName, FromAddr: b.SenderEmail}
+	if b.Logos.Light != "" {
+		mb.Logo = b.BaseURL + b.Logos.Light
+	}
+	return mb, nil
 }

@@ -78,6 +78,10 @@ type Email struct {
 	FromName, FromAddr string
 	// BrandAgencyID sends the e-mail in that agency's brand (brand.go).
 	BrandAgencyID string
+	// BrandClientID, with BrandAgencyID, sends it in that agency's brand
+	// as the client's portal wears it: the client's own name and logo
+	// where the agency gave it some (issue 24; brand.go).
+	BrandClientID string
 }
 
 // Config configures a Mailer.
@@ -101,6 +105,8 @@ type Mailer struct {
 	log    *slog.Logger
 
 	brander Brander // nil: plain e-mails (brand.go)
+	// clientBrander brands e-mails that name a client (BrandClientID).
+	clientBrander ClientBrander
 }
 
 // New returns a Mailer and registers the "mail.deliver" handler on q.

@@ -172,6 +172,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	})
 	app.Branding = brands
 	m.SetBrander(brands.MailBrand)
+	m.SetClientBrander(brands.MailBrandFor) // per-client branding (issue 24)
 	q.Every("portal.domains.recheck", time.Hour, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := brands.Recheck(ctx)
 		return err
