@@ -219,6 +219,16 @@ func TestClientBranding(t *testing.T) {
 		if strings.Contains(string(page.Raw), own["light"].(string)) || !strings.Contains(string(page.Raw), "Acme Portal") {
 			t.Errorf("other client's portal: not the agency's")
 		}
+		// Its PDF exports wear its name; the other client's the agency's.
+		other := otherClientOf(t, w)
+		w.admin.Must(t, 204, "PUT", "/api/v1/agencies/"+w.agency+"/clients/"+other+"/brands/"+w.brand, nil)
+		rep := w.admin.Must(t, 201, "POST", "/api/v1/brands/"+w.brand+"/reports", map[string]any{"title": "Monthly"}).Body["id"].(string)
+		if txt := pdfText(t, w.clientUser.Must(t, 200, "GET", "/api/v1/reports/"+rep+"/export?format=pdf", nil).Raw); !strings.Contains(txt, "Client Co × Acme") {
+			t.Errorf("the co-branded client's PDF:\n%s", txt)
+		}
+		if txt := pdfText(t, w.other.Must(t, 200, "GET", "/api/v1/reports/"+rep+"/export?format=pdf", nil).Raw); !strings.Contains(txt, "Acme Portal") || strings.Contains(txt, "Client Co") {
+			t.Errorf("the other client's PDF:\n%s", txt)
+		}
 		// Its e-mails too: an invitation into it, and one into the other client.
 		w.admin.Must(t, 201, "POST", "/api/v1/accounts/"+w.clientID+"/invitations", map[string]any{"email": "new@client.example", "role": "member"})
 		w.admin.Must(t, 201, "POST", "/api/v1/accounts/"+otherClientOf(t, w)+"/invitations", map[string]any{"email": "new@other.example", "role": "member"})
