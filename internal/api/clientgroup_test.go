@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
@@ -126,6 +127,12 @@ func TestClientGroupsAndReportSharing(t *testing.T) {
 			}
 		}
 		w.clientUser.Must(t, 200, "GET", "/api/v1/reports/"+rev+"/data", nil)
+		// The same rule for work without a request (scheduled e-mails).
+		for uid, want := range map[string]bool{finID: true, mktID: false, "usr_nobody": false} {
+			if got, err := authz.ReportSharedWithUser(t.Context(), s.DB, rev, w.clientID, uid); err != nil || got != want {
+				t.Errorf("ReportSharedWithUser(%s) = %v, %v; want %v", uid, got, err, want)
+			}
+		}
 
 		// Leaving the group holds on the next request.
 		w.admin.Must(t, 200, "PUT", groups+"/"+gid+"/members", map[string]any{"user_ids": []string{}})

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"errors"
 
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
@@ -86,4 +87,22 @@ func (z *Authorizer) checkShared(ctx context.Context, rel Relation, reportID str
 		return errs.ErrNotFound
 	}
 	return nil
+}
+
+// ReportSharedWithUser reports whether a report reaches a user of a client
+// by the sharing rule, for work that runs without a request (scheduled
+// e-mails decide each recipient with it, on top of CheckReport's other
+// conditions): their role in the client is read, and the rule applied as
+// for a request of theirs. A user who is no longer in the client gets false.
+func ReportSharedWithUser(ctx context.Context, q db.Querier, reportID, clientID, userID string) (bool, error) {
+	var role string
+	err := q.Get(ctx, &role, `SELECT role FROM memberships WHERE account_id = ? AND user_id = ?`, clientID, userID)
+	if errors.Is(err, db.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	rel := Relation{AccountID: clientID, AccountKind: "client", Role: MemberRole("client", role), UserID: userID}
+	return ReportShared(ctx, q, rel, reportID)
 }

@@ -119,6 +119,17 @@ func TestClientGroupPages(t *testing.T) {
 		}
 		w.fiona.get("/app/reports/"+w.revenue+"/fullscreen").expect(t, "full-screen logo", 200, "/brand/logos/"+fsURL+".png")
 		w.grace.get("/app").expect(t, "co-branded name", 200, "Navy × Analytical")
+
+		// During Login As, the agency manages the groups as the client's admin.
+		w.ada.post("/app/clients/"+w.clientID+"/login-as", url.Values{"return_to": {"/app/clients"}}).redirects(t, "start", "/app")
+		w.ada.get("/app").expect(t, "portal as the client", 200, `href="/app/user-groups"`, "Navy × Analytical")
+		w.ada.post("/app/user-groups", url.Values{"name": {"Marketing"}}).expect(t, "create as the client", 303)
+		w.ada.get("/app/user-groups").expect(t, "groups as the client", 200, "Marketing", "Finance team")
+		w.ada.get("/app/reports/"+w.revenue).expect(t, "report as the client", 200, "Revenue")
+		w.ada.post("/app/login-as/end", nil).expect(t, "end", 303)
+		if n := count(t, s, `SELECT COUNT(*) FROM audit_events WHERE action = 'client_group.create' AND impersonator_id IS NOT NULL`); n == 0 {
+			t.Errorf("the group made during Login As is not audited with its impersonator")
+		}
 		w.bruce.get("/app").lacks(t, "other client's portal", "Navy × Analytical")
 	})
 }
