@@ -248,9 +248,9 @@ func linkRule(action authz.Action, agencyRole, clientRole authz.Role, initiatedB
 func brandRule(action authz.Action, agencyRole, clientRole authz.Role, granted bool) (visible, allowed bool) {
 	agencyMay := map[authz.Role]bool{}
 	switch action {
-	case authz.BrandDataRead, authz.BrandReportExport, authz.AgencyRead:
+	case authz.BrandDataRead, authz.BrandReportExport, authz.AgencyRead, authz.ReportSharingRead:
 		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true, authz.AgencyMember: true, authz.AgencyViewer: true}
-	case authz.BrandDataWrite:
+	case authz.BrandDataWrite, authz.ReportShare:
 		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true, authz.AgencyMember: true}
 	case authz.BrandDataDelete:
 		agencyMay = map[authz.Role]bool{authz.AgencyAdmin: true, authz.AgencyAccountManager: true}

@@ -26,6 +26,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clientbilling"
+	"github.com/liaison-dev/liaison/internal/clientgroup"
 	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
@@ -59,6 +60,7 @@ type Deps struct {
 	Reports       *report.Service        // brands' reports (issue 16)
 	Sources       *source.Service        // agencies' data sources (issue 17)
 	Schedules     *schedule.Service      // scheduled report e-mails (issue 17)
+	ClientGroups  *clientgroup.Service   // client groups and report sharing (issue 24)
 	SecureCookies bool
 	Log           *slog.Logger
 }

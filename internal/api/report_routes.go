@@ -140,11 +140,16 @@ func (a *API) reportRoutes() {
 					}
 				}}, nil
 		}
-		b, err := a.deps.Branding.For(ctx, rel.BrandAgency())
+		// A client's export wears its own branding over the agency's (issue 24).
+		clientID := ""
+		if rel.AccountKind == "client" {
+			clientID = rel.AccountID
+		}
+		b, err := a.deps.Branding.ForClient(ctx, rel.BrandAgency(), clientID)
 		if err != nil {
 			return nil, err
 		}
-		data, typ, err := a.deps.Branding.DocumentLogo(ctx, rel.BrandAgency())
+		data, typ, err := a.deps.Branding.DocumentLogoFor(ctx, rel.BrandAgency(), clientID)
 		if err != nil {
 			return nil, err
 		}

@@ -79,6 +79,10 @@ type Relation struct {
 	// BrandID is the brand CheckBrand (or CheckReport) decided on; domain
 	// functions on a brand's data accept only a relation for that brand.
 	BrandID string
+	// UserID is the client user a client's relation to a brand was
+	// decided for (CheckBrand), so that reads of its reports can apply
+	// the report sharing of that user (sharing.go).
+	UserID string
 }
 
 // Visible reports whether the relation lets the actor see the account.

@@ -92,7 +92,7 @@ func (z *Authorizer) clientOnBrand(ctx context.Context, a *Actor, agencyID, bran
 		return Relation{}, errs.E(errs.Forbidden, "feature_off", "Reports are switched off for this account.")
 	}
 	return Relation{AccountID: best.ClientID, AccountKind: "client", Role: MemberRole("client", best.Role),
-		AgencyID: agencyID, BrandID: brandID}, nil
+		AgencyID: agencyID, BrandID: brandID, UserID: a.UserID}, nil
 }
 
 // BrandAgency is the agency of the brand a brand relation was decided on.
@@ -118,7 +118,8 @@ func OnBrand(rel Relation, brandID string, action Action) error {
 
 // CheckReport decides an action on a report: on its brand (CheckBrand). A
 // report that does not exist is not found, as is one of a brand the actor
-// does not see.
+// does not see, and one not shared with the client member asking
+// (SharedCondition).
 func (z *Authorizer) CheckReport(ctx context.Context, a *Actor, reportID string, action Action) (Relation, error) {
 	if a == nil {
 		return Relation{}, errs.ErrUnauthorized
@@ -131,5 +132,13 @@ func (z *Authorizer) CheckReport(ctx context.Context, a *Actor, reportID string,
 	if err != nil {
 		return Relation{}, err
 	}
-	return z.CheckBrand(ctx, a, brandID, action)
+	rel, err := z.CheckBrand(ctx, a, brandID, action)
+	if err != nil {
+		return rel, err
+	}
+	// A report not shared with a client member is not found (sharing.go).
+	if err := z.checkShared(ctx, rel, reportID); err != nil {
+		return Relation{}, err
+	}
+	return rel, nil
 }

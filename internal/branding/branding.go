@@ -362,6 +362,12 @@ type Brand struct {
 	// BaseURL is where this agency's links point: https://<its verified
 	// custom domain> (the scheme of LIAISON_BASE_URL), or LIAISON_BASE_URL.
 	BaseURL string
+	// FullscreenLogo is the logo of the full-screen report view: a
+	// client's own (client.go), else the light one.
+	FullscreenLogo string
+	// ClientBranded is set when a client's own branding is over the
+	// agency's (client.go).
+	ClientBranded bool
 }
 
 // Plain is the unbranded portal.
@@ -408,6 +414,7 @@ func (s *Service) brand(ctx context.Context, q db.Querier, agencyID string) (Bra
 	if b.Logos, err = logoURLs(ctx, q, agencyID); err != nil {
 		return Brand{}, err
 	}
+	b.FullscreenLogo = b.Logos.Light
 	b.ThemeURL = themeURL(agencyID, b)
 	if b.BaseURL, err = s.BaseURL(ctx, q, agencyID); err != nil {
 		return Brand{}, err

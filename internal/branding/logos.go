@@ -133,7 +133,8 @@ func (s *Service) serveLogo(w http.ResponseWriter, r *http.Request) {
 		ContentType string `db:"content_type"`
 		Body        []byte `db:"body"`
 	}
-	err := s.db.Get(r.Context(), &row, `SELECT content_type, body FROM portal_logos WHERE hash = ? LIMIT 1`, hash)
+	err := s.db.Get(r.Context(), &row, `SELECT content_type, body FROM portal_logos WHERE hash = ?
+		UNION ALL SELECT content_type, body FROM client_logos WHERE hash = ? LIMIT 1`, hash, hash) // clients' logos: client.go
 	if errors.Is(err, db.ErrNoRows) || (err == nil && extOf(row.ContentType) != ext) {
 		http.NotFound(w, r)
 		return

@@ -97,7 +97,7 @@ func (s *Service) ClientPortal(ctx context.Context, userID, clientID, hostAgency
 		v.Features = Features{Users: true}
 		return v, nil
 	}
-	if v.Brand, err = s.For(ctx, agencyID); err != nil {
+	if v.Brand, err = s.ForClient(ctx, agencyID, clientID); err != nil { // the client's own branding over the agency's
 		return v, err
 	}
 	var f struct {

@@ -65,7 +65,7 @@ func (s *Service) sendMail(ctx context.Context, tx *db.Tx, r row, url, inviterNa
 		expires = r.ExpiresAt.Time.UTC().Format("2 January 2006 at 15:04 UTC")
 	}
 	return s.mailer.Send(ctx, tx, mail.Email{Template: "invitation", To: r.Email, AccountID: r.AccountID,
-		FromName: b.SenderName, BrandAgencyID: b.AgencyID, Data: map[string]any{
+		FromName: b.SenderName, BrandAgencyID: b.AgencyID, BrandClientID: r.AccountID, Data: map[string]any{
 			"BrandName": b.PortalName, "BrandColor": b.Color, "AgencyName": b.AgencyName,
 			"InviterName": inviterName, "AccountName": r.AccountName, "Kind": r.Kind, "Role": r.Role,
 			"Message": r.Message, "URL": url, "Expires": expires,

@@ -29,6 +29,14 @@ type Brander func(ctx context.Context, q db.Querier, agencyID string) (Brand, er
 // SetBrander installs the brand lookup; without one, e-mails are plain.
 func (m *Mailer) SetBrander(b Brander) { m.brander = b }
 
+// ClientBrander returns an agency's e-mail brand as one client's portal
+// wears it (per-client branding, issue 24).
+type ClientBrander func(ctx context.Context, q db.Querier, agencyID, clientID string) (Brand, error)
+
+// SetClientBrander installs the lookup for e-mails that name a client;
+// without one they get the agency's brand.
+func (m *Mailer) SetClientBrander(b ClientBrander) { m.clientBrander = b }
+
 type brandKey struct{}
 
 // WithBrand returns ctx naming the agency whose brand e-mails sent during
@@ -49,7 +57,13 @@ func (m *Mailer) brand(ctx context.Context, q db.Querier, e *Email) error {
 	if agencyID == "" || m.brander == nil {
 		return nil
 	}
-	b, err := m.brander(ctx, q, agencyID)
+	var b Brand
+	var err error
+	if e.BrandClientID != "" && m.clientBrander != nil {
+		b, err = m.clientBrander(ctx, q, agencyID, e.BrandClientID)
+	} else {
+		b, err = m.brander(ctx, q, agencyID)
+	}
 	if err != nil {
 		return err
 	}

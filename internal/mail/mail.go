@@ -93,6 +93,10 @@ type Email struct {
 	BrandAgencyID string
 	// Attachments go with the message (attach.go).
 	Attachments []Attachment
+	// BrandClientID, with BrandAgencyID, sends it in that agency's brand
+	// as the client's portal wears it: the client's own name and logo
+	// where the agency gave it some (issue 24; brand.go).
+	BrandClientID string
 }
 
 // Config configures a Mailer.
@@ -116,6 +120,8 @@ type Mailer struct {
 	log    *slog.Logger
 
 	brander Brander // nil: plain e-mails (brand.go)
+	// clientBrander brands e-mails that name a client (BrandClientID).
+	clientBrander ClientBrander
 }
 
 // New returns a Mailer and registers the "mail.deliver" handler on q.

@@ -131,7 +131,7 @@ func (s *Service) DataFor(ctx context.Context, rel authz.Relation, reportID, pre
 	if err := authz.OnBrand(rel, rel.BrandID, authz.BrandDataRead); err != nil {
 		return Data{}, err
 	}
-	rr, err := getRow(ctx, s.db, rel.BrandID, reportID)
+	rr, err := sharedRow(ctx, s.db, rel, reportID)
 	if err != nil {
 		return Data{}, err
 	}

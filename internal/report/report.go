@@ -79,8 +79,11 @@ func (s *Service) List(ctx context.Context, rel authz.Relation, brandID string) 
 	if err := authz.OnBrand(rel, brandID, authz.BrandDataRead); err != nil {
 		return nil, err
 	}
+	// Only the reports shared with a client member (authz.SharedCondition).
+	shared, args := authz.SharedCondition(rel, "reports.id")
 	var rows []row
-	if err := s.db.Select(ctx, &rows, `SELECT `+columns+` FROM reports WHERE brand_id = ? ORDER BY title, id`, brandID); err != nil {
+	if err := s.db.Select(ctx, &rows, `SELECT `+columns+` FROM reports WHERE brand_id = ? AND `+shared+` ORDER BY title, id`,
+		append([]any{brandID}, args...)...); err != nil {
 		return nil, err
 	}
 	out := make([]Report, 0, len(rows))
@@ -99,7 +102,30 @@ func (s *Service) Get(ctx context.Context, rel authz.Relation, reportID string) 
 	if err := authz.OnBrand(rel, rel.BrandID, authz.BrandDataRead); err != nil {
 		return Report{}, err
 	}
-	return get(ctx, s.db, rel.BrandID, reportID)
+	return shared(ctx, s.db, rel, reportID)
+}
+
+// shared reads a report for a read: one not shared with a client member is
+// not found, even for a relation that did not come from CheckReport.
+func shared(ctx context.Context, q db.Querier, rel authz.Relation, reportID string) (Report, error) {
+	r, err := sharedRow(ctx, q, rel, reportID)
+	if err != nil {
+		return Report{}, err
+	}
+	return r.report()
+}
+
+// sharedRow is shared's stored row, for callers that key a cache on it
+// before decoding its widgets (DataFor).
+func sharedRow(ctx context.Context, q db.Querier, rel authz.Relation, reportID string) (row, error) {
+	ok, err := authz.ReportShared(ctx, q, rel, reportID)
+	if err != nil {
+		return row{}, err
+	}
+	if !ok {
+		return row{}, errs.ErrNotFound
+	}
+	return getRow(ctx, q, rel.BrandID, reportID)
 }
 
 func get(ctx context.Context, q db.Querier, brandID, reportID string) (Report, error) {

@@ -24,6 +24,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clientbilling"
+	"github.com/liaison-dev/liaison/internal/clientgroup"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -160,15 +161,16 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	billingDetails := clientbilling.New(d, o.Now)
 	data := metricdata.New(d, o.Now)
 	reports := report.New(d, data, o.Now)
+	groups := clientgroup.New(d, o.Now)
 	sources := source.New(d, data, o.Now)
 	schedules := schedule.New(d, authz.New(d), reports, brands, m, o.Now, cfg.BaseURL, o.Log)
 	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
-		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules})
+		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups})
 	pages, err := web.New(web.Deps{Audit: auditLog, Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands,
-		ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules})
+		ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups})
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +192,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	})
 	app.Branding = brands
 	m.SetBrander(brands.MailBrand)
+	m.SetClientBrander(brands.MailBrandFor) // per-client branding (issue 24)
 	q.Every("portal.domains.recheck", time.Hour, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := brands.Recheck(ctx)
 		return err

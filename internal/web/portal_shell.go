@@ -31,6 +31,11 @@ func (h *handler) portalSections(r *http.Request, a *authz.Actor, cur *account.M
 	if v.Features.Users && admin {
 		out = append(out, section{Slug: "users", Label: "Users"})
 	}
+	// Groups of the client's users, which the agency shares reports with
+	// (issue 24): its admins manage them.
+	if admin {
+		out = append(out, section{Slug: "user-groups", Label: "Groups"})
+	}
 	// Billing: the client's billing details, for its admins while the
 	// agency allows manage_billing (billing_details_pages.go).
 	if admin || a.Impersonating() {

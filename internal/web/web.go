@@ -26,6 +26,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clientbilling"
+	"github.com/liaison-dev/liaison/internal/clientgroup"
 	"github.com/liaison-dev/liaison/internal/digest"
 	"github.com/liaison-dev/liaison/internal/impersonation"
 	"github.com/liaison-dev/liaison/internal/input"
@@ -61,6 +62,7 @@ type Deps struct {
 	Schedules     *schedule.Service // scheduled report e-mails (issue 17)
 	// Audit reads the audit log for its pages (audit_pages.go).
 	Audit         *audit.Log
+	ClientGroups  *clientgroup.Service // client groups and report sharing (issue 24)
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
@@ -239,6 +241,8 @@ func (h *handler) routes() http.Handler {
 
 	// Restore, sharing, password reset, audit, overview (issue 18; daily_routes.go).
 	h.dailyRoutes(m, g)
+	// Client groups, report sharing, full-screen reports, per-client branding (clientgroup_pages.go).
+	h.clientGroupRoutes(m, g)
 
 	m.HandleFunc("GET /operator/outbox", h.operator(h.outbox))
 	m.HandleFunc("GET /operator/outbox/{id}", h.operator(h.outboxMessage))
