@@ -48,6 +48,9 @@ type Service struct {
 	// membershipsSQL reads the user's memberships with the session
 	// (authz.MembershipsSQL).
 	membershipsSQL string
+	// sessionSQL reads a session by its token's hash, with its user and
+	// the user's memberships.
+	sessionSQL string
 }
 
 // Config holds what the auth service needs from the server's configuration.
@@ -58,8 +61,13 @@ type Config struct {
 
 // New returns the auth service.
 func New(d *db.DB, h *password.Hasher, l *ratelimit.Limiter, m *mail.Mailer, now clock.Clock, cfg Config, log *slog.Logger) *Service {
+	ms := authz.MembershipsSQL(d.Dialect(), "s.user_id")
 	return &Service{db: d, hasher: h, limiter: l, mailer: m, now: now, baseURL: cfg.BaseURL, openSignup: cfg.OpenSignup, log: log,
-		membershipsSQL: authz.MembershipsSQL(d.Dialect(), "s.user_id")}
+		membershipsSQL: ms,
+		sessionSQL: `SELECT s.id, s.user_id, s.account_id, s.last_seen_at, s.expires_at, s.revoked_at, s.impersonation_id,
+		u.email, u.name, u.is_operator, u.created_at AS user_created_at,
+		u.email_verified_at IS NOT NULL AS email_verified, ` + ms + ` AS memberships
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`}
 }
 
 // OpenSignup reports whether public signup is on.

@@ -72,10 +72,7 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*authz.A
 		return nil, errSessionEnded
 	}
 	var r sessionRow
-	err := s.db.Get(ctx, &r, `SELECT s.id, s.user_id, s.account_id, s.last_seen_at, s.expires_at, s.revoked_at, s.impersonation_id,
-		u.email, u.name, u.is_operator, u.created_at AS user_created_at,
-		u.email_verified_at IS NOT NULL AS email_verified, `+s.membershipsSQL+` AS memberships
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, id.Hash(secret))
+	err := s.db.Get(ctx, &r, s.sessionSQL, id.Hash(secret))
 	if errors.Is(err, db.ErrNoRows) {
 		return nil, errSessionEnded
 	}
