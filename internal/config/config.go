@@ -36,6 +36,9 @@ type Config struct {
 	// LIAISON_PRICE_ANNUAL_CENTS (default 4100, a month, billed annually).
 	PriceMonthlyCents int64
 	PriceAnnualCents  int64
+	// SQLiteMmapMB (LIAISON_SQLITE_MMAP_MB, default 0: none) bounds how much of
+	// the SQLite file reads map into memory (db.Options).
+	SQLiteMmapMB int64
 }
 
 // Getenv is how Load reads variables; tests pass a map's lookup.
@@ -110,6 +113,13 @@ func Load(getenv Getenv) (Config, error) {
 			}
 			*p.dst = n
 		}
+	}
+	if v := strings.TrimSpace(getenv("LIAISON_SQLITE_MMAP_MB")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > 1<<20 {
+			return c, fmt.Errorf("LIAISON_SQLITE_MMAP_MB: %q is not a size in MB between 0 and 1048576 (e.g. 256; 0, the default, maps nothing)", v)
+		}
+		c.SQLiteMmapMB = n
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

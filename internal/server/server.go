@@ -100,7 +100,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		// Every line logged during a request names it.
 		o.Log = slog.New(requestctx.NewLogHandler(o.Log.Handler()))
 	}
-	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
+	d, err := db.OpenWith(ctx, cfg.DatabaseURL, cfg.SQLitePath(), db.Options{SQLiteMmap: cfg.SQLiteMmapMB << 20})
 	if err != nil {
 		return nil, err
 	}
