@@ -26,6 +26,7 @@ import (
 type Membership struct {
 	AccountID string
 	Kind      string // agency | client
+	Name      string // the account's
 	Role      string
 	// Closed is ClientClosed for the account: its own members do not
 	// see it.
@@ -39,10 +40,12 @@ const maxPreloaded = 64
 // JSON array of {"a": account_id, "k": kind, "r": role, "c": closed (0|1)}
 // — or NULL when there are more than maxPreloaded of them.
 func MembershipsSQL(d db.Dialect, userCol string) string {
-	item := `'a', m.account_id, 'k', a.kind, 'r', m.role, 'c', CASE WHEN ` + ClientClosed("m.account_id") + ` THEN 1 ELSE 0 END`
-	agg := `json_group_array(json_object(` + item + `))`
+	item := `'a', m.account_id, 'k', a.kind, 'n', a.name, 'r', m.role, 'c', CASE WHEN ` + ClientClosed("m.account_id") + ` THEN 1 ELSE 0 END`
+	// In account.MembershipsOf's order (the engine's own ordering of
+	// names), so that /me answers from them (auth.Service.Me).
+	agg := `json_group_array(json_object(` + item + `) ORDER BY a.name, a.id)`
 	if d == db.Postgres {
-		agg = `COALESCE(json_agg(json_build_object(` + item + `))::text, '[]')`
+		agg = `COALESCE(json_agg(json_build_object(` + item + `) ORDER BY a.name, a.id)::text, '[]')`
 	}
 	return `(SELECT CASE WHEN COUNT(*) <= ` + strconv.Itoa(maxPreloaded) + ` THEN ` + agg + ` END
 		FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ` + userCol + `)`
@@ -51,24 +54,41 @@ func MembershipsSQL(d db.Dialect, userCol string) string {
 // SetMemberships stores what MembershipsSQL read on the actor; nil (too
 // many, or unreadable) leaves the actor asking the database.
 func (a *Actor) SetMemberships(stored *string) {
+	if ms, ok := ParseMemberships(stored); ok {
+		a.UseMemberships(ms)
+	}
+}
+
+// ParseMemberships reads what MembershipsSQL returned; false when there is
+// nothing to trust (too many, or unreadable).
+func ParseMemberships(stored *string) ([]Membership, bool) {
 	if stored == nil {
-		return
+		return nil, false
 	}
 	var rows []struct {
 		AccountID string `json:"a"`
 		Kind      string `json:"k"`
+		Name      string `json:"n"`
 		Role      string `json:"r"`
 		Closed    int    `json:"c"`
 	}
 	if json.Unmarshal([]byte(*stored), &rows) != nil {
-		return
+		return nil, false
 	}
 	out := make([]Membership, len(rows))
 	for i, r := range rows {
-		out[i] = Membership{AccountID: r.AccountID, Kind: r.Kind, Role: r.Role, Closed: r.Closed == 1}
+		out[i] = Membership{AccountID: r.AccountID, Kind: r.Kind, Name: r.Name, Role: r.Role, Closed: r.Closed == 1}
 	}
-	a.memberships, a.preloaded = out, true
+	return out, true
 }
+
+// UseMemberships gives the actor memberships that ParseMemberships read
+// (the session cache shares one slice between requests: it is read only).
+func (a *Actor) UseMemberships(ms []Membership) { a.memberships, a.preloaded = ms, true }
+
+// PreloadedMemberships are the actor's memberships read with the session,
+// by account name (nil when not Preloaded). Read only.
+func (a *Actor) PreloadedMemberships() []Membership { return a.memberships }
 
 // Preloaded reports whether the actor carries its memberships.
 func (a *Actor) Preloaded() bool { return a.preloaded }

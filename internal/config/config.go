@@ -44,6 +44,9 @@ type Config struct {
 	// /metrics on that address only (e.g. 127.0.0.1:9090), not on Addr.
 	MetricsToken string
 	MetricsAddr  string
+	// SQLiteMmapMB (LIAISON_SQLITE_MMAP_MB, default 0: none) bounds how much of
+	// the SQLite file reads map into memory (db.Options).
+	SQLiteMmapMB int64
 }
 
 // Getenv is how Load reads variables; tests pass a map's lookup.
@@ -121,6 +124,13 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	if err := c.loadOps(getenv); err != nil {
 		return c, err
+	}
+	if v := strings.TrimSpace(getenv("LIAISON_SQLITE_MMAP_MB")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > 1<<20 {
+			return c, fmt.Errorf("LIAISON_SQLITE_MMAP_MB: %q is not a size in MB between 0 and 1048576 (e.g. 256; 0, the default, maps nothing)", v)
+		}
+		c.SQLiteMmapMB = n
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

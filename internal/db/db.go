@@ -45,15 +45,34 @@ type DB struct {
 	path    string // SQLite file, for backups
 	// stmts keeps the read pool's prepared statements on SQLite (stmtcache.go).
 	stmts *stmtCache
+	// auth is the generation of cached sessions (authgen.go).
+	auth *authGen
 }
 
 // Open connects to PostgreSQL when databaseURL is set, else to the SQLite file
 // at sqlitePath (its directory is created). It does not run migrations.
 func Open(ctx context.Context, databaseURL, sqlitePath string) (*DB, error) {
+	return OpenWith(ctx, databaseURL, sqlitePath, Options{})
+}
+
+// Options tune an open database.
+type Options struct {
+	// SQLiteMmap is how many bytes of the SQLite file reads map (PRAGMA
+	// mmap_size); 0, the default, maps nothing and reads pages through
+	// read(2). Mapped pages a read touched count in the process's resident
+	// memory: with the former 1 GiB, a login burst on a seeded 381 MB file
+	// peaked at 196–215 MB of RSS; 64 MiB still 214 MB (all of it
+	// touched); none, 148 MB (bench/README.md).
+	SQLiteMmap int64
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, databaseURL, sqlitePath string, o Options) (*DB, error) {
 	if databaseURL != "" {
 		return openPostgres(ctx, databaseURL)
 	}
-	return openSQLite(ctx, sqlitePath)
+	mmap := max(o.SQLiteMmap, 0)
+	return openSQLite(ctx, sqlitePath, mmap)
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
@@ -85,7 +104,9 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &DB{dialect: Postgres, write: x, read: x}, nil
+	d := &DB{dialect: Postgres, write: x, read: x, auth: &authGen{}}
+	d.listenAuth(cfg.Copy())
+	return d, nil
 }
 
 // poolSize takes pool_max_conns (the name pgx's own pool uses) out of a
@@ -114,16 +135,18 @@ func poolSize(rawURL string) (string, int, error) {
 	return u.String(), n, nil
 }
 
-func openSQLite(ctx context.Context, path string) (*DB, error) {
+func openSQLite(ctx context.Context, path string, mmap int64) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	// modernc takes pragmas as _pragma=name(value); its default busy timeout is 0.
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite" +
-		// Reads map the file instead of copying pages through read(2):
-		// measured 1.8x on the client list's first page (bench/README.md).
-		"&_pragma=mmap_size(1073741824)"
+		// Reads may map the file instead of copying pages through
+		// read(2) (Options.SQLiteMmap): measured 1.8x on the client list's
+		// first page once (bench/README.md), but mapped pages count as
+		// resident memory, so it is off unless configured.
+		"&_pragma=mmap_size(" + strconv.FormatInt(mmap, 10) + ")"
 	w, err := sqlx.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -144,11 +167,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	return &DB{dialect: SQLite, write: w, read: r, path: path, stmts: newStmtCache(r)}, nil
+	return &DB{dialect: SQLite, write: w, read: r, path: path, stmts: newStmtCache(r), auth: sqliteAuthGen(path)}, nil
 }
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.stopListening()
 	d.stmts.close()
 	err := d.write.Close()
 	if d.read != d.write {
@@ -245,7 +269,11 @@ func (d *DB) Select(ctx context.Context, dest any, q string, args ...any) error 
 // Exec runs one statement on the write pool, outside any transaction. Use it
 // only for writes that stand alone (e.g. a session's last-seen time).
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return exec(ctx, d.write, d.dialect, q, args)
+	res, err := exec(ctx, d.write, d.dialect, q, args)
+	if touchesAuth(q) {
+		d.authChanged() // after the statement's own commit, error or not
+	}
+	return res, err
 }
 
 // SetReadOnlyForTest makes SQLite's write connection refuse every write
@@ -267,15 +295,26 @@ type Tx struct {
 	tx      *sqlx.Tx
 	dialect Dialect
 	after   []func()
+	// auth: a statement touched what cached sessions say (authgen.go).
+	auth bool
 }
 
 func (t *Tx) Get(ctx context.Context, dest any, q string, args ...any) error {
+	if !t.auth && touchesAuth(q) {
+		t.auth = true // UPDATE … RETURNING
+	}
 	return get(ctx, t.tx, t.dialect, dest, q, args)
 }
 func (t *Tx) Select(ctx context.Context, dest any, q string, args ...any) error {
+	if !t.auth && touchesAuth(q) {
+		t.auth = true
+	}
 	return sel(ctx, t.tx, t.dialect, dest, q, args)
 }
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if !t.auth && touchesAuth(q) {
+		t.auth = true
+	}
 	return exec(ctx, t.tx, t.dialect, q, args)
 }
 
@@ -324,7 +363,12 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			return err
 		}
 	}
-	if err = classify(x.Commit()); err != nil {
+	err = classify(x.Commit())
+	if tx.auth {
+		// Even when the commit's answer is an error: it may have committed.
+		d.authChanged()
+	}
+	if err != nil {
 		return err
 	}
 	for _, f := range tx.after {
@@ -348,6 +392,9 @@ func Placeholders(n int) string {
 // statement run many times in one transaction (e.g. chunks of a bulk upsert).
 // The caller closes it.
 func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	if !t.auth && touchesAuth(q) {
+		t.auth = true
+	}
 	st, err := t.tx.PrepareContext(ctx, rebind(t.dialect, q))
 	return st, classify(err)
 }

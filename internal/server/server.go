@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		// Every line logged during a request names it.
 		o.Log = slog.New(requestctx.NewLogHandler(o.Log.Handler()))
 	}
-	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
+	d, err := db.OpenWith(ctx, cfg.DatabaseURL, cfg.SQLitePath(), db.Options{SQLiteMmap: cfg.SQLiteMmapMB << 20})
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +124,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	if n > 0 {
 		o.Log.Info("migrations applied", "count", n, "engine", d.Dialect())
+	}
+	// At start, which is also after migrations (db.Optimize).
+	if err := d.Optimize(ctx, true); err != nil {
+		o.Log.Warn("database optimize", "err", err)
 	}
 	app, err := build(cfg, d, o)
 	if err != nil {
@@ -182,7 +186,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Data = data
 	app.Reports = reports
 	app.Schedules = schedules
-	registerSweeps(q, limiter, authSvc)
+	registerSweeps(q, d, limiter, authSvc)
 	if app.AuditKey, err = registerAuditCheckpoints(cfg, d, q, o); err != nil {
 		return nil, err
 	}
@@ -231,7 +235,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 }
 
 // registerSweeps schedules the periodic clean-ups.
-func registerSweeps(q *jobs.Queue, l *ratelimit.Limiter, a *auth.Service) {
+func registerSweeps(q *jobs.Queue, d *db.DB, l *ratelimit.Limiter, a *auth.Service) {
 	q.Every("ratelimit.sweep", time.Hour, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := l.Sweep(ctx)
 		return err
@@ -239,6 +243,10 @@ func registerSweeps(q *jobs.Queue, l *ratelimit.Limiter, a *auth.Service) {
 	q.Every("auth.sweep", 24*time.Hour, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := a.Sweep(ctx)
 		return err
+	})
+	// SQLite's planner statistics, kept current as tables grow (db.Optimize).
+	q.Every("db.optimize", 3*time.Hour, func(ctx context.Context, _ json.RawMessage) error {
+		return d.Optimize(ctx, false)
 	})
 	q.Every("jobs.cleanup", 24*time.Hour, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := q.Cleanup(ctx)

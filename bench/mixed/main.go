@@ -1,0 +1,360 @@
+// Command mixed is a mixed-workload soak of a running Liaison: the reads
+// and writes an agency's staff and its clients make, while the agency
+// grows. Every -interval it prints the throughput and p50/p99 of all
+// requests and of each kind, the agency's client count and the audit
+// log's size, so that a request whose cost grows with the agency shows as
+// a p99 that climbs from one line to the next.
+//
+// It drives the agency that `clientlist seed` made (its admin logs in with
+// -email/-password); the seeded clients' own users (read from the
+// database: -data-dir or -database-url, as for the seed) log in for page
+// views. Shares of the request kinds are fixed (see kinds); argon2id logins
+// come from 127.0.0.2… so that the server's per-address login limit holds.
+//
+//	go run ./bench/clientlist seed -data-dir D -clients 200 -other-agencies 0 -events 0
+//	liaison serve (on D)
+//	go run ./bench/mixed -url http://127.0.0.1:8080 -data-dir D -agency acc_… -duration 10m
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/db"
+)
+
+// kind is one kind of request and its share of the mix (per mille).
+type kind struct {
+	name  string
+	share int
+	run   func(w *worker) (int, error)
+}
+
+var kinds []kind
+
+func main() {
+	var (
+		base     = flag.String("url", "http://127.0.0.1:8080", "the server")
+		dataDir  = flag.String("data-dir", "", "SQLite: the server's LIAISON_DATA_DIR (to find client users)")
+		dbURL    = flag.String("database-url", "", "PostgreSQL: the server's LIAISON_DATABASE_URL")
+		agency   = flag.String("agency", "", "the seeded agency's ID")
+		email    = flag.String("email", "bench-admin@example.com", "its admin")
+		pass     = flag.String("password", "correct horse battery staple", "the seeded users' password")
+		workers  = flag.Int("workers", 8, "requests in flight")
+		duration = flag.Duration("duration", 10*time.Minute, "how long")
+		interval = flag.Duration("interval", time.Minute, "how often to print a line")
+		maxCl    = flag.Int("clients", 10000, "stop creating clients at this many")
+	)
+	flag.Parse()
+	if *agency == "" {
+		fail("-agency is required")
+	}
+	d, err := db.Open(context.Background(), *dbURL, filepath.Join(*dataDir, "liaison.db"))
+	if err != nil {
+		fail("open database: %v", err)
+	}
+	var clientUsers []string
+	if err := d.Select(context.Background(), &clientUsers, `SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id
+		JOIN agency_clients c ON c.client_id = m.account_id WHERE c.agency_id = ? ORDER BY u.email LIMIT 16`, *agency); err != nil {
+		fail("client users: %v", err)
+	}
+	r := &run{base: *base, agency: *agency, pass: *pass, db: d}
+	r.maxClients.Store(int64(*maxCl))
+	admin := r.login(*email, 2)
+	r.admins = []*http.Client{admin}
+	for i, e := range clientUsers {
+		r.clients = append(r.clients, r.login(e, 3+i))
+	}
+	if len(r.clients) == 0 {
+		fmt.Fprintln(os.Stderr, "mixed: no client users found: no page views")
+	}
+	r.adminEmail = *email
+	r.setup()
+	defineKinds()
+	total := 0
+	for _, k := range kinds {
+		total += k.share
+	}
+	fmt.Printf("workers %d, duration %s; mix (per mille):", *workers, *duration)
+	for _, k := range kinds {
+		fmt.Printf(" %s %d", k.name, k.share)
+	}
+	fmt.Println()
+	fmt.Printf("%8s %8s %8s %8s %8s %8s %8s %8s %s\n", "interval", "req/s", "p50 ms", "p99 ms", "errors", "clients", "audit", "list p99", "slowest kind (p99 ms)")
+	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range *workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := &worker{r: r, rng: rand.New(rand.NewPCG(uint64(i), 7))}
+			for ctx.Err() == nil {
+				n := w.rng.IntN(total)
+				for _, k := range kinds {
+					if n < k.share {
+						start := time.Now()
+						status, err := k.run(w)
+						r.record(k.name, time.Since(start), status, err)
+						break
+					}
+					n -= k.share
+				}
+			}
+		}()
+	}
+	tick := time.NewTicker(*interval)
+	defer tick.Stop()
+	for i := 1; ; i++ {
+		select {
+		case <-ctx.Done():
+			wg.Wait() // the last, partial interval is not printed
+			return
+		case <-tick.C:
+			r.print(i, *interval)
+		}
+	}
+}
+
+func defineKinds() {
+	kinds = []kind{
+		{"list", 250, func(w *worker) (int, error) {
+			q := []string{"", "&sort=-health", "&q=" + w.word(), "&status=active"}[w.rng.IntN(4)]
+			return w.get(w.r.admins[0], "/api/v1/agencies/"+w.r.agency+"/clients?limit=50"+q)
+		}},
+		{"detail", 150, func(w *worker) (int, error) {
+			return w.get(w.r.admins[0], "/api/v1/agencies/"+w.r.agency+"/clients/"+w.r.someClient(w))
+		}},
+		{"me", 200, func(w *worker) (int, error) {
+			c := w.r.admins[0]
+			if len(w.r.clients) > 0 && w.rng.IntN(2) == 0 {
+				c = w.r.clients[w.rng.IntN(len(w.r.clients))]
+			}
+			return w.get(c, "/api/v1/me")
+		}},
+		{"invitations", 50, func(w *worker) (int, error) {
+			return w.get(w.r.admins[0], "/api/v1/agencies/"+w.r.agency+"/invitations")
+		}},
+		{"audit", 20, func(w *worker) (int, error) {
+			return w.get(w.r.admins[0], "/api/v1/accounts/"+w.r.agency+"/audit")
+		}},
+		{"page_view", 120, func(w *worker) (int, error) {
+			if len(w.r.clients) == 0 {
+				return w.get(w.r.admins[0], "/api/v1/me")
+			}
+			c := w.r.clients[w.rng.IntN(len(w.r.clients))]
+			return w.send(c, "POST", "/api/v1/activity", map[string]any{"page": []string{"dashboard", "reports", "users"}[w.rng.IntN(3)]})
+		}},
+		{"seats", 40, func(w *worker) (int, error) {
+			return w.send(w.r.admins[0], "PATCH", "/api/v1/agencies/"+w.r.agency+"/clients/"+w.r.someClient(w),
+				map[string]any{"seats": 5 + w.rng.IntN(20)})
+		}},
+		{"brand", 40, func(w *worker) (int, error) {
+			path := "/api/v1/agencies/" + w.r.agency + "/clients/" + w.r.someClient(w) + "/brands/" + w.r.brands[w.rng.IntN(len(w.r.brands))]
+			if w.rng.IntN(2) == 0 {
+				return w.send(w.r.admins[0], "PUT", path, nil)
+			}
+			return w.send(w.r.admins[0], "DELETE", path, nil)
+		}},
+		{"create", 100, func(w *worker) (int, error) {
+			if w.r.created.Load() >= w.r.maxClients.Load() {
+				return w.get(w.r.admins[0], "/api/v1/me")
+			}
+			var out struct {
+				ID string `json:"id"`
+			}
+			st, err := w.do(w.r.admins[0], "POST", "/api/v1/agencies/"+w.r.agency+"/clients",
+				map[string]any{"name": fmt.Sprintf("Mixed %s %d", w.word(), w.rng.IntN(1e9))}, &out)
+			if st == http.StatusCreated || st == http.StatusOK {
+				w.r.addClient(out.ID)
+			}
+			return st, err
+		}},
+		{"link_request", 15, func(w *worker) (int, error) {
+			return w.send(w.r.admins[0], "POST", "/api/v1/accounts/"+w.r.agency+"/links",
+				map[string]any{"target_email": fmt.Sprintf("nobody%d@mixed.example", w.rng.IntN(1e9))})
+		}},
+		{"login", 10, func(w *worker) (int, error) {
+			c := w.r.anon(2 + w.rng.IntN(250))
+			return w.send(c, "POST", "/api/v1/login", map[string]any{"email": w.r.adminEmail, "password": w.r.pass})
+		}},
+	}
+}
+
+type run struct {
+	base, agency, pass, adminEmail string
+	db                             *db.DB
+	admins, clients                []*http.Client
+	brands                         []string
+	mu                             sync.Mutex
+	clientIDs                      []string
+	created, maxClients            atomic.Int64
+	stats                          map[string][]time.Duration
+	errors                         int
+	statsMu                        sync.Mutex
+}
+
+type worker struct {
+	r   *run
+	rng *rand.Rand
+}
+
+var words = []string{"acme", "blue", "north", "star", "green", "labs", "media", "group", "digital", "studio"}
+
+func (w *worker) word() string { return words[w.rng.IntN(len(words))] }
+
+func (r *run) someClient(w *worker) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.clientIDs[w.rng.IntN(len(r.clientIDs))]
+}
+
+func (r *run) addClient(id string) {
+	if id == "" {
+		return
+	}
+	r.created.Add(1)
+	r.mu.Lock()
+	r.clientIDs = append(r.clientIDs, id)
+	r.mu.Unlock()
+}
+
+// anon is a client without cookies whose connections come from 127.0.0.n.
+func (r *run) anon(n int) *http.Client {
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(n))}, Timeout: 10 * time.Second}
+	return &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 1}}
+}
+
+func (r *run) login(email string, ip int) *http.Client {
+	c := r.anon(ip)
+	c.Jar, _ = cookiejar.New(nil)
+	c.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	w := &worker{r: r}
+	if st, err := w.send(c, "POST", "/api/v1/login", map[string]any{"email": email, "password": r.pass}); st != 200 || err != nil {
+		fail("login %s: %d %v", email, st, err)
+	}
+	return c
+}
+
+// setup reads the agency's clients and makes sure it has brands.
+func (r *run) setup() {
+	w := &worker{r: r, rng: rand.New(rand.NewPCG(1, 2))}
+	var page struct {
+		Clients []struct {
+			ID string `json:"id"`
+		} `json:"clients"`
+	}
+	if st, err := w.do(r.admins[0], "GET", "/api/v1/agencies/"+r.agency+"/clients?limit=200", nil, &page); st != 200 {
+		fail("list: %d %v", st, err)
+	}
+	for _, c := range page.Clients {
+		r.clientIDs = append(r.clientIDs, c.ID)
+	}
+	for i := range 4 {
+		var b struct {
+			ID string `json:"id"`
+		}
+		if st, err := w.do(r.admins[0], "POST", "/api/v1/agencies/"+r.agency+"/brands", map[string]any{"name": fmt.Sprintf("Mixed brand %d %d", i, time.Now().UnixNano())}, &b); st != 201 && st != 200 {
+			fail("brand: %d %v", st, err)
+		}
+		r.brands = append(r.brands, b.ID)
+	}
+	if len(r.clientIDs) == 0 {
+		fail("the agency has no clients: seed it with -clients 1 or more")
+	}
+}
+
+func (w *worker) get(c *http.Client, path string) (int, error) { return w.do(c, "GET", path, nil, nil) }
+func (w *worker) send(c *http.Client, method, path string, body any) (int, error) {
+	return w.do(c, method, path, body, nil)
+}
+
+func (w *worker) do(c *http.Client, method, path string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, w.r.base+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	if out != nil && res.StatusCode < 300 {
+		err = json.NewDecoder(res.Body).Decode(out)
+	} else {
+		_, _ = io.Copy(io.Discard, res.Body)
+	}
+	return res.StatusCode, err
+}
+
+func (r *run) record(name string, d time.Duration, status int, err error) {
+	r.statsMu.Lock()
+	defer r.statsMu.Unlock()
+	if r.stats == nil {
+		r.stats = map[string][]time.Duration{}
+	}
+	r.stats[name] = append(r.stats[name], d)
+	// 409 (a link already pending) and 429 (a limit) are answers, not
+	// failures; anything else above 399 is.
+	if err != nil || status >= 500 || status >= 400 && status != 409 && status != 429 && status != 404 {
+		r.errors++
+	}
+}
+
+func (r *run) print(minute int, interval time.Duration) {
+	r.statsMu.Lock()
+	stats, errors := r.stats, r.errors
+	r.stats, r.errors = nil, 0
+	r.statsMu.Unlock()
+	var all []time.Duration
+	slowest, slowP99 := "", time.Duration(0)
+	for name, ds := range stats {
+		all = append(all, ds...)
+		if p := pct(ds, 99); p > slowP99 {
+			slowest, slowP99 = name, p
+		}
+	}
+	var audit, clients int
+	_ = r.db.Get(context.Background(), &audit, `SELECT COUNT(*) FROM audit_events`)
+	_ = r.db.Get(context.Background(), &clients, `SELECT COUNT(*) FROM agency_clients WHERE agency_id = ?`, r.agency)
+	fmt.Printf("%8d %8.0f %8.1f %8.1f %8d %8d %8d %8.1f %s (%.1f)\n", minute, float64(len(all))/interval.Seconds(),
+		ms(pct(all, 50)), ms(pct(all, 99)), errors, clients, audit, ms(pct(stats["list"], 99)), slowest, ms(slowP99))
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "mixed: "+format+"\n", args...)
+	os.Exit(1)
+}

@@ -1,0 +1,176 @@
+package db
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The authentication generation lets internal/auth cache sessions in
+// process: a cached answer is good while the generation it was read at is
+// still the current one, and anything that could change an answer moves
+// the generation on. It moves
+//
+//   - in this process, right after the commit of a write that touched one of
+//     the tables a session's answer is read from (authTables), before the
+//     writer answers its request: exact on SQLite, which one process serves;
+//   - on PostgreSQL also when a notification on channel liaison_auth
+//     arrives: migration 00040's triggers send one when such a change
+//     commits in any process. PostgreSQL signals the listening sessions as
+//     part of the commit, before the writer's COMMIT returns, so the other
+//     processes hear of it within a fraction of a millisecond;
+//   - whenever the listener loses its connection, and while it has none the
+//     generation reports itself unusable (every request reads the database).
+//
+// A reader takes the generation before it reads the database and stores
+// its answer under it, so an answer read before a change commits is never
+// used after the change is announced.
+type authGen struct {
+	n      atomic.Uint64
+	usable atomic.Bool
+	stop   context.CancelFunc
+	done   chan struct{}
+}
+
+// sqliteGens shares one generation among the DBs a process opens on one
+// SQLite file (tests run several servers on one file in one process).
+var sqliteGens sync.Map // absolute path → *authGen
+
+func sqliteAuthGen(path string) *authGen {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	g := &authGen{}
+	g.usable.Store(true)
+	v, _ := sqliteGens.LoadOrStore(path, g)
+	return v.(*authGen)
+}
+
+// AuthGeneration returns the current generation and whether cached
+// answers may be used at all (false while PostgreSQL's listener is down).
+func (d *DB) AuthGeneration() (uint64, bool) {
+	return d.auth.n.Load(), d.auth.usable.Load()
+}
+
+// authTables are the tables a session's answer comes from (auth.Service's
+// session statement, authz.MembershipsSQL and authz.ClientClosed).
+var authTables = []string{"sessions", "users", "memberships", "accounts", "agency_clients", "links"}
+
+// touchesAuth reports whether a write statement may change a cached
+// session's answer. Two writes to sessions cannot: a new session (nobody
+// has its token yet) and the last-seen time, which the cache keeps itself.
+func touchesAuth(q string) bool {
+	s := strings.TrimSpace(q)
+	if len(s) < 6 || strings.EqualFold(s[:6], "SELECT") {
+		return false
+	}
+	if strings.HasPrefix(s, "INSERT INTO sessions ") || strings.HasPrefix(s, "UPDATE sessions SET last_seen_at = ?") {
+		return false
+	}
+	for _, t := range authTables {
+		if containsWord(s, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsWord reports whether w occurs in s as a whole word (so that
+// billing_accounts is not accounts).
+func containsWord(s, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(w)
+		if (j == 0 || !wordByte(s[j-1])) && (end == len(s) || !wordByte(s[end])) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func wordByte(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+// authChanged moves the generation on (after a commit that touched the
+// tables).
+func (d *DB) authChanged() { d.auth.n.Add(1) }
+
+// listenAuth keeps a connection listening on liaison_auth until Close.
+func (d *DB) listenAuth(cfg *pgx.ConnConfig) {
+	ctx, cancel := context.WithCancel(context.Background())
+	d.auth.stop, d.auth.done = cancel, make(chan struct{})
+	ready := make(chan struct{})
+	go func() {
+		defer close(d.auth.done)
+		backoff := 100 * time.Millisecond
+		first := true
+		for ctx.Err() == nil {
+			err := d.listenOnce(ctx, cfg, ready, &first)
+			d.auth.usable.Store(false)
+			d.auth.n.Add(1)
+			if ctx.Err() != nil {
+				return
+			}
+			_ = err // the next attempt says whether the database is back
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}()
+	// Open answers once the first LISTEN is in place (or failed), so a
+	// server does not start with its cache off for no reason.
+	select {
+	case <-ready:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan struct{}, first *bool) error {
+	defer func() {
+		if *first {
+			*first = false
+			close(ready)
+		}
+	}()
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.Background())
+	if _, err := c.Exec(ctx, `LISTEN liaison_auth`); err != nil {
+		return err
+	}
+	// What was cached before the LISTEN may have missed a notification.
+	d.auth.n.Add(1)
+	d.auth.usable.Store(true)
+	if *first {
+		*first = false
+		close(ready)
+	}
+	for {
+		if _, err := c.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		d.auth.n.Add(1)
+	}
+}
+
+func (d *DB) stopListening() {
+	if d.auth.stop != nil {
+		d.auth.stop()
+		<-d.auth.done
+	}
+}
