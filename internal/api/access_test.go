@@ -557,6 +557,24 @@ func TestAccessSpotChecks(t *testing.T) {
 			{"client C member", "/api/v1/accounts/" + w.clientC + "/billing-details", 403},
 			{"stranger", "/api/v1/accounts/" + w.clientC + "/billing-details", 404},
 			{"agency A admin (operator)", "/api/v1/accounts/" + w.agencyA + "/billing-details", 403},
+			// Client groups (SPEC §12, issue 24): the client's own; its
+			// admin and every agency that sees it read them, its members
+			// do not, nobody else finds them.
+			{"client C admin", "/api/v1/accounts/" + w.clientC + "/groups", 200},
+			{"client C member", "/api/v1/accounts/" + w.clientC + "/groups", 403},
+			{"agency A viewer", "/api/v1/accounts/" + w.clientC + "/groups", 404},
+			{"agency A member", "/api/v1/accounts/" + w.clientC + "/groups", 200},
+			{sharingPersona, "/api/v1/accounts/" + w.clientC + "/groups", 200},
+			{"agency B admin", "/api/v1/accounts/" + w.clientC + "/groups", 404},
+			{"stranger", "/api/v1/accounts/" + w.clientC + "/groups", 404},
+			{"agency A admin (operator)", "/api/v1/accounts/" + w.agencyA + "/groups", 403},
+			// Report sharing is the agency's; per-client branding each agency's own.
+			{"client C admin", "/api/v1/reports/" + w.reportA + "/sharing", 404},
+			{"agency A viewer", "/api/v1/reports/" + w.reportA + "/sharing", 200},
+			{sharingPersona, "/api/v1/reports/" + w.reportA + "/sharing", 404},
+			{sharingPersona, "/api/v1/agencies/" + w.agencyA + "/clients/" + w.clientC + "/branding", 404},
+			{sharingPersona, "/api/v1/agencies/" + w.agencyD + "/clients/" + w.clientC + "/branding", 200},
+			{"client C admin", "/api/v1/agencies/" + w.agencyA + "/clients/" + w.clientC + "/branding", 404},
 		}
 		for _, tc := range cases {
 			if r := by[tc.who].Do(t, "GET", tc.path, nil); r.Status != tc.want {

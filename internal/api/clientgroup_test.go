@@ -149,6 +149,16 @@ func TestClientGroupsAndReportSharing(t *testing.T) {
 		mkt.Must(t, 404, "GET", "/api/v1/reports/"+rev, nil)
 		w.clientUser.Must(t, 200, "GET", "/api/v1/reports/"+rev, nil)
 
+		// A user who leaves the account leaves its groups: joining again
+		// brings none back.
+		g2 := w.clientUser.Must(t, 201, "POST", groups, map[string]any{"name": "Board"}).Body["id"].(string)
+		w.clientUser.Must(t, 200, "PUT", groups+"/"+g2+"/members", map[string]any{"user_ids": []string{finID}})
+		w.clientUser.Must(t, 204, "DELETE", "/api/v1/accounts/"+w.clientID+"/users/"+finID, nil)
+		s.AddMember(t, w.clientID, finID, "member")
+		if ms := w.clientUser.Must(t, 200, "GET", groups+"/"+g2, nil).Body["members"].([]any); len(ms) != 0 {
+			t.Errorf("back in the account, still in its group: %v", ms)
+		}
+
 		// Audited on both sides.
 		for _, a := range []string{"client_group.create", "client_group.members", "client_group.delete", "report.sharing"} {
 			if !hasAction(t, w.clientUser, w.clientID, a) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/clientgroup"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -155,6 +156,9 @@ func (s *Service) RemoveUser(ctx context.Context, rel authz.Relation, a *authz.A
 			return errLastAdmin
 		}
 		if _, err := auth.EndSessionsIn(ctx, tx, now, rel.AccountID, userID); err != nil {
+			return err
+		}
+		if err := clientgroup.Forget(ctx, tx, rel.AccountID, userID); err != nil { // out of the client's groups too (issue 24)
 			return err
 		}
 		return auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.user_remove", userID,

@@ -405,3 +405,12 @@ func (s *Service) Users(ctx context.Context, rel authz.Relation) ([]Member, erro
 		WHERE m.account_id = ? ORDER BY u.name, u.id`, clientID)
 	return out, err
 }
+
+// Forget takes a user out of every group of the client, in the caller's
+// transaction: internal/client calls it when the user leaves the account,
+// so that joining again later does not bring old groups back.
+func Forget(ctx context.Context, tx *db.Tx, clientID, userID string) error {
+	_, err := tx.Exec(ctx, `DELETE FROM client_group_members WHERE user_id = ?
+		AND group_id IN (SELECT id FROM client_groups WHERE client_id = ?)`, userID, clientID)
+	return err
+}
