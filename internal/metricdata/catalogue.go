@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -123,6 +124,9 @@ func (s *Service) PutMetric(ctx context.Context, a *authz.Actor, rel authz.Relat
 			return err
 		}
 		out = next
+		if err := due.MarkHeadline(ctx, tx, brandID, []string{name}); err != nil { // the client list's headline metrics
+			return err
+		}
 		b, n := settingsOf(before), settingsOf(next)
 		b["metric"], n["metric"] = name, name
 		return recordBA(ctx, tx, a, rel.BrandAgency(), now, "metric.update", brandID, b, n)
