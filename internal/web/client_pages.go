@@ -30,18 +30,16 @@ type sortLink struct {
 
 type clientListData struct {
 	Clients []client.ClientListItem
-	// Headline are the agency's headline metrics: a column each.
-	Headline []string
-	Status   string
-	Q        string
-	Sort     string
-	Total    int // every client the viewer sees, before the search
-	Tabs     []listTab
-	Sorts    map[string]sortLink
-	Next     string // the next page, "" on the last
-	First    string // the first page, when this is a later one
-	CSV      string
-	Keep     map[string]string // the filters a search keeps
+	Status  string
+	Q       string
+	Sort    string
+	Total   int // every client the viewer sees, before the search
+	Tabs    []listTab
+	Sorts   map[string]sortLink
+	Next    string // the next page, "" on the last
+	First   string // the first page, when this is a later one
+	CSV     string
+	Keep    map[string]string // the filters a search keeps
 	// DisabledOnly: the list shows the disabled clients only; DisabledURL
 	// turns that filter on or off.
 	DisabledOnly bool
@@ -49,6 +47,9 @@ type clientListData struct {
 	Can          struct{ Create, Disconnect, LoginAs bool }
 	// Invitations are the newest open client invitations (invite_pages.go).
 	Invitations invitationsPanel
+
+	// Headline are the agency's headline metrics: a column each.
+	Headline []string
 }
 
 var statusTabs = []struct{ key, label string }{
