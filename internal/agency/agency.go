@@ -56,7 +56,6 @@ func (p Page) limit() int {
 
 // Errors with codes of their own (SPEC §10: 409 for conflicts).
 var (
-	errLastAdmin = errs.E(errs.Conflict, "last_admin", "An agency needs at least one admin: make someone else an admin first.")
 	errNameTaken = errs.E(errs.Conflict, "name_taken", "This name is already used in your agency.")
 )
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
@@ -64,13 +65,6 @@ func member(ctx context.Context, q db.Querier, agencyID, userID string) (Member,
 	return m, err
 }
 
-// otherAdminRemains is the condition, on a memberships row of the agency,
-// that some admin other than that row's user remains. The last-admin rule is
-// this condition inside the UPDATE or DELETE itself, under the agency lock,
-// so two admins demoting each other at once leave one.
-const otherAdminRemains = `(role <> 'admin' OR EXISTS (SELECT 1 FROM memberships o
-	WHERE o.account_id = memberships.account_id AND o.role = 'admin' AND o.user_id <> memberships.user_id))`
-
 // ChangeRole gives a member another agency role (admins only). The last admin
 // cannot be demoted (409 last_admin). An account manager who stops being one
 // loses their client assignments in this agency: SPEC §1 grants access to
@@ -97,13 +91,8 @@ func (s *Service) ChangeRole(ctx context.Context, a *authz.Actor, rel authz.Rela
 			out = before
 			return nil
 		}
-		res, err := tx.Exec(ctx, `UPDATE memberships SET role = ? WHERE account_id = ? AND user_id = ? AND `+otherAdminRemains,
-			role, agencyID, userID)
-		if err != nil {
+		if err := account.SetRole(ctx, tx, account.Agency, agencyID, userID, role); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errLastAdmin
 		}
 		after := map[string]any{"role": role}
 		if before.Role == "account_manager" {
@@ -143,13 +132,8 @@ func (s *Service) RemoveMember(ctx context.Context, a *authz.Actor, rel authz.Re
 		if err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `DELETE FROM memberships WHERE account_id = ? AND user_id = ? AND `+otherAdminRemains,
-			agencyID, userID)
-		if err != nil {
+		if err := account.RemoveMember(ctx, tx, account.Agency, agencyID, userID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errLastAdmin
 		}
 		var groups, clients, links []string
 		if err := tx.Select(ctx, &groups, `DELETE FROM group_members WHERE user_id = ?
@@ -166,7 +150,7 @@ func (s *Service) RemoveMember(ctx context.Context, a *authz.Actor, rel authz.Re
 		}
 		// The sessions table belongs to auth, which has no call for this
 		// yet; the statement is the same one auth uses to end a session.
-		res, err = tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND account_id = ? AND revoked_at IS NULL`,
+		res, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND account_id = ? AND revoked_at IS NULL`,
 			s.now(), userID, agencyID)
 		if err != nil {
 			return err

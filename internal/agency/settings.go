@@ -2,7 +2,9 @@ package agency
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // the zone database, for digest time zones
@@ -27,11 +29,27 @@ type AgencySettings struct {
 	// The weekly health digest (SPEC §5, issue 6) goes out on Monday 08:00
 	// in this time zone.
 	Timezone string `db:"timezone" json:"timezone" doc:"IANA time zone of the weekly health digest (Monday 08:00), e.g. Europe/Paris; default UTC"`
+	// Headline metrics (SPEC §3, §12): columns of the client list, each
+	// client's total of the metric this month over its granted brands
+	// (internal/clientlist/headline.go).
+	HeadlineMetrics []string `db:"-" json:"headline_metrics" doc:"Up to three metric names shown as columns of the client list (this month's totals over each client's brands)"`
+}
+
+// MaxHeadlineMetrics is how many headline metrics an agency may choose.
+const MaxHeadlineMetrics = 3
+
+// equal reports whether two settings are the same.
+func (v AgencySettings) equal(w AgencySettings) bool {
+	return v.AtRiskDays == w.AtRiskDays && v.ChurnDays == w.ChurnDays && v.ClientInviteTTLDays == w.ClientInviteTTLDays &&
+		v.TeamInviteTTLDays == w.TeamInviteTTLDays && v.ImpersonationIdleMinutes == w.ImpersonationIdleMinutes &&
+		v.ImpersonationReasonRequired == w.ImpersonationReasonRequired &&
+		v.NotifyClientOnImpersonation == w.NotifyClientOnImpersonation && v.Timezone == w.Timezone &&
+		slices.Equal(v.HeadlineMetrics, w.HeadlineMetrics)
 }
 
 // DefaultSettings apply to an agency that never saved its own.
 var DefaultSettings = AgencySettings{AtRiskDays: 14, ChurnDays: 45, ClientInviteTTLDays: 14, TeamInviteTTLDays: 7,
-	ImpersonationIdleMinutes: 15, NotifyClientOnImpersonation: true, Timezone: "UTC"}
+	ImpersonationIdleMinutes: 15, NotifyClientOnImpersonation: true, Timezone: "UTC", HeadlineMetrics: []string{}}
 
 // ClientInviteTTL is how long a client invitation by e-mail stays valid.
 func (v AgencySettings) ClientInviteTTL() time.Duration {
@@ -71,8 +89,38 @@ func (v AgencySettings) Validate() error {
 	if _, err := v.Location(); err != nil {
 		return errs.InvalidField("timezone", "Choose a time zone such as UTC, Europe/Paris or America/New_York.")
 	}
+	if len(v.HeadlineMetrics) > MaxHeadlineMetrics {
+		return errs.InvalidField("headline_metrics", "Choose at most %d headline metrics.", MaxHeadlineMetrics)
+	}
+	for i, m := range v.HeadlineMetrics {
+		if !validMetricName(m) {
+			return errs.InvalidField("headline_metrics", "%q is not a metric name: lower-case letters, digits, _ and ., starting with a letter, at most 64.", m)
+		}
+		if slices.Contains(v.HeadlineMetrics[:i], m) {
+			return errs.InvalidField("headline_metrics", "%q is chosen twice.", m)
+		}
+	}
 	return nil
 }
+
+// validMetricName is metricdata.ValidMetricName ([a-z][a-z0-9_.]{0,63}),
+// which this package cannot import (metricdata reads the settings); a
+// test in package clientlist checks that the two agree.
+func validMetricName(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidMetricName is validMetricName, for the agreement test.
+var ValidMetricName = validMetricName
 
 // Location is the agency's time zone. Only IANA names are accepted, not
 // "Local" (LoadLocation itself refuses paths); the zone database is built
@@ -88,14 +136,25 @@ func (v AgencySettings) Location() (*time.Location, error) {
 // Other packages call it (inside their own transaction, if they like) for
 // the thresholds and expiries; it does not check access.
 func Settings(ctx context.Context, q db.Querier, agencyID string) (AgencySettings, error) {
-	var v AgencySettings
+	var v struct {
+		AgencySettings
+		Headline string `db:"headline_metrics"`
+	}
 	err := q.Get(ctx, &v, `SELECT at_risk_days, churn_days, client_invite_ttl_days, team_invite_ttl_days,
-		impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation, timezone
+		impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation, timezone, headline_metrics
 		FROM agency_settings WHERE agency_id = ?`, agencyID)
 	if errors.Is(err, db.ErrNoRows) {
 		return DefaultSettings, nil
 	}
-	return v, err
+	if err != nil {
+		return AgencySettings{}, err
+	}
+	out := v.AgencySettings
+	out.HeadlineMetrics = []string{}
+	if err := json.Unmarshal([]byte(v.Headline), &out.HeadlineMetrics); err != nil || out.HeadlineMetrics == nil {
+		out.HeadlineMetrics = []string{}
+	}
+	return out, nil
 }
 
 // GetSettings returns the agency's settings (every member may read them).
@@ -118,6 +177,7 @@ type SettingsUpdate struct {
 	ImpersonationReasonRequired *bool
 	NotifyClientOnImpersonation *bool
 	Timezone                    *string
+	HeadlineMetrics             *[]string
 }
 
 func (u SettingsUpdate) apply(v AgencySettings) AgencySettings {
@@ -140,6 +200,12 @@ func (u SettingsUpdate) apply(v AgencySettings) AgencySettings {
 	}
 	if u.Timezone != nil {
 		v.Timezone = strings.TrimSpace(*u.Timezone)
+	}
+	if u.HeadlineMetrics != nil {
+		v.HeadlineMetrics = make([]string, 0, len(*u.HeadlineMetrics))
+		for _, m := range *u.HeadlineMetrics {
+			v.HeadlineMetrics = append(v.HeadlineMetrics, strings.TrimSpace(m))
+		}
 	}
 	return v
 }
@@ -167,27 +233,33 @@ func (s *Service) UpdateSettings(ctx context.Context, a *authz.Actor, rel authz.
 			return err
 		}
 		out = after
-		if after == before {
+		if after.equal(before) {
 			return nil
+		}
+		headline, err := json.Marshal(after.HeadlineMetrics)
+		if err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO agency_settings (agency_id, at_risk_days, churn_days, client_invite_ttl_days,
 			team_invite_ttl_days, impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation,
-			timezone, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			timezone, headline_metrics, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (agency_id) DO UPDATE SET at_risk_days = excluded.at_risk_days, churn_days = excluded.churn_days,
 			client_invite_ttl_days = excluded.client_invite_ttl_days, team_invite_ttl_days = excluded.team_invite_ttl_days,
 			impersonation_idle_minutes = excluded.impersonation_idle_minutes,
 			impersonation_reason_required = excluded.impersonation_reason_required,
 			notify_client_on_impersonation = excluded.notify_client_on_impersonation, timezone = excluded.timezone,
-			updated_at = excluded.updated_at`,
+			headline_metrics = excluded.headline_metrics, updated_at = excluded.updated_at`,
 			agencyID, after.AtRiskDays, after.ChurnDays, after.ClientInviteTTLDays, after.TeamInviteTTLDays,
 			after.ImpersonationIdleMinutes, after.ImpersonationReasonRequired, after.NotifyClientOnImpersonation,
-			after.Timezone, s.now())
+			after.Timezone, string(headline), s.now())
 		if err != nil {
 			return err
 		}
-		// The thresholds decide the clients' stored status and score
-		// (clientlist/fresh.go): new ones make every row of the agency due.
-		if after.AtRiskDays != before.AtRiskDays || after.ChurnDays != before.ChurnDays {
+		// The thresholds decide the clients' stored status and score, the
+		// headline metrics and the time zone their values (clientlist's
+		// fresh.go, headline.go): new ones make every row of the agency due.
+		if after.AtRiskDays != before.AtRiskDays || after.ChurnDays != before.ChurnDays || after.Timezone != before.Timezone ||
+			!slices.Equal(after.HeadlineMetrics, before.HeadlineMetrics) {
 			if err := due.MarkAgency(ctx, tx, agencyID); err != nil {
 				return err
 			}

@@ -102,6 +102,8 @@ type settingsIn struct {
 		NotifyClientOnImpersonation *bool `json:"notify_client_on_impersonation,omitempty" doc:"E-mail the client's admins when Login As starts"`
 
 		Timezone *string `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone of the weekly health digest, e.g. Europe/Paris"`
+
+		HeadlineMetrics *[]string `json:"headline_metrics,omitempty" doc:"Up to three metric names ([a-z][a-z0-9_.]{0,63}), shown as columns of the client list; [] for none"`
 	}
 }
 
@@ -218,7 +220,8 @@ func (a *API) agencyRoutes() {
 	o := op(http.MethodPut, "/api/v1/agencies/{id}/settings", "agency-settings-put",
 		"Save the agency's settings; every field is optional and an omitted one keeps its current value", "agency")
 	o.Description = "The merged settings are validated as a whole: at_risk_days 1–365, churn_days 2–730 and more than " +
-		"at_risk_days, client_invite_ttl_days and team_invite_ttl_days 1–90, impersonation_idle_minutes 5–480. " +
+		"at_risk_days, client_invite_ttl_days and team_invite_ttl_days 1–90, impersonation_idle_minutes 5–480, " +
+		"headline_metrics at most 3 distinct metric names. " +
 		"A 400 names the field at fault and nothing is saved."
 	add(a, manage, o, func(ctx context.Context, in *settingsIn) (*settingsOut, error) {
 		b := in.Body
@@ -226,7 +229,7 @@ func (a *API) agencyRoutes() {
 			ChurnDays: b.ChurnDays, ClientInviteTTLDays: b.ClientInviteTTLDays, TeamInviteTTLDays: b.TeamInviteTTLDays,
 			ImpersonationIdleMinutes:    b.ImpersonationIdleMinutes,
 			ImpersonationReasonRequired: b.ImpersonationReasonRequired, NotifyClientOnImpersonation: b.NotifyClientOnImpersonation,
-			Timezone: b.Timezone})
+			Timezone: b.Timezone, HeadlineMetrics: b.HeadlineMetrics})
 		return &settingsOut{Body: v}, err
 	})
 

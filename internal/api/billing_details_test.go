@@ -92,9 +92,9 @@ func TestBillingDetailsAccess(t *testing.T) {
 		// with a code that says why, and writes nothing.
 		check("off")
 		for _, m := range []string{"GET", "PUT"} {
-			clWantError(t, w.boss.Do(t, m, p, put), 403, "billing_not_allowed", "")
+			wantError(t, w.boss.Do(t, m, p, put), 403, "billing_not_allowed", "")
 		}
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM client_billing_details`); n != 0 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM client_billing_details`); n != 0 {
 			t.Fatalf("refused calls wrote %d rows", n)
 		}
 		if n := bdEvents(t, w.s, w.acme); n != 0 {
@@ -117,7 +117,7 @@ func TestBillingDetailsAccess(t *testing.T) {
 
 		// Switched off again: refused again, the details stay.
 		w.billing(t, false)
-		clWantError(t, w.boss.Do(t, "GET", p, nil), 403, "billing_not_allowed", "")
+		wantError(t, w.boss.Do(t, "GET", p, nil), 403, "billing_not_allowed", "")
 		if g := w.admin.Must(t, 200, "GET", p, nil).Body; g["company_name"] != "Acme Corp" || g["tax_id"] != "US-1" {
 			t.Errorf("after switching off: %v", g)
 		}
@@ -199,7 +199,7 @@ func TestBillingDetailsUpdate(t *testing.T) {
 			{map[string]any{"company_name": "Evil\u202Ecorp"}, "company_name"},
 		}
 		for _, tc := range bad {
-			clWantError(t, w.admin.Do(t, "PUT", p, tc.body), 400, "invalid_"+tc.field, tc.field)
+			wantError(t, w.admin.Do(t, "PUT", p, tc.body), 400, "invalid_"+tc.field, tc.field)
 		}
 		for _, raw := range []string{`{"company_name": 5}`, `{"company_nam": "x"}`, `{"tax_id":`, `[]`} {
 			if r := w.admin.Do(t, "PUT", p, raw); r.Status != 400 {
@@ -252,8 +252,8 @@ func TestBillingDetailsClientSideAndLoginAs(t *testing.T) {
 		// As the client admin would: refused while manage_billing is off,
 		// though the account manager may change them from the agency.
 		w.billing(t, false)
-		clWantError(t, as.Do(t, "GET", p, nil), 403, "billing_not_allowed", "")
-		clWantError(t, as.Do(t, "PUT", p, map[string]any{"po_reference": "PO-2"}), 403, "billing_not_allowed", "")
+		wantError(t, as.Do(t, "GET", p, nil), 403, "billing_not_allowed", "")
+		wantError(t, as.Do(t, "PUT", p, map[string]any{"po_reference": "PO-2"}), 403, "billing_not_allowed", "")
 		w.am.Must(t, 200, "PUT", p, map[string]any{"po_reference": "PO-2"})
 	})
 }
@@ -272,7 +272,7 @@ func TestBillingDetailsSharedClient(t *testing.T) {
 
 		w.otherAd.Must(t, 200, "GET", p, nil)
 		w.otherAd.Must(t, 200, "PUT", p, map[string]any{"contact_name": "From B"})
-		clWantError(t, bMember.Do(t, "PUT", p, map[string]any{"contact_name": "x"}), 403, "forbidden", "")
+		wantError(t, bMember.Do(t, "PUT", p, map[string]any{"contact_name": "x"}), 403, "forbidden", "")
 		w.admin.Must(t, 200, "PUT", p, map[string]any{"company_name": "From A"})
 		for acc, want := range map[string]int{w.acme: 2, w.agency: 1, w.other: 1} {
 			if n := bdEvents(t, w.s, acc); n != want {
@@ -299,7 +299,7 @@ func TestBillingDetailsSharedClient(t *testing.T) {
 			}
 		}
 		w.admin.Must(t, 404, "GET", p, nil)
-		clWantError(t, w.boss.Do(t, "GET", p, nil), 403, "billing_not_allowed", "")
+		wantError(t, w.boss.Do(t, "GET", p, nil), 403, "billing_not_allowed", "")
 		if g := w.otherAd.Must(t, 200, "GET", p, nil).Body; g["tax_id"] != "T-1" || g["company_name"] != "From A" {
 			t.Errorf("B reads: %v", g)
 		}

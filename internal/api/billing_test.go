@@ -82,9 +82,9 @@ func TestBillingFollowsAccess(t *testing.T) {
 		w.am.Must(t, 403, "GET", base+"/billing", nil)
 		w.member.Must(t, 403, "GET", base+"/billing/events", nil)
 		w.otherAd.Must(t, 404, "GET", base+"/billing", nil)
-		clWantError(t, w.admin.Do(t, "PUT", base+"/billing/plan", map[string]any{"plan": "weekly"}), 400, "", "")
-		clWantError(t, w.admin.Do(t, "GET", base+"/billing/preview?from=2026-02-30&to=2026-03-01", nil), 400, "", "from")
-		clWantError(t, w.admin.Do(t, "GET", base+"/billing/events?cursor=abc", nil), 400, "", "cursor")
+		wantError(t, w.admin.Do(t, "PUT", base+"/billing/plan", map[string]any{"plan": "weekly"}), 400, "", "")
+		wantError(t, w.admin.Do(t, "GET", base+"/billing/preview?from=2026-02-30&to=2026-03-01", nil), 400, "", "from")
+		wantError(t, w.admin.Do(t, "GET", base+"/billing/events?cursor=abc", nil), 400, "", "cursor")
 
 		// The annual plan applies from the next day.
 		p := w.admin.Must(t, 200, "PUT", base+"/billing/plan", map[string]any{"plan": "annual"}).Body

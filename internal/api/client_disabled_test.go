@@ -53,7 +53,7 @@ func TestDisabledClientInTheList(t *testing.T) {
 				t.Errorf("%q enabled=true lists %v, want Betaé only", q, ids)
 			}
 		}
-		clWantError(t, w.admin.Do(t, "GET", "/api/v1/agencies/"+w.agency+"/clients?enabled=maybe", nil), 400, "invalid_enabled", "enabled")
+		wantError(t, w.admin.Do(t, "GET", "/api/v1/agencies/"+w.agency+"/clients?enabled=maybe", nil), 400, "invalid_enabled", "enabled")
 		w.admin.Must(t, 200, "PATCH", w.clientPath(acme), map[string]any{"enabled": true})
 		if c := item(w.list(t, w.admin, ""), acme); c == nil || c["enabled"] != true {
 			t.Errorf("enabled again: %v", c)

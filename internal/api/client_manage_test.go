@@ -75,15 +75,15 @@ func TestClientDetailAndUpdate(t *testing.T) {
 				t.Fatalf("%s wrote %d audit entries", why, n)
 			}
 		}
-		clWantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"seats": 1}), 422, "seats_below_usage", "")
+		wantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"seats": 1}), 422, "seats_below_usage", "")
 		unchanged("seats below usage")
-		clWantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"seats": -1}), 400, "invalid_seats", "seats")
-		clWantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"seats": 5, "permissions": map[string]any{"can_export": false},
+		wantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"seats": -1}), 400, "invalid_seats", "seats")
+		wantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"seats": 5, "permissions": map[string]any{"can_export": false},
 			"account_manager_ids": []string{w.amID, w.memberID}}), 400, "invalid_account_manager_ids", "account_manager_ids")
 		unchanged("a member as account manager")
-		clWantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"account_manager_ids": []string{bossID}}), 400, "", "account_manager_ids")
-		clWantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"seats": "many"}), 400, "", "seats")
-		clWantError(t, w.admin.Do(t, "PATCH", p, `{"seats":`), 400, "", "")
+		wantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"account_manager_ids": []string{bossID}}), 400, "", "account_manager_ids")
+		wantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"seats": "many"}), 400, "", "seats")
+		wantError(t, w.admin.Do(t, "PATCH", p, `{"seats":`), 400, "", "")
 		unchanged("bad input")
 
 		d = w.admin.Must(t, 200, "PATCH", p, map[string]any{"seats": 2, "permissions": map[string]any{"can_export": false, "users": false},
@@ -128,7 +128,7 @@ func TestClientDisable(t *testing.T) {
 		w.admin.Must(t, 200, "PATCH", p, map[string]any{"enabled": false})
 		boss.Must(t, 401, "GET", "/api/v1/me", nil)
 		r := w.s.NewClient().Do(t, "POST", "/api/v1/login", map[string]any{"email": "boss@acme.example", "password": testkit.Password})
-		clWantError(t, r, 403, "account_disabled", "")
+		wantError(t, r, 403, "account_disabled", "")
 		bossToken.Must(t, 404, "GET", "/api/v1/accounts/"+acme, nil)
 		bossToken.Must(t, 404, "GET", "/api/v1/accounts/"+acme+"/users", nil)
 		// A user with another account still logs in (and keeps the session
@@ -179,14 +179,14 @@ func TestClientRevoke(t *testing.T) {
 		if !slices.Equal(got, []int{200, 409}) {
 			t.Fatalf("two revokes at once: %v", got)
 		}
-		clWantError(t, w.admin.Do(t, "POST", p, nil), 409, "already_revoked", "")
+		wantError(t, w.admin.Do(t, "POST", p, nil), 409, "already_revoked", "")
 		d := w.admin.Must(t, 200, "GET", w.clientPath(acme), nil).Body
 		if d["status"] != "revoked" || d["revoked_at"] == nil {
 			t.Fatalf("after revoke: %v", d)
 		}
 		boss.Must(t, 401, "GET", "/api/v1/me", nil)
 		r := w.s.NewClient().Do(t, "POST", "/api/v1/login", map[string]any{"email": "boss@acme.example", "password": testkit.Password})
-		clWantError(t, r, 403, "account_disabled", "")
+		wantError(t, r, 403, "account_disabled", "")
 		if c := w.list(t, w.admin, "status=revoked"); len(clItems(c)) != 1 || c.Body["counts"].(map[string]any)["revoked"] != 1.0 {
 			t.Errorf("revoked tab: %s", c.Raw)
 		}
@@ -196,7 +196,7 @@ func TestClientRevoke(t *testing.T) {
 			}
 		}
 		// The data stays: the agency still reads the client and its users.
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ?`, acme); n != 1 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ?`, acme); n != 1 {
 			t.Errorf("memberships after revoke: %d", n)
 		}
 	})
@@ -211,8 +211,8 @@ func TestClientBrands(t *testing.T) {
 		p := w.clientPath(acme) + "/brands/"
 		w.admin.Must(t, 204, "PUT", p+mine, nil)
 		w.admin.Must(t, 204, "PUT", p+mine, nil)
-		clWantError(t, w.admin.Do(t, "PUT", p+theirs, nil), 404, "brand_not_found", "")
-		clWantError(t, w.admin.Do(t, "PUT", p+"brd_nope", nil), 404, "", "")
+		wantError(t, w.admin.Do(t, "PUT", p+theirs, nil), 404, "brand_not_found", "")
+		wantError(t, w.admin.Do(t, "PUT", p+"brd_nope", nil), 404, "", "")
 		w.member.Must(t, 403, "PUT", p+mine, nil)
 		w.otherAd.Must(t, 404, "PUT", p+theirs, nil)
 		if b := w.admin.Must(t, 200, "GET", w.clientPath(acme), nil).Body["brands"].([]any); len(b) != 1 || b[0].(map[string]any)["name"] != "Nike" {
@@ -224,14 +224,14 @@ func TestClientBrands(t *testing.T) {
 			}
 		}
 		w.admin.Must(t, 204, "DELETE", p+mine, nil)
-		clWantError(t, w.admin.Do(t, "DELETE", p+mine, nil), 404, "brand_not_granted", "")
-		clWantError(t, w.admin.Do(t, "DELETE", p+theirs, nil), 404, "", "")
+		wantError(t, w.admin.Do(t, "DELETE", p+mine, nil), 404, "brand_not_granted", "")
+		wantError(t, w.admin.Do(t, "DELETE", p+theirs, nil), 404, "", "")
 		for _, acc := range []string{w.agency, acme} {
 			if n := clAudits(t, w.s, acc, "client.brand_remove"); n != 1 {
 				t.Errorf("%d client.brand_remove entries on %s", n, acc)
 			}
 		}
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM client_brands WHERE client_id = ?`, acme); n != 0 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM client_brands WHERE client_id = ?`, acme); n != 0 {
 			t.Errorf("%d grants left", n)
 		}
 	})
@@ -262,11 +262,11 @@ func TestClientUsers(t *testing.T) {
 		runner.Must(t, 403, "PATCH", users+"/"+bossID, map[string]any{"role": "member"})
 		runner.Must(t, 403, "DELETE", users+"/"+bossID, nil)
 
-		clWantError(t, boss.Do(t, "PATCH", users+"/"+runnerID, map[string]any{"role": "owner"}), 400, "invalid_role", "role")
-		clWantError(t, boss.Do(t, "PATCH", users+"/"+runnerID, map[string]any{}), 400, "", "role")
-		clWantError(t, boss.Do(t, "PATCH", users+"/usr_nope", map[string]any{"role": "admin"}), 404, "user_not_found", "")
-		clWantError(t, boss.Do(t, "PATCH", users+"/"+bossID, map[string]any{"role": "member"}), 409, "last_admin", "")
-		clWantError(t, boss.Do(t, "DELETE", users+"/"+bossID, nil), 409, "last_admin", "")
+		wantError(t, boss.Do(t, "PATCH", users+"/"+runnerID, map[string]any{"role": "owner"}), 400, "invalid_role", "role")
+		wantError(t, boss.Do(t, "PATCH", users+"/"+runnerID, map[string]any{}), 400, "", "role")
+		wantError(t, boss.Do(t, "PATCH", users+"/usr_nope", map[string]any{"role": "admin"}), 404, "user_not_found", "")
+		wantError(t, boss.Do(t, "PATCH", users+"/"+bossID, map[string]any{"role": "member"}), 409, "last_admin", "")
+		wantError(t, boss.Do(t, "DELETE", users+"/"+bossID, nil), 409, "last_admin", "")
 
 		boss.Must(t, 200, "PATCH", users+"/"+runnerID, map[string]any{"role": "admin"})
 		if n := clAudits(t, w.s, acme, "client.user_role"); n != 1 || clAudits(t, w.s, w.agency, "client.user_role") != 0 {
@@ -280,7 +280,7 @@ func TestClientUsers(t *testing.T) {
 		if !slices.Equal(got, []int{200, 409}) {
 			t.Fatalf("two admins stepping down at once: %v", got)
 		}
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND role = 'admin'`, acme); n != 1 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND role = 'admin'`, acme); n != 1 {
 			t.Fatalf("%d admins left", n)
 		}
 		var adminID string
@@ -296,14 +296,14 @@ func TestClientUsers(t *testing.T) {
 		loser.Must(t, 200, "PUT", "/api/v1/me/account", map[string]any{"account_id": acme})
 		winner.Must(t, 204, "DELETE", users+"/"+loserID, nil)
 		loser.Must(t, 401, "GET", "/api/v1/me", nil)
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND user_id = ?`, acme, loserID); n != 0 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND user_id = ?`, acme, loserID); n != 0 {
 			t.Fatalf("membership left")
 		}
 		winner.Must(t, 404, "DELETE", users+"/"+loserID, nil)
 		if n := clAudits(t, w.s, acme, "client.user_remove"); n != 1 {
 			t.Errorf("%d client.user_remove entries", n)
 		}
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM mail_outbox WHERE to_addr IN ('boss@acme.example', 'runner@acme.example')
+		if n := count(t, w.s, `SELECT COUNT(*) FROM mail_outbox WHERE to_addr IN ('boss@acme.example', 'runner@acme.example')
 			AND template <> 'email_verify'`); n != 0 {
 			t.Errorf("removal sent %d e-mails", n)
 		}
@@ -311,13 +311,13 @@ func TestClientUsers(t *testing.T) {
 		// The agency turns the users feature off: it binds the client's
 		// own users, not the agency.
 		w.admin.Must(t, 200, "PATCH", w.clientPath(acme), map[string]any{"permissions": map[string]any{"users": false}})
-		clWantError(t, winner.Do(t, "GET", users, nil), 403, "feature_disabled", "")
+		wantError(t, winner.Do(t, "GET", users, nil), 403, "feature_disabled", "")
 		w.admin.Must(t, 200, "GET", users, nil)
 		// The agency, which manages the account, may not demote or remove
 		// its last admin either: the same 409 last_admin as everywhere.
-		clWantError(t, w.admin.Do(t, "PATCH", users+"/"+adminID, map[string]any{"role": "member"}), 409, "last_admin", "")
-		clWantError(t, w.admin.Do(t, "DELETE", users+"/"+adminID, nil), 409, "last_admin", "")
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND role = 'admin'`, acme); n != 1 {
+		wantError(t, w.admin.Do(t, "PATCH", users+"/"+adminID, map[string]any{"role": "member"}), 409, "last_admin", "")
+		wantError(t, w.admin.Do(t, "DELETE", users+"/"+adminID, nil), 409, "last_admin", "")
+		if n := count(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND role = 'admin'`, acme); n != 1 {
 			t.Fatalf("%d admins left after the agency's attempts", n)
 		}
 		// A change by the agency is recorded on both sides.
@@ -355,7 +355,7 @@ func TestClientLastAdminRace(t *testing.T) {
 		if !slices.Equal(got, []int{200, 200, 200, 200, 200, 200, 200, 409}) {
 			t.Fatalf("eight admins stepping down: %v", got)
 		}
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND role = 'admin'`, acme); n != 1 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ? AND role = 'admin'`, acme); n != 1 {
 			t.Fatalf("%d admins left", n)
 		}
 	})

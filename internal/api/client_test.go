@@ -102,27 +102,10 @@ func clNames(r testkit.Response) []string {
 	return out
 }
 
-func clCount(t *testing.T, s *testkit.Server, q string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.DB.Get(context.Background(), &n, q, args...); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
-
 // clAudits counts the audit entries of an account with the action.
 func clAudits(t *testing.T, s *testkit.Server, accountID, action string) int {
 	t.Helper()
-	return clCount(t, s, `SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action = ?`, accountID, action)
-}
-
-func clWantError(t *testing.T, r testkit.Response, status int, code, field string) {
-	t.Helper()
-	e, _ := r.Body["error"].(map[string]any)
-	if r.Status != status || (code != "" && r.Code() != code) || (field != "" && e["field"] != field) {
-		t.Fatalf("got %d %s, want %d %s (field %q)", r.Status, r.Raw, status, code, field)
-	}
+	return count(t, s, `SELECT COUNT(*) FROM audit_events WHERE account_id = ? AND action = ?`, accountID, action)
 }
 
 // clTogether runs the calls at the same moment and returns their statuses.
@@ -291,12 +274,12 @@ func TestClientListFiltersSearchSort(t *testing.T) {
 			"cursor=!!": "cursor", "q=" + strings.Repeat("x", 201): "q", "q=a%1Fb": "q", "q=a%0Ab": "q"}
 		for q, field := range bad {
 			r := w.admin.Do(t, "GET", "/api/v1/agencies/"+w.agency+"/clients?"+q, nil)
-			clWantError(t, r, 400, "", field)
+			wantError(t, r, 400, "", field)
 		}
 		// A cursor belongs to its sort.
 		next := w.list(t, w.admin, "limit=2").Body["next_cursor"].(string)
 		r = w.admin.Do(t, "GET", "/api/v1/agencies/"+w.agency+"/clients?sort=-health&cursor="+next, nil)
-		clWantError(t, r, 400, "invalid_cursor", "cursor")
+		wantError(t, r, 400, "invalid_cursor", "cursor")
 	})
 }
 
@@ -430,7 +413,7 @@ func TestClientCSVExport(t *testing.T) {
 		if strings.Contains(string(r.Raw), "Hidden From Viewer") {
 			t.Errorf("viewer's export shows a client they do not see")
 		}
-		clWantError(t, w.admin.Do(t, "GET", "/api/v1/agencies/"+w.agency+"/clients.csv?status=nope", nil), 400, "", "status")
+		wantError(t, w.admin.Do(t, "GET", "/api/v1/agencies/"+w.agency+"/clients.csv?status=nope", nil), 400, "", "status")
 		if n := clAudits(t, w.s, w.agency, "client.export"); n != 3 {
 			t.Errorf("%d client.export audit entries, want 3 (the refused one is not an export)", n)
 		}

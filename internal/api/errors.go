@@ -35,21 +35,6 @@ func (e *Error) Error() string           { return e.Body.Code + ": " + e.Body.Me
 func (e *Error) GetStatus() int          { return e.Status }
 func (e *Error) GetHeaders() http.Header { return e.header }
 
-// statusOf is the one mapping from error kinds to HTTP statuses.
-var statusOf = map[errs.Kind]int{
-	errs.Internal:      http.StatusInternalServerError,
-	errs.Invalid:       http.StatusBadRequest,
-	errs.Unauthorized:  http.StatusUnauthorized,
-	errs.Forbidden:     http.StatusForbidden,
-	errs.NotFound:      http.StatusNotFound,
-	errs.Conflict:      http.StatusConflict,
-	errs.Gone:          http.StatusGone,
-	errs.TooLarge:      http.StatusRequestEntityTooLarge,
-	errs.Unprocessable: http.StatusUnprocessableEntity,
-	errs.RateLimited:   http.StatusTooManyRequests,
-	errs.Unavailable:   http.StatusServiceUnavailable,
-}
-
 // FromDomain turns any error into the API's Error. Errors that are not
 // *errs.Error are internal: logged with the request id, never shown.
 func FromDomain(ctx context.Context, err error) *Error {
@@ -63,7 +48,7 @@ func FromDomain(ctx context.Context, err error) *Error {
 		slog.ErrorContext(ctx, "internal error", "err", err, "request_id", rid)
 		return &Error{Status: 500, Body: ErrorBody{Code: "internal", Message: "Something went wrong on our side. Quote request " + rid + " if you report it.", RequestID: rid}}
 	}
-	out := &Error{Status: statusOf[e.Kind], Body: ErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}}
+	out := &Error{Status: e.Kind.HTTPStatus(), Body: ErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}}
 	if e.Kind == errs.Unavailable {
 		// The cause (which database error) is for the operator's log.
 		rid := requestctx.ID(ctx)

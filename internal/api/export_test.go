@@ -101,10 +101,10 @@ func TestReportExports(t *testing.T) {
 		}
 
 		// Exports are client activity; without can_export, 403.
-		if n := countRows(t, w.s, `SELECT COUNT(*) FROM activity_events WHERE client_id = ? AND kind = 'export'`, w.clientID); n != 2 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM activity_events WHERE client_id = ? AND kind = 'export'`, w.clientID); n != 2 {
 			t.Errorf("%d export events", n)
 		}
-		if n := countRows(t, w.s, `SELECT COUNT(*) FROM activity_events WHERE client_id = ? AND kind = 'export' AND format = 'pdf'`, w.clientID); n != 1 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM activity_events WHERE client_id = ? AND kind = 'export' AND format = 'pdf'`, w.clientID); n != 1 {
 			t.Errorf("%d pdf export events", n)
 		}
 		w.admin.Must(t, 200, "PATCH", "/api/v1/agencies/"+w.agency+"/clients/"+w.clientID, map[string]any{"permissions": map[string]any{"can_export": false}})
@@ -114,17 +114,8 @@ func TestReportExports(t *testing.T) {
 		w.view.Must(t, 200, "GET", "/api/v1/reports/"+rid+"/export?format=csv", nil)
 		w.other.Must(t, 404, "GET", "/api/v1/reports/"+rid+"/export?format=csv", nil)
 		w.admin.Must(t, 400, "GET", "/api/v1/reports/"+rid+"/export?format=xls", nil)
-		if n := countRows(t, w.s, `SELECT COUNT(*) FROM activity_events WHERE kind = 'export'`); n != 2 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM activity_events WHERE kind = 'export'`); n != 2 {
 			t.Errorf("agency exports or refused ones were recorded: %d events", n)
 		}
 	})
-}
-
-func countRows(t *testing.T, s *testkit.Server, q string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.DB.Get(context.Background(), &n, q, args...); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

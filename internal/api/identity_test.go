@@ -39,13 +39,13 @@ func TestInviterCannotOwnTheInviteesIdentity(t *testing.T) {
 
 		// Agency B cannot reach the identity by its address: a link request
 		// by admin e-mail finds nobody ...
-		clWantError(t, w.otherAd.Do(t, "POST", "/api/v1/accounts/"+w.other+"/links", map[string]any{
+		wantError(t, w.otherAd.Do(t, "POST", "/api/v1/accounts/"+w.other+"/links", map[string]any{
 			"target_email": victim, "access": map[string]any{"all": true}}), 404, "", "")
 		// ... and an invitation to the address joins it only through the
 		// link B's e-mail carried to Vic, not through the copyable one.
 		bInv := w.otherAd.Must(t, 201, "POST", "/api/v1/agencies/"+w.other+"/invitations", map[string]any{
 			"email": victim, "client_name": "Vic at B"}).Body
-		clWantError(t, impostor.Do(t, "POST", "/api/v1/invitations/accept", map[string]any{
+		wantError(t, impostor.Do(t, "POST", "/api/v1/invitations/accept", map[string]any{
 			"token": invToken(t, bInv["url"].(string))}), 409, "email_unverified", "")
 		if ms := impostor.Must(t, 200, "GET", "/api/v1/me", nil).Body["memberships"].([]any); len(ms) != 1 {
 			t.Fatalf("the unverified identity joined B's client: %v", ms)
@@ -87,12 +87,12 @@ func TestInviterCannotOwnTheInviteesIdentity(t *testing.T) {
 		link := s.MailLink(t, "email_verify", "lou@link.example", "/verify/")
 		token := link[strings.LastIndex(link, "/")+1:]
 		s.NewClient().Must(t, 200, "POST", "/api/v1/email/verify", map[string]any{"token": token})
-		clWantError(t, s.NewClient().Do(t, "POST", "/api/v1/email/verify", map[string]any{"token": token}), 410, "token_expired", "")
+		wantError(t, s.NewClient().Do(t, "POST", "/api/v1/email/verify", map[string]any{"token": token}), 410, "token_expired", "")
 		lou := s.Login(t, "lou@link.example", testkit.Password)
 		if got := lou.Must(t, 200, "GET", "/api/v1/me", nil).Body["email_verified"]; got != true {
 			t.Errorf("lou after confirming: %v", got)
 		}
-		clWantError(t, lou.Do(t, "POST", "/api/v1/me/email/verification", nil), 409, "already_verified", "")
+		wantError(t, lou.Do(t, "POST", "/api/v1/me/email/verification", nil), 409, "already_verified", "")
 	})
 }
 
@@ -112,7 +112,7 @@ func TestSignupConfirmsTheAddressByEmail(t *testing.T) {
 		if got := c.Must(t, 200, "GET", "/api/v1/me", nil).Body["email_verified"]; got != true {
 			t.Fatalf("after confirming: %v", got)
 		}
-		clWantError(t, s.NewClient().Do(t, "POST", "/api/v1/email/verify", map[string]any{"token": "nope"}), 410, "token_expired", "")
+		wantError(t, s.NewClient().Do(t, "POST", "/api/v1/email/verify", map[string]any{"token": "nope"}), 410, "token_expired", "")
 	})
 }
 

@@ -15,12 +15,12 @@ func TestInviteNewClientTwiceAndCancel(t *testing.T) {
 		w := newInvWorld(t, e, false)
 		p := "/api/v1/agencies/" + w.agency + "/invitations"
 		clients := func() int {
-			return clCount(t, w.s, `SELECT COUNT(*) FROM links WHERE agency_id = ? AND status = 'active'`, w.agency)
+			return count(t, w.s, `SELECT COUNT(*) FROM links WHERE agency_id = ? AND status = 'active'`, w.agency)
 		}
 		before := clients()
 		r := w.admin.Must(t, 201, "POST", p, map[string]any{"email": "wile@acme.example", "client_name": "Acme"})
 		invID, acme := r.Body["id"].(string), r.Body["account_id"].(string)
-		clWantError(t, w.admin.Do(t, "POST", p, map[string]any{"email": "Wile@acme.example", "client_name": "Acme again"}),
+		wantError(t, w.admin.Do(t, "POST", p, map[string]any{"email": "Wile@acme.example", "client_name": "Acme again"}),
 			409, "already_invited", "")
 		if n := clients(); n != before+1 {
 			t.Fatalf("%d clients after a second invitation to the same address, want %d", n, before+1)

@@ -107,11 +107,11 @@ func TestInviteClientByEmail(t *testing.T) {
 			t.Errorf("after acceptance: %v", d)
 		}
 		// Single use: a second acceptance and a lookup are 410, nothing changes.
-		users := clCount(t, w.s, `SELECT COUNT(*) FROM users`)
-		clWantError(t, invAccept(t, w.s, token, "Mallory"), 410, "invitation_used", "")
-		clWantError(t, w.s.NewClient().Do(t, "GET", "/api/v1/invitations/lookup?token="+token, nil), 410, "invitation_used", "")
-		clWantError(t, w.s.NewClient().Do(t, "GET", "/api/v1/invitations/lookup?token=nope", nil), 404, "invitation_not_found", "")
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM users`); n != users {
+		users := count(t, w.s, `SELECT COUNT(*) FROM users`)
+		wantError(t, invAccept(t, w.s, token, "Mallory"), 410, "invitation_used", "")
+		wantError(t, w.s.NewClient().Do(t, "GET", "/api/v1/invitations/lookup?token="+token, nil), 410, "invitation_used", "")
+		wantError(t, w.s.NewClient().Do(t, "GET", "/api/v1/invitations/lookup?token=nope", nil), 404, "invitation_not_found", "")
+		if n := count(t, w.s, `SELECT COUNT(*) FROM users`); n != users {
 			t.Errorf("users %d → %d", users, n)
 		}
 		// Audited on the agency and the client.
@@ -166,8 +166,8 @@ func TestInviteLinkAndExistingUser(t *testing.T) {
 		if lk := w.s.NewClient().Must(t, 200, "GET", "/api/v1/invitations/lookup?token="+token, nil).Body; lk["user_exists"] != true {
 			t.Errorf("lookup: %v", lk)
 		}
-		clWantError(t, invAccept(t, w.s, token, "Bob"), 401, "login_required", "")
-		clWantError(t, w.admin.Do(t, "POST", "/api/v1/invitations/accept", map[string]any{"token": token}), 409, "email_mismatch", "")
+		wantError(t, invAccept(t, w.s, token, "Bob"), 401, "login_required", "")
+		wantError(t, w.admin.Do(t, "POST", "/api/v1/invitations/accept", map[string]any{"token": token}), 409, "email_mismatch", "")
 		w.otherAd.Must(t, 200, "POST", "/api/v1/invitations/accept", map[string]any{"token": token})
 		if d := w.admin.Must(t, 200, "GET", w.clientPath(clientID), nil).Body; d["status"] != "active" {
 			t.Errorf("detail after: %v", d)
@@ -189,9 +189,9 @@ func TestInviteBadInputChangesNothing(t *testing.T) {
 		_, _, acme := w.clientUser(t, "Wile Boss", "boss@acme.example", "Acme")
 		otherClient := w.client(t, "Hidden", testkit.LinkFixture{AgencyID: w.other, AccessAll: true})
 		tables := func() string {
-			return fmt.Sprint(clCount(t, w.s, `SELECT COUNT(*) FROM invitations`), clCount(t, w.s, `SELECT COUNT(*) FROM accounts`),
-				clCount(t, w.s, `SELECT COUNT(*) FROM mail_outbox`), clCount(t, w.s, `SELECT COUNT(*) FROM audit_events`),
-				clCount(t, w.s, `SELECT COUNT(*) FROM client_brands`), clCount(t, w.s, `SELECT COUNT(*) FROM links`))
+			return fmt.Sprint(count(t, w.s, `SELECT COUNT(*) FROM invitations`), count(t, w.s, `SELECT COUNT(*) FROM accounts`),
+				count(t, w.s, `SELECT COUNT(*) FROM mail_outbox`), count(t, w.s, `SELECT COUNT(*) FROM audit_events`),
+				count(t, w.s, `SELECT COUNT(*) FROM client_brands`), count(t, w.s, `SELECT COUNT(*) FROM links`))
 		}
 		before := tables()
 		p := "/api/v1/agencies/" + w.agency + "/invitations"
@@ -217,14 +217,14 @@ func TestInviteBadInputChangesNothing(t *testing.T) {
 		}
 		for i, c := range cases {
 			r := c.who.Do(t, "POST", c.path, c.body)
-			t.Run(fmt.Sprint(i), func(t *testing.T) { clWantError(t, r, c.status, c.code, c.field) })
+			t.Run(fmt.Sprint(i), func(t *testing.T) { wantError(t, r, c.status, c.code, c.field) })
 		}
 		if after := tables(); after != before {
 			t.Errorf("tables changed: %s → %s", before, after)
 		}
 		// A second open invitation to the same address and account is a conflict.
 		w.admin.Must(t, 201, "POST", p, map[string]any{"email": "new@acme.example", "client_account_id": acme})
-		clWantError(t, w.admin.Do(t, "POST", p, map[string]any{"email": "new@acme.example", "client_account_id": acme}), 409, "already_invited", "")
+		wantError(t, w.admin.Do(t, "POST", p, map[string]any{"email": "new@acme.example", "client_account_id": acme}), 409, "already_invited", "")
 	})
 }
 
@@ -242,20 +242,20 @@ func TestInviteResendCancelExpire(t *testing.T) {
 		}
 		// The client's own invitation is the client's: its agency reads it
 		// but neither resends nor cancels it (issue 15).
-		clWantError(t, w.admin.Do(t, "POST", "/api/v1/invitations/"+invID+"/resend", nil), 403, "invitation_of_client", "")
-		clWantError(t, w.admin.Do(t, "DELETE", "/api/v1/invitations/"+invID, nil), 403, "invitation_of_client", "")
+		wantError(t, w.admin.Do(t, "POST", "/api/v1/invitations/"+invID+"/resend", nil), 403, "invitation_of_client", "")
+		wantError(t, w.admin.Do(t, "DELETE", "/api/v1/invitations/"+invID, nil), 403, "invitation_of_client", "")
 		// Resend: a new link, the old one dead, a new e-mail.
 		rs := boss.Must(t, 200, "POST", "/api/v1/invitations/"+invID+"/resend", nil)
 		second := invToken(t, rs.Body["url"].(string))
 		if second == first || len(lkMails(t, w.s, "invitation")) != 2 {
 			t.Fatalf("resend: %s", rs.Raw)
 		}
-		clWantError(t, w.s.NewClient().Do(t, "GET", "/api/v1/invitations/lookup?token="+first, nil), 404, "invitation_not_found", "")
+		wantError(t, w.s.NewClient().Do(t, "GET", "/api/v1/invitations/lookup?token="+first, nil), 404, "invitation_not_found", "")
 		// Expiry: past 7 days the link is 410, the job marks it and audits.
 		w.s.Clock.Advance(7*24*time.Hour + time.Minute)
-		clWantError(t, invAccept(t, w.s, second, "Road"), 410, "invitation_expired", "")
+		wantError(t, invAccept(t, w.s, second, "Road"), 410, "invitation_expired", "")
 		// The server's own runner may claim the job first: wait for it.
-		for i := 0; clCount(t, w.s, `SELECT COUNT(*) FROM invitations WHERE id = ? AND status = 'expired'`, invID) != 1; i++ {
+		for i := 0; count(t, w.s, `SELECT COUNT(*) FROM invitations WHERE id = ? AND status = 'expired'`, invID) != 1; i++ {
 			if i == 100 {
 				t.Fatalf("job did not expire the invitation")
 			}
@@ -273,14 +273,14 @@ func TestInviteResendCancelExpire(t *testing.T) {
 		}
 		// A newer invitation to the address blocks reviving the old one.
 		newer := boss.Must(t, 201, "POST", "/api/v1/accounts/"+acme+"/invitations", map[string]any{"email": "road@acme.example", "role": "member"}).Body["id"].(string)
-		clWantError(t, boss.Do(t, "POST", "/api/v1/invitations/"+invID+"/resend", nil), 409, "already_invited", "")
+		wantError(t, boss.Do(t, "POST", "/api/v1/invitations/"+invID+"/resend", nil), 409, "already_invited", "")
 		boss.Must(t, 204, "DELETE", "/api/v1/invitations/"+newer, nil)
 		// Resending an expired invitation brings it back; cancelling kills it.
 		third := invToken(t, boss.Must(t, 200, "POST", "/api/v1/invitations/"+invID+"/resend", nil).Body["url"].(string))
 		boss.Must(t, 204, "DELETE", "/api/v1/invitations/"+invID, nil)
-		clWantError(t, invAccept(t, w.s, third, "Road"), 410, "invitation_cancelled", "")
-		clWantError(t, boss.Do(t, "DELETE", "/api/v1/invitations/"+invID, nil), 409, "invitation_cancelled", "")
-		clWantError(t, w.otherAd.Do(t, "DELETE", "/api/v1/invitations/"+invID, nil), 404, "", "")
+		wantError(t, invAccept(t, w.s, third, "Road"), 410, "invitation_cancelled", "")
+		wantError(t, boss.Do(t, "DELETE", "/api/v1/invitations/"+invID, nil), 409, "invitation_cancelled", "")
+		wantError(t, w.otherAd.Do(t, "DELETE", "/api/v1/invitations/"+invID, nil), 404, "", "")
 		for _, a := range []string{"invitation.resend", "invitation.cancel"} {
 			if clAudits(t, w.s, acme, a) == 0 || clAudits(t, w.s, w.agency, a) == 0 {
 				t.Errorf("%s not audited on both", a)
@@ -296,7 +296,7 @@ func TestInviteStaff(t *testing.T) {
 		if r.Body["client_account_id"] != nil || r.Body["kind"] != "staff" {
 			t.Fatalf("staff invitation: %s", r.Raw)
 		}
-		clWantError(t, w.am.Do(t, "POST", "/api/v1/agencies/"+w.agency+"/members", map[string]any{"email": "y@example.com", "role": "viewer"}), 403, "", "")
+		wantError(t, w.am.Do(t, "POST", "/api/v1/agencies/"+w.agency+"/members", map[string]any{"email": "y@example.com", "role": "viewer"}), 403, "", "")
 		l := w.member.Must(t, 200, "GET", "/api/v1/agencies/"+w.agency+"/invitations?kind=staff", nil).Body["invitations"].([]any)
 		if len(l) != 1 {
 			t.Errorf("staff list: %v", l)
@@ -326,7 +326,7 @@ func TestInviteRevokedClient(t *testing.T) {
 		r := w.admin.Must(t, 201, "POST", p, map[string]any{"email": "old@client.example", "delivery": "link"})
 		clientID, old := r.Body["client_account_id"].(string), invToken(t, r.Body["url"].(string))
 		w.admin.Must(t, 200, "POST", w.clientPath(clientID)+"/revoke", nil)
-		clWantError(t, invAccept(t, w.s, old, "Old"), 409, "client_revoked", "")
+		wantError(t, invAccept(t, w.s, old, "Old"), 409, "client_revoked", "")
 		if d := w.admin.Must(t, 200, "GET", w.clientPath(clientID), nil).Body; d["status"] != "revoked" {
 			t.Fatalf("not revoked: %v", d)
 		}
@@ -354,9 +354,9 @@ func TestInviteSeatsRace(t *testing.T) {
 		// and one invitation) a second invitation is refused.
 		w.admin.Must(t, 200, "PATCH", w.clientPath(acme), map[string]any{"seats": 2})
 		w.admin.Must(t, 201, "POST", "/api/v1/accounts/"+acme+"/invitations", map[string]any{"email": "one@acme.example", "role": "member"})
-		clWantError(t, w.admin.Do(t, "POST", "/api/v1/accounts/"+acme+"/invitations", map[string]any{"email": "two@acme.example", "role": "member"}), 422, "no_seats", "")
+		wantError(t, w.admin.Do(t, "POST", "/api/v1/accounts/"+acme+"/invitations", map[string]any{"email": "two@acme.example", "role": "member"}), 422, "no_seats", "")
 		// PATCH seats counts open invitations too.
-		clWantError(t, w.admin.Do(t, "PATCH", w.clientPath(acme), map[string]any{"seats": 1}), 422, "seats_below_usage", "")
+		wantError(t, w.admin.Do(t, "PATCH", w.clientPath(acme), map[string]any{"seats": 1}), 422, "seats_below_usage", "")
 		// 100 invitations into an empty client while seats are unlimited,
 		// then 5 seats (straight in the database: the API refuses seats
 		// below users plus open invitations, the rule on the way in; this
@@ -375,20 +375,20 @@ func TestInviteSeatsRace(t *testing.T) {
 			calls[i] = func() int { return invAccept(t, w.s, tok, fmt.Sprintf("Person %d", i)).Status }
 		}
 		statuses := clTogether(calls...)
-		count := map[int]int{}
+		byStatus := map[int]int{}
 		for _, s := range statuses {
-			count[s]++
+			byStatus[s]++
 		}
-		if count[200] != 5 || count[422] != 95 {
-			t.Fatalf("statuses %v, want 5 × 200 and 95 × 422", count)
+		if byStatus[200] != 5 || byStatus[422] != 95 {
+			t.Fatalf("statuses %v, want 5 × 200 and 95 × 422", byStatus)
 		}
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ?`, road); n != 5 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM memberships WHERE account_id = ?`, road); n != 5 {
 			t.Errorf("%d members, want 5", n)
 		}
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM invitations WHERE account_id = ? AND status = 'accepted'`, road); n != 5 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM invitations WHERE account_id = ? AND status = 'accepted'`, road); n != 5 {
 			t.Errorf("%d accepted invitations, want 5", n)
 		}
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM users WHERE email LIKE 'p%@road.example'`); n != 5 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM users WHERE email LIKE 'p%@road.example'`); n != 5 {
 			t.Errorf("%d users created, want 5", n)
 		}
 	})

@@ -41,7 +41,7 @@ func TestCreateClientDirectly(t *testing.T) {
 		if n := len(lkLinks(t, w.aAdmin, w.A, "")); n != linksBefore {
 			t.Fatalf("bad requests created %d links", n-linksBefore)
 		}
-		if evs := lkEvents(t, w.aAdmin, w.A, "client.create"); len(evs) != 0 {
+		if evs := events(t, w.aAdmin, w.A, "client.create"); len(evs) != 0 {
 			t.Fatalf("bad requests audited: %v", evs)
 		}
 
@@ -66,7 +66,7 @@ func TestCreateClientDirectly(t *testing.T) {
 			t.Fatalf("unlisted member sees the created client: %d", r.Status)
 		}
 		for _, acc := range []string{w.A, clientID} {
-			evs := lkEvents(t, w.aAdmin, acc, "client.create")
+			evs := events(t, w.aAdmin, acc, "client.create")
 			if len(evs) != 1 || evs[0]["target_id"] != clientID || evs[0]["after"].(map[string]any)["seats"] != float64(5) {
 				t.Fatalf("client.create audit on %s: %v", acc, evs)
 			}

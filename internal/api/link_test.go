@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -65,17 +64,6 @@ func lkMails(t *testing.T, s *testkit.Server, template string) []string {
 	}
 	slices.Sort(to)
 	return to
-}
-
-// lkEvents returns the audit events of an action on an account, read by c.
-func lkEvents(t *testing.T, c *testkit.APIClient, accountID, action string) []map[string]any {
-	t.Helper()
-	r := c.Must(t, 200, "GET", "/api/v1/accounts/"+accountID+"/audit?"+url.Values{"action": {action}}.Encode(), nil)
-	var out []map[string]any
-	for _, e := range r.Body["events"].([]any) {
-		out = append(out, e.(map[string]any))
-	}
-	return out
 }
 
 func lkLinks(t *testing.T, c *testkit.APIClient, accountID, query string) []map[string]any {
@@ -143,7 +131,7 @@ func TestLinkRequestBothWays(t *testing.T) {
 			cl  *testkit.APIClient
 			acc string
 		}{{w.aAdmin, w.A}, {w.cAdmin, w.C}} {
-			evs := lkEvents(t, c.cl, c.acc, "link.request")
+			evs := events(t, c.cl, c.acc, "link.request")
 			if len(evs) != 1 || evs[0]["target_id"] != linkID || evs[0]["after"].(map[string]any)["status"] != "pending" {
 				t.Fatalf("link.request audit on %s: %v", c.acc, evs)
 			}
@@ -379,7 +367,7 @@ func TestLinkConcurrentAccept(t *testing.T) {
 		if !slices.Equal(statuses, want) {
 			t.Fatalf("statuses %v, want one 200 and the rest 409", statuses)
 		}
-		if evs := lkEvents(t, w.cAdmin, w.C, "link.accept"); len(evs) != 1 {
+		if evs := events(t, w.cAdmin, w.C, "link.accept"); len(evs) != 1 {
 			t.Fatalf("%d link.accept events on the client", len(evs))
 		}
 		if got := lkMails(t, w.s, "link_answer"); !slices.Equal(got, []string{"a-admin@example.com"}) {
@@ -495,7 +483,7 @@ func TestLinkAccessAfterAcceptAndDisconnect(t *testing.T) {
 			cl  *testkit.APIClient
 			acc string
 		}{{w.aAdmin, w.A}, {w.cAdmin, w.C}} {
-			evs := lkEvents(t, c.cl, c.acc, "link.accept")
+			evs := events(t, c.cl, c.acc, "link.accept")
 			if len(evs) != 1 || evs[0]["before"].(map[string]any)["status"] != "pending" || evs[0]["after"].(map[string]any)["status"] != "active" {
 				t.Fatalf("link.accept audit on %s: %v", c.acc, evs)
 			}
@@ -516,7 +504,7 @@ func TestLinkAccessAfterAcceptAndDisconnect(t *testing.T) {
 			cl  *testkit.APIClient
 			acc string
 		}{{w.aAdmin, w.A}, {w.cAdmin, w.C}} {
-			evs := lkEvents(t, c.cl, c.acc, "link.disconnect")
+			evs := events(t, c.cl, c.acc, "link.disconnect")
 			if len(evs) != 1 || evs[0]["after"].(map[string]any)["status"] != "disconnected" {
 				t.Fatalf("link.disconnect audit on %s: %v", c.acc, evs)
 			}

@@ -104,10 +104,10 @@ func TestSharedClientInvitationsStayTheSenders(t *testing.T) {
 				if r.Status != 404 || r.Code() != "not_found" {
 					t.Errorf("%s %s of the other agency's invitation as %s: %d %s", method, suffix, sd.name, r.Status, r.Raw)
 				}
-				clWantError(t, sd.c.Do(t, method, "/api/v1/invitations/"+w.invOwn+suffix, nil), 403, "invitation_of_client", "")
+				wantError(t, sd.c.Do(t, method, "/api/v1/invitations/"+w.invOwn+suffix, nil), 403, "invitation_of_client", "")
 			}
 		}
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM invitations WHERE status = 'pending' AND sent_at = created_at`); n != 3 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM invitations WHERE status = 'pending' AND sent_at = created_at`); n != 3 {
 			t.Errorf("%d invitations untouched, want 3", n)
 		}
 		for _, sd := range w.sides() { // each still manages its own

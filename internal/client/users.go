@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/clientgroup"
@@ -64,8 +65,6 @@ func (s *Service) Users(ctx context.Context, rel authz.Relation) ([]ClientUser, 
 	return usersOf(ctx, s.read, rel.AccountID, !ownSide(rel))
 }
 
-var errLastAdmin = errs.E(errs.Conflict, "last_admin", "An account needs at least one admin: make someone else admin first.")
-
 // lockAdmins takes the admin memberships of the account for the rest of the
 // transaction (a no-op UPDATE locks the rows on PostgreSQL; SQLite has one
 // writer). Two admins demoting each other at once then run one after the
@@ -74,11 +73,6 @@ func lockAdmins(ctx context.Context, tx *db.Tx, clientID string) error {
 	_, err := tx.Exec(ctx, `UPDATE memberships SET role = role WHERE account_id = ? AND role = 'admin'`, clientID)
 	return err
 }
-
-// lastAdminGuard is the condition that keeps one admin: nobody — the
-// client's own admins nor the agency managing it — demotes or removes a
-// client's last admin (409 last_admin, as for an agency's last admin).
-const lastAdminGuard = ` AND (role <> 'admin' OR (SELECT COUNT(*) FROM memberships g WHERE g.account_id = ? AND g.role = 'admin') > 1)`
 
 func memberRole(ctx context.Context, tx *db.Tx, clientID, userID string) (ClientUser, error) {
 	var u ClientUser
@@ -113,13 +107,10 @@ func (s *Service) SetRole(ctx context.Context, rel authz.Relation, a *authz.Acto
 			out = before
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE memberships SET role = ? WHERE account_id = ? AND user_id = ?`+lastAdminGuard,
-			role, rel.AccountID, userID, rel.AccountID)
-		if err != nil {
+		// Nobody — the client's own admins nor the agency managing it —
+		// demotes a client's last admin.
+		if err := account.SetRole(ctx, tx, account.Client, rel.AccountID, userID, role); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errLastAdmin
 		}
 		out = before
 		out.Role = role
@@ -147,13 +138,8 @@ func (s *Service) RemoveUser(ctx context.Context, rel authz.Relation, a *authz.A
 		if err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `DELETE FROM memberships WHERE account_id = ? AND user_id = ?`+lastAdminGuard,
-			rel.AccountID, userID, rel.AccountID)
-		if err != nil {
+		if err := account.RemoveMember(ctx, tx, account.Client, rel.AccountID, userID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errLastAdmin
 		}
 		if _, err := auth.EndSessionsIn(ctx, tx, now, rel.AccountID, userID); err != nil {
 			return err

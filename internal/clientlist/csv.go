@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,25 +51,43 @@ func (s *Service) ExportCSV(ctx context.Context, scope authz.ClientScope, a *aut
 
 func (s *Service) writeCSV(ctx context.Context, scope authz.ClientScope, q ListQuery, w io.Writer) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
-		return err
-	}
 	var after *cursor
+	var names []string // the headline metrics, as the first page read them
 	for {
-		rows, _, err := s.page(ctx, scope, q, after)
+		rows, mem, err := s.page(ctx, scope, q, after)
 		if err != nil {
 			return err
+		}
+		if names == nil {
+			// A column per headline metric after the fixed ones.
+			names = headlineNames(rows)
+			if mem != nil {
+				names = headlineNames([]listRow{{HeadlineNames: mem.st.headline}})
+			} else if len(rows) == 0 {
+				var stored string
+				if err := s.read.Get(ctx, &stored, `SELECT `+headlineNamesSQL, scope.AgencyID); err != nil {
+					return err
+				}
+				names = headlineNames([]listRow{{HeadlineNames: stored}})
+			}
+			header := slices.Clone(csvHeader)
+			for _, n := range names {
+				header = append(header, Neutralize(n))
+			}
+			if err := cw.Write(header); err != nil {
+				return err
+			}
 		}
 		more := len(rows) > q.Limit
 		if more {
 			rows = rows[:q.Limit]
 		}
-		items, err := s.items(rows)
+		items, err := s.items(rows, names)
 		if err != nil {
 			return err
 		}
 		for _, it := range items {
-			if err := cw.Write(csvRecord(it)); err != nil {
+			if err := cw.Write(csvRecord(it, names)); err != nil {
 				return err
 			}
 		}
@@ -81,7 +100,7 @@ func (s *Service) writeCSV(ctx context.Context, scope authz.ClientScope, q ListQ
 	}
 }
 
-func csvRecord(it ClientListItem) []string {
+func csvRecord(it ClientListItem, headline []string) []string {
 	var email, score, band, last string
 	if it.Email != nil {
 		email = *it.Email
@@ -98,6 +117,14 @@ func csvRecord(it ClientListItem) []string {
 	}
 	rec := []string{it.ID, it.Name, email, it.Status, score, band, last, strings.Join(names, "; "),
 		strconv.Itoa(it.Users), strconv.Itoa(it.Seats)}
+	for _, m := range headline {
+		v, ok := it.Metrics[m]
+		cell := ""
+		if ok {
+			cell = strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		rec = append(rec, cell)
+	}
 	for i := range rec {
 		rec[i] = Neutralize(rec[i])
 	}

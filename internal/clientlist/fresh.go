@@ -45,7 +45,7 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 		// transaction and then marks it due after it, never before.
 		lock := ""
 		if tx.Dialect() == db.Postgres {
-			lock = ` FOR UPDATE`
+			lock = ` FOR UPDATE OF l`
 		}
 		var due []struct {
 			ClientID   string  `db:"client_id"`
@@ -53,9 +53,11 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 			Health     *int64  `db:"health"`
 			LastActive db.Time `db:"last_active_at"`
 			ValidUntil db.Time `db:"valid_until"`
+			Headline   *string `db:"headline"`
 		}
-		if err := tx.Select(ctx, &due, `SELECT client_id, status, health, last_active_at, valid_until FROM client_list
-			WHERE agency_id = ? AND valid_until <= ? ORDER BY client_id`+lock, agencyID, now); err != nil {
+		if err := tx.Select(ctx, &due, `SELECT l.client_id, l.status, l.health, l.last_active_at, l.valid_until, h.vals AS headline
+			FROM client_list l LEFT JOIN client_list_headline h ON h.agency_id = l.agency_id AND h.client_id = l.client_id
+			WHERE l.agency_id = ? AND l.valid_until <= ? ORDER BY l.client_id`+lock, agencyID, now); err != nil {
 			return err
 		}
 		// The tombstones of rows deleted for good (migration 00013) get a
@@ -78,6 +80,17 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 		if err != nil {
 			return err
 		}
+		// Headline metrics: this month's values, and the month's end, when
+		// they must be computed again (headline.go).
+		var from, to string
+		var monthEnd time.Time
+		if len(set.HeadlineMetrics) > 0 {
+			loc, err := set.Location()
+			if err != nil {
+				loc = time.UTC
+			}
+			from, to, monthEnd = headlineMonth(now, loc)
+		}
 		statusMoved := false
 		for start := 0; start < len(due); start += 500 {
 			batch := due[start:min(start+500, len(due))]
@@ -89,6 +102,15 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 			if err != nil {
 				return err
 			}
+			var headline map[string]string
+			if len(set.HeadlineMetrics) > 0 {
+				if headline, err = headlineValues(ctx, tx, agencyID, ids, set.HeadlineMetrics, from, to); err != nil {
+					return err
+				}
+				if err := storeHeadline(ctx, tx, agencyID, headline, ids); err != nil {
+					return err
+				}
+			}
 			rows := make([]fresh, len(batch))
 			for i, d := range batch {
 				a := acts[d.ClientID]
@@ -96,11 +118,18 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 				if scored(d.Status, a) {
 					rows[i] = computeFresh(d.ClientID, a, d.Status, now, set)
 				}
+				headlineMoved := false
+				if headline != nil {
+					if rows[i].validUntil.IsZero() || rows[i].validUntil.After(monthEnd) {
+						rows[i].validUntil = monthEnd
+					}
+					headlineMoved = d.Headline == nil || *d.Headline != headline[d.ClientID]
+				}
 				statusMoved = statusMoved || rows[i].status != d.Status
 				// A row due since 1970 was rebuilt from its data (the
 				// triggers of migration 00010) or had an event: it is
 				// read again whatever changed.
-				if rows[i].status != d.Status || !sameScore(rows[i].health, d.Health) ||
+				if headlineMoved || rows[i].status != d.Status || !sameScore(rows[i].health, d.Health) ||
 					!sameTime(rows[i].lastActive, d.LastActive) || d.ValidUntil.Time.Unix() <= 0 {
 					shown = append(shown, d.ClientID)
 				}

@@ -54,7 +54,7 @@ type ClientListItem struct {
 	Users        int                `json:"users" doc:"Member count"`
 	Seats        int                `json:"seats" doc:"0 means unlimited"`
 	Enabled      bool               `json:"enabled" doc:"false when the agency has disabled the client: its users cannot log in (the status is unchanged)"`
-	Metrics      map[string]float64 `json:"metrics" doc:"Headline metrics of the current period"`
+	Metrics      map[string]float64 `json:"metrics" doc:"The agency's headline metrics (headline_metrics of the page): this calendar month's value of each over the client's brands, in the agency's time zone; a metric without data this month is absent"`
 }
 
 // ClientCounts are the number of clients per status tab (with the search applied,
@@ -71,9 +71,12 @@ type ClientCounts struct {
 
 // ClientPage is one page of the client list.
 type ClientPage struct {
-	Clients      []ClientListItem `json:"clients"`
-	NextCursor   string           `json:"next_cursor"`
-	ClientCounts ClientCounts     `json:"counts"`
+	Clients []ClientListItem `json:"clients"`
+	// HeadlineMetrics are the agency's headline metrics, in its order:
+	// the columns of the list (SPEC §3).
+	HeadlineMetrics []string     `json:"headline_metrics" doc:"The agency's headline metrics, in order: the keys of each client's metrics"`
+	NextCursor      string       `json:"next_cursor"`
+	ClientCounts    ClientCounts `json:"counts"`
 }
 
 // sorts maps each sort order to the stored key column it walks (empty for
@@ -173,6 +176,12 @@ func (q ListQuery) enabledFilter() (filtered, want bool) {
 const (
 	enabledJoin = ` LEFT JOIN agency_clients lac ON lac.agency_id = l.agency_id AND lac.client_id = l.client_id `
 	enabledCol  = `COALESCE(lac.enabled, TRUE)`
+	// headlineJoin reads a row's headline values (headline.go).
+	headlineJoin = ` LEFT JOIN client_list_headline lh ON lh.agency_id = l.agency_id AND lh.client_id = l.client_id `
+	headlineCol  = `COALESCE(lh.vals, '')`
+	// headlineNamesSQL reads the agency's headline metrics (argument: the
+	// agency), a JSON array.
+	headlineNamesSQL = `COALESCE((SELECT headline_metrics FROM agency_settings WHERE agency_id = ?), '[]')`
 )
 
 // collate makes text keys compare byte by byte on PostgreSQL, as SQLite
@@ -208,6 +217,10 @@ type listRow struct {
 	Brands     string  `db:"brands"` // JSON array of ClientBrand
 	Enabled    bool    `db:"enabled"`
 	SortKey    int64   `db:"sort_key"`
+	// Headline is the row's stored headline values (headline.go), ""
+	// for none; HeadlineNames the agency's setting read with it.
+	Headline      string `db:"headline"`
+	HeadlineNames string `db:"headline_names"`
 	// Due is the earliest valid_until of the agency's rows: when it has
 	// passed, some stored status or score is stale and the page is read
 	// again after refreshDue.
@@ -241,7 +254,18 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 		rows = rows[:q.Limit]
 		out.NextCursor = cursorAfter(q.Sort, rows[len(rows)-1]).encode()
 	}
-	if out.Clients, err = s.items(rows); err != nil {
+	if mem != nil {
+		out.HeadlineMetrics = headlineNames([]listRow{{HeadlineNames: mem.st.headline}})
+	} else if len(rows) > 0 {
+		out.HeadlineMetrics = headlineNames(rows)
+	} else {
+		var stored string
+		if err := s.read.Get(ctx, &stored, `SELECT `+headlineNamesSQL, scope.AgencyID); err != nil {
+			return ClientPage{}, err
+		}
+		out.HeadlineMetrics = headlineNames([]listRow{{HeadlineNames: stored}})
+	}
+	if out.Clients, err = s.items(rows, out.HeadlineMetrics); err != nil {
 		return ClientPage{}, err
 	}
 	if !q.noCounts && mem != nil {
@@ -334,9 +358,10 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 	sql := `SELECT l.client_id AS id, l.name, l.sort_name, l.email, l.status, l.health, l.last_active_at,
 		l.users, l.seats, l.brands, ` + sortKey + ` AS sort_key,
 		` + accessVersionSQL + ` AS version,
-		(SELECT MIN(d.valid_until) FROM client_list d WHERE d.agency_id = ?) AS due, ` + enabledCol + ` AS enabled
-		FROM client_list l ` + enabledJoin + join + ` WHERE ` + cond
-	args = append(append([]any{scope.AgencyID, scope.AgencyID}, args...), cargs...)
+		(SELECT MIN(d.valid_until) FROM client_list d WHERE d.agency_id = ?) AS due, ` + enabledCol + ` AS enabled,
+		` + headlineCol + ` AS headline, ` + headlineNamesSQL + ` AS headline_names
+		FROM client_list l ` + enabledJoin + headlineJoin + join + ` WHERE ` + cond
+	args = append(append([]any{scope.AgencyID, scope.AgencyID, scope.AgencyID}, args...), cargs...)
 	if q.Status != "all" {
 		sql += ` AND l.status = ?`
 		args = append(args, q.Status)
@@ -374,7 +399,7 @@ func (out *listRows) ScanRows(rows *stdsql.Rows) error {
 	for rows.Next() {
 		var r listRow
 		if err := rows.Scan(&r.ID, &r.Name, &r.SortName, &r.Email, &r.Status, &r.Health, &r.LastActive,
-			&r.Users, &r.Seats, &r.Brands, &r.SortKey, &r.Version, &r.Due, &r.Enabled); err != nil {
+			&r.Users, &r.Seats, &r.Brands, &r.SortKey, &r.Version, &r.Due, &r.Enabled, &r.Headline, &r.HeadlineNames); err != nil {
 			return err
 		}
 		*out = append(*out, r)
@@ -441,17 +466,39 @@ func cursorAfter(sort string, r listRow) cursor {
 }
 
 // items turns rows into list items.
-func (s *Service) items(rows []listRow) ([]ClientListItem, error) {
+// The values of metrics no longer chosen are left out.
+func (s *Service) items(rows []listRow, names []string) ([]ClientListItem, error) {
 	out := make([]ClientListItem, len(rows))
 	for i, r := range rows {
 		b, err := ParseBrands(r.Brands)
 		if err != nil {
 			return nil, err
 		}
+		m, err := parseHeadline(r.Headline)
+		if err != nil {
+			return nil, err
+		}
+		for k := range m {
+			if !slices.Contains(names, k) {
+				delete(m, k)
+			}
+		}
 		out[i] = ClientListItem{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, Health: healthOf(r.Health),
-			LastActiveAt: r.LastActive.Ptr(), Brands: b, Users: r.Users, Seats: r.Seats, Enabled: r.Enabled, Metrics: map[string]float64{}}
+			LastActiveAt: r.LastActive.Ptr(), Brands: b, Users: r.Users, Seats: r.Seats, Enabled: r.Enabled, Metrics: m}
 	}
 	return out, nil
+}
+
+// headlineNames reads the agency's headline metrics as a page's statement
+// read them (a JSON array).
+func headlineNames(rows []listRow) []string {
+	names := []string{}
+	if len(rows) > 0 && rows[0].HeadlineNames != "" {
+		if err := json.Unmarshal([]byte(rows[0].HeadlineNames), &names); err != nil || names == nil {
+			names = []string{}
+		}
+	}
+	return names
 }
 
 // ParseBrands reads a stored list row's brands (a JSON array of {id, name},

@@ -60,6 +60,9 @@ type listState struct {
 	rows int64   // the agency's row version (0 before its first stamp)
 	due  db.Time // the earliest valid_until of the agency's rows
 	dead bool    // rows were deleted and the refresh has not versioned them
+	// headline is the agency's headline metrics (a JSON array), the
+	// list's columns.
+	headline string
 }
 
 // epochDue is the due moment of an agency with deleted rows not yet
@@ -266,8 +269,8 @@ func (s *Service) currentCopy(ctx context.Context, agencyID string) (*listCopy, 
 	return nil, listState{}, nil
 }
 
-// stateSQL reads an agency's listState (arguments: the agency four times).
-const stateSQL = `SELECT ` + accessVersionSQL + ` AS list_v,
+// stateSQL reads an agency's listState (arguments: the agency five times).
+const stateSQL = `SELECT ` + accessVersionSQL + ` AS list_v, ` + headlineNamesSQL + ` AS headline_names,
 	COALESCE((SELECT v FROM client_list_agency_versions WHERE agency_id = ?), 0) AS rows_v,
 	(SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?) AS due,
 	CASE WHEN EXISTS (SELECT 1 FROM client_list_stamps WHERE agency_id = ? AND v < 0) THEN 1 ELSE 0 END AS dead`
@@ -344,16 +347,16 @@ func (c *copies) put(agencyID string, x *listCopy) *listCopy {
 // copyRows scans them; stamped names the client a row stands for (the
 // stamp's client in a delta, where a deleted row's columns are NULL).
 func copyCols(stamped string) string {
-	return `v.list_v, v.rows_v, v.due, v.dead, ` + stamped + `, l.client_id, l.name, l.sort_name, l.email, l.status,
+	return `v.list_v, v.rows_v, v.due, v.dead, v.headline_names, ` + stamped + `, l.client_id, l.name, l.sort_name, l.email, l.status,
 	l.health, l.last_active_at, l.users, l.seats, l.brands, l.search, l.health_desc_key, l.health_asc_key,
-	l.active_desc_key, l.active_asc_key, ` + enabledCol
+	l.active_desc_key, l.active_asc_key, ` + enabledCol + `, ` + headlineCol
 }
 
 // loadCopy reads all of an agency's rows with the state they belong to.
 func (s *Service) loadCopy(ctx context.Context, agencyID string) (*listCopy, listState, error) {
 	var rows copyRows
 	err := s.read.Select(ctx, &rows, `SELECT `+copyCols(`l.client_id`)+` FROM (`+stateSQL+`) v
-		LEFT JOIN client_list l ON l.agency_id = ?`+enabledJoin, agencyID, agencyID, agencyID, agencyID, agencyID)
+		LEFT JOIN client_list l ON l.agency_id = ?`+enabledJoin+headlineJoin, agencyID, agencyID, agencyID, agencyID, agencyID, agencyID)
 	if err != nil {
 		return nil, listState{}, err
 	}
@@ -384,8 +387,8 @@ func (s *Service) loadDelta(ctx context.Context, agencyID string, old *listCopy)
 	var rows copyRows
 	err := s.read.Select(ctx, &rows, `SELECT `+copyCols(`s.client_id`)+` FROM (`+stateSQL+`) v
 		LEFT JOIN client_list_stamps s ON s.agency_id = ? AND s.v > ?
-		LEFT JOIN client_list l ON l.agency_id = s.agency_id AND l.client_id = s.client_id`+enabledJoin,
-		agencyID, agencyID, agencyID, agencyID, agencyID, old.rows)
+		LEFT JOIN client_list l ON l.agency_id = s.agency_id AND l.client_id = s.client_id`+enabledJoin+headlineJoin,
+		agencyID, agencyID, agencyID, agencyID, agencyID, agencyID, old.rows)
 	if err != nil || rows.state.rows < old.rows {
 		return nil, listState{}, err
 	}
@@ -434,7 +437,7 @@ func (c *listCopy) with(v int64, changed []*memRow, gone []string) *listCopy {
 
 // size is about what a row holds in memory.
 func (r *memRow) size() int {
-	n := 200 + len(r.ID) + len(r.Name) + len(r.SortName) + len(r.Status) + len(r.Brands) + len(r.search)
+	n := 200 + len(r.ID) + len(r.Name) + len(r.SortName) + len(r.Status) + len(r.Brands) + len(r.search) + len(r.Headline)
 	if r.Email != nil {
 		n += len(*r.Email)
 	}
@@ -456,7 +459,7 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 	// rows. The rows share backing arrays for the same reason.
 	var (
 		stamped, id, name, sortName, status stdsql.NullString
-		brands, search                      stdsql.NullString
+		brands, search, headline            stdsql.NullString
 		health, users, seats                stdsql.NullInt64
 		enabled                             stdsql.NullBool
 		keys                                [4]stdsql.NullInt64
@@ -464,8 +467,8 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 	)
 	for rows.Next() {
 		var r memRow
-		if err := rows.Scan(&out.state.list, &out.state.rows, &out.state.due, &out.state.dead, &stamped, &id, &name, &sortName,
-			&r.Email, &status, &health, &r.LastActive, &users, &seats, &brands, &search, &keys[0], &keys[1], &keys[2], &keys[3], &enabled); err != nil {
+		if err := rows.Scan(&out.state.list, &out.state.rows, &out.state.due, &out.state.dead, &out.state.headline, &stamped, &id, &name, &sortName,
+			&r.Email, &status, &health, &r.LastActive, &users, &seats, &brands, &search, &keys[0], &keys[1], &keys[2], &keys[3], &enabled, &headline); err != nil {
 			return err
 		}
 		if !id.Valid {
@@ -475,7 +478,7 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 			continue
 		}
 		r.ID, r.Name, r.SortName, r.Status, r.Brands, r.search = id.String, name.String, sortName.String, status.String, brands.String, search.String
-		r.Users, r.Seats, r.Enabled = int(users.Int64), int(seats.Int64), enabled.Bool
+		r.Users, r.Seats, r.Enabled, r.Headline = int(users.Int64), int(seats.Int64), enabled.Bool, headline.String
 		if health.Valid {
 			h := health.Int64
 			r.Health = &h

@@ -12,6 +12,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/clientlist"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/id"
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
 
@@ -38,13 +39,41 @@ func TestListFromMemoryMatchesSQL(t *testing.T) {
 			JOIN memberships m ON m.account_id = l.client_id WHERE l.agency_id = ? ORDER BY a.name`, agencyID); err != nil || len(clients) != 90 {
 			t.Fatalf("%d clients, %v", len(clients), err)
 		}
+		// Headline metrics: sessions (summed over brands) and a percent
+		// (averaged), from two brands, the second granted to some clients.
+		adidas := id.New(id.Brand)
+		today := now.UTC().Format(time.DateOnly)
 		err := d.InTx(ctx, func(tx *db.Tx) error {
+			for _, q := range []struct {
+				sql  string
+				args []any
+			}{
+				{`INSERT INTO agency_settings (agency_id, headline_metrics, updated_at) VALUES (?, '["sessions","conv"]', ?)`, []any{agencyID, now}},
+				{`INSERT INTO brands (id, agency_id, name, name_key, created_at, updated_at) VALUES (?, ?, 'Adidas', 'adidas', ?, ?)`, []any{adidas, agencyID, now, now}},
+				{`INSERT INTO metric_points (brand_id, metric, dimension, day, value) VALUES (?, 'sessions', '', ?, 3), (?, 'conv', '', ?, 2),
+					(?, 'sessions', '', ?, 4), (?, 'conv', '', ?, 6)`, []any{brandID, today, brandID, today, adidas, today, adidas, today}},
+				{`INSERT INTO metric_catalogue (brand_id, metric, unit, aggregation, created_at, updated_at) VALUES (?, 'conv', 'percent', 'sum', ?, ?),
+					(?, 'conv', 'percent', 'sum', ?, ?)`, []any{brandID, now, now, adidas, now, now}},
+			} {
+				if _, err := tx.Exec(ctx, q.sql, q.args...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = d.InTx(ctx, func(tx *db.Tx) error {
 			for i, c := range clients {
 				exec := func(q string, args ...any) error { _, err := tx.Exec(ctx, q, args...); return err }
 				var err error
 				switch {
 				case i%3 != 0:
 					err = exec(`UPDATE links SET access_all = FALSE WHERE id = ?`, c.LinkID)
+				}
+				if err == nil && i%4 == 1 {
+					err = exec(`INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, c.ClientID, adidas, now)
 				}
 				if err == nil && i%10 == 7 {
 					err = exec(`UPDATE accounts SET name = 'Ünïcode Harbor' WHERE id = ?`, c.ClientID)
@@ -115,6 +144,7 @@ func TestListFromMemoryMatchesSQL(t *testing.T) {
 								}
 								for _, c := range got.Clients {
 									seen[c.Status]++
+									seen[fmt.Sprint(c.Metrics)]++
 								}
 								cur, wantCur = got.NextCursor, want.NextCursor
 								if cur == "" {
@@ -127,7 +157,7 @@ func TestListFromMemoryMatchesSQL(t *testing.T) {
 			}
 		}
 		// The data covers what it means to: every status, several scores.
-		for _, st := range []string{"active", "at_risk", "revoked", "pending"} {
+		for _, st := range []string{"active", "at_risk", "revoked", "pending", "map[conv:4 sessions:7]", "map[conv:2 sessions:3]"} {
 			if seen[st] == 0 {
 				t.Errorf("no %s client was listed (%v)", st, seen)
 			}
@@ -141,13 +171,13 @@ func TestListFromMemoryMatchesSQL(t *testing.T) {
 }
 
 func describe(p clientlist.ClientPage) string {
-	s := fmt.Sprintf("counts %+v next %q:", p.ClientCounts, p.NextCursor)
+	s := fmt.Sprintf("counts %+v next %q headline %v:", p.ClientCounts, p.NextCursor, p.HeadlineMetrics)
 	for _, c := range p.Clients {
 		h := "-"
 		if c.Health != nil {
 			h = fmt.Sprint(c.Health.Score)
 		}
-		s += fmt.Sprintf(" [%s %s %s]", c.Name, c.Status, h)
+		s += fmt.Sprintf(" [%s %s %s %v]", c.Name, c.Status, h, c.Metrics)
 	}
 	return s
 }

@@ -1,7 +1,7 @@
 // Package errs holds the one error type that every domain package returns.
 //
-// A Kind says which HTTP status the error becomes (mapped in one place, the api
-// package); a Code is the stable machine-readable string in the JSON error body
+// A Kind says which HTTP status the error becomes (Kind.HTTPStatus, the one
+// mapping, which the API and the pages both use); a Code is the stable machine-readable string in the JSON error body
 // ({"error":{"code","message"}}); the Message is for people. Field names the
 // input field at fault, when there is one, so forms can show it beside the field.
 package errs
@@ -27,6 +27,34 @@ const (
 	RateLimited               // 429
 	Unavailable               // 503: try again after RetryAfter seconds
 )
+
+// HTTPStatus is the status of an answer carrying an error of this kind, in
+// the API (JSON) and on the pages alike.
+func (k Kind) HTTPStatus() int {
+	switch k {
+	case Invalid:
+		return 400
+	case Unauthorized:
+		return 401
+	case Forbidden:
+		return 403
+	case NotFound:
+		return 404
+	case Conflict:
+		return 409
+	case Gone:
+		return 410
+	case TooLarge:
+		return 413
+	case Unprocessable:
+		return 422
+	case RateLimited:
+		return 429
+	case Unavailable:
+		return 503
+	}
+	return 500
+}
 
 // Error is a domain error with a kind, a stable code and a readable message.
 type Error struct {

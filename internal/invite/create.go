@@ -407,29 +407,13 @@ func agencyBrands(ctx context.Context, q db.Querier, agencyID string, ids []stri
 }
 
 // createClient creates the client account of a client invitation, linked
-// to the agency from the start (as an agency-created client, SPEC §2), with
-// the agency's management row. An account manager who creates it is
-// assigned to it, or they could not see what they just made.
+// to the agency from the start (link.CreateLinkedClient, as an
+// agency-created client, SPEC §2), with the access chosen on the
+// invitation, and audits it.
 func createClient(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relation, a *authz.Actor, name string, access *link.AccessInput) (string, error) {
-	acc, err := account.Create(ctx, tx, now, account.Client, name)
+	acc, linkID, err := link.CreateLinkedClient(ctx, tx, now, rel, a.UserID, link.LinkedClient{Name: name, Enabled: true})
 	if err != nil {
 		return "", err
-	}
-	linkID := id.New(id.Link)
-	if _, err := tx.Exec(ctx, `INSERT INTO links (id, agency_id, client_id, status, initiated_by, requested_by,
-		access_all, created_at, decided_at, decided_by) VALUES (?, ?, ?, 'active', 'agency', ?, FALSE, ?, ?, ?)`,
-		linkID, rel.AccountID, acc.ID, a.UserID, now, now, a.UserID); err != nil {
-		return "", err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO agency_clients (agency_id, client_id, created_at, updated_at) VALUES (?, ?, ?, ?)`,
-		rel.AccountID, acc.ID, now, now); err != nil {
-		return "", err
-	}
-	if rel.Role == authz.AgencyAccountManager {
-		if _, err := tx.Exec(ctx, `INSERT INTO client_account_managers (agency_id, client_id, user_id) VALUES (?, ?, ?)`,
-			rel.AccountID, acc.ID, a.UserID); err != nil {
-			return "", err
-		}
 	}
 	after := map[string]any{"name": acc.Name, "link_id": linkID, "by_invitation": true}
 	if access != nil {

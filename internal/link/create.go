@@ -9,7 +9,6 @@ import (
 	"github.com/liaison-dev/liaison/internal/billing"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
-	"github.com/liaison-dev/liaison/internal/id"
 	"github.com/liaison-dev/liaison/internal/input"
 )
 
@@ -78,30 +77,13 @@ func (s *Service) CreateClient(ctx context.Context, rel authz.Relation, actor *a
 				return err
 			}
 		}
-		acc, err := account.Create(ctx, tx, now, account.Client, name)
+		acc, linkID, err := CreateLinkedClient(ctx, tx, now, rel, actor.UserID,
+			LinkedClient{Name: name, Seats: seats, Enabled: enabled, AccessAll: access.All})
 		if err != nil {
-			return err
-		}
-		linkID := id.New(id.Link)
-		if _, err := tx.Exec(ctx, `INSERT INTO links (id, agency_id, client_id, status, initiated_by, requested_by,
-			access_all, created_at, decided_at, decided_by) VALUES (?, ?, ?, 'active', 'agency', ?, ?, ?, ?, ?)`,
-			linkID, agencyID, acc.ID, actor.UserID, access.All, now, now, actor.UserID); err != nil {
 			return err
 		}
 		if err := writeAccess(ctx, tx, linkID, access); err != nil {
 			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO agency_clients (agency_id, client_id, seats, enabled, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, agencyID, acc.ID, seats, enabled, now, now); err != nil {
-			return err
-		}
-		// An account manager who creates a client manages it: without the
-		// assignment they could not open what they just made.
-		if rel.Role == authz.AgencyAccountManager {
-			if _, err := tx.Exec(ctx, `INSERT INTO client_account_managers (agency_id, client_id, user_id) VALUES (?, ?, ?)`,
-				agencyID, acc.ID, actor.UserID); err != nil {
-				return err
-			}
 		}
 		brandIDs := make([]string, len(brands))
 		for i, b := range brands {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -136,6 +137,9 @@ func (s *Service) PutMetric(ctx context.Context, a *authz.Actor, rel authz.Relat
 		}
 		out = next
 		if err := bump(ctx, tx, brandID); err != nil {
+			return err
+		}
+		if err := due.MarkHeadline(ctx, tx, brandID, []string{name}); err != nil { // the client list's headline metrics
 			return err
 		}
 		b, n := settingsOf(before), settingsOf(next)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -128,6 +129,9 @@ func (s *Service) Demo(ctx context.Context, brandID string, days int) (int, erro
 			}
 		}
 		if err := bump(ctx, tx, brandID); err != nil {
+			return err
+		}
+		if err := due.MarkHeadline(ctx, tx, brandID, nil); err != nil { // the client list's headline metrics
 			return err
 		}
 		return record(ctx, tx, nil, agencyID, now, "metric_data.demo", brandID, map[string]any{"points": len(points), "days": days})

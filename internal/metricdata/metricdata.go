@@ -18,6 +18,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -63,6 +64,9 @@ func (s *Service) Push(ctx context.Context, a *authz.Actor, rel authz.Relation, 
 			return err
 		}
 		res.Inserted, res.Updated = ins, len(b.points)-ins
+		if err := due.MarkHeadline(ctx, tx, brandID, metrics); err != nil { // the client list's headline metrics
+			return err
+		}
 		return record(ctx, tx, a, rel.BrandAgency(), now, "metric_data.push", brandID, map[string]any{
 			"received": res.Received, "inserted": res.Inserted, "updated": res.Updated, "metrics": metrics})
 	})
@@ -128,6 +132,9 @@ func (s *Service) Delete(ctx context.Context, a *authz.Actor, rel authz.Relation
 		}
 		n, _ = r.RowsAffected()
 		if err := bump(ctx, tx, brandID); err != nil {
+			return err
+		}
+		if err := due.MarkHeadline(ctx, tx, brandID, metrics); err != nil { // the client list's headline metrics
 			return err
 		}
 		return record(ctx, tx, a, rel.BrandAgency(), now, "metric_data.delete", brandID, map[string]any{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/db"
 )
 
@@ -73,7 +74,7 @@ func StoreSource(ctx context.Context, tx *db.Tx, sourceID string, sb *SourceBatc
 		return res, err
 	}
 	res.Inserted, res.Updated = ins, len(b.points)-ins
-	return res, bump(ctx, tx, brands...)
+	return res, changed(ctx, tx, b.metricNames(), brands...)
 }
 
 // MapItem points a source's item at a brand ("" unmaps it) in the caller's
@@ -113,7 +114,7 @@ func MapItem(ctx context.Context, tx *db.Tx, sourceID, item, brandID string, now
 			touched = append(touched, b)
 		}
 	}
-	return old, bump(ctx, tx, touched...)
+	return old, changed(ctx, tx, nil, touched...)
 }
 
 // BumpSourceBrands gives every brand an item of the source is mapped to a
@@ -123,5 +124,20 @@ func BumpSourceBrands(ctx context.Context, tx *db.Tx, sourceID string) error {
 	if err := tx.Select(ctx, &brands, `SELECT DISTINCT brand_id FROM source_items WHERE source_id = ? AND brand_id IS NOT NULL`, sourceID); err != nil {
 		return err
 	}
-	return bump(ctx, tx, brands...)
+	return changed(ctx, tx, nil, brands...)
+}
+
+// changed records in tx that the brands' data changed through a source:
+// a new data version for their reports, and their clients' headline
+// metrics due (metrics nil: any of them).
+func changed(ctx context.Context, tx *db.Tx, metrics []string, brandIDs ...string) error {
+	if err := bump(ctx, tx, brandIDs...); err != nil {
+		return err
+	}
+	for _, id := range brandIDs {
+		if err := due.MarkHeadline(ctx, tx, id, metrics); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -47,6 +47,9 @@ type clientListData struct {
 	Can          struct{ Create, Disconnect, LoginAs bool }
 	// Invitations are the newest open client invitations (invite_pages.go).
 	Invitations invitationsPanel
+
+	// Headline are the agency's headline metrics: a column each.
+	Headline []string
 }
 
 var statusTabs = []struct{ key, label string }{
@@ -79,7 +82,7 @@ func (h *handler) clientList(c *call) {
 		c.fail(err)
 		return
 	}
-	d := clientListData{Clients: pg.Clients, Status: orDefault(q.Status, "all"), Q: strings.TrimSpace(q.Q), Sort: orDefault(q.Sort, "name"),
+	d := clientListData{Clients: pg.Clients, Headline: pg.HeadlineMetrics, Status: orDefault(q.Status, "all"), Q: strings.TrimSpace(q.Q), Sort: orDefault(q.Sort, "name"),
 		Total: pg.ClientCounts.All, Sorts: map[string]sortLink{}}
 	d.Can.Create, d.Can.Disconnect = c.can(authz.ClientCreate), c.can(authz.LinkDisconnect)
 	// Login As is for the agency's admins and account managers (the roles
@@ -292,4 +295,31 @@ func (h *handler) activeLink(c *call) (linkID, name string, err error) {
 		return "", "", err
 	}
 	return d.LinkID, d.Name, nil
+}
+
+// headlineCell shows a client's value of a headline metric: "—" without
+// data this month, whole numbers with thousands separators, others with up
+// to two decimals.
+func headlineCell(values map[string]float64, metric string) string {
+	v, ok := values[metric]
+	if !ok {
+		return "—"
+	}
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	s = strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+	whole, frac, _ := strings.Cut(s, ".")
+	for i := len(whole) - 3; i > 0; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	if frac != "" {
+		whole += "." + frac
+	}
+	if neg {
+		whole = "−" + whole
+	}
+	return whole
 }

@@ -30,6 +30,7 @@ func funcs(a *assets) template.FuncMap {
 		"money":        money,
 		"billingCause": billingCause,
 		"email":        emailBreak,
+		"headline":     headlineCell,
 		// Login As log (security.html).
 		"duration":  durationText,
 		"endReason": endReasonText,

@@ -298,11 +298,11 @@ func (h *handler) invitePage(w http.ResponseWriter, r *http.Request, token strin
 			return
 		}
 		p.Title = "This invitation no longer works"
-		p.Data = errorData{Status: statusOf(e.Kind), Heading: p.Title, Message: e.Message}
+		p.Data = errorData{Status: e.Kind.HTTPStatus(), Heading: p.Title, Message: e.Message}
 		if agencyID, err := h.deps.Invites.TokenAgency(r.Context(), token); err == nil {
 			h.wear(r, p, agencyID) // a cancelled invitation still speaks for its agency
 		}
-		h.render(w, r, statusOf(e.Kind), "invite_gone", p)
+		h.render(w, r, e.Kind.HTTPStatus(), "invite_gone", p)
 		return
 	}
 	d := inviteLandingData{Token: token, Lookup: l, Mode: "signup"}

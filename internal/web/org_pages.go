@@ -295,6 +295,7 @@ func (h *handler) settings(c *call) {
 	}
 	c.p.Values["impersonation_reason_required"] = checked(v.ImpersonationReasonRequired)
 	c.p.Values["notify_client_on_impersonation"] = checked(v.NotifyClientOnImpersonation)
+	c.p.Values["headline_metrics"] = strings.Join(v.HeadlineMetrics, ", ")
 	h.showSettings(c, http.StatusOK)
 }
 
@@ -310,8 +311,12 @@ func (h *handler) saveSettings(c *call) {
 	for i, f := range settingFields {
 		names[i], fields[f.Name] = f.Name, f.Name
 	}
-	c.form(append(names, "impersonation_reason_required", "notify_client_on_impersonation")...)
+	c.form(append(names, "impersonation_reason_required", "notify_client_on_impersonation", "headline_metrics")...)
+	fields["headline_metrics"] = "headline_metrics"
 	var u agency.SettingsUpdate
+	// Headline metrics: names separated by commas (or spaces).
+	headline := strings.FieldsFunc(c.p.Values["headline_metrics"], func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
+	u.HeadlineMetrics = &headline
 	// Login As switches (issue 7): an unchecked box is not sent.
 	reason, notify := c.p.Values["impersonation_reason_required"] == "on", c.p.Values["notify_client_on_impersonation"] == "on"
 	u.ImpersonationReasonRequired, u.NotifyClientOnImpersonation = &reason, &notify

@@ -134,33 +134,6 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	_, _ = w.Write(buf.Bytes())
 }
 
-// statusOf maps an error kind to the status of the page that shows it.
-func statusOf(k errs.Kind) int {
-	switch k {
-	case errs.Invalid:
-		return http.StatusBadRequest
-	case errs.Unauthorized:
-		return http.StatusUnauthorized
-	case errs.Forbidden:
-		return http.StatusForbidden
-	case errs.NotFound:
-		return http.StatusNotFound
-	case errs.Conflict:
-		return http.StatusConflict
-	case errs.Gone:
-		return http.StatusGone
-	case errs.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case errs.Unprocessable:
-		return http.StatusUnprocessableEntity
-	case errs.RateLimited:
-		return http.StatusTooManyRequests
-	case errs.Unavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // formError puts err on the form: beside its field when the form has that
 // field, above the form otherwise. It returns the status to answer.
 func (h *handler) formError(w http.ResponseWriter, r *http.Request, p *page, err error, fields ...string) int {
@@ -179,7 +152,7 @@ func (h *handler) formError(w http.ResponseWriter, r *http.Request, p *page, err
 	} else {
 		p.FormError = e.Message
 	}
-	return statusOf(e.Kind)
+	return e.Kind.HTTPStatus()
 }
 
 // fail shows an error as a page of its own (not found, forbidden, ...).
@@ -199,7 +172,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	data := errorData{Status: http.StatusInternalServerError, Heading: "Something went wrong",
 		Message: "Something went wrong on our side. Please try again in a moment (request " + requestctx.ID(r.Context()) + ")."}
 	if e != nil && e.Kind != errs.Internal {
-		data.Status, data.Message = statusOf(e.Kind), e.Message
+		data.Status, data.Message = e.Kind.HTTPStatus(), e.Message
 		data.Heading = http.StatusText(data.Status)
 		if e == errs.ErrForbidden {
 			// The generic refusal of the access check: say what to do.

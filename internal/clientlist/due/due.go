@@ -11,6 +11,9 @@ package due
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/db"
@@ -40,5 +43,35 @@ func MarkClients(ctx context.Context, tx *db.Tx, clientIDs []string) error {
 // transaction: a setting the rows are computed with changed.
 func MarkAgency(ctx context.Context, tx *db.Tx, agencyID string) error {
 	_, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = ? WHERE agency_id = ?`, Epoch, agencyID)
+	return err
+}
+
+// MarkHeadline marks due, in the caller's transaction, the list rows of the
+// clients granted the brand (in the brand's agency) when the metrics
+// changed — points pushed or deleted, or their catalogue rule — include
+// one of the agency's headline metrics (none named: any). The list's
+// refresh then computes their headline values again (clientlist's
+// headline.go). An agency without headline metrics costs one read by key.
+func MarkHeadline(ctx context.Context, tx *db.Tx, brandID string, metrics []string) error {
+	var stored string
+	err := tx.Get(ctx, &stored, `SELECT s.headline_metrics FROM brands b JOIN agency_settings s ON s.agency_id = b.agency_id
+		WHERE b.id = ?`, brandID)
+	if errors.Is(err, db.ErrNoRows) {
+		return nil // the defaults: no headline metrics
+	}
+	if err != nil {
+		return err
+	}
+	var headline []string
+	if err := json.Unmarshal([]byte(stored), &headline); err != nil || len(headline) == 0 {
+		return nil
+	}
+	if len(metrics) > 0 && !slices.ContainsFunc(metrics, func(m string) bool { return slices.Contains(headline, m) }) {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `UPDATE client_list SET valid_until = ?
+		WHERE agency_id = (SELECT agency_id FROM brands WHERE id = ?)
+		AND client_id IN (SELECT client_id FROM client_brands WHERE brand_id = ?)
+		AND (valid_until IS NULL OR valid_until > ?)`, Epoch, brandID, brandID, Epoch)
 	return err
 }
