@@ -306,3 +306,96 @@ func rss() int64 {
 	fmt.Sscan(string(raw), &size, &res)
 	return res * int64(os.Getpagesize())
 }
+
+// sourceBatchBody is 10,000 source points: 5 items × 5 metrics × 10
+// dimensions × 40 days from day.
+func sourceBatchBody(day time.Time, items int) []byte {
+	ps := make([]map[string]any, 0, 10000)
+	for d := 0; d < 40; d++ {
+		date := day.AddDate(0, 0, d).Format(time.DateOnly)
+		for it := 0; it < items; it++ {
+			for m := 0; m < 5; m++ {
+				for k := 0; k < 50/items; k++ {
+					ps = append(ps, map[string]any{"item": fmt.Sprintf("account-%d", it), "date": date, "metric": fmt.Sprintf("metric_%d", m),
+						"dimension": fmt.Sprintf("campaign %02d", k), "value": float64(d*k + m)})
+				}
+			}
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"points": ps})
+	return body
+}
+
+// benchSource is a data source of the bench agency and its token.
+func benchSource(b *testing.B, s *testkit.Server, tok *testkit.APIClient, brand string) (string, string) {
+	var agencyID string
+	if err := s.DB.Get(b.Context(), &agencyID, `SELECT agency_id FROM brands WHERE id = ?`, brand); err != nil {
+		b.Fatal(err)
+	}
+	r := tok.Must(b, 201, "POST", "/api/v1/agencies/"+agencyID+"/sources", map[string]any{"name": "Bench source"})
+	return r.Body["id"].(string), r.Body["token"].(string)
+}
+
+func BenchmarkSourceIngest(b *testing.B) {
+	benchEngines(b, func(b *testing.B, e db.Dialect) {
+		s, tok, brand := benchBrand(b, e)
+		src, stok := benchSource(b, s, tok, brand)
+		start := s.Now().UTC().AddDate(-30, 0, 0)
+		bodies := make([][]byte, b.N)
+		for i := range bodies {
+			bodies[i] = sourceBatchBody(start.AddDate(0, 0, 40*i), 5)
+		}
+		hc := &http.Client{Transport: benchTransport(nil)}
+		b.ResetTimer()
+		t0 := time.Now()
+		for i := 0; i < b.N; i++ {
+			req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/sources/"+src+"/data", bytes.NewReader(bodies[i]))
+			req.Header.Set("Authorization", "Bearer "+stok)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := hc.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				b.Fatalf("push: %d", res.StatusCode)
+			}
+		}
+		b.ReportMetric(float64(b.N*10000)/time.Since(t0).Seconds(), "points/s")
+	})
+}
+
+// BenchmarkMapItem: an item with 100,000 points (400 days × 5 metrics ×
+// 50 dimensions) mapped to a brand, then the brand's year report read,
+// then unmapped: ns/op is the mapping and the first read after it.
+func BenchmarkMapItem(b *testing.B) {
+	benchEngines(b, func(b *testing.B, e db.Dialect) {
+		s, tok, brand := benchBrand(b, e)
+		src, stok := benchSource(b, s, tok, brand)
+		first := s.Now().UTC().AddDate(0, 0, -399)
+		hc := &http.Client{Transport: benchTransport(nil)}
+		for i := 0; i < 10; i++ {
+			req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/v1/sources/"+src+"/data", bytes.NewReader(sourceBatchBody(first.AddDate(0, 0, 40*i), 1)))
+			req.Header.Set("Authorization", "Bearer "+stok)
+			res, err := hc.Do(req)
+			if err != nil || res.StatusCode != 200 {
+				b.Fatal(err, res.StatusCode)
+			}
+			res.Body.Close()
+		}
+		rid := tok.Must(b, 201, "POST", "/api/v1/brands/"+brand+"/reports", map[string]any{"title": "Year", "default_range": "last_12_months",
+			"widgets": []map[string]any{{"kind": "tile", "metrics": []string{"metric_0"}},
+				{"kind": "table", "by": "dimension", "metrics": []string{"metric_0"}, "top": 10}}}).Body["id"].(string)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			tok.Must(b, 200, "PUT", "/api/v1/sources/"+src+"/mappings", map[string]any{"mappings": []map[string]any{{"item": "account-0", "brand_id": brand}}})
+			d := tok.Must(b, 200, "GET", "/api/v1/reports/"+rid+"/data", nil)
+			if rows, _ := d.Body["widgets"].([]any)[1].(map[string]any)["rows"].([]any); len(rows) != 11 {
+				b.Fatal("the mapped item's data is not in the report")
+			}
+			b.StopTimer()
+			tok.Must(b, 200, "PUT", "/api/v1/sources/"+src+"/mappings", map[string]any{"mappings": []map[string]any{{"item": "account-0", "brand_id": nil}}})
+			b.StartTimer()
+		}
+	})
+}

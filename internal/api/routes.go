@@ -142,9 +142,10 @@ func (a *API) accessCheck(acc Access, route string) func(huma.Context, func(huma
 			e := FromDomain(ctx, err)
 			_ = huma.WriteErr(a.huma, hc, e.Status, e.Body.Message, e)
 		}
-		if tok := authz.SourceTokenFrom(ctx); tok != "" || acc.Kind == SourceToken {
+		if tok := authz.SourceTokenFrom(ctx); (tok != "" && acc.Kind != Public) || acc.Kind == SourceToken {
 			// A source token reaches its own source's push route, and a
 			// push route only a source token (the route checks which).
+			// Public routes take it for no credentials at all.
 			if tok == "" || acc.Kind != SourceToken {
 				fail(errSourceTokenOnly)
 				return

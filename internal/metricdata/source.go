@@ -2,6 +2,7 @@ package metricdata
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/clientlist/due"
@@ -82,13 +83,13 @@ func StoreSource(ctx context.Context, tx *db.Tx, sourceID string, sb *SourceBatc
 // and joined get a new data version, so their reports show the change on
 // the next read. Returns the brand it was mapped to before.
 func MapItem(ctx context.Context, tx *db.Tx, sourceID, item, brandID string, now time.Time) (string, error) {
-	var before []*string
+	var before []sql.NullString
 	if err := tx.Select(ctx, &before, `SELECT brand_id FROM source_items WHERE source_id = ? AND item = ?`, sourceID, item); err != nil {
 		return "", err
 	}
 	old := ""
-	if len(before) > 0 && before[0] != nil {
-		old = *before[0]
+	if len(before) > 0 {
+		old = before[0].String
 	}
 	var target any
 	if brandID != "" {
@@ -102,9 +103,11 @@ func MapItem(ctx context.Context, tx *db.Tx, sourceID, item, brandID string, now
 		return old, nil
 	}
 	if brandID != "" {
-		if _, err := tx.Exec(ctx, `INSERT INTO metric_catalogue (brand_id, metric, created_at, updated_at)
-			SELECT DISTINCT ?, metric, ?, ? FROM metric_series WHERE source_id = ? AND item = ?
-			ON CONFLICT (brand_id, metric) DO NOTHING`, brandID, now, now, sourceID, item); err != nil {
+		var metrics []string
+		if err := tx.Select(ctx, &metrics, `SELECT DISTINCT metric FROM metric_series WHERE source_id = ? AND item = ?`, sourceID, item); err != nil {
+			return old, err
+		}
+		if err := learn(ctx, tx, brandID, metrics, now); err != nil {
 			return old, err
 		}
 	}

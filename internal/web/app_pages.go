@@ -44,6 +44,7 @@ var agencySections = []section{
 	{Slug: "links", Label: "Links"},
 	{Slug: "invitations", Label: "Invitations"},
 	{Slug: "brands", Label: "Brands"},
+	{Slug: "sources", Label: "Data sources"},
 	{Slug: "members", Label: "Members & Groups"},
 	{Slug: "billing", Label: "Billing"},
 	{Slug: "audit", Label: "Audit"},

@@ -213,6 +213,14 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/reports/{report_id}/schedules", g(reportOf, authz.ReportScheduleManage, "brands", h.scheduleCreate))
 	m.HandleFunc("POST /app/reports/{report_id}/schedules/{schedule_id}/delete", g(reportOf, authz.ReportScheduleManage, "brands", h.scheduleDelete))
 	m.HandleFunc("POST /app/brands/{brand_id}/reports", g(brandOf, authz.BrandDataWrite, "brands", h.reportCreate))
+	// The agency's data sources (source_pages.go, issue 17).
+	m.HandleFunc("GET /app/sources", g(ownAgency, authz.SourceManage, "sources", h.sources))
+	m.HandleFunc("POST /app/sources", g(ownAgency, authz.SourceManage, "sources", h.sourceCreate))
+	m.HandleFunc("GET /app/sources/{source_id}", g(ownAgency, authz.SourceManage, "sources", h.sourcePage))
+	m.HandleFunc("POST /app/sources/{source_id}/mappings", g(ownAgency, authz.SourceManage, "sources", h.sourceMap))
+	m.HandleFunc("POST /app/sources/{source_id}/pause", g(ownAgency, authz.SourceManage, "sources", h.sourcePause))
+	m.HandleFunc("POST /app/sources/{source_id}/token", g(ownAgency, authz.SourceManage, "sources", h.sourceToken))
+	m.HandleFunc("POST /app/sources/{source_id}/delete", g(ownAgency, authz.SourceManage, "sources", h.sourceDelete))
 	m.HandleFunc("POST /app/brand", g(ownClient, authz.PortalUse, "", h.chooseBrand))
 	// A client's billing details (billing_details_pages.go).
 	m.HandleFunc("GET /app/"+billingSlug, g(ownClient, authz.BillingDetailsRead, billingSlug, h.portalBilling))
