@@ -54,7 +54,7 @@ type schedulesOut struct {
 
 type deliveriesIn struct {
 	ID     string `path:"id" maxLength:"64"`
-	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"default 100"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
 	Cursor string `query:"cursor" maxLength:"200"`
 }
 

@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/jobs"
 )
 
 // Attachments (issue 17: a scheduled report's PDF). Their content is kept
@@ -75,4 +78,56 @@ func attachments(ctx context.Context, q db.Querier, msgID string) ([]Attachment,
 		out[i] = Attachment{Name: r.Name, ContentType: r.Type, Blob: r.Hash, Data: r.Data}
 	}
 	return out, nil
+}
+
+// SendPreparedMany is SendPrepared for many e-mails in a few statements
+// (outbox rows, attachments, jobs: one each), so that a transaction
+// queueing hundreds stays short.
+func (m *Mailer) SendPreparedMany(ctx context.Context, tx *db.Tx, ps []Prepared) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	now := m.now().UTC().Truncate(time.Microsecond)
+	var b, ab strings.Builder
+	b.WriteString(`INSERT INTO mail_outbox (id, created_at, account_id, template, to_addr, from_name, from_addr,
+		subject, html_body, text_body, status, attempts, last_error, transport) VALUES `)
+	ab.WriteString(`INSERT INTO mail_attachments (mail_id, position, filename, content_type, blob_hash) VALUES `)
+	args := make([]any, 0, len(ps)*10)
+	var aargs []any
+	js := make([]jobs.Job, len(ps))
+	for i, p := range ps {
+		var account any
+		if p.AccountID != "" {
+			account = p.AccountID
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, '', '')`)
+		args = append(args, p.ID, now, account, p.Template, p.To, p.FromName, p.FromAddr, p.Subject, p.HTML, p.Text)
+		for k, a := range p.Attachments {
+			if a.Blob == "" { // content given inline: stored first
+				h, err := m.StoreBlob(ctx, tx, a.Data)
+				if err != nil {
+					return err
+				}
+				a.Blob = h
+			}
+			if len(aargs) > 0 {
+				ab.WriteString(", ")
+			}
+			ab.WriteString(`(?, ?, ?, ?, ?)`)
+			aargs = append(aargs, p.ID, k, oneLine(a.Name), a.ContentType, a.Blob)
+		}
+		js[i] = jobs.Job{Kind: JobKind, Payload: deliverPayload{ID: p.ID}, UniqueKey: JobKind + ":" + p.ID, MaxAttempts: MaxAttempts + 2}
+	}
+	if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("mail: outbox: %w", err)
+	}
+	if len(aargs) > 0 {
+		if _, err := tx.Exec(ctx, ab.String(), aargs...); err != nil {
+			return fmt.Errorf("mail: attachments: %w", err)
+		}
+	}
+	return m.q.EnqueueMany(ctx, tx, js)
 }

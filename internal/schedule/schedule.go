@@ -20,6 +20,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/agency"
@@ -125,11 +126,14 @@ type Service struct {
 	log      *slog.Logger
 	// Chunk is how many recipients one write transaction queues (run.go).
 	Chunk int
+
+	statsMu sync.Mutex
+	stats   TxStats
 }
 
 // New returns the service.
 func New(d *db.DB, z *authz.Authorizer, reports *report.Service, b *branding.Service, m *mail.Mailer, now clock.Clock, baseURL string, log *slog.Logger) *Service {
-	return &Service{db: d, authz: z, reports: reports, branding: b, mailer: m, now: now, baseURL: strings.TrimRight(baseURL, "/"), log: log, Chunk: 100}
+	return &Service{db: d, authz: z, reports: reports, branding: b, mailer: m, now: now, baseURL: strings.TrimRight(baseURL, "/"), log: log, Chunk: 10}
 }
 
 // location is the agency's time zone (UTC when unset or unknown).
