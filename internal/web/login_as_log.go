@@ -33,7 +33,7 @@ func (h *handler) loginAsSessions(c *call, log []impersonation.LogEntry) ([]logi
 	out := make([]loginAsSession, 0, len(log))
 	for _, e := range log {
 		s := loginAsSession{LogEntry: e, Duration: durationText(e.DurationSeconds), Ended: endReasonText(e.EndReason)}
-		end := time.Now()
+		end := h.deps.Clients.Now()
 		if e.EndedAt != nil {
 			end = *e.EndedAt
 		}
