@@ -294,9 +294,21 @@ func TestBrowserOverview(t *testing.T) {
 	if s := b.text("#client-rows"); !strings.Contains(s, "Navy Client") || strings.Contains(s, "Army Client") {
 		t.Fatalf("the at-risk list: %q", s)
 	}
+	// Navy joined 15 days ago: its status is "At risk" (no login for 14
+	// days), its score shows "New" rather than a band that would echo it.
+	if s := b.text("#client-rows tr"); !strings.Contains(s, "At risk") || !strings.Contains(s, "New") || strings.Contains(s, "health") {
+		t.Fatalf("a new client's row: %q", s)
+	}
 	b.logout()
 	// A member: no getting started, no Login As, no invitations to act on.
 	b.login("max@agency.example", testkit.Password)
+	if _, err := chromedp.RunResponse(b.ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.getElementById("account-switch");
+		s.value = "`+agencyID+`";
+		s.form.submit();
+	})()`)); err != nil {
+		t.Fatalf("switch to the agency: %v", err)
+	}
 	main := b.text("main")
 	if strings.Contains(main, "Getting started") || strings.Contains(main, "Recent Login As") || strings.Contains(main, "Awaiting action") {
 		t.Fatalf("a member's overview: %q", main)

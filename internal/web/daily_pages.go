@@ -73,3 +73,15 @@ func (h *handler) clientAccessSave(c *call) {
 	}
 	c.done("Access saved. "+who, h.clientPath(c)+"#access")
 }
+
+// newClients are the listed clients whose first user joined less than 30
+// days ago (client.NewClients).
+func (h *handler) newClients(c *call, items []client.ClientListItem) (map[string]bool, error) {
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		if it.Health != nil {
+			ids = append(ids, it.ID)
+		}
+	}
+	return h.deps.Clients.NewClients(c.ctx(), ids)
+}
