@@ -47,7 +47,7 @@ type clientListData struct {
 	// New are the listed clients whose first user joined less than 30
 	// days ago: their score shows with "New", not a band (issue 18).
 	New map[string]bool
-	Can          struct{ Create, Disconnect, LoginAs bool }
+	Can struct{ Create, Disconnect, LoginAs bool }
 	// Invitations are the newest open client invitations (invite_pages.go).
 	Invitations invitationsPanel
 }
