@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/billing"
@@ -52,3 +53,7 @@ func (s *Service) Restore(ctx context.Context, rel authz.Relation, a *authz.Acto
 	})
 	return out, err
 }
+
+// Now is the service's clock, for pages that compare with what it stores
+// (the overview's "this week").
+func (s *Service) Now() time.Time { return s.now() }

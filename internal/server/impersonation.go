@@ -25,11 +25,12 @@ const ImpersonationHeader = "Liaison-Impersonation"
 // final status after the answer. If it has ended, the request is answered
 // once with 401 impersonation_ended (API) or sent back to the agency page
 // Login As started from (pages); later requests are the agency user's own.
-// Static files pass untouched: they are neither tenant data nor actions.
+// Static files (ours, and the agencies' logos and themes under /brand/)
+// pass untouched: they are neither tenant data nor actions.
 func impersonate(svc *impersonation.Service, secure bool, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := authz.ActorFrom(r.Context())
-		if a == nil || a.SessionImpersonationID == "" || strings.HasPrefix(r.URL.Path, "/static/") {
+		if a == nil || a.SessionImpersonationID == "" || strings.HasPrefix(r.URL.Path, "/static/") || strings.HasPrefix(r.URL.Path, "/brand/") {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -123,6 +123,14 @@ func (h *handler) appHome(w http.ResponseWriter, r *http.Request, a *authz.Actor
 	switch {
 	case p.Shell.Current == nil:
 		p.Title = "Welcome"
+	case p.Shell.Agency:
+		// The overview (overview.go, issue 18).
+		d, err := h.agencyOverview(r, a, p.Shell.Current.Account.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Data = d
 	case !p.Shell.Agency:
 		p.Title = p.Shell.Current.Account.Name
 		if err := h.portalHome(r, a, p); err != nil {

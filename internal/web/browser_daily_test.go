@@ -3,6 +3,7 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -239,4 +240,81 @@ func TestBrowserAuditLog(t *testing.T) {
 		t.Fatalf("the client's log: %q", s)
 	}
 	b.noProblems("client log", 0)
+}
+
+// TestBrowserOverview: the agency home with data — counts per status
+// linking to the filtered list, a client that turned at risk this week
+// and its health drop, an invitation awaiting acceptance, a recent Login
+// As; no getting-started step that no longer applies, and a member who
+// can act on none sees none.
+func TestBrowserOverview(t *testing.T) {
+	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{FakeClock: true})
+	ada := newVisitor(t, s)
+	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
+	_, agencyID := ada.me("agency")
+	_, _, navy := s.Signup(t, "Grace Hopper", "grace@navy.example", "Navy Client", "client")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: navy, AccessAll: true})
+	// Fifteen days without a login: Navy turned at risk a day ago.
+	s.Clock.Advance(15 * 24 * time.Hour)
+	_, _, army := s.Signup(t, "Ann Army", "ann@army.example", "Army Client", "client")
+	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: army, AccessAll: true})
+	_, memberID, _ := s.Signup(t, "Max Member", "max@agency.example", "Max Own", "client")
+	s.AddMember(t, agencyID, memberID, "member")
+	api := s.Login(t, adminEmail, adminPass)
+	api.Must(t, 201, "POST", "/api/v1/agencies/"+agencyID+"/invitations", map[string]any{"email": "carla@client.example", "client_name": "Carla Co"})
+	api.Must(t, 200, "POST", "/api/v1/agencies/"+agencyID+"/clients/"+army+"/impersonate", map[string]any{"reason": "Ticket 12"})
+	api.Must(t, 200, "POST", "/api/v1/impersonation/end", nil)
+
+	b := newTab(t, s.URL)
+	b.login(adminEmail, adminPass)
+	counts := b.text("#overview-counts")
+	for _, want := range []string{"1 Active", "1 At risk", "1 Pending"} {
+		if !strings.Contains(strings.Join(strings.Fields(counts), " "), want) {
+			t.Fatalf("counts lack %q: %q", want, counts)
+		}
+	}
+	if s := b.text("#overview-turned"); !strings.Contains(s, "Navy Client") || !strings.Contains(s, "At risk") {
+		t.Fatalf("turned this week: %q", s)
+	}
+	if s := b.text("#overview-drops"); !strings.Contains(s, "Navy Client") {
+		t.Fatalf("drops: %q", s)
+	}
+	if s := b.text("#overview-waiting"); !strings.Contains(s, "carla@client.example") {
+		t.Fatalf("awaiting: %q", s)
+	}
+	if s := b.text("#overview-login-as"); !strings.Contains(s, "Ada Lovelace logged in as Army Client") || !strings.Contains(s, "Ticket 12") {
+		t.Fatalf("Login As: %q", s)
+	}
+	if s := b.text("main"); strings.Contains(s, "Add your first client") || strings.Contains(s, "Invite your team") {
+		t.Fatalf("getting started that no longer applies: %q", s)
+	}
+	b.noProblems("overview", 0)
+	// The tile opens the filtered list.
+	b.expectPath("at risk tile", b.submit("at risk tile", `#overview-counts a[href="/app/clients?status=at_risk"]`), "/app/clients")
+	if s := b.text("#client-rows"); !strings.Contains(s, "Navy Client") || strings.Contains(s, "Army Client") {
+		t.Fatalf("the at-risk list: %q", s)
+	}
+	// Navy joined 15 days ago: its status is "At risk" (no login for 14
+	// days), its score shows "New" rather than a band that would echo it.
+	if s := b.text("#client-rows tr"); !strings.Contains(s, "At risk") || !strings.Contains(s, "New") || strings.Contains(s, "health") {
+		t.Fatalf("a new client's row: %q", s)
+	}
+	b.logout()
+	// A member: no getting started, no Login As, no invitations to act on.
+	b.login("max@agency.example", testkit.Password)
+	if _, err := chromedp.RunResponse(b.ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.getElementById("account-switch");
+		s.value = "`+agencyID+`";
+		s.form.submit();
+	})()`)); err != nil {
+		t.Fatalf("switch to the agency: %v", err)
+	}
+	main := b.text("main")
+	if strings.Contains(main, "Getting started") || strings.Contains(main, "Recent Login As") || strings.Contains(main, "Awaiting action") {
+		t.Fatalf("a member's overview: %q", main)
+	}
+	if !strings.Contains(main, "Your clients by status") {
+		t.Fatalf("a member's overview lacks the counts: %q", main)
+	}
+	b.noProblems("member overview", 0)
 }

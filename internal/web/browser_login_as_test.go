@@ -82,12 +82,18 @@ func TestBrowserLoginAs(t *testing.T) {
 	b.logout()
 	b.login("grace@navy.example", testkit.Password)
 	b.open("/app/security")
-	b.do("open the requests", chromedp.Click(chromedp.CSS(".login-as-entry summary")))
+	// It reads like a log (issue 18): the reason and duration at the top,
+	// actions in words, no requests for files.
 	log := b.text(".login-as-entry")
 	for _, want := range []string{"Ada Lovelace", "Analytical Agency", "Check the portal", "they returned to their agency",
-		"GET /app/users", "GET /api/v1/me", "POST /app/login-as/end"} {
+		"Duration", "Opened Users", "Read /api/v1/me through the API", "Returned to their agency"} {
 		if !strings.Contains(log, want) {
 			t.Fatalf("the log lacks %q: %q", want, log)
+		}
+	}
+	for _, not := range []string{"/static/", "/brand/", "GET "} {
+		if strings.Contains(log, not) {
+			t.Fatalf("the log shows %q: %q", not, log)
 		}
 	}
 	b.shoot("/security")

@@ -34,6 +34,8 @@ type clientDetailData struct {
 	// Sharing is who in the agency sees the client, for the agency's
 	// admins who change it (daily_pages.go); nil for everyone else.
 	Sharing *sharingPanel
+	// New: the first user joined less than 30 days ago (issue 18).
+	New bool
 }
 
 func (h *handler) clientDetail(c *call) { h.showClient(c, http.StatusOK) }
@@ -100,6 +102,12 @@ func (h *handler) showClient(c *call, status int) {
 	if d.Billing, err = h.clientBilling(c); err != nil {
 		c.fail(err)
 		return
+	}
+	if nw, err := h.deps.Clients.NewClients(c.ctx(), []string{d.Client.ID}); err != nil {
+		c.fail(err)
+		return
+	} else {
+		d.New = nw[d.Client.ID]
 	}
 	if d.Sharing, err = h.clientSharing(c, d.Client); err != nil {
 		c.fail(err)

@@ -56,7 +56,7 @@ func TestClientHealthAndActivityPages(t *testing.T) {
 		// 2 logins vs none before → T 1 → 10: 85.
 		nav := "/app/clients/" + clientID
 		a := ada.get(nav)
-		a.expect(t, "client page", 200, `id="health"`, `class="health-number health-healthy">85<`, `class="badge badge-healthy">Healthy`,
+		a.expect(t, "client page", 200, `id="health"`, `class="health-number health-healthy">85<`, `class="badge badge-healthy">Good health`,
 			"Last login today — recency 100%",
 			"2 logins in the last 30 days against a usual 4 — frequency 50%",
 			"4 of 4 features used in the last 30 days — depth 100%",
@@ -79,7 +79,8 @@ func TestClientHealthAndActivityPages(t *testing.T) {
 		s.Clock.Advance(3 * health.Day)
 		ada.get(nav).expect(t, "three days on", 200,
 			`class="health-number health-healthy">82<`, "Last login 3 days ago (falls to 0 after 45 days without one) — recency 93%")
-		ada.get("/app/clients").expect(t, "client list", 200, `class="health health-healthy">82</span> <span class="badge badge-healthy">Healthy`,
+		// Joined three days ago: the score with "New", not a band (issue 18).
+		ada.get("/app/clients").expect(t, "client list", 200, `class="health health-new">82</span> <span class="badge badge-new"`,
 			`href="/app/clients?sort=-health"`, `href="/app/clients?sort=-last_active"`)
 		ada.get("/app/clients?sort=-health").expect(t, "sorted by health", 200, `aria-sort="descending"`, `href="/app/clients?sort=health"`)
 		ada.get("/app/clients?sort=-last_active").expect(t, "sorted by activity", 200, `aria-sort="descending"`, `href="/app/clients?sort=last_active"`)

@@ -44,7 +44,10 @@ type clientListData struct {
 	// turns that filter on or off.
 	DisabledOnly bool
 	DisabledURL  string
-	Can          struct{ Create, Disconnect, LoginAs bool }
+	// New are the listed clients whose first user joined less than 30
+	// days ago: their score shows with "New", not a band (issue 18).
+	New map[string]bool
+	Can struct{ Create, Disconnect, LoginAs bool }
 	// Invitations are the newest open client invitations (invite_pages.go).
 	Invitations invitationsPanel
 
@@ -84,6 +87,10 @@ func (h *handler) clientList(c *call) {
 	}
 	d := clientListData{Clients: pg.Clients, Headline: pg.HeadlineMetrics, Status: orDefault(q.Status, "all"), Q: strings.TrimSpace(q.Q), Sort: orDefault(q.Sort, "name"),
 		Total: pg.ClientCounts.All, Sorts: map[string]sortLink{}}
+	if d.New, err = h.newClients(c, pg.Clients); err != nil {
+		c.fail(err)
+		return
+	}
 	d.Can.Create, d.Can.Disconnect = c.can(authz.ClientCreate), c.can(authz.LinkDisconnect)
 	// Login As is for the agency's admins and account managers (the roles
 	// that may create clients); the Login As page checks each client.

@@ -2,7 +2,10 @@ package web
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 
+	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/client"
 )
@@ -73,3 +76,44 @@ func (h *handler) clientAccessSave(c *call) {
 	}
 	c.done("Access saved. "+who, h.clientPath(c)+"#access")
 }
+
+// newClients are the listed clients whose first user joined less than 30
+// days ago (client.NewClients).
+func (h *handler) newClients(c *call, items []client.ClientListItem) (map[string]bool, error) {
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		if it.Health != nil {
+			ids = append(ids, it.ID)
+		}
+	}
+	return h.deps.Clients.NewClients(c.ctx(), ids)
+}
+
+// saveTimezone sets the agency's time zone (its own form on Settings): the
+// weekly digest, headline metrics and schedules count days in it.
+func (h *handler) saveTimezone(c *call) {
+	c.form("timezone")
+	tz := strings.TrimSpace(c.p.Values["timezone"])
+	if _, err := h.deps.Agency.UpdateSettings(c.ctx(), c.a, c.rel, agency.SettingsUpdate{Timezone: &tz}); err != nil {
+		c.invalid(err, map[string]string{"timezone": "timezone"}, func(st int) {
+			// The page shows the other settings as stored, this field as posted.
+			if v, err := h.deps.Agency.GetSettings(c.ctx(), c.rel); err == nil {
+				for name, n := range map[string]int{"at_risk_days": v.AtRiskDays, "churn_days": v.ChurnDays,
+					"client_invite_ttl_days": v.ClientInviteTTLDays, "team_invite_ttl_days": v.TeamInviteTTLDays,
+					"impersonation_idle_minutes": v.ImpersonationIdleMinutes} {
+					c.p.Values[name] = strconv.Itoa(n)
+				}
+				c.p.Values["impersonation_reason_required"] = checked(v.ImpersonationReasonRequired)
+				c.p.Values["notify_client_on_impersonation"] = checked(v.NotifyClientOnImpersonation)
+			}
+			h.showSettings(c, st)
+		})
+		return
+	}
+	c.done("Time zone saved: "+tz+".", "/app/settings#timezone")
+}
+
+// commonZones are suggestions for the time zone field; any IANA name works.
+var commonZones = []string{"UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Madrid", "Europe/Amsterdam",
+	"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "America/Toronto",
+	"Asia/Tokyo", "Asia/Singapore", "Asia/Kolkata", "Asia/Dubai", "Asia/Shanghai", "Australia/Sydney", "Pacific/Auckland", "Africa/Johannesburg"}

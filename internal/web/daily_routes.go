@@ -19,6 +19,7 @@ func (h *handler) dailyRoutes(m *http.ServeMux, g guardFunc) {
 	m.HandleFunc("POST /app/clients/{client_id}/access", g(agencyClient, authz.ClientDisconnect, "clients", h.clientAccessSave))
 	m.HandleFunc("POST /app/clients/{client_id}/users/{user_id}/password-reset", g(agencyClient, authz.ClientUsersManage, "clients", h.clientUserReset))
 	m.HandleFunc("POST /app/invitations/{invitation_id}/link", g(invitationOf, authz.InvitationManage, "", h.invitationLink))
+	m.HandleFunc("POST /app/settings/timezone", g(ownAgency, authz.AgencyManage, "settings", h.saveTimezone))
 	// The audit log (audit_pages.go): the agency's, and a client's for its admins.
 	m.HandleFunc("GET /app/audit", g(ownAgency, authz.AuditRead, "audit", h.auditPage))
 	m.HandleFunc("GET /app/audit.csv", g(ownAgency, authz.AuditRead, "audit", h.auditCSV))

@@ -110,6 +110,8 @@ func (h *handler) notImpersonating(what string, next func(http.ResponseWriter, *
 type securityData struct {
 	Security impersonation.Security
 	Log      []impersonation.LogEntry
+	// Sessions are Log in words (login_as_log.go).
+	Sessions []loginAsSession
 	Next     string
 	Manage   bool
 }
@@ -128,6 +130,10 @@ func (h *handler) security(c *call) {
 		return
 	}
 	if d.Log, d.Next, err = h.deps.Impersonation.Log(c.ctx(), c.rel, 20, c.r.URL.Query().Get("cursor")); err != nil {
+		c.fail(err)
+		return
+	}
+	if d.Sessions, err = h.loginAsSessions(c, d.Log); err != nil {
 		c.fail(err)
 		return
 	}

@@ -54,7 +54,7 @@ func TestLoginAsPages(t *testing.T) {
 
 		// The client's admin reads the log and turns Login As off; the
 		// impersonator's next page returns them to the agency with the reason.
-		w.grace.get("/app/security").expect(t, "security page", 200, "Login As log", "Ada Lovelace", "Ticket 7", "in progress", "GET /app/users")
+		w.grace.get("/app/security").expect(t, "security page", 200, "Login As log", "Ada Lovelace", "Ticket 7", "in progress", "Opened Users")
 		w.grace.post("/app/security", url.Values{}).redirects(t, "turn off", "/app/security")
 		w.ada.get("/app/users").redirects(t, "after the client turned it off", "/app/clients/"+w.clientID)
 		w.ada.get("/app/clients/"+w.clientID).expect(t, "notice", 200, "turned Login As off")

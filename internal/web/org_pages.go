@@ -280,6 +280,8 @@ var settingFields = []settingField{
 type settingsData struct {
 	Fields []settingField
 	Manage bool
+	// Zones are suggestions for the time zone field (daily_pages.go).
+	Zones []string
 }
 
 func (h *handler) settings(c *call) {
@@ -296,12 +298,13 @@ func (h *handler) settings(c *call) {
 	c.p.Values["impersonation_reason_required"] = checked(v.ImpersonationReasonRequired)
 	c.p.Values["notify_client_on_impersonation"] = checked(v.NotifyClientOnImpersonation)
 	c.p.Values["headline_metrics"] = strings.Join(v.HeadlineMetrics, ", ")
+	c.p.Values["timezone"] = v.Timezone // its own form (daily_pages.go)
 	h.showSettings(c, http.StatusOK)
 }
 
 func (h *handler) showSettings(c *call, status int) {
 	c.p.Title = "Settings"
-	c.p.Data = settingsData{Fields: settingFields, Manage: c.can(authz.AgencyManage)}
+	c.p.Data = settingsData{Fields: settingFields, Manage: c.can(authz.AgencyManage), Zones: commonZones}
 	c.render(status, "settings")
 }
 
