@@ -40,6 +40,7 @@ func (s *suite) drain(ctx context.Context, timeout time.Duration) error {
 
 type outboxRow struct {
 	ID          string  `db:"id"`
+	To          string  `db:"to_addr"`
 	MessageID   string  `db:"message_id"`
 	Status      string  `db:"status"`
 	Interrupted int     `db:"interrupted"`
@@ -89,28 +90,52 @@ func (s *suite) check(ctx context.Context, res *Result) error {
 		}
 	}
 
+	// Everything read once, then looked up by address: per-attempt
+	// queries on unindexed columns made the check quadratic.
+	var invRows []struct {
+		ID    string `db:"id"`
+		Email string `db:"email"`
+	}
+	if err := d.Select(ctx, &invRows, `SELECT id, email FROM invitations`); err != nil {
+		return err
+	}
+	invsOf := map[string][]string{}
+	for _, r := range invRows {
+		invsOf[r.Email] = append(invsOf[r.Email], r.ID)
+	}
+	var auditRows []struct {
+		Target string `db:"target_id"`
+		N      int    `db:"n"`
+	}
+	if err := d.Select(ctx, &auditRows, `SELECT target_id, COUNT(*) AS n FROM audit_events
+		WHERE action = 'invitation.create' GROUP BY target_id`); err != nil {
+		return err
+	}
+	auditsOf := map[string]int{}
+	for _, r := range auditRows {
+		auditsOf[r.Target] = r.N
+	}
+	var all []outboxRow
+	if err := d.Select(ctx, &all, `SELECT id, to_addr, message_id, status, interrupted, created_at FROM mail_outbox`); err != nil {
+		return err
+	}
+	outboxOf := map[string][]outboxRow{}
+	for _, r := range all {
+		outboxOf[r.To] = append(outboxOf[r.To], r)
+	}
+
 	for _, a := range s.attempts {
 		if a.acked {
 			res.Acked++
 		} else {
 			res.Unacked++
 		}
-		var invs []string
-		if err := d.Select(ctx, &invs, `SELECT id FROM invitations WHERE email = ?`, a.email); err != nil {
-			return err
-		}
-		var audits int
+		invs := invsOf[a.email]
+		audits := 0
 		for _, id := range invs {
-			var n int
-			if err := d.Get(ctx, &n, `SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.create' AND target_id = ?`, id); err != nil {
-				return err
-			}
-			audits += n
+			audits += auditsOf[id]
 		}
-		var rows []outboxRow
-		if err := d.Select(ctx, &rows, `SELECT id, message_id, status, interrupted, created_at FROM mail_outbox WHERE to_addr = ?`, a.email); err != nil {
-			return err
-		}
+		rows := outboxOf[a.email]
 		delivered := len(byAddr[a.email])
 		// A client invitation writes its entry into the agency's trail and
 		// the new client's: at least one, none when nothing committed.
@@ -129,10 +154,6 @@ func (s *suite) check(ctx context.Context, res *Result) error {
 
 	// Delay: for each e-mail created before a kill and first received
 	// after it, the time from that kill to its arrival.
-	var all []outboxRow
-	if err := d.Select(ctx, &all, `SELECT id, message_id, status, interrupted, created_at FROM mail_outbox`); err != nil {
-		return err
-	}
 	var delays []time.Duration
 	for _, r := range all {
 		if r.Interrupted > 0 {
