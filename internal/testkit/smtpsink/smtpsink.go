@@ -38,6 +38,12 @@ type Message struct {
 // Sink is an SMTP server that records what it receives. The zero value is not
 // usable; call New.
 type Sink struct {
+	// ReplyDelay holds back the reply to a message's data after it was
+	// recorded: the window in which a sender that dies has delivered a
+	// message without knowing it (the fault suite's duplicates). Set it
+	// before Start.
+	ReplyDelay time.Duration
+
 	mu      sync.Mutex
 	ln      net.Listener
 	addr    string
@@ -238,6 +244,7 @@ func (s *Sink) serve(c net.Conn) {
 			}
 			s.record(Message{From: from, To: to, Data: data, Subject: subjectOf(data), Received: time.Now()})
 			from, to, inTx = "", nil, false
+			time.Sleep(s.ReplyDelay)
 			ok = reply("250 OK queued")
 		case "RSET":
 			from, to, inTx = "", nil, false
