@@ -47,6 +47,8 @@ type DB struct {
 	stmts *stmtCache
 	// auth is the generation of cached sessions (authgen.go).
 	auth *authGen
+	// mmap is SQLite's mmap_size (Options.SQLiteMmap).
+	mmap int64
 }
 
 // Open connects to PostgreSQL when databaseURL is set, else to the SQLite file
@@ -167,7 +169,7 @@ func openSQLite(ctx context.Context, path string, mmap int64) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	return &DB{dialect: SQLite, write: w, read: r, path: path, stmts: newStmtCache(r), auth: sqliteAuthGen(path)}, nil
+	return &DB{dialect: SQLite, write: w, read: r, path: path, stmts: newStmtCache(r), auth: sqliteAuthGen(path), mmap: mmap}, nil
 }
 
 // Close closes both pools.
