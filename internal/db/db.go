@@ -107,7 +107,9 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
 	d := &DB{dialect: Postgres, write: x, read: x, auth: &authGen{}}
-	d.listenAuth(cfg.Copy())
+	lc := cfg.Copy()
+	lc.RuntimeParams["application_name"] = listenerName
+	d.listenAuth(lc)
 	return d, nil
 }
 
@@ -273,7 +275,7 @@ func (d *DB) Select(ctx context.Context, dest any, q string, args ...any) error 
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	res, err := exec(ctx, d.write, d.dialect, q, args)
 	if touchesAuth(q) {
-		d.authChanged() // after the statement's own commit, error or not
+		d.authChanged(ctx) // after the statement's own commit, error or not
 	}
 	return res, err
 }
@@ -368,7 +370,7 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	err = classify(x.Commit())
 	if tx.auth {
 		// Even when the commit's answer is an error: it may have committed.
-		d.authChanged()
+		d.authChanged(ctx)
 	}
 	if err != nil {
 		return err
