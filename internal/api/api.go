@@ -108,7 +108,9 @@ func New(d Deps) *API {
 var surfaces []func(*API)
 
 // ServeHTTP serves /api/v1.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+// Responses are held and sent with a Content-Length in one write
+// (buffered.go).
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { serveBuffered(a.mux, w, r) }
 
 // Mux exposes the router so the server can read route patterns for metrics.
 func (a *API) Mux() *http.ServeMux { return a.mux }

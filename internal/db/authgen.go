@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,8 +34,11 @@ import (
 type authGen struct {
 	n      atomic.Uint64
 	usable atomic.Bool
-	stop   context.CancelFunc
-	done   chan struct{}
+	// waiters are the writers waiting for acknowledgements (announce).
+	mu      sync.Mutex
+	waiters map[string]chan struct{}
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 // sqliteGens shares one generation among the DBs a process opens on one
@@ -102,8 +106,11 @@ func wordByte(b byte) bool {
 }
 
 // authChanged moves the generation on (after a commit that touched the
-// tables).
-func (d *DB) authChanged() { d.auth.n.Add(1) }
+// tables) and, on PostgreSQL, waits until every process has (announce).
+func (d *DB) authChanged(ctx context.Context) {
+	d.auth.n.Add(1)
+	d.announce(context.WithoutCancel(ctx))
+}
 
 // listenAuth keeps a connection listening on liaison_auth until Close.
 func (d *DB) listenAuth(cfg *pgx.ConnConfig) {
@@ -150,7 +157,7 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 		return err
 	}
 	defer c.Close(context.Background())
-	if _, err := c.Exec(ctx, `LISTEN liaison_auth`); err != nil {
+	if _, err := c.Exec(ctx, `LISTEN liaison_auth; LISTEN liaison_auth_ack`); err != nil {
 		return err
 	}
 	// What was cached before the LISTEN may have missed a notification.
@@ -161,10 +168,91 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 		close(ready)
 	}
 	for {
-		if _, err := c.WaitForNotification(ctx); err != nil {
+		n, err := c.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
+		if n.Channel == "liaison_auth_ack" {
+			d.auth.acked(n.Payload)
+			continue
+		}
 		d.auth.n.Add(1)
+		if n.Payload != "" {
+			// A writer waits for every listener to have moved on.
+			if _, err := c.Exec(ctx, `SELECT pg_notify('liaison_auth_ack', $1)`, n.Payload); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// listenerName is the application_name of the listening connections, by
+// which a writer counts the processes it waits for.
+const listenerName = "liaison-auth-listener"
+
+// announce makes a committed change of authentication data exact across
+// processes on PostgreSQL: the triggers' notification reaches every
+// listener as part of the commit, but a process may read it a moment
+// later, while a request that followed the writer's answer is already
+// there (TestSessionCacheAcrossProcesses saw it on a loaded machine). So
+// the writer, before it answers, sends a notification of its own and
+// waits until every listening process (counted by application_name) has
+// acknowledged it — each has then moved its generation on. A process that
+// does not answer within two seconds is not waited for longer.
+func (d *DB) announce(ctx context.Context) {
+	if d.dialect != Postgres || !d.auth.usable.Load() {
+		return
+	}
+	token := strconv.FormatUint(announceSeq.Add(1), 36) + "." + strconv.FormatInt(time.Now().UnixNano(), 36)
+	var n int
+	if err := d.write.GetContext(ctx, &n, `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`, listenerName); err != nil || n == 0 {
+		return
+	}
+	ch := d.auth.wait(token)
+	defer d.auth.unwait(token)
+	if _, err := d.write.ExecContext(ctx, `SELECT pg_notify('liaison_auth', $1)`, token); err != nil {
+		return
+	}
+	deadline := time.After(2 * time.Second)
+	for got := 0; got < n; got++ {
+		select {
+		case <-ch:
+		case <-deadline:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+var announceSeq atomic.Uint64
+
+func (g *authGen) wait(token string) chan struct{} {
+	ch := make(chan struct{}, 64)
+	g.mu.Lock()
+	if g.waiters == nil {
+		g.waiters = map[string]chan struct{}{}
+	}
+	g.waiters[token] = ch
+	g.mu.Unlock()
+	return ch
+}
+
+func (g *authGen) unwait(token string) {
+	g.mu.Lock()
+	delete(g.waiters, token)
+	g.mu.Unlock()
+}
+
+func (g *authGen) acked(token string) {
+	g.mu.Lock()
+	ch := g.waiters[token]
+	g.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
 	}
 }
 

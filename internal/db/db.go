@@ -47,6 +47,8 @@ type DB struct {
 	stmts *stmtCache
 	// auth is the generation of cached sessions (authgen.go).
 	auth *authGen
+	// mmap is SQLite's mmap_size (Options.SQLiteMmap).
+	mmap int64
 }
 
 // Open connects to PostgreSQL when databaseURL is set, else to the SQLite file
@@ -105,7 +107,9 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
 	d := &DB{dialect: Postgres, write: x, read: x, auth: &authGen{}}
-	d.listenAuth(cfg.Copy())
+	lc := cfg.Copy()
+	lc.RuntimeParams["application_name"] = listenerName
+	d.listenAuth(lc)
 	return d, nil
 }
 
@@ -167,7 +171,7 @@ func openSQLite(ctx context.Context, path string, mmap int64) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	return &DB{dialect: SQLite, write: w, read: r, path: path, stmts: newStmtCache(r), auth: sqliteAuthGen(path)}, nil
+	return &DB{dialect: SQLite, write: w, read: r, path: path, stmts: newStmtCache(r), auth: sqliteAuthGen(path), mmap: mmap}, nil
 }
 
 // Close closes both pools.
@@ -271,7 +275,7 @@ func (d *DB) Select(ctx context.Context, dest any, q string, args ...any) error 
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	res, err := exec(ctx, d.write, d.dialect, q, args)
 	if touchesAuth(q) {
-		d.authChanged() // after the statement's own commit, error or not
+		d.authChanged(ctx) // after the statement's own commit, error or not
 	}
 	return res, err
 }
@@ -366,7 +370,7 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	err = classify(x.Commit())
 	if tx.auth {
 		// Even when the commit's answer is an error: it may have committed.
-		d.authChanged()
+		d.authChanged(ctx)
 	}
 	if err != nil {
 		return err
