@@ -33,6 +33,6 @@ func TestInvitationCopyLink(t *testing.T) {
 		if r := invAccept(t, w.s, invToken(t, second), "Carla"); r.Status != 200 {
 			t.Fatalf("accept: %d %s", r.Status, r.Raw)
 		}
-		clWantError(t, w.admin.Do(t, "POST", "/api/v1/invitations/"+id+"/link", nil), 409, "invitation_accepted", "")
+		wantError(t, w.admin.Do(t, "POST", "/api/v1/invitations/"+id+"/link", nil), 409, "invitation_accepted", "")
 	})
 }

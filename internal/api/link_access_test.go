@@ -27,8 +27,8 @@ func TestLinkAccessChange(t *testing.T) {
 		boss.Must(t, 403, "PATCH", p, map[string]any{"access": map[string]any{"all": false}})
 		w.otherAd.Must(t, 404, "PATCH", p, map[string]any{"access": map[string]any{"all": false}})
 		// Bad input: 400, nothing written.
-		clWantError(t, w.admin.Do(t, "PATCH", p, map[string]any{}), 400, "", "")
-		clWantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"access": map[string]any{"user_ids": []string{w.otherAdID(t)}}}),
+		wantError(t, w.admin.Do(t, "PATCH", p, map[string]any{}), 400, "", "")
+		wantError(t, w.admin.Do(t, "PATCH", p, map[string]any{"access": map[string]any{"user_ids": []string{w.otherAdID(t)}}}),
 			400, "invalid_access_user_ids", "access.user_ids")
 		w.member.Must(t, 200, "GET", detail, nil)
 
@@ -46,7 +46,7 @@ func TestLinkAccessChange(t *testing.T) {
 		if acc["all"] != false || len(acc["user_ids"].([]any)) != 1 || len(acc["group_ids"].([]any)) != 1 {
 			t.Fatalf("answer: %v", l)
 		}
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM impersonations WHERE impersonator_id = ? AND ended_at IS NOT NULL AND end_reason = 'access_lost'`, w.amID); n != 1 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM impersonations WHERE impersonator_id = ? AND ended_at IS NOT NULL AND end_reason = 'access_lost'`, w.amID); n != 1 {
 			t.Errorf("Login As of the one who lost sight: %d ended", n)
 		}
 		w.member.Must(t, 200, "GET", detail, nil)
@@ -97,12 +97,12 @@ func TestInviteClientAccess(t *testing.T) {
 		c := inv["client_account_id"].(string)
 		w.member.Must(t, 200, "GET", w.clientPath(c), nil)
 		w.viewer.Must(t, 404, "GET", w.clientPath(c), nil)
-		clWantError(t, w.admin.Do(t, "POST", base, map[string]any{"email": "dora@client.example", "access": map[string]any{"user_ids": []string{"usr_nobody"}}}),
+		wantError(t, w.admin.Do(t, "POST", base, map[string]any{"email": "dora@client.example", "access": map[string]any{"user_ids": []string{"usr_nobody"}}}),
 			400, "invalid_access_user_ids", "access.user_ids")
-		if n := clCount(t, w.s, `SELECT COUNT(*) FROM invitations WHERE email = 'dora@client.example'`); n != 0 {
+		if n := count(t, w.s, `SELECT COUNT(*) FROM invitations WHERE email = 'dora@client.example'`); n != 0 {
 			t.Errorf("a refused invitation was written")
 		}
-		clWantError(t, w.admin.Do(t, "POST", base, map[string]any{"email": "erin@client.example", "client_account_id": c, "access": map[string]any{"all": true}}),
+		wantError(t, w.admin.Do(t, "POST", base, map[string]any{"email": "erin@client.example", "client_account_id": c, "access": map[string]any{"all": true}}),
 			400, "", "access")
 		// Without access: admins and account managers only, as before.
 		c2 := w.admin.Must(t, 201, "POST", base, map[string]any{"email": "fay@client.example"}).Body["client_account_id"].(string)

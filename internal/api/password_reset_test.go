@@ -20,7 +20,7 @@ func TestAgencyPasswordReset(t *testing.T) {
 		p := "/api/v1/accounts/" + acme + "/users/" + bossID + "/password-reset"
 		w.member.Must(t, 403, "POST", p, nil)
 		w.otherAd.Must(t, 404, "POST", p, nil)
-		clWantError(t, w.admin.Do(t, "POST", "/api/v1/accounts/"+acme+"/users/"+w.memberID+"/password-reset", nil), 404, "user_not_found", "")
+		wantError(t, w.admin.Do(t, "POST", "/api/v1/accounts/"+acme+"/users/"+w.memberID+"/password-reset", nil), 404, "user_not_found", "")
 		w.admin.Must(t, 202, "POST", p, nil)
 		msgs, _, err := w.s.Mailer.List(t.Context(), 10, "")
 		if err != nil {
@@ -45,9 +45,9 @@ func TestAgencyPasswordReset(t *testing.T) {
 		for range 4 {
 			w.admin.Must(t, 202, "POST", p, nil)
 		}
-		clWantError(t, w.admin.Do(t, "POST", p, nil), 429, "", "")
+		wantError(t, w.admin.Do(t, "POST", p, nil), 429, "", "")
 		// During Login As: refused.
 		w.admin.Must(t, 200, "POST", w.clientPath(acme)+"/impersonate", nil)
-		clWantError(t, w.admin.Do(t, "POST", "/api/v1/accounts/"+acme+"/users/"+bossID+"/password-reset", nil), 403, "impersonation_forbidden", "")
+		wantError(t, w.admin.Do(t, "POST", "/api/v1/accounts/"+acme+"/users/"+bossID+"/password-reset", nil), 403, "impersonation_forbidden", "")
 	})
 }

@@ -18,7 +18,7 @@ func TestClientRestore(t *testing.T) {
 		w.admin.Must(t, 204, "PUT", w.clientPath(acme)+"/brands/"+nike, nil)
 		w.admin.Must(t, 200, "PATCH", w.clientPath(acme), map[string]any{"account_manager_ids": []string{w.amID}})
 		p := w.clientPath(acme) + "/restore"
-		clWantError(t, w.admin.Do(t, "POST", p, nil), 409, "not_revoked", "")
+		wantError(t, w.admin.Do(t, "POST", p, nil), 409, "not_revoked", "")
 		w.admin.Must(t, 200, "POST", w.clientPath(acme)+"/revoke", nil)
 		if total, _ := billingTotal(t, w.admin, w.agency); total != 0 {
 			t.Fatalf("billed %d while revoked", total)
@@ -32,7 +32,7 @@ func TestClientRestore(t *testing.T) {
 		if d["status"] != "active" || d["revoked_at"] != nil {
 			t.Fatalf("after restore: %v", d)
 		}
-		clWantError(t, w.admin.Do(t, "POST", p, nil), 409, "not_revoked", "")
+		wantError(t, w.admin.Do(t, "POST", p, nil), 409, "not_revoked", "")
 		// The client's users log in again at once.
 		boss := w.s.Login(t, "boss@acme.example", testkit.Password)
 		boss.Must(t, 200, "GET", "/api/v1/accounts/"+acme, nil)
@@ -63,7 +63,7 @@ func TestInvitationRestoresRevokedClient(t *testing.T) {
 		w := newClWorld(t, e)
 		_, _, acme := w.clientUser(t, "Wile Boss", "boss@acme.example", "Acme")
 		w.admin.Must(t, 200, "POST", w.clientPath(acme)+"/revoke", nil)
-		clWantError(t, w.admin.Do(t, "POST", "/api/v1/accounts/"+acme+"/invitations", map[string]any{"email": "boss@acme.example", "role": "member"}),
+		wantError(t, w.admin.Do(t, "POST", "/api/v1/accounts/"+acme+"/invitations", map[string]any{"email": "boss@acme.example", "role": "member"}),
 			409, "already_member", "")
 		inv := w.admin.Must(t, 201, "POST", "/api/v1/accounts/"+acme+"/invitations",
 			map[string]any{"email": "road@acme.example", "role": "member", "delivery": "link"}).Body
