@@ -174,6 +174,10 @@ type item struct {
 	attached       bool
 	token          string
 	mail           mail.Prepared
+	// clientID is the recipient's client (empty for agency users): its
+	// e-mail wears the client's own branding where the agency gave it
+	// some (issue 24).
+	clientID string
 }
 
 func (s *Service) runOccurrence(ctx context.Context, r dueRow, occ time.Time, loc *time.Location, tz string) (bool, error) {
@@ -206,6 +210,7 @@ func (s *Service) runOccurrence(ctx context.Context, r dueRow, occ time.Time, lo
 		case err != nil:
 			return false, err
 		case rel.AccountKind == "client":
+			it.clientID = rel.AccountID
 			if it.attached, err = report.MayExport(ctx, s.db, rel.AgencyID, rel.AccountID); err != nil {
 				return false, err
 			}
@@ -232,6 +237,9 @@ func (s *Service) runOccurrence(ctx context.Context, r dueRow, occ time.Time, lo
 		e := mail.Email{Template: "scheduled_report", To: it.Email, AccountID: r.AgencyID, BrandAgencyID: r.AgencyID,
 			Data: map[string]any{"Name": it.Name, "ReportTitle": d.Report.Title, "BrandReport": r.BrandName, "Range": rng,
 				"Attached": it.attached, "URL": s.baseURL + "/r/" + it.token, "Cadence": cadence}}
+		if it.clientID != "" {
+			e.BrandClientID = it.clientID
+		}
 		if it.attached {
 			e.Attachments = attachment
 		}
