@@ -138,6 +138,9 @@ func schemaName(t reflect.Type, hint string) string {
 		return name
 	}
 	base := path.Base(pkg)
+	if base == "clientlist" {
+		base = "client" // the list's types kept their names when they moved out of client
+	}
 	prefix := strings.ToUpper(base[:1]) + base[1:]
 	if strings.HasPrefix(name, prefix) {
 		return name
