@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
@@ -255,32 +256,12 @@ func (s *Service) SetGroupMembers(ctx context.Context, a *authz.Actor, rel authz
 	return out, err
 }
 
-// allMembers fails with 400 on user_ids unless every user is a member of the
-// agency. The message names only IDs the caller gave, so it tells nothing
-// about other tenants.
-func allMembers(ctx context.Context, q db.Querier, agencyID string, userIDs []string) error {
-	if len(userIDs) == 0 {
-		return nil
-	}
-	query, args, err := db.In(`SELECT user_id FROM memberships WHERE account_id = ? AND user_id IN (?)`, agencyID, userIDs)
-	if err != nil {
+// allMembers fails with 400 on user_ids unless every user is a member of
+// the account (account.NonMembers).
+func allMembers(ctx context.Context, q db.Querier, accountID string, userIDs []string) error {
+	missing, err := account.NonMembers(ctx, q, accountID, userIDs)
+	if err != nil || len(missing) == 0 {
 		return err
-	}
-	var found []string
-	if err := q.Select(ctx, &found, query, args...); err != nil {
-		return err
-	}
-	if len(found) == len(userIDs) {
-		return nil
-	}
-	var missing []string
-	for _, u := range userIDs {
-		if !slices.Contains(found, u) {
-			missing = append(missing, u)
-		}
-	}
-	if len(missing) > 5 {
-		missing = append(missing[:5], "…")
 	}
 	return errs.InvalidField("user_ids", "Only members of this agency can be in its groups; not members: %s.", strings.Join(missing, ", "))
 }

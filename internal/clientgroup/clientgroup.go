@@ -19,6 +19,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -319,30 +320,11 @@ func lockGroup(ctx context.Context, tx *db.Tx, clientID, groupID string) error {
 }
 
 // allMembers fails with 400 on user_ids unless every user is a member of
-// the client. The message names only IDs the caller gave.
-func allMembers(ctx context.Context, q db.Querier, clientID string, userIDs []string) error {
-	if len(userIDs) == 0 {
-		return nil
-	}
-	query, args, err := db.In(`SELECT user_id FROM memberships WHERE account_id = ? AND user_id IN (?)`, clientID, userIDs)
-	if err != nil {
+// the account (account.NonMembers).
+func allMembers(ctx context.Context, q db.Querier, accountID string, userIDs []string) error {
+	missing, err := account.NonMembers(ctx, q, accountID, userIDs)
+	if err != nil || len(missing) == 0 {
 		return err
-	}
-	var found []string
-	if err := q.Select(ctx, &found, query, args...); err != nil {
-		return err
-	}
-	if len(found) == len(userIDs) {
-		return nil
-	}
-	var missing []string
-	for _, u := range userIDs {
-		if !slices.Contains(found, u) {
-			missing = append(missing, u)
-		}
-	}
-	if len(missing) > 5 {
-		missing = append(missing[:5], "…")
 	}
 	return errs.InvalidField("user_ids", "Only users of this account can be in its groups; not users: %s.", strings.Join(missing, ", "))
 }

@@ -502,10 +502,5 @@ func actorOf(a *authz.Actor) any {
 }
 
 func record(ctx context.Context, tx *db.Tx, a *authz.Actor, agencyID string, now time.Time, action, target string, before, after any) error {
-	e := audit.Entry{AccountID: agencyID, Action: action, TargetID: target, Before: before, After: after}
-	if a != nil {
-		e.ActorID, e.ImpersonatorID, e.IP = a.UserID, a.ImpersonatorID, a.IP
-	}
-	_, err := audit.Append(ctx, tx, now, e)
-	return err
+	return audit.AppendAs(ctx, tx, now, a, audit.Entry{AccountID: agencyID, Action: action, TargetID: target, Before: before, After: after})
 }

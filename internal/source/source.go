@@ -316,12 +316,7 @@ func (s *Service) Delete(ctx context.Context, a *authz.Actor, rel authz.Relation
 }
 
 func record(ctx context.Context, tx *db.Tx, a *authz.Actor, agencyID string, now time.Time, action, target string, before, after any) error {
-	e := audit.Entry{AccountID: agencyID, Action: action, TargetID: target, Before: before, After: after}
-	if a != nil {
-		e.ActorID, e.ImpersonatorID, e.IP = a.UserID, a.ImpersonatorID, a.IP
-	}
-	_, err := audit.Append(ctx, tx, now, e)
-	return err
+	return audit.AppendAs(ctx, tx, now, a, audit.Entry{AccountID: agencyID, Action: action, TargetID: target, Before: before, After: after})
 }
 
 // tokenMatches compares a presented token with the stored hash in constant
