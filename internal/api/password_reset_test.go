@@ -41,8 +41,18 @@ func TestAgencyPasswordReset(t *testing.T) {
 				t.Errorf("%d user.password_reset_sent entries on %s", n, acc)
 			}
 		}
+		// A co-branded client's user gets it under the client's own name
+		// (issue 24).
+		w.admin.Must(t, 200, "PUT", "/api/v1/agencies/"+w.agency+"/clients/"+acme+"/branding", map[string]any{"portal_name": "Acme Hub"})
+		w.admin.Must(t, 202, "POST", p, nil)
+		if msgs, _, err = w.s.Mailer.List(t.Context(), 10, ""); err != nil {
+			t.Fatal(err)
+		}
+		if m := msgs[0]; m.Template != "password_reset" || !strings.Contains(m.Subject, "Acme Hub") || strings.Contains(m.Subject, "Ada Insights") {
+			t.Fatalf("co-branded e-mail: %q\n%s", m.Subject, m.Text)
+		}
 		// Five an hour per address, shared with "forgot password".
-		for range 4 {
+		for range 3 {
 			w.admin.Must(t, 202, "POST", p, nil)
 		}
 		wantError(t, w.admin.Do(t, "POST", p, nil), 429, "", "")

@@ -19,7 +19,7 @@ import (
 // /accounts/{id}/users/{user_id}/password-reset; seed 002 "Resetting
 // passwords"): rel was checked with authz.ClientUsersManage on the client.
 // The e-mail wears the brand of the agency that sends it (the client's
-// own agency for its admins). The user's password keeps working until the
+// own agency for its admins), with the client's co-branding over it. The user's password keeps working until the
 // link is used, so nobody can lock a user out by asking. Refused during
 // Login As (SPEC §6: no changing client users' passwords). It shares the
 // per-address limit of "forgot password", so an address cannot be flooded
@@ -56,7 +56,9 @@ func (s *Service) SendResetFor(ctx context.Context, rel authz.Relation, a *authz
 				return err
 			}
 		}
-		if err := s.mailer.Send(ctx, tx, mail.Email{Template: "password_reset", To: u.Email, BrandAgencyID: brand,
+		// The client's own name and logos where the agency co-branded it
+		// (issue 24), else the agency's.
+		if err := s.mailer.Send(ctx, tx, mail.Email{Template: "password_reset", To: u.Email, BrandAgencyID: brand, BrandClientID: rel.AccountID,
 			Data: map[string]any{"Name": u.Name, "URL": s.ResetURL(secret), "ExpiresIn": humanDuration(agencyResetTTL), "RequestedBy": a.Name}}); err != nil {
 			return err
 		}
