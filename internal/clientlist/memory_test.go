@@ -50,12 +50,19 @@ func TestListFromMemoryMatchesSQL(t *testing.T) {
 			}{
 				{`INSERT INTO agency_settings (agency_id, headline_metrics, updated_at) VALUES (?, '["sessions","conv"]', ?)`, []any{agencyID, now}},
 				{`INSERT INTO brands (id, agency_id, name, name_key, created_at, updated_at) VALUES (?, ?, 'Adidas', 'adidas', ?, ?)`, []any{adidas, agencyID, now, now}},
-				{`INSERT INTO metric_points (brand_id, metric, dimension, day, value) VALUES (?, 'sessions', '', ?, 3), (?, 'conv', '', ?, 2),
-					(?, 'sessions', '', ?, 4), (?, 'conv', '', ?, 6)`, []any{brandID, today, brandID, today, adidas, today, adidas, today}},
 				{`INSERT INTO metric_catalogue (brand_id, metric, unit, aggregation, created_at, updated_at) VALUES (?, 'conv', 'percent', 'sum', ?, ?),
 					(?, 'conv', 'percent', 'sum', ?, ?)`, []any{brandID, now, now, adidas, now, now}},
 			} {
 				if _, err := tx.Exec(ctx, q.sql, q.args...); err != nil {
+					return err
+				}
+			}
+			day, _ := time.Parse(time.DateOnly, today)
+			for _, p := range []struct {
+				brand, metric string
+				value         float64
+			}{{brandID, "sessions", 3}, {brandID, "conv", 2}, {adidas, "sessions", 4}, {adidas, "conv", 6}} {
+				if err := testkit.InsertPoint(ctx, tx, p.brand, p.metric, "", day, p.value); err != nil {
 					return err
 				}
 			}

@@ -34,6 +34,16 @@ var engineOnly = map[string]string{
 	// pg_trgm: a search reads the rows that match; SQLite scans the
 	// agency's rows (00010).
 	"client_list_search_trgm": "postgres",
+	// NOTIFY at commit tells every other process on the database that
+	// sessions, users, memberships, accounts, agency_clients or links
+	// changed, so their session caches drop what they hold (00040); a
+	// SQLite file has one process, which invalidates its cache itself.
+	"accounts_auth_changed":       "postgres",
+	"agency_clients_auth_changed": "postgres",
+	"links_auth_changed":          "postgres",
+	"memberships_auth_changed":    "postgres",
+	"sessions_auth_changed":       "postgres",
+	"users_auth_changed":          "postgres",
 }
 
 // triggerName is a trigger's name with the engine's own way of spelling one

@@ -22,8 +22,7 @@ func TestHeadlineMetricsPages(t *testing.T) {
 		if _, err := w.s.DB.Exec(ctx, `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, w.clientID, w.nike, now); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.s.DB.Exec(ctx, `INSERT INTO metric_points (brand_id, metric, dimension, day, value) VALUES (?, 'sessions', '', ?, 1234.5)`,
-			w.nike, now.Format(time.DateOnly)); err != nil {
+		if err := testkit.InsertPoint(ctx, w.s.DB, w.nike, "sessions", "", now, 1234.5); err != nil {
 			t.Fatal(err)
 		}
 		form := url.Values{"at_risk_days": {"14"}, "churn_days": {"45"}, "client_invite_ttl_days": {"14"},
