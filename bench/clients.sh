@@ -28,6 +28,7 @@
 #   SCENARIOS="name-first name-deep health-first health-deep q-first q-deep"
 #   DURATION=10s WARMUP=3s THREADS=2 CONNECTIONS=8      each wrk run
 #   CLIENTS=10000 OTHER_AGENCIES=10 OTHER_CLIENTS=500   the seed
+#   HEADLINE=1                  three headline metrics with this month's data (issue 16)
 #   EVENTS=1000000              activity events of the main agency's clients (a year)
 #   DEEP=7450 Q=harbor Q_DEEP=350                       clients before a deep page; the search
 #   QUIET_MAX=10 QUIET_WAIT=120 before each run, wait up to QUIET_WAIT s for
@@ -220,7 +221,7 @@ run_engine() {
 	local -a target
 	if [[ -n $dburl ]]; then target=(-database-url "$dburl"); else target=(-data-dir "$data"); fi
 	"$TMP/clientlist" seed "${target[@]}" -clients "$CLIENTS" -other-agencies "$OTHER_AGENCIES" -other-clients "$OTHER_CLIENTS" -events "$EVENTS" \
-		-email "$EMAIL" -password "$PASSWORD" | tee "$OUT/seed-$engine.txt"
+		-email "$EMAIL" -password "$PASSWORD" ${HEADLINE:+-headline} | tee "$OUT/seed-$engine.txt"
 	AGENCY=$(sed -n 's/^agency_id=//p' "$OUT/seed-$engine.txt")
 	start_server "$engine" "$data" "$dburl"
 	echo "server: pid $SERVER_PID at $URL"

@@ -60,6 +60,7 @@ func seedCmd(args []string) {
 	events := fs.Int("events", 1000000, "activity events of the main agency's clients, over a year")
 	email := fs.String("email", "bench-admin@example.com", "the main agency's admin")
 	pass := fs.String("password", "correct horse battery staple", "password of every seeded user")
+	headline := fs.Bool("headline", false, "give the main agency three headline metrics and each of its brands a point a day of each this month")
 	fs.Parse(args)
 	if (*dataDir == "") == (*dbURL == "") {
 		fail("seed: give -data-dir (SQLite) or -database-url (PostgreSQL)")
@@ -82,6 +83,11 @@ func seedCmd(args []string) {
 		AdminEmail: *email, AdminName: "Bench Admin", AgencyName: "Bench Agency", PasswordHash: hash, Seed: 1, Now: clock.Real()})
 	if err != nil {
 		fail("%v", err)
+	}
+	if *headline {
+		if err := seedHeadline(ctx, d, res.AgencyID, time.Now().UTC()); err != nil {
+			fail("headline: %v", err)
+		}
 	}
 	if d.Dialect() == db.Postgres {
 		// What autovacuum does shortly after a bulk load: statistics for

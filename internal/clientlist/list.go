@@ -221,6 +221,10 @@ type listRow struct {
 	// for none; HeadlineNames the agency's setting read with it.
 	Headline      string `db:"headline"`
 	HeadlineNames string `db:"headline_names"`
+	// metrics is Headline parsed, kept by a process's copy so that a
+	// page does not parse its rows' values again; shared by every page
+	// read from the copy, so never changed in place.
+	metrics map[string]float64
 	// Due is the earliest valid_until of the agency's rows: when it has
 	// passed, some stored status or score is stale and the page is read
 	// again after refreshDue.
@@ -474,19 +478,34 @@ func (s *Service) items(rows []listRow, names []string) ([]ClientListItem, error
 		if err != nil {
 			return nil, err
 		}
-		m, err := parseHeadline(r.Headline)
-		if err != nil {
-			return nil, err
+		m := r.metrics
+		if m == nil {
+			if m, err = parseHeadline(r.Headline); err != nil {
+				return nil, err
+			}
 		}
 		for k := range m {
 			if !slices.Contains(names, k) {
-				delete(m, k)
+				m = onlyNamed(m, names)
+				break
 			}
 		}
 		out[i] = ClientListItem{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, Health: healthOf(r.Health),
 			LastActiveAt: r.LastActive.Ptr(), Brands: b, Users: r.Users, Seats: r.Seats, Enabled: r.Enabled, Metrics: m}
 	}
 	return out, nil
+}
+
+// onlyNamed is a copy of m without the metrics no longer chosen (m may be
+// a copy's, shared with other pages).
+func onlyNamed(m map[string]float64, names []string) map[string]float64 {
+	out := make(map[string]float64, len(names))
+	for k, v := range m {
+		if slices.Contains(names, k) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // headlineNames reads the agency's headline metrics as a page's statement

@@ -479,6 +479,11 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 		}
 		r.ID, r.Name, r.SortName, r.Status, r.Brands, r.search = id.String, name.String, sortName.String, status.String, brands.String, search.String
 		r.Users, r.Seats, r.Enabled, r.Headline = int(users.Int64), int(seats.Int64), enabled.Bool, headline.String
+		// Parsed once per load, not once per page (a bad value is
+		// parsed again, and refused, by the page that shows it).
+		if m, err := parseHeadline(r.Headline); err == nil {
+			r.metrics = m
+		}
 		if health.Valid {
 			h := health.Int64
 			r.Health = &h
