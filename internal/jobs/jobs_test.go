@@ -21,7 +21,8 @@ import (
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
 
-var t0 = time.Date(2030, 1, 2, 10, 30, 0, 0, time.UTC)
+// t0 is half past an hour, computed from the real time (never a written date).
+var t0 = time.Now().UTC().Truncate(time.Hour).Add(30 * time.Minute)
 
 var quiet = slog.New(slog.DiscardHandler)
 

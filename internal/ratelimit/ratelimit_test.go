@@ -24,7 +24,7 @@ var ctx = context.Background()
 
 // t0 has a fractional second on purpose: on SQLite timestamps compare as text,
 // and the window boundaries below straddle values with and without fractions.
-var t0 = time.Date(2025, 3, 1, 12, 0, 0, 250_000_000, time.UTC)
+var t0 = time.Now().UTC().Truncate(time.Hour).Add(250 * time.Millisecond)
 
 var small = Rule{Name: "test", Limit: 3, Window: 10 * time.Minute}
 
