@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-var now = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
+var now = time.Now().UTC().Truncate(time.Hour) // from the real time, never a written date
 
 // ago is a moment so many days (fractions allowed) before now.
 func ago(days float64) time.Time { return now.Add(-time.Duration(days * float64(Day))) }
