@@ -47,10 +47,11 @@ func seedLedger(b *testing.B, e db.Dialect, brands, years int) (*billing.Service
 					return err
 				}
 				if kind == "start" {
-					_, err = tx.Exec(ctx, `INSERT INTO billing_spans (id, agency_id, brand_id, brand_name, start_at) VALUES (?, ?, ?, ?, ?)`,
-						id.New(id.Billing), agencyID, bid, name, at)
+					_, err = tx.Exec(ctx, `INSERT INTO billing_spans (id, agency_id, brand_id, brand_name, start_at, start_us) VALUES (?, ?, ?, ?, ?, ?)`,
+						id.New(id.Billing), agencyID, bid, name, at, at.UnixMicro())
 				} else {
-					_, err = tx.Exec(ctx, `UPDATE billing_spans SET stop_at = ? WHERE agency_id = ? AND brand_id = ? AND stop_at IS NULL`, at, agencyID, bid)
+					_, err = tx.Exec(ctx, `UPDATE billing_spans SET stop_at = ?, stop_us = ? WHERE agency_id = ? AND brand_id = ? AND stop_us IS NULL`,
+						at, at.UnixMicro(), agencyID, bid)
 				}
 				if err != nil {
 					return err

@@ -107,8 +107,8 @@ func Sync(ctx context.Context, tx *db.Tx, now time.Time, agencyID string, c Chan
 		if _, err := tx.Exec(ctx, `DELETE FROM billing_open WHERE agency_id = ? AND brand_id = ?`, agencyID, b); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE billing_spans SET stop_at = ? WHERE agency_id = ? AND brand_id = ? AND stop_at IS NULL`,
-			now, agencyID, b); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE billing_spans SET stop_at = ?, stop_us = ? WHERE agency_id = ? AND brand_id = ? AND stop_us IS NULL`,
+			now, now.UnixMicro(), agencyID, b); err != nil {
 			return err
 		}
 		if err := write(b, "stop"); err != nil {
@@ -119,8 +119,8 @@ func Sync(ctx context.Context, tx *db.Tx, now time.Time, agencyID string, c Chan
 		if _, err := tx.Exec(ctx, `INSERT INTO billing_open (agency_id, brand_id, since) VALUES (?, ?, ?)`, agencyID, b, now); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO billing_spans (id, agency_id, brand_id, brand_name, start_at) VALUES (?, ?, ?, ?, ?)`,
-			id.New(id.Billing), agencyID, b, names[b], now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO billing_spans (id, agency_id, brand_id, brand_name, start_at, start_us) VALUES (?, ?, ?, ?, ?, ?)`,
+			id.New(id.Billing), agencyID, b, names[b], now, now.UnixMicro()); err != nil {
 			return err
 		}
 		if err := write(b, "start"); err != nil {

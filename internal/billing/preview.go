@@ -2,6 +2,9 @@ package billing
 
 import (
 	"context"
+	"database/sql"
+	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -39,51 +42,93 @@ type Preview struct {
 
 const roundingRule = "Each line is price × days ÷ days in its month, rounded half up to the cent; the total is the sum of the lines."
 
-// interval is a time a brand was billable: [start, stop), stop zero while
-// it still is.
-type interval struct{ start, stop time.Time }
-
+// A ledger is what a preview reads: for each brand billable during the
+// period (in brand ID order), its spans in start order, as microseconds
+// since 1970 (billing_spans.start_us, stop_us; 00051).
 type ledger struct {
-	names map[string]string
-	order []string
-	spans map[string][]interval
+	brands []brandSpans
 }
 
-// ledger reads the spans that overlap the days f..t (UTC): one walk of
-// billing_spans_time, however long the agency's history.
-func (s *Service) ledger(ctx context.Context, agencyID string, f, t time.Time) (ledger, error) {
-	var rows []struct {
-		BrandID string     `db:"brand_id"`
-		Name    string     `db:"brand_name"`
-		Start   time.Time  `db:"start_at"`
-		Stop    *time.Time `db:"stop_at"`
+type brandSpans struct {
+	id     string
+	name   string // of the brand's latest span: its name when that started
+	nameAt span   // that span
+	spans  []span
+}
+
+// span is a time a brand was billable, [start, stop) in microseconds; stop
+// is openSpan while it still is.
+type span struct{ start, stop int64 }
+
+// before orders a brand's spans by start, and spans that start at the same
+// moment (an empty one, then the next, under a clock that stood still) by
+// stop, so that the one still in effect comes last.
+func (a span) before(b span) bool {
+	return a.start < b.start || (a.start == b.start && a.stop < b.stop)
+}
+
+const (
+	openSpan = math.MaxInt64
+	usPerDay = 86400 * 1000000
+)
+
+// ledgerRows scans the spans without sqlx's reflection or any time
+// parsing: the IDs and names arrive as bytes, and a brand's ID and name
+// are copied into strings once, not once per span.
+type ledgerRows struct {
+	l     ledger
+	index map[string]int // brand ID → l.brands
+}
+
+func (lr *ledgerRows) ScanRows(rows *sql.Rows) error {
+	var brand, name sql.RawBytes
+	var start int64
+	var stop sql.NullInt64
+	for rows.Next() {
+		if err := rows.Scan(&brand, &name, &start, &stop); err != nil {
+			return err
+		}
+		i, ok := lr.index[string(brand)] // no allocation for the lookup
+		if !ok {
+			i = len(lr.l.brands)
+			lr.index[string(brand)] = i
+			lr.l.brands = append(lr.l.brands, brandSpans{id: string(brand)})
+		}
+		b := &lr.l.brands[i]
+		sp := span{start: start, stop: openSpan}
+		if stop.Valid {
+			sp.stop = stop.Int64
+		}
+		// The latest span names the brand; comparing first saves the copy
+		// when the name is the same.
+		if len(b.spans) == 0 || !sp.before(b.nameAt) {
+			if b.name != string(name) {
+				b.name = string(name)
+			}
+			b.nameAt = sp
+		}
+		b.spans = append(b.spans, sp)
 	}
-	end := t.AddDate(0, 0, 1)
-	// Two index ranges of billing_spans_stop: the open spans, and those
-	// stopped after f. Ordered here, not in SQL.
-	if err := s.db.Select(ctx, &rows, `SELECT brand_id, brand_name, start_at, stop_at FROM billing_spans
-		WHERE agency_id = ? AND stop_at IS NULL AND start_at < ?
-		UNION ALL SELECT brand_id, brand_name, start_at, stop_at FROM billing_spans
-		WHERE agency_id = ? AND stop_at > ? AND start_at < ?`, agencyID, end, agencyID, f, end); err != nil {
+	return nil
+}
+
+// ledger reads the spans that overlap the days f..t (UTC): two ranges of
+// the covering index billing_spans_period (the open spans, and those
+// stopped after f), however long the agency's history. Ordered here, not in
+// SQL.
+func (s *Service) ledger(ctx context.Context, agencyID string, f, t time.Time) (ledger, error) {
+	end := t.AddDate(0, 0, 1).UnixMicro()
+	lr := &ledgerRows{index: map[string]int{}}
+	if err := s.db.Select(ctx, lr, `SELECT brand_id, brand_name, start_us, stop_us FROM billing_spans
+		WHERE agency_id = ? AND stop_us IS NULL AND start_us < ?
+		UNION ALL SELECT brand_id, brand_name, start_us, stop_us FROM billing_spans
+		WHERE agency_id = ? AND stop_us > ? AND start_us < ?`, agencyID, end, agencyID, f.UnixMicro(), end); err != nil {
 		return ledger{}, err
 	}
-	sort.Slice(rows, func(i, j int) bool {
-		if rows[i].BrandID != rows[j].BrandID {
-			return rows[i].BrandID < rows[j].BrandID
-		}
-		return rows[i].Start.Before(rows[j].Start)
-	})
-	l := ledger{names: map[string]string{}, spans: map[string][]interval{}}
-	for _, r := range rows {
-		if _, ok := l.names[r.BrandID]; !ok {
-			l.order = append(l.order, r.BrandID)
-		}
-		l.names[r.BrandID] = r.Name
-		sp := interval{start: r.Start.UTC()}
-		if r.Stop != nil {
-			sp.stop = r.Stop.UTC()
-		}
-		l.spans[r.BrandID] = append(l.spans[r.BrandID], sp)
+	l := lr.l
+	sort.Slice(l.brands, func(i, j int) bool { return l.brands[i].id < l.brands[j].id })
+	for _, b := range l.brands {
+		sort.Slice(b.spans, func(i, j int) bool { return b.spans[i].before(b.spans[j]) })
 	}
 	return l, nil
 }
@@ -113,71 +158,165 @@ func (s *Service) Preview(ctx context.Context, rel authz.Relation, from, to stri
 	return bill(l, plans, prices, f, t), nil
 }
 
-// bill computes a preview from the ledger; pure, so the model test and the
-// benchmarks call it directly.
+// bill computes a preview from the ledger; pure, so tests call it
+// directly. It is linear in the spans and the lines: the period is cut into
+// segments of days that share a month, a plan and a price (their bounds
+// are the month starts and the days plan and price changes take effect),
+// each brand's spans into runs of billed days, and a line is a run's part
+// in a segment — the same lines as billing day by day.
 func bill(l ledger, plans planList, prices priceList, f, t time.Time) Preview {
 	out := Preview{From: day(f), To: day(t), Lines: []Line{}, Currency: "USD", Rounding: roundingRule}
-	n := int(t.Sub(f)/(24*time.Hour)) + 1
-	// The plan and price of each day, computed once.
-	plan := make([]string, n)
-	price := make([]int64, n)
-	month := make([]time.Month, n)
-	for i := range n {
-		t := f.AddDate(0, 0, i)
-		d := day(t)
-		plan[i] = plans.on(d)
-		price[i] = prices.on(d).Of(plan[i])
-		month[i] = t.Month()
-	}
-	billed := make([]bool, n)
-	for _, b := range l.order {
-		clear(billed)
-		any := false
-		for _, sp := range l.spans[b] {
-			// Days whose [00:00, 24:00) overlaps [start, stop).
-			first := dayIndex(f, sp.start)
+	fd := floorDiv(f.UnixMicro(), usPerDay)
+	n := floorDiv(t.UnixMicro(), usPerDay) - fd + 1
+	days := dayNames{first: fd, names: make([]string, n)}
+	segs := segments(plans, prices, fd, n, &days)
+	for _, b := range l.brands {
+		// Runs of billed days, as day indexes of the period: a span bills
+		// each day whose [00:00, 24:00) overlaps [start, stop), so from the
+		// day of start to the day of stop − 1µs. Spans come in start order;
+		// runs that touch or overlap are one run.
+		runFirst, runLast := int64(-1), int64(-2)
+		emit := func() {
+			if runLast < runFirst {
+				return
+			}
+			for _, sg := range segs {
+				a, z := max(runFirst, sg.first), min(runLast, sg.last)
+				if a > z {
+					continue
+				}
+				nd := z - a + 1
+				amount := (2*sg.price*nd + sg.dim) / (2 * sg.dim)
+				out.Lines = append(out.Lines, Line{BrandID: b.id, Name: b.name, From: days.at(a), To: days.at(z),
+					Days: int(nd), Plan: sg.plan, PriceCents: sg.price, AmountCents: amount})
+				out.TotalCents += amount
+			}
+		}
+		for _, sp := range b.spans {
+			first := floorDiv(sp.start, usPerDay) - fd
 			last := n - 1
-			if !sp.stop.IsZero() {
-				last = dayIndex(f, sp.stop.Add(-time.Microsecond))
+			if sp.stop != openSpan {
+				last = floorDiv(sp.stop-1, usPerDay) - fd
 			}
-			for i := max(first, 0); i <= min(last, n-1); i++ {
-				billed[i] = true
-				any = true
-			}
-		}
-		if !any {
-			continue
-		}
-		for i := 0; i < n; {
-			if !billed[i] {
-				i++
+			first, last = max(first, 0), min(last, n-1)
+			if first > last {
 				continue
 			}
-			start := f.AddDate(0, 0, i)
-			j := i
-			for j+1 < n && billed[j+1] && plan[j+1] == plan[i] && price[j+1] == price[i] && month[j+1] == month[i] {
-				j++
+			if first <= runLast+1 && runLast >= runFirst {
+				runLast = max(runLast, last)
+				continue
 			}
-			days := j - i + 1
-			dim := int64(daysIn(start))
-			amount := (2*price[i]*int64(days) + dim) / (2 * dim)
-			out.Lines = append(out.Lines, Line{BrandID: b, Name: l.names[b], From: day(start), To: day(f.AddDate(0, 0, j)),
-				Days: days, Plan: plan[i], PriceCents: price[i], AmountCents: amount})
-			out.TotalCents += amount
-			i = j + 1
+			emit()
+			runFirst, runLast = first, last
 		}
+		emit()
 	}
 	return out
 }
 
-// dayIndex is the number of whole UTC days from f's day to t's day.
-func dayIndex(f, t time.Time) int {
-	td := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	return int(td.Sub(f) / (24 * time.Hour))
+// segment is a run of days of the period (indexes first..last) in one
+// month under one plan and price.
+type segment struct {
+	first, last int64
+	plan        string
+	price, dim  int64
 }
 
-func daysIn(t time.Time) int {
-	return time.Date(t.Year(), t.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+// segments cuts the n days from day fd (days since 1970) where the month,
+// the plan or the price changes; neighbours that differ in none stay one.
+func segments(plans planList, prices priceList, fd, n int64, days *dayNames) []segment {
+	cuts := []int64{0}
+	for i := int64(1); i < n; i++ {
+		// Month starts; a year has 12, so this loop is the only per-day
+		// work and it allocates nothing.
+		if _, _, d := civil(fd + i); d == 1 {
+			cuts = append(cuts, i)
+		}
+	}
+	addCut := func(from string) {
+		t, err := time.Parse(time.DateOnly, from)
+		if err != nil {
+			return
+		}
+		if i := floorDiv(t.Unix(), 86400) - fd; i > 0 && i < n {
+			cuts = append(cuts, i)
+		}
+	}
+	for _, c := range plans {
+		addCut(c.EffectiveFrom)
+	}
+	for _, p := range prices {
+		addCut(p.From)
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	var out []segment
+	for k, c := range cuts {
+		last := n - 1
+		if k+1 < len(cuts) {
+			last = cuts[k+1] - 1
+		}
+		d := days.at(c)
+		plan := plans.on(d)
+		y, m, _ := civil(fd + c)
+		sg := segment{first: c, last: last, plan: plan, price: prices.on(d).Of(plan),
+			dim: int64(time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day())}
+		if len(out) > 0 {
+			p := &out[len(out)-1]
+			if _, pm, _ := civil(fd + p.first); p.plan == sg.plan && p.price == sg.price && pm == m {
+				p.last = sg.last
+				continue
+			}
+		}
+		out = append(out, sg)
+	}
+	return out
+}
+
+// dayNames formats the period's days (YYYY-MM-DD) once each, on first use:
+// lines share the strings.
+type dayNames struct {
+	first int64
+	names []string
+}
+
+func (d *dayNames) at(i int64) string {
+	if d.names[i] == "" {
+		y, m, dd := civil(d.first + i)
+		b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+			byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + dd/10), byte('0' + dd%10)}
+		d.names[i] = string(b[:])
+	}
+	return d.names[i]
+}
+
+// civil is the calendar date of a day counted from 1970-01-01 (Howard
+// Hinnant's days_from_civil, inverted), without building a time.Time.
+func civil(z int64) (int, time.Month, int) {
+	z += 719468
+	era := floorDiv(z, 146097)
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	return int(y), time.Month(m), int(d)
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // MonthTotal is one month's billed total, for the chart.
