@@ -152,6 +152,10 @@ func (s *suite) check(ctx context.Context, res *Result) error {
 		}
 	}
 
+	if err := s.checkViews(ctx, d, res); err != nil {
+		return err
+	}
+
 	// Delay: for each e-mail created before a kill and first received
 	// after it, the time from that kill to its arrival.
 	var delays []time.Duration

@@ -45,7 +45,15 @@ type Config struct {
 	PostgresURL string // an empty PostgreSQL database; "" runs on SQLite
 	Processes   int    // processes serving at once (1 on SQLite)
 	Workers     int    // concurrent writers
-	Rounds      int    // faults (kill -9)
+	Rounds      int    // faults, taken in turn from Faults
+	// Faults are the kinds of fault, applied in turn: FaultKill (the
+	// default), FaultDisk, FaultSMTP, FaultConns (faults_more.go).
+	Faults []string
+	// ViewWorkers post page views as a client user (2 when 0; -1: none).
+	ViewWorkers int
+	// DiskBytes is the size of the file system made for the SQLite data
+	// directory when Faults has FaultDisk (256 MiB when 0).
+	DiskBytes int64
 	// Each round writes for a random time in [MinUp, MaxUp] before the kill.
 	MinUp, MaxUp time.Duration
 	// SMTPDelay is how long the SMTP sink holds its reply to a message it
@@ -59,6 +67,11 @@ type Result struct {
 	Engine      string
 	Processes   int
 	Kills       int
+	DiskFulls   int // times the SQLite data directory's file system was filled
+	SMTPDowns   int // SMTP outages
+	ConnKills   int // rounds of pg_terminate_backend
+	Terminated  int // server connections terminated in them
+	Skipped     []string
 	Acked       int // writes answered 201
 	Unacked     int // writes that got no answer or an error
 	UnackedDone int // of those, committed whole anyway (allowed)
@@ -74,7 +87,12 @@ type Result struct {
 	// ResendMaxDelay is the longest wait, from the kill, of a message sent
 	// again after an interrupted attempt.
 	ResendMaxDelay time.Duration
-	Elapsed        time.Duration
+	// Page views (views.go): acknowledged, of them not stored (all by
+	// killed processes, within the bound), the most lost at one kill, and
+	// the oldest lost view's age at its kill.
+	Views, ViewsLost, ViewsLostMaxPerKill int
+	ViewLossMaxAge                        time.Duration
+	Elapsed                               time.Duration
 }
 
 // OK reports whether nothing was lost or half-done.
@@ -86,7 +104,7 @@ func (r Result) String() string {
 		"%d pending at a kill, delay after the kill max %v median %v, resends after max %v; %v",
 		r.Engine, r.Processes, r.Kills, r.Acked, r.Unacked, r.UnackedDone, len(r.Missing), len(r.HalfDone), r.VerifyRuns,
 		r.Emails, r.Duplicates, r.Interrupted, r.Pending, r.MaxDelay.Round(time.Millisecond), r.MedianDelay.Round(time.Millisecond),
-		r.ResendMaxDelay.Round(time.Millisecond), r.Elapsed.Round(time.Second))
+		r.ResendMaxDelay.Round(time.Millisecond), r.Elapsed.Round(time.Second)) + r.more()
 }
 
 type attempt struct {
@@ -97,6 +115,7 @@ type attempt struct {
 
 type proc struct {
 	n    int
+	gen  int // incarnation: every start has a new one
 	addr string
 	dir  string
 	cmd  *exec.Cmd
@@ -116,6 +135,11 @@ type suite struct {
 	attempts []attempt
 	kills    []time.Time
 	seq      int
+	gens     int
+	views    []view
+	killedAt map[int]time.Time // incarnation → when it was gone
+	filler   string            // the file filling the disk (faults_more.go)
+	appName  string            // the processes' application_name on PostgreSQL
 }
 
 // Run runs the suite.
@@ -132,7 +156,18 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 	if cfg.PostgresURL != "" {
 		res.Engine = "postgres"
 	}
-	s := &suite{cfg: cfg, sink: smtpsink.New(), procs: make([]*proc, cfg.Processes)}
+	s := &suite{cfg: cfg, sink: smtpsink.New(), procs: make([]*proc, cfg.Processes), killedAt: map[int]time.Time{}}
+	if len(cfg.Faults) == 0 {
+		s.cfg.Faults = []string{FaultKill}
+	}
+	if cfg.ViewWorkers == 0 {
+		s.cfg.ViewWorkers = 2
+	}
+	cleanup, err := s.prepare(&res)
+	if err != nil {
+		return res, err
+	}
+	defer cleanup()
 	s.sink.ReplyDelay = cfg.SMTPDelay
 	if err := s.sink.Start(""); err != nil {
 		return res, err
@@ -157,31 +192,34 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 		return res, err
 	}
 
+	var cookie *http.Cookie
+	if s.cfg.ViewWorkers > 0 {
+		if cookie, err = s.viewer(ctx); err != nil {
+			return res, err
+		}
+	}
+
 	wctx, stopWriters := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for w := range cfg.Workers {
 		wg.Go(func() { s.write(wctx, w) })
 	}
+	for w := range max(s.cfg.ViewWorkers, 0) {
+		wg.Go(func() { s.viewWrite(wctx, w, cookie) })
+	}
 	for round := 0; round < cfg.Rounds && ctx.Err() == nil; round++ {
 		up := cfg.MinUp + rand.N(cfg.MaxUp-cfg.MinUp+1)
 		time.Sleep(up)
-		victim := rand.N(cfg.Processes)
-		s.kill(victim)
-		res.Kills++
-		if cfg.Processes > 1 {
-			// The others carry on alone for a while: their heartbeats
-			// must take over the victim's jobs.
-			time.Sleep(cfg.MinUp)
-		}
-		if err := s.start(ctx, victim); err != nil {
+		kind := s.cfg.Faults[round%len(s.cfg.Faults)]
+		if err := s.fault(ctx, kind, &res); err != nil {
 			stopWriters()
 			wg.Wait()
-			return res, err
+			return res, fmt.Errorf("round %d (%s): %w", round+1, kind, err)
 		}
 		if err := s.verifyAudit(ctx); err != nil {
 			stopWriters()
 			wg.Wait()
-			return res, fmt.Errorf("after kill %d: %w", round+1, err)
+			return res, fmt.Errorf("after round %d (%s): %w", round+1, kind, err)
 		}
 		res.VerifyRuns++
 	}
@@ -212,7 +250,7 @@ func (s *suite) env(p *proc) []string {
 		"PATH=" + os.Getenv("PATH"),
 	}
 	if s.cfg.PostgresURL != "" {
-		env = append(env, "LIAISON_DATABASE_URL="+s.cfg.PostgresURL)
+		env = append(env, "LIAISON_DATABASE_URL="+s.pgURL())
 	}
 	return env
 }
@@ -257,7 +295,11 @@ func (s *suite) start(ctx context.Context, i int) error {
 	if err != nil {
 		return err
 	}
-	p := &proc{n: i, addr: addr, dir: s.dataDir(i), done: make(chan struct{}), logs: &bytes.Buffer{}}
+	s.mu.Lock()
+	s.gens++
+	gen := s.gens
+	s.mu.Unlock()
+	p := &proc{n: i, gen: gen, addr: addr, dir: s.dataDir(i), done: make(chan struct{}), logs: &bytes.Buffer{}}
 	p.cmd = exec.Command(s.cfg.Bin, "serve")
 	p.cmd.Env = s.env(p)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
@@ -305,6 +347,9 @@ func (s *suite) kill(i int) {
 	}
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	<-p.done
+	s.mu.Lock()
+	s.killedAt[p.gen] = time.Now() // once it is gone: nothing it answers comes later
+	s.mu.Unlock()
 	s.logf("killed process %d", i)
 }
 
@@ -329,25 +374,25 @@ func (s *suite) stopAll() {
 	}
 }
 
-// live returns a random running process's address ("" when none runs).
-func (s *suite) live() string {
+// live returns a random running process (nil when none runs).
+func (s *suite) live() *proc {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var up []string
+	var up []*proc
 	for _, p := range s.procs {
 		if p != nil {
-			up = append(up, p.addr)
+			up = append(up, p)
 		}
 	}
 	if len(up) == 0 {
-		return ""
+		return nil
 	}
 	return up[rand.N(len(up))]
 }
 
 // login gets an API token for the workers.
 func (s *suite) login(ctx context.Context) error {
-	addr := s.live()
+	addr := s.live().addr
 	jar := &cookieJar{}
 	c := &http.Client{Timeout: 10 * time.Second, Jar: jar}
 	if _, err := post(ctx, c, "http://"+addr+"/api/v1/login", "", map[string]any{
@@ -373,11 +418,12 @@ func (s *suite) login(ctx context.Context) error {
 func (s *suite) write(ctx context.Context, w int) {
 	c := &http.Client{Timeout: 10 * time.Second}
 	for n := 0; ctx.Err() == nil; n++ {
-		addr := s.live()
-		if addr == "" {
+		p := s.live()
+		if p == nil {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
+		addr := p.addr
 		email := fmt.Sprintf("w%d-%d-%d@faults.example", w, n, rand.N(1<<30))
 		url, body := "http://"+addr+"/api/v1/agencies/"+s.agency+"/invitations", map[string]any{"email": email}
 		if n%2 == 1 {
@@ -412,7 +458,7 @@ func isTransport(err error) bool {
 	return !errors.As(err, &se) || se.status >= 500
 }
 
-func post(ctx context.Context, c *http.Client, url, token string, body any, want int) (map[string]any, error) {
+func jsonRequest(ctx context.Context, url, token string, body any) (*http.Request, error) {
 	b, _ := json.Marshal(body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
 	if err != nil {
@@ -422,6 +468,14 @@ func post(ctx context.Context, c *http.Client, url, token string, body any, want
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req, nil
+}
+
+func post(ctx context.Context, c *http.Client, url, token string, body any, want int) (map[string]any, error) {
+	req, err := jsonRequest(ctx, url, token, body)
+	if err != nil {
+		return nil, err
 	}
 	resp, err := c.Do(req)
 	if err != nil {
