@@ -37,6 +37,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/report"
 	"github.com/liaison-dev/liaison/internal/schedule"
 	"github.com/liaison-dev/liaison/internal/source"
+	"github.com/liaison-dev/liaison/internal/webhook"
 	webassets "github.com/liaison-dev/liaison/web"
 )
 
@@ -63,6 +64,7 @@ type Deps struct {
 	// Audit reads the audit log for its pages (audit_pages.go).
 	Audit         *audit.Log
 	ClientGroups  *clientgroup.Service // client groups and report sharing (issue 24)
+	Webhooks      *webhook.Service     // signed webhooks (issue 21)
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
