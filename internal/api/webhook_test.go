@@ -272,3 +272,57 @@ func TestWebhookRetriesAndResend(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryEventTypeIsQueued makes each event type happen once, through
+// the API as a user would, and checks that the agency's endpoint receives
+// every type — so the audit actions outbox maps are the ones the code
+// writes — and that a change that is no event (a client's seats) sends
+// nothing.
+func TestEveryEventTypeIsQueued(t *testing.T) {
+	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
+		s := hookServer(t, e)
+		aAdmin, _, A := s.Signup(t, "A Admin", "a-admin@example.com", "Agency A", "agency")
+		_, _, C := s.Signup(t, "C Admin", "c-admin@example.com", "Client C", "client")
+		s.AddLink(t, testkit.LinkFixture{AgencyID: A, ClientID: C})
+		brand := s.AddBrand(t, A, "Nike")
+		recv := newReceiver(t, s.Now)
+		addHook(t, aAdmin, A, recv)
+		client := "/api/v1/agencies/" + A + "/clients/" + C
+
+		aAdmin.Must(t, 200, "PATCH", client, map[string]any{"seats": 7}) // no event
+		aAdmin.Must(t, 204, "PUT", client+"/brands/"+brand, nil)
+		aAdmin.Must(t, 200, "POST", "/api/v1/brands/"+brand+"/data", pts(pt(s.Now().Format(time.DateOnly), "sessions", 1, "")))
+		aAdmin.Must(t, 204, "DELETE", client+"/brands/"+brand, nil)
+		aAdmin.Must(t, 201, "POST", "/api/v1/accounts/"+C+"/invitations", map[string]any{"email": "zed@example.com", "role": "member"})
+		acc := invAccept(t, s, invToken(t, invMailURL(t, s, "zed@example.com")), "Zed")
+		if acc.Status != 200 {
+			t.Fatalf("accept: %d %s", acc.Status, acc.Raw)
+		}
+		zed := acc.Body["user"].(map[string]any)["id"].(string)
+		aAdmin.Must(t, 204, "DELETE", "/api/v1/accounts/"+C+"/users/"+zed, nil)
+		aAdmin.Must(t, 200, "PATCH", client, map[string]any{"enabled": false})
+		settle(t, s)
+
+		got := recv.types()
+		for _, want := range outbox.Types {
+			switch want {
+			case outbox.LinkRequested, outbox.LinkAccepted, outbox.LinkDisconnected, outbox.LoginAsStarted, outbox.LoginAsEnded:
+				continue // TestWebhooksSharedClient
+			}
+			if !slices.Contains(got, want) {
+				t.Errorf("no %s delivered; got %v", want, got)
+			}
+		}
+		for _, ev := range recv.got {
+			if ev.Type == outbox.ClientStatusChanged && ev.Data["action"] == "client.update" {
+				after, _ := ev.Data["after"].(map[string]any)
+				if after["enabled"] != false {
+					t.Errorf("status change %v", ev.Data)
+				}
+			}
+		}
+		if n := len(got); n != 8 {
+			t.Errorf("%d deliveries, want 8 (the seats change is none): %v", n, got)
+		}
+	})
+}
