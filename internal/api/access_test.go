@@ -46,6 +46,8 @@ type world struct {
 	// (issue 17)
 	templateA, templateB string
 	scheduleA, scheduleB string
+	// webhook endpoints of A and of B (issue 21)
+	webhookA, webhookB string
 	// invitations into C (by A, and by D), into A and into B (staff)
 	invC, invA, invB string
 	invCbyD          string
@@ -118,6 +120,11 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	}
 	w.scheduleA = adminA.Must(t, 201, "POST", "/api/v1/reports/"+w.reportA+"/schedules", weekly(l.User.ID)).Body["id"].(string)
 	w.scheduleB = bc.Must(t, 201, "POST", "/api/v1/reports/"+w.reportB+"/schedules", weekly(bAdminID)).Body["id"].(string)
+	// Endpoints on a name that never resolves (.invalid): a delivery the
+	// walk causes fails at once instead of reaching out.
+	hook := map[string]any{"url": "https://hooks.example.invalid/liaison", "events": []string{"login_as.ended"}}
+	w.webhookA = adminA.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyA+"/webhooks", hook).Body["id"].(string)
+	w.webhookB = bc.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyB+"/webhooks", hook).Body["id"].(string)
 	// C has brand A, so its users read brand A's data and reports (issue 16).
 	if _, err := s.DB.Exec(ctx, `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, w.clientC, w.brandA, s.Now()); err != nil {
 		t.Fatal(err)
@@ -340,6 +347,22 @@ func (w *world) targets(rt api.Route) []target {
 					return false, false
 				}
 				return true, r == authz.AgencyAdmin || r == authz.AgencyAccountManager
+			}})
+		}
+		return out
+	case api.Webhook:
+		// Issue 21: an agency's webhooks are its admins' alone; its other
+		// users are refused, nobody else (client users, the other agency
+		// of a shared client, Login As) finds them.
+		var out []target
+		for _, pair := range [][2]string{{w.webhookA, w.agencyA}, {w.webhookB, w.agencyB}} {
+			hook, ag := pair[0], pair[1]
+			out = append(out, target{map[string]string{acc.Param: hook}, func(p persona) (bool, bool) {
+				r := p.roles[ag]
+				if !strings.HasPrefix(string(r), "agency:") || p.name == asClientPersona {
+					return false, false
+				}
+				return true, r == authz.AgencyAdmin
 			}})
 		}
 		return out

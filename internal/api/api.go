@@ -37,6 +37,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/report"
 	"github.com/liaison-dev/liaison/internal/schedule"
 	"github.com/liaison-dev/liaison/internal/source"
+	"github.com/liaison-dev/liaison/internal/webhook"
 )
 
 // Deps are the domain services the API calls.
@@ -61,6 +62,7 @@ type Deps struct {
 	Sources       *source.Service        // agencies' data sources (issue 17)
 	Schedules     *schedule.Service      // scheduled report e-mails (issue 17)
 	ClientGroups  *clientgroup.Service   // client groups and report sharing (issue 24)
+	Webhooks      *webhook.Service       // signed webhooks (issue 21)
 	SecureCookies bool
 	Log           *slog.Logger
 }

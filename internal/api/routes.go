@@ -55,6 +55,9 @@ const (
 	// Schedule routes act on a report's schedule; access is decided on the
 	// report's brand (authz.CheckSchedule, issue 17).
 	Schedule
+	// Webhook routes act on a webhook endpoint; access is decided on its
+	// agency (authz.CheckWebhook, issue 21).
+	Webhook
 )
 
 // Access is a route's entry in the access table.
@@ -200,6 +203,8 @@ func (a *API) accessCheck(acc Access, route string) func(huma.Context, func(huma
 				rel, err = z.CheckTemplate(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Schedule:
 				rel, err = z.CheckSchedule(ctx, actor, hc.Param(acc.Param), acc.Action)
+			case Webhook:
+				rel, err = z.CheckWebhook(ctx, actor, hc.Param(acc.Param), acc.Action)
 			case Link:
 				var lrel authz.LinkRelation
 				lrel, err = z.CheckLink(ctx, actor, hc.Param(acc.Param), acc.Action)

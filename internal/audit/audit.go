@@ -8,7 +8,9 @@
 // which a chain alone cannot (the last entry has no successor to disagree).
 //
 // Entries are written with Append inside the transaction of the change they
-// describe, so a change and its audit entry commit or roll back together.
+// describe, so a change and its audit entry commit or roll back together;
+// Append also queues the webhook deliveries of the entries that are webhook
+// events (internal/webhook/outbox), in that same transaction.
 package audit
 
 import (
@@ -25,6 +27,7 @@ import (
 
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/id"
+	"github.com/liaison-dev/liaison/internal/webhook/outbox"
 )
 
 // Entry is what a caller records: who (actor, and the impersonator when an
@@ -240,6 +243,15 @@ func Append(ctx context.Context, tx *db.Tx, at time.Time, e Entry) (Event, error
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return Event{}, fmt.Errorf("audit: head moved under entry %d (rows %d, %v)", r.Seq, n, err)
+	}
+	// The entries that are webhook events queue their deliveries here, in
+	// the same transaction (issue 21): every event of the list is audited,
+	// so this is the one place that sees them all. outbox decides which
+	// actions are events and which agency hears of each.
+	if err := outbox.FromAudit(ctx, tx, r.At.Time, outbox.Fact{AccountID: e.AccountID, AgencyID: e.AgencyID,
+		ActorID: e.ActorID, ImpersonatorID: e.ImpersonatorID, Action: r.Action, TargetID: r.TargetID,
+		Before: before, After: after}); err != nil {
+		return Event{}, err
 	}
 	return r.event(), nil
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/id"
+	"github.com/liaison-dev/liaison/internal/webhook/outbox"
 )
 
 // Cause says what made a brand start or stop being billable.
@@ -101,7 +102,11 @@ func Sync(ctx context.Context, tx *db.Tx, now time.Time, agencyID string, c Chan
 		_, err := tx.Exec(ctx, `INSERT INTO billing_events (id, agency_id, seq, brand_id, brand_name, kind, at, cause, ref_id, actor_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id.New(id.Billing), agencyID, seq, brandID, names[brandID], kind, now,
 			string(c.Cause), nullable(c.RefID), nullable(c.ActorID))
-		return err
+		if err != nil {
+			return err
+		}
+		// Each ledger row is a webhook event of the agency's (issue 21).
+		return outbox.BrandBilling(ctx, tx, now, agencyID, brandID, names[brandID], kind == "start", string(c.Cause), c.RefID, c.ActorID)
 	}
 	for _, b := range stops {
 		if _, err := tx.Exec(ctx, `DELETE FROM billing_open WHERE agency_id = ? AND brand_id = ?`, agencyID, b); err != nil {

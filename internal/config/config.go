@@ -47,6 +47,11 @@ type Config struct {
 	// SQLiteMmapMB (LIAISON_SQLITE_MMAP_MB, default 0: none) bounds how much of
 	// the SQLite file reads map into memory (db.Options).
 	SQLiteMmapMB int64
+	// WebhookAllowLoopback (LIAISON_WEBHOOK_ALLOW_LOOPBACK, default false)
+	// lets webhook endpoints be on a loopback address, over http:// too:
+	// for development and tests only. Private and link-local addresses
+	// stay refused either way (internal/webhook).
+	WebhookAllowLoopback bool
 }
 
 // Getenv is how Load reads variables; tests pass a map's lookup.
@@ -92,6 +97,13 @@ func Load(getenv Getenv) (Config, error) {
 			return c, fmt.Errorf("LIAISON_OPEN_SIGNUP: %q is not true or false", v)
 		}
 		c.OpenSignup = b
+	}
+	if v := strings.TrimSpace(getenv("LIAISON_WEBHOOK_ALLOW_LOOPBACK")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("LIAISON_WEBHOOK_ALLOW_LOOPBACK: %q is not true or false", v)
+		}
+		c.WebhookAllowLoopback = b
 	}
 	for _, v := range strings.Split(getenv("LIAISON_TRUSTED_PROXIES"), ",") {
 		if v = strings.TrimSpace(v); v == "" {

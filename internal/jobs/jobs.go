@@ -209,6 +209,19 @@ func (q *Queue) Wake() {
 // and the runner is woken after the commit. A job whose UniqueKey is already
 // taken is dropped silently.
 func (q *Queue) Enqueue(ctx context.Context, tx *db.Tx, j Job) error {
+	if err := Insert(ctx, tx, q.now(), j); err != nil {
+		return err
+	}
+	tx.AfterCommit(q.Wake)
+	return nil
+}
+
+// Insert is Enqueue for code that has a transaction but no Queue: the
+// webhook deliveries queued from audit.Append and billing.Sync, which every
+// domain service reaches without holding the queue. now stamps the row (the
+// caller's clock, so a fake clock in tests). No runner is woken: the job
+// runs at the next poll of any process (Queue.Poll, a second by default).
+func Insert(ctx context.Context, tx *db.Tx, now time.Time, j Job) error {
 	if j.Kind == "" {
 		return errors.New("jobs: enqueue without a kind")
 	}
@@ -219,7 +232,7 @@ func (q *Queue) Enqueue(ctx context.Context, tx *db.Tx, j Job) error {
 			return fmt.Errorf("jobs: encode %s payload: %w", j.Kind, err)
 		}
 	}
-	now := q.now().UTC().Truncate(time.Microsecond)
+	now = now.UTC().Truncate(time.Microsecond)
 	runAt := now
 	if !j.RunAt.IsZero() {
 		// UTC and microseconds: SQLite compares times as text, and both engines
@@ -242,7 +255,6 @@ func (q *Queue) Enqueue(ctx context.Context, tx *db.Tx, j Job) error {
 	if err != nil {
 		return fmt.Errorf("jobs: enqueue %s: %w", j.Kind, err)
 	}
-	tx.AfterCommit(q.Wake)
 	return nil
 }
 

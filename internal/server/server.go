@@ -42,6 +42,8 @@ import (
 	"github.com/liaison-dev/liaison/internal/schedule"
 	"github.com/liaison-dev/liaison/internal/source"
 	"github.com/liaison-dev/liaison/internal/web"
+	"github.com/liaison-dev/liaison/internal/webhook"
+	"github.com/liaison-dev/liaison/internal/webhook/outbox"
 )
 
 // App is a running Liaison: its database, services and HTTP handler.
@@ -71,6 +73,9 @@ type App struct {
 	Reports *report.Service
 	// Schedules sends scheduled report e-mails (a job; tests call Run).
 	Schedules *schedule.Service
+
+	// Webhooks is the agencies' signed webhooks (issue 21).
+	Webhooks *webhook.Service
 
 	// AuditKey signs the audit trail (ops.go).
 	AuditKey *audit.Key
@@ -168,13 +173,17 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	groups := clientgroup.New(d, o.Now)
 	sources := source.New(d, data, o.Now)
 	schedules := schedule.New(d, authz.New(d), reports, brands, m, o.Now, cfg.BaseURL, o.Log)
+	hooks := webhook.New(d, o.Now, webhook.Config{AllowLoopback: cfg.WebhookAllowLoopback})
+	// Deliveries are queued by internal/webhook/outbox in each event's
+	// transaction; this job sends them (issue 21).
+	q.Handle(outbox.Job, hooks.Handle)
 	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
-		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups})
+		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups, Webhooks: hooks})
 	pages, err := web.New(web.Deps{Audit: auditLog, Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands,
-		ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups})
+		ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups, Webhooks: hooks})
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +195,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Data = data
 	app.Reports = reports
 	app.Schedules = schedules
+	app.Webhooks = hooks
 	registerSweeps(q, d, limiter, authSvc)
 	if app.AuditKey, err = registerAuditCheckpoints(cfg, d, q, o); err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ type views struct {
 }
 
 // shared are the files every page is parsed with.
-var shared = []string{"layout.html", "parts.html", "client_parts.html", "billing_details_parts.html", "report_parts.html", "daily_parts.html"}
+var shared = []string{"layout.html", "parts.html", "client_parts.html", "billing_details_parts.html", "report_parts.html", "daily_parts.html", "webhook_parts.html"}
 
 func parseViews(fsys fs.FS, a *assets) (*views, error) {
 	base := template.New("layout").Funcs(funcs(a))

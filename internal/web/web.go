@@ -37,6 +37,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/report"
 	"github.com/liaison-dev/liaison/internal/schedule"
 	"github.com/liaison-dev/liaison/internal/source"
+	"github.com/liaison-dev/liaison/internal/webhook"
 	webassets "github.com/liaison-dev/liaison/web"
 )
 
@@ -63,6 +64,7 @@ type Deps struct {
 	// Audit reads the audit log for its pages (audit_pages.go).
 	Audit         *audit.Log
 	ClientGroups  *clientgroup.Service // client groups and report sharing (issue 24)
+	Webhooks      *webhook.Service     // signed webhooks (issue 21)
 	SecureCookies bool
 	BaseURL       string
 	Log           *slog.Logger
@@ -173,6 +175,14 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /app/billing", g(ownAgency, authz.AgencyManage, "billing", h.billingPage))
 	m.HandleFunc("POST /app/billing/plan", g(ownAgency, authz.AgencyManage, "billing", h.billingPlan))
 	m.HandleFunc("POST /app/settings", g(ownAgency, authz.AgencyManage, "settings", h.saveSettings))
+	// Settings → Webhooks (issue 21): the agency's admins only.
+	m.HandleFunc("GET "+webhooksPath, g(ownAgency, authz.AgencyManage, "settings", h.webhooks))
+	m.HandleFunc("POST "+webhooksPath, g(ownAgency, authz.AgencyManage, "settings", h.webhookCreate))
+	m.HandleFunc("GET "+webhooksPath+"/{webhook_id}", g(ownAgency, authz.AgencyManage, "settings", h.webhookPage))
+	m.HandleFunc("POST "+webhooksPath+"/{webhook_id}", g(ownAgency, authz.AgencyManage, "settings", h.webhookUpdate))
+	m.HandleFunc("POST "+webhooksPath+"/{webhook_id}/secret", g(ownAgency, authz.AgencyManage, "settings", h.webhookRotate))
+	m.HandleFunc("POST "+webhooksPath+"/{webhook_id}/delete", g(ownAgency, authz.AgencyManage, "settings", h.webhookDelete))
+	m.HandleFunc("POST "+webhooksPath+"/{webhook_id}/deliveries/{delivery_id}/resend", g(ownAgency, authz.AgencyManage, "settings", h.webhookResend))
 
 	// Login As (login_as_pages.go).
 	m.HandleFunc("GET /app/clients/{client_id}/login-as", g(agencyClient, authz.ClientImpersonate, "clients", h.loginAsForm))
