@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -117,18 +118,22 @@ func (a *API) loginOut(l auth.Login) *userAccountOut {
 	return out
 }
 
-// signInOut answers a password sign-in (login, password reset): a session
-// (200, Set-Cookie, the user) or, when a second factor is needed, 202 with
-// the challenge and no cookie (twofactor_routes.go).
+// SignIn is the answer to a password sign-in (login, password reset, the
+// second step): a session's user, or, with 202, the second-factor
+// challenge (twofactor_routes.go).
+type SignIn struct {
+	User          *auth.User       `json:"user,omitempty" doc:"The signed-in user (200)"`
+	Account       *account.Account `json:"account,omitempty"`
+	SecondFactor  *auth.Challenge  `json:"second_factor,omitempty" doc:"202: no session yet; answer this challenge with a code (POST /api/v1/login/second-factor)"`
+	RecoveryCodes []string         `json:"recovery_codes,omitempty" doc:"Shown once, when the sign-in finished a two-factor set-up"`
+}
+
+// signInOut answers a sign-in: 200 with Set-Cookie and the user, or 202
+// with the challenge and no cookie.
 type signInOut struct {
 	Status    int
 	SetCookie *http.Cookie `header:"Set-Cookie" doc:"The session cookie (200 only)"`
-	Body      struct {
-		User          *auth.User       `json:"user,omitempty" doc:"The signed-in user (200)"`
-		Account       *account.Account `json:"account,omitempty"`
-		SecondFactor  *auth.Challenge  `json:"second_factor,omitempty" doc:"202: no session yet; answer this challenge with a code (POST /api/v1/login/second-factor)"`
-		RecoveryCodes []string         `json:"recovery_codes,omitempty" doc:"Shown once, when the sign-in finished a two-factor set-up"`
-	}
+	Body      SignIn
 }
 
 func (a *API) signInOut(l auth.Login) *signInOut {
@@ -144,9 +149,14 @@ func (a *API) signInOut(l auth.Login) *signInOut {
 	return out
 }
 
-// withChallengeAnswer documents the 202 of a sign-in.
-func withChallengeAnswer(o huma.Operation) huma.Operation {
-	o.Responses = map[string]*huma.Response{"202": {Description: "A second factor is needed: the body's second_factor is the challenge to answer; no session yet"}}
+// withChallengeAnswer documents the 202 of a sign-in, with the body of the
+// 200.
+func (a *API) withChallengeAnswer(o huma.Operation) huma.Operation {
+	ref := a.huma.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[SignIn](), true, "SignIn")
+	o.Responses = map[string]*huma.Response{"202": {
+		Description: "A second factor is needed: second_factor is the challenge to answer; no session yet",
+		Content:     map[string]*huma.MediaType{"application/json": {Schema: ref}},
+	}}
 	return o
 }
 
@@ -165,7 +175,7 @@ func (a *API) authRoutes() {
 		return a.loginOut(l), nil
 	})
 
-	add(a, pub, withChallengeAnswer(op(http.MethodPost, "/api/v1/login", "login",
+	add(a, pub, a.withChallengeAnswer(op(http.MethodPost, "/api/v1/login", "login",
 		"Log in with e-mail and password: 200 with a session, or 202 with a second-factor challenge when two-factor sign-in is on or required", "auth")),
 		func(ctx context.Context, in *loginIn) (*signInOut, error) {
 			l, err := s.Login(ctx, auth.LoginInput{Email: in.Body.Email, Password: in.Body.Password, IP: requestctx.IP(ctx), UserAgent: in.UserAgent})
@@ -212,7 +222,7 @@ func (a *API) authRoutes() {
 		return out, nil
 	})
 
-	add(a, pub, withChallengeAnswer(op(http.MethodPost, "/api/v1/password/reset", "password-reset",
+	add(a, pub, a.withChallengeAnswer(op(http.MethodPost, "/api/v1/password/reset", "password-reset",
 		"Set a new password with a reset token; ends every other session (202 with a second-factor challenge when two-factor sign-in is on or required)", "auth")),
 		func(ctx context.Context, in *resetIn) (*signInOut, error) {
 			l, err := s.ResetPassword(ctx, auth.ResetInput{Token: in.Body.Token, Password: in.Body.Password, IP: requestctx.IP(ctx), UserAgent: in.UserAgent})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/requestctx"
@@ -73,6 +75,13 @@ type disableTwoFactorIn struct {
 	}
 }
 
+// withErrors declares error statuses beyond those the route's shape
+// implies (openapi.go's declaredErrors reads Operation.Errors).
+func withErrors(o huma.Operation, codes ...int) huma.Operation {
+	o.Errors = append(o.Errors, codes...)
+	return o
+}
+
 // noStore keeps secrets and codes out of every cache.
 const noStore = "no-store"
 
@@ -80,8 +89,8 @@ func (a *API) twoFactorRoutes() {
 	pub, user := Access{Kind: Public}, Access{Kind: User}
 	s := a.deps.Auth
 
-	add(a, pub, op(http.MethodPost, "/api/v1/login/second-factor", "login-second-factor",
-		"Answer a login's second-factor challenge with a code or a recovery code: starts the session (recovery_codes once after a set-up)", "auth"),
+	add(a, pub, withErrors(op(http.MethodPost, "/api/v1/login/second-factor", "login-second-factor",
+		"Answer a login's second-factor challenge with a code or a recovery code: starts the session (recovery_codes once after a set-up)", "auth"), 401, 409, 429),
 		func(ctx context.Context, in *secondFactorIn) (*signInOut, error) {
 			l, err := s.CompleteLogin(ctx, auth.SecondFactorInput{Challenge: in.Body.Challenge, Code: in.Body.Code,
 				IP: requestctx.IP(ctx), UserAgent: in.UserAgent})
@@ -90,8 +99,8 @@ func (a *API) twoFactorRoutes() {
 			}
 			return a.signInOut(l), nil
 		})
-	add(a, pub, op(http.MethodPost, "/api/v1/login/second-factor/setup", "login-second-factor-setup",
-		"During a login whose challenge is totp_setup: the TOTP secret and QR code to scan (the same until a code confirms it)", "auth"),
+	add(a, pub, withErrors(op(http.MethodPost, "/api/v1/login/second-factor/setup", "login-second-factor-setup",
+		"During a login whose challenge is totp_setup: the TOTP secret and QR code to scan (the same until a code confirms it)", "auth"), 401, 409),
 		func(ctx context.Context, in *challengeIn) (*twoFactorSetupOut, error) {
 			v, err := s.BeginChallengeSetup(ctx, in.Body.Challenge, "Liaison")
 			return &twoFactorSetupOut{CacheControl: noStore, Body: v}, err
@@ -103,22 +112,22 @@ func (a *API) twoFactorRoutes() {
 			v, err := s.TwoFactorStatus(ctx, authz.ActorFrom(ctx))
 			return &twoFactorStatusOut{CacheControl: noStore, Body: v}, err
 		})
-	add(a, user, op(http.MethodPost, "/api/v1/me/two-factor/setup", "two-factor-setup",
-		"Start setting two-factor sign-in up: the secret and its QR code (409 two_factor_on when it is on)", "two-factor"),
+	add(a, user, withErrors(op(http.MethodPost, "/api/v1/me/two-factor/setup", "two-factor-setup",
+		"Start setting two-factor sign-in up: the secret and its QR code (409 two_factor_on when it is on)", "two-factor"), 409),
 		func(ctx context.Context, _ *empty) (*twoFactorSetupOut, error) {
 			v, err := s.BeginTwoFactor(ctx, authz.ActorFrom(ctx), "Liaison")
 			return &twoFactorSetupOut{CacheControl: noStore, Body: v}, err
 		})
-	add(a, user, op(http.MethodPost, "/api/v1/me/two-factor/confirm", "two-factor-confirm",
-		"Turn two-factor sign-in on with a code of the set-up: answers ten recovery codes, once", "two-factor"),
+	add(a, user, withErrors(op(http.MethodPost, "/api/v1/me/two-factor/confirm", "two-factor-confirm",
+		"Turn two-factor sign-in on with a code of the set-up: answers ten recovery codes, once", "two-factor"), 409, 429),
 		func(ctx context.Context, in *codeIn) (*recoveryCodesOut, error) {
 			codes, err := s.ConfirmTwoFactor(ctx, authz.ActorFrom(ctx), in.Body.Code)
 			out := &recoveryCodesOut{CacheControl: noStore}
 			out.Body.RecoveryCodes = codes
 			return out, err
 		})
-	o := op(http.MethodPost, "/api/v1/me/two-factor/disable", "two-factor-disable",
-		"Turn two-factor sign-in off with your password and a code (409 two_factor_required while an account requires it)", "two-factor")
+	o := withErrors(op(http.MethodPost, "/api/v1/me/two-factor/disable", "two-factor-disable",
+		"Turn two-factor sign-in off with your password and a code (409 two_factor_required while an account requires it)", "two-factor"), 409, 429)
 	o.DefaultStatus = http.StatusNoContent
 	add(a, user, o, func(ctx context.Context, in *disableTwoFactorIn) (*empty, error) {
 		return nil, s.DisableTwoFactor(ctx, authz.ActorFrom(ctx), in.Body.Password, in.Body.Code)

@@ -358,7 +358,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, a *authz.Actor, password
 			return err
 		}
 		if err := s.mailer.Send(ctx, tx, mail.Email{Template: "two_factor_off", To: a.Email, BrandAgencyID: brand,
-			Data: map[string]any{"Name": a.Name}}); err != nil {
+			Data: map[string]any{"Name": a.Name, "ResetBy": ""}}); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{ActorID: a.UserID, Action: "user.two_factor.disable", TargetID: a.UserID, IP: a.IP})
