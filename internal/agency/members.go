@@ -19,9 +19,12 @@ type Member struct {
 	Email    string    `db:"email" json:"email"`
 	Role     string    `db:"role" json:"role" enum:"admin,account_manager,member,viewer"`
 	JoinedAt time.Time `db:"joined_at" json:"joined_at"`
+	// TwoFactor: the member signs in with a second factor (issue 21).
+	TwoFactor bool `db:"two_factor" json:"two_factor" doc:"Whether the member has two-factor sign-in on"`
 }
 
-const memberColumns = `u.id, u.name, u.email, m.role, m.created_at AS joined_at
+const memberColumns = `u.id, u.name, u.email, m.role, m.created_at AS joined_at,
+	EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL) AS two_factor
 	FROM memberships m JOIN users u ON u.id = m.user_id`
 
 // Members lists the agency's members by name.

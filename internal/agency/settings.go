@@ -33,6 +33,9 @@ type AgencySettings struct {
 	// client's total of the metric this month over its granted brands
 	// (internal/clientlist/headline.go).
 	HeadlineMetrics []string `db:"-" json:"headline_metrics" doc:"Up to three metric names shown as columns of the client list (this month's totals over each client's brands)"`
+	// Two-factor sign-in (issue 21; internal/auth/twofactor.go).
+	Require2FA        bool `db:"require_2fa" json:"require_2fa" doc:"Staff must sign in with a second factor; those without one set it up at their next sign-in"`
+	Require2FALoginAs bool `db:"require_2fa_login_as" json:"require_2fa_login_as" doc:"Staff must have two-factor sign-in on to start Login As"`
 }
 
 // MaxHeadlineMetrics is how many headline metrics an agency may choose.
@@ -44,7 +47,7 @@ func (v AgencySettings) equal(w AgencySettings) bool {
 		v.TeamInviteTTLDays == w.TeamInviteTTLDays && v.ImpersonationIdleMinutes == w.ImpersonationIdleMinutes &&
 		v.ImpersonationReasonRequired == w.ImpersonationReasonRequired &&
 		v.NotifyClientOnImpersonation == w.NotifyClientOnImpersonation && v.Timezone == w.Timezone &&
-		slices.Equal(v.HeadlineMetrics, w.HeadlineMetrics)
+		slices.Equal(v.HeadlineMetrics, w.HeadlineMetrics) && v.Require2FA == w.Require2FA && v.Require2FALoginAs == w.Require2FALoginAs
 }
 
 // DefaultSettings apply to an agency that never saved its own.
@@ -141,7 +144,8 @@ func Settings(ctx context.Context, q db.Querier, agencyID string) (AgencySetting
 		Headline string `db:"headline_metrics"`
 	}
 	err := q.Get(ctx, &v, `SELECT at_risk_days, churn_days, client_invite_ttl_days, team_invite_ttl_days,
-		impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation, timezone, headline_metrics
+		impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation, timezone, headline_metrics,
+		require_2fa, require_2fa_login_as
 		FROM agency_settings WHERE agency_id = ?`, agencyID)
 	if errors.Is(err, db.ErrNoRows) {
 		return DefaultSettings, nil
@@ -178,6 +182,8 @@ type SettingsUpdate struct {
 	NotifyClientOnImpersonation *bool
 	Timezone                    *string
 	HeadlineMetrics             *[]string
+	Require2FA                  *bool
+	Require2FALoginAs           *bool
 }
 
 func (u SettingsUpdate) apply(v AgencySettings) AgencySettings {
@@ -197,6 +203,12 @@ func (u SettingsUpdate) apply(v AgencySettings) AgencySettings {
 	}
 	if u.NotifyClientOnImpersonation != nil {
 		v.NotifyClientOnImpersonation = *u.NotifyClientOnImpersonation
+	}
+	if u.Require2FA != nil {
+		v.Require2FA = *u.Require2FA
+	}
+	if u.Require2FALoginAs != nil {
+		v.Require2FALoginAs = *u.Require2FALoginAs
 	}
 	if u.Timezone != nil {
 		v.Timezone = strings.TrimSpace(*u.Timezone)
@@ -242,16 +254,17 @@ func (s *Service) UpdateSettings(ctx context.Context, a *authz.Actor, rel authz.
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO agency_settings (agency_id, at_risk_days, churn_days, client_invite_ttl_days,
 			team_invite_ttl_days, impersonation_idle_minutes, impersonation_reason_required, notify_client_on_impersonation,
-			timezone, headline_metrics, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			timezone, headline_metrics, require_2fa, require_2fa_login_as, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (agency_id) DO UPDATE SET at_risk_days = excluded.at_risk_days, churn_days = excluded.churn_days,
 			client_invite_ttl_days = excluded.client_invite_ttl_days, team_invite_ttl_days = excluded.team_invite_ttl_days,
 			impersonation_idle_minutes = excluded.impersonation_idle_minutes,
 			impersonation_reason_required = excluded.impersonation_reason_required,
 			notify_client_on_impersonation = excluded.notify_client_on_impersonation, timezone = excluded.timezone,
-			headline_metrics = excluded.headline_metrics, updated_at = excluded.updated_at`,
+			headline_metrics = excluded.headline_metrics, require_2fa = excluded.require_2fa,
+			require_2fa_login_as = excluded.require_2fa_login_as, updated_at = excluded.updated_at`,
 			agencyID, after.AtRiskDays, after.ChurnDays, after.ClientInviteTTLDays, after.TeamInviteTTLDays,
 			after.ImpersonationIdleMinutes, after.ImpersonationReasonRequired, after.NotifyClientOnImpersonation,
-			after.Timezone, string(headline), s.now())
+			after.Timezone, string(headline), after.Require2FA, after.Require2FALoginAs, s.now())
 		if err != nil {
 			return err
 		}

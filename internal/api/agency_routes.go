@@ -104,6 +104,9 @@ type settingsIn struct {
 		Timezone *string `json:"timezone,omitempty" maxLength:"64" doc:"IANA time zone of the weekly health digest, e.g. Europe/Paris"`
 
 		HeadlineMetrics *[]string `json:"headline_metrics,omitempty" doc:"Up to three metric names ([a-z][a-z0-9_.]{0,63}), shown as columns of the client list; [] for none"`
+
+		Require2FA        *bool `json:"require_2fa,omitempty" doc:"Staff must sign in with a second factor; those without one set it up at their next sign-in"`
+		Require2FALoginAs *bool `json:"require_2fa_login_as,omitempty" doc:"Staff must have two-factor sign-in on to start Login As"`
 	}
 }
 
@@ -229,7 +232,7 @@ func (a *API) agencyRoutes() {
 			ChurnDays: b.ChurnDays, ClientInviteTTLDays: b.ClientInviteTTLDays, TeamInviteTTLDays: b.TeamInviteTTLDays,
 			ImpersonationIdleMinutes:    b.ImpersonationIdleMinutes,
 			ImpersonationReasonRequired: b.ImpersonationReasonRequired, NotifyClientOnImpersonation: b.NotifyClientOnImpersonation,
-			Timezone: b.Timezone, HeadlineMetrics: b.HeadlineMetrics})
+			Timezone: b.Timezone, HeadlineMetrics: b.HeadlineMetrics, Require2FA: b.Require2FA, Require2FALoginAs: b.Require2FALoginAs})
 		return &settingsOut{Body: v}, err
 	})
 

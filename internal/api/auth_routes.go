@@ -3,6 +3,9 @@ package api
 import (
 	"context"
 	"net/http"
+	"reflect"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/auth"
@@ -115,6 +118,48 @@ func (a *API) loginOut(l auth.Login) *userAccountOut {
 	return out
 }
 
+// SignIn is the answer to a password sign-in (login, password reset, the
+// second step): a session's user, or, with 202, the second-factor
+// challenge (twofactor_routes.go).
+type SignIn struct {
+	User          *auth.User       `json:"user,omitempty" doc:"The signed-in user (200)"`
+	Account       *account.Account `json:"account,omitempty"`
+	SecondFactor  *auth.Challenge  `json:"second_factor,omitempty" doc:"202: no session yet; answer this challenge with a code (POST /api/v1/login/second-factor)"`
+	RecoveryCodes []string         `json:"recovery_codes,omitempty" doc:"Shown once, when the sign-in finished a two-factor set-up"`
+}
+
+// signInOut answers a sign-in: 200 with Set-Cookie and the user, or 202
+// with the challenge and no cookie.
+type signInOut struct {
+	Status    int
+	SetCookie *http.Cookie `header:"Set-Cookie" doc:"The session cookie (200 only)"`
+	Body      SignIn
+}
+
+func (a *API) signInOut(l auth.Login) *signInOut {
+	out := &signInOut{Status: http.StatusOK}
+	if l.Challenge != nil {
+		out.Status = http.StatusAccepted
+		out.Body.SecondFactor = l.Challenge
+		return out
+	}
+	c := auth.Cookie(l, a.deps.SecureCookies)
+	u := l.User
+	out.SetCookie, out.Body.User, out.Body.Account, out.Body.RecoveryCodes = &c, &u, l.Account, l.RecoveryCodes
+	return out
+}
+
+// withChallengeAnswer documents the 202 of a sign-in, with the body of the
+// 200.
+func (a *API) withChallengeAnswer(o huma.Operation) huma.Operation {
+	ref := a.huma.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[SignIn](), true, "SignIn")
+	o.Responses = map[string]*huma.Response{"202": {
+		Description: "A second factor is needed: second_factor is the challenge to answer; no session yet",
+		Content:     map[string]*huma.MediaType{"application/json": {Schema: ref}},
+	}}
+	return o
+}
+
 func (a *API) authRoutes() {
 	pub, user := Access{Kind: Public}, Access{Kind: User}
 	s := a.deps.Auth
@@ -130,13 +175,14 @@ func (a *API) authRoutes() {
 		return a.loginOut(l), nil
 	})
 
-	add(a, pub, op(http.MethodPost, "/api/v1/login", "login", "Log in with e-mail and password", "auth"),
-		func(ctx context.Context, in *loginIn) (*userAccountOut, error) {
+	add(a, pub, a.withChallengeAnswer(op(http.MethodPost, "/api/v1/login", "login",
+		"Log in with e-mail and password: 200 with a session, or 202 with a second-factor challenge when two-factor sign-in is on or required", "auth")),
+		func(ctx context.Context, in *loginIn) (*signInOut, error) {
 			l, err := s.Login(ctx, auth.LoginInput{Email: in.Body.Email, Password: in.Body.Password, IP: requestctx.IP(ctx), UserAgent: in.UserAgent})
 			if err != nil {
 				return nil, err
 			}
-			return a.loginOut(l), nil
+			return a.signInOut(l), nil
 		})
 
 	o = op(http.MethodPost, "/api/v1/logout", "logout", "Log out: end this session", "auth")
@@ -176,13 +222,14 @@ func (a *API) authRoutes() {
 		return out, nil
 	})
 
-	add(a, pub, op(http.MethodPost, "/api/v1/password/reset", "password-reset", "Set a new password with a reset token; ends every other session", "auth"),
-		func(ctx context.Context, in *resetIn) (*userAccountOut, error) {
+	add(a, pub, a.withChallengeAnswer(op(http.MethodPost, "/api/v1/password/reset", "password-reset",
+		"Set a new password with a reset token; ends every other session (202 with a second-factor challenge when two-factor sign-in is on or required)", "auth")),
+		func(ctx context.Context, in *resetIn) (*signInOut, error) {
 			l, err := s.ResetPassword(ctx, auth.ResetInput{Token: in.Body.Token, Password: in.Body.Password, IP: requestctx.IP(ctx), UserAgent: in.UserAgent})
 			if err != nil {
 				return nil, err
 			}
-			return a.loginOut(l), nil
+			return a.signInOut(l), nil
 		})
 
 	add(a, pub, op(http.MethodPost, "/api/v1/email/verify", "email-verify", "Confirm an e-mail address with the token its confirmation e-mail carries", "auth"),

@@ -57,6 +57,7 @@ type securityIn struct {
 	ID   string `path:"id" maxLength:"64"`
 	Body struct {
 		AllowImpersonation *bool `json:"allow_impersonation,omitempty" doc:"false: no agency may Login As; Login As in progress ends"`
+		Require2FA         *bool `json:"require_2fa,omitempty" doc:"true: the client's users sign in with a second factor (set up at their next sign-in)"`
 	}
 }
 
@@ -106,9 +107,10 @@ func (a *API) impersonationRoutes() {
 
 	add(a, Access{Kind: Account, Action: authz.ClientSecurityManage, Param: "id"},
 		op(http.MethodPut, "/api/v1/accounts/{id}/security", "client-security-put",
-			"Change the client's security settings: allow_impersonation (client admins)", "impersonation"),
+			"Change the client's security settings: allow_impersonation, require_2fa (client admins)", "impersonation"),
 		func(ctx context.Context, in *securityIn) (*securityOut, error) {
-			v, err := s.SetSecurity(ctx, RelationFrom(ctx), authz.ActorFrom(ctx), in.Body.AllowImpersonation)
+			v, err := s.SetSecurity(ctx, RelationFrom(ctx), authz.ActorFrom(ctx),
+				impersonation.SecurityUpdate{AllowImpersonation: in.Body.AllowImpersonation, Require2FA: in.Body.Require2FA})
 			return &securityOut{Body: v}, err
 		})
 }

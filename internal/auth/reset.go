@@ -161,6 +161,14 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (Login, erro
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{ActorID: u.ID, Action: "user.password_reset", TargetID: u.ID, IP: in.IP}); err != nil {
 			return err
 		}
+		// A reset link proves the address, not the second factor: with
+		// two-factor sign-in on (or required), the new password leads to
+		// the code step, not to a session.
+		ch, err := s.issueChallenge(ctx, tx, now, u, in.IP, in.UserAgent)
+		if err != nil || ch != nil {
+			out = Login{User: u, Challenge: ch}
+			return err
+		}
 		first, err := firstAccount(ctx, tx, u.ID)
 		if err != nil {
 			return err

@@ -93,6 +93,12 @@ type Login struct {
 	Token     string
 	SessionID string
 	ExpiresAt time.Time
+	// Challenge, when set, is the second step of the sign-in (challenge.go):
+	// there is no session yet, and Token is empty.
+	Challenge *Challenge
+	// RecoveryCodes are answered once, when the sign-in finished a
+	// two-factor set-up.
+	RecoveryCodes []string
 }
 
 // Signup creates a user, their account (they become its admin) and a session.
@@ -240,14 +246,8 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 				return err
 			}
 		}
-		first, err := firstAccount(ctx, tx, u.ID)
-		if err != nil {
-			return err
-		}
-		if err := activity.RecordLogin(ctx, tx, now, u.ID, ""); err != nil {
-			return err
-		}
-		out, err = s.startSession(ctx, tx, now, u.User, first, in.IP, in.UserAgent)
+		// A second factor, when needed, is asked before any session.
+		out, err = s.signIn(ctx, tx, now, u.User, in.IP, in.UserAgent)
 		return err
 	})
 	return out, err

@@ -246,6 +246,7 @@ func (s *Service) Sweep(ctx context.Context) (int64, error) {
 		}{
 			{`DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ? OR revoked_at < ?`, []any{now, now.Add(-IdleTimeout), now.Add(-7 * 24 * time.Hour)}},
 			{`DELETE FROM password_resets WHERE expires_at < ?`, []any{now.Add(-24 * time.Hour)}},
+			{sweepChallengesSQL, []any{now.Add(-time.Hour)}},
 		} {
 			res, err := tx.Exec(ctx, q.sql, q.args...)
 			if err != nil {

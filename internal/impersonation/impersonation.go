@@ -122,6 +122,18 @@ func (s *Service) Start(ctx context.Context, rel authz.Relation, a *authz.Actor,
 		if reason == "" && set.ImpersonationReasonRequired {
 			return errs.InvalidField("reason", "Give a reason: your agency asks for one for every Login As.")
 		}
+		if set.Require2FALoginAs {
+			// Read here rather than from internal/auth, which imports
+			// this package: the user has a confirmed TOTP secret.
+			var on bool
+			if err := tx.Get(ctx, &on, `SELECT EXISTS (SELECT 1 FROM user_totp WHERE user_id = ? AND enabled_at IS NOT NULL)`, a.UserID); err != nil {
+				return err
+			}
+			if !on {
+				return errs.E(errs.Forbidden, "two_factor_required",
+					"Your agency asks for two-factor sign-in before Login As. Turn it on in your profile, then try again.")
+			}
+		}
 		var st struct {
 			Allowed bool `db:"allowed"`
 			Revoked bool `db:"revoked"`

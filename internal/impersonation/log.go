@@ -141,7 +141,16 @@ func parseCursor(c string) (time.Time, string, error) {
 
 // Security is a client's own security settings.
 type Security struct {
-	AllowImpersonation bool `json:"allow_impersonation" doc:"Whether the client's agencies may Login As (default true)"`
+	AllowImpersonation bool `db:"allow_impersonation" json:"allow_impersonation" doc:"Whether the client's agencies may Login As (default true)"`
+	// Require2FA makes the client's users sign in with a second factor
+	// (issue 21; internal/auth/twofactor.go).
+	Require2FA bool `db:"require_2fa" json:"require_2fa" doc:"The client's users must sign in with a second factor; those without one set it up at their next sign-in"`
+}
+
+// SecurityUpdate changes some security settings: nil keeps the value.
+type SecurityUpdate struct {
+	AllowImpersonation *bool
+	Require2FA         *bool
 }
 
 // GetSecurity returns the client's security settings; rel was checked with
@@ -155,7 +164,7 @@ func (s *Service) GetSecurity(ctx context.Context, rel authz.Relation) (Security
 
 func security(ctx context.Context, q db.Querier, clientID string) (Security, error) {
 	v := Security{AllowImpersonation: true}
-	err := q.Get(ctx, &v.AllowImpersonation, `SELECT allow_impersonation FROM client_security WHERE client_id = ?`, clientID)
+	err := q.Get(ctx, &v, `SELECT allow_impersonation, require_2fa FROM client_security WHERE client_id = ?`, clientID)
 	if errors.Is(err, db.ErrNoRows) {
 		return Security{AllowImpersonation: true}, nil
 	}
@@ -165,7 +174,7 @@ func security(ctx context.Context, q db.Querier, clientID string) (Security, err
 // SetSecurity saves the client's security settings; rel was checked with
 // authz.ClientSecurityManage (the client's admins). Turning Login As off
 // ends every Login As in progress on the client, in the same transaction.
-func (s *Service) SetSecurity(ctx context.Context, rel authz.Relation, a *authz.Actor, allow *bool) (Security, error) {
+func (s *Service) SetSecurity(ctx context.Context, rel authz.Relation, a *authz.Actor, u SecurityUpdate) (Security, error) {
 	if !rel.Visible() || rel.AccountKind != "client" || !authz.Allowed(rel.Role, authz.ClientSecurityManage) {
 		return Security{}, errs.ErrNotFound
 	}
@@ -180,22 +189,26 @@ func (s *Service) SetSecurity(ctx context.Context, rel authz.Relation, a *authz.
 			return err
 		}
 		out = before
-		if allow != nil {
-			out.AllowImpersonation = *allow
+		if u.AllowImpersonation != nil {
+			out.AllowImpersonation = *u.AllowImpersonation
+		}
+		if u.Require2FA != nil {
+			out.Require2FA = *u.Require2FA
 		}
 		if out == before {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO client_security (client_id, allow_impersonation, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (client_id) DO UPDATE SET allow_impersonation = excluded.allow_impersonation, updated_at = excluded.updated_at`,
-			rel.AccountID, out.AllowImpersonation, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO client_security (client_id, allow_impersonation, require_2fa, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (client_id) DO UPDATE SET allow_impersonation = excluded.allow_impersonation,
+			require_2fa = excluded.require_2fa, updated_at = excluded.updated_at`,
+			rel.AccountID, out.AllowImpersonation, out.Require2FA, now); err != nil {
 			return err
 		}
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{AccountID: rel.AccountID, ActorID: a.UserID, Action: "client.security.update",
 			TargetID: rel.AccountID, IP: a.IP, Before: before, After: out}); err != nil {
 			return err
 		}
-		if !out.AllowImpersonation {
+		if !out.AllowImpersonation && before.AllowImpersonation {
 			_, err = EndFor(ctx, tx, now, Filter{ClientID: rel.AccountID}, EndDisabledByClient, a.IP)
 		}
 		return err

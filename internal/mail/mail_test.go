@@ -41,6 +41,7 @@ func TestRenderTemplates(t *testing.T) {
 		{"email_verify", "Confirm your e-mail address for Liaison", map[string]any{"Name": "Ann", "URL": "https://liaison.example/verify/tok7", "ExpiresIn": 7 * 24 * time.Hour},
 			[]string{"Ann", "https://liaison.example/verify/tok7", "7 days"}},
 		{"password_changed", "Your Liaison password was changed", map[string]any{"Name": "Ann"}, []string{"Ann"}},
+		{"two_factor_off", "Two-factor sign-in is off on your Liaison account", map[string]any{"Name": "Ann", "ResetBy": "Ada"}, []string{"Ann", "Ada, an administrator"}},
 		{"link_request", "Agency A asks to link with Client C", map[string]any{"Name": "Ann", "AccountName": "Client C", "SenderName": "Agency A", "SenderKind": "agency", "ActorName": "Ada", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Agency A", "https://liaison.example/app/links"}},
 		{"domain_lost", "Your portal domain portal.acme.example stopped verifying", map[string]any{"Name": "Ann", "Domain": "portal.acme.example", "TXTName": "_liaison.portal.acme.example", "TXTValue": "liaison-verify=abc", "URL": "https://liaison.example/app/portal"}, []string{"Ann", "_liaison.portal.acme.example", "liaison-verify=abc", "https://liaison.example/app/portal"}},
 		{"link_answer", "Client C accepted your link request", map[string]any{"Name": "Ann", "AccountName": "Agency A", "OtherName": "Client C", "ActorName": "Cleo", "Status": "active", "URL": "https://liaison.example/app/links"}, []string{"Ann", "Client C", "https://liaison.example/app/links"}},

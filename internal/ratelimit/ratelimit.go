@@ -40,6 +40,9 @@ var (
 	PasswordReset = Rule{Name: "reset", Limit: 5, Window: time.Hour}            // per e-mail, and per IP with another key
 	Signup        = Rule{Name: "signup", Limit: 20, Window: time.Hour}          // per client IP
 	TokenCreate   = Rule{Name: "token", Limit: 20, Window: time.Hour}           // per user
+	// TwoFactor counts second-factor codes (sign-in, set-up, turning it
+	// off) per user: as many tries as passwords get.
+	TwoFactor = Rule{Name: "two_factor", Limit: 10, Window: 15 * time.Minute}
 )
 
 // MaxWindow is the longest window a rule may have. Sweep relies on it to
@@ -58,7 +61,7 @@ type Limiter struct {
 // New returns a Limiter on d that reads the time from now.
 func New(d *db.DB, now clock.Clock) *Limiter {
 	l := &Limiter{d: d, now: now, rules: make(map[string]time.Duration)}
-	for _, r := range []Rule{Login, LoginIP, PasswordReset, Signup, TokenCreate} {
+	for _, r := range []Rule{Login, LoginIP, PasswordReset, Signup, TokenCreate, TwoFactor} {
 		l.rules[r.Name] = r.Window
 	}
 	return l

@@ -359,7 +359,7 @@ var actionPhrases = map[string]string{
 	"client.remove":                 "Removed a client",
 	"client.restore":                "Restored a client's access",
 	"client.revoke":                 "Revoked a client's access",
-	"client.security.update":        "Changed the Login As setting",
+	"client.security.update":        "Changed the security settings",
 	"client.update":                 "Changed a client's settings",
 	"client.user_remove":            "Removed a user from a client",
 	"client.user_role":              "Changed a user's role",
@@ -382,6 +382,7 @@ var actionPhrases = map[string]string{
 	"link.disconnect":               "Disconnected a link",
 	"link.request":                  "Sent a link request",
 	"member.remove":                 "Removed a member",
+	"member.two_factor.reset":       "Reset a member's two-factor sign-in",
 	"member.role_change":            "Changed a member's role",
 	"password.reset_requested":      "Asked for a password reset",
 	"portal.domain.add":             "Added a custom domain",
@@ -404,4 +405,6 @@ var actionPhrases = map[string]string{
 	"user.password_change":          "Changed their password",
 	"user.password_reset":           "Reset their password",
 	"user.password_reset_sent":      "Sent a password reset",
+	"user.two_factor.disable":       "Turned two-factor sign-in off",
+	"user.two_factor.enable":        "Turned two-factor sign-in on",
 }

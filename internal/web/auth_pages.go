@@ -180,6 +180,10 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, h.formError(w, r, p, err, "email", "password"), "login", p)
 		return
 	}
+	if l.Challenge != nil {
+		h.startChallenge(w, r, l.Challenge, next)
+		return
+	}
 	h.startSession(w, l)
 	redirect(w, r, cmpOr(next, "/app"))
 }
@@ -256,6 +260,12 @@ func (h *handler) reset(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.render(w, r, h.formError(w, r, p, err, "password"), "reset", p)
+		return
+	}
+	if l.Challenge != nil {
+		// The new password is saved; the second factor opens the session.
+		h.setFlash(w, flash{Notice: "Your password is changed, and your other sessions have ended. Now enter your code."})
+		h.startChallenge(w, r, l.Challenge, "")
 		return
 	}
 	h.startSession(w, l)

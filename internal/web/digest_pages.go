@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -17,6 +18,8 @@ type profileData struct {
 	// DigestAdmin: the user is an admin of an agency, so a digest can reach
 	// them; DigestOn: they did not opt out.
 	DigestAdmin, DigestOn bool
+	// TwoFactor is the user's two-factor sign-in (twofactor_pages.go).
+	TwoFactor auth.TwoFactorStatus
 }
 
 func (h *handler) profileData(r *http.Request, p *page) profileData {
@@ -36,6 +39,11 @@ func (h *handler) profileData(r *http.Request, p *page) profileData {
 		}
 		d.DigestOn = on
 	}
+	tf, err := h.deps.Auth.TwoFactorStatus(r.Context(), p.Actor)
+	if err != nil {
+		h.deps.Log.ErrorContext(r.Context(), "two-factor status", "err", err)
+	}
+	d.TwoFactor = tf
 	return d
 }
 

@@ -143,15 +143,28 @@ func (h *handler) security(c *call) {
 }
 
 func (h *handler) saveSecurity(c *call) {
-	c.form("allow_impersonation")
-	allow := c.p.Values["allow_impersonation"] == "on"
-	if _, err := h.deps.Impersonation.SetSecurity(c.ctx(), c.rel, c.a, &allow); err != nil {
+	c.form("allow_impersonation", "require_2fa")
+	allow, req := c.p.Values["allow_impersonation"] == "on", c.p.Values["require_2fa"] == "on"
+	before, err := h.deps.Impersonation.GetSecurity(c.ctx(), c.rel)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	after, err := h.deps.Impersonation.SetSecurity(c.ctx(), c.rel, c.a, impersonation.SecurityUpdate{AllowImpersonation: &allow, Require2FA: &req})
+	if err != nil {
 		c.refused(err, "/app/security")
 		return
 	}
 	msg := "Your agencies may no longer use Login As; any Login As in progress has ended."
 	if allow {
 		msg = "Your agencies may use Login As. Each time, your admins get an e-mail when the agency has that turned on."
+	}
+	if after.Require2FA != before.Require2FA {
+		// Say what changed: the two-factor switch (issue 21).
+		msg = "Two-factor sign-in is optional for your users."
+		if after.Require2FA {
+			msg = "Your users now sign in with a second factor; those without one set it up at their next sign-in."
+		}
 	}
 	c.done(msg, "/app/security")
 }

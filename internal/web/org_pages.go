@@ -298,7 +298,9 @@ func (h *handler) settings(c *call) {
 	c.p.Values["impersonation_reason_required"] = checked(v.ImpersonationReasonRequired)
 	c.p.Values["notify_client_on_impersonation"] = checked(v.NotifyClientOnImpersonation)
 	c.p.Values["headline_metrics"] = strings.Join(v.HeadlineMetrics, ", ")
-	c.p.Values["timezone"] = v.Timezone // its own form (daily_pages.go)
+	c.p.Values["timezone"] = v.Timezone               // its own form (daily_pages.go)
+	c.p.Values["require_2fa"] = checked(v.Require2FA) // its own form (twofactor_pages.go)
+	c.p.Values["require_2fa_login_as"] = checked(v.Require2FALoginAs)
 	h.showSettings(c, http.StatusOK)
 }
 

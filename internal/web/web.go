@@ -261,6 +261,8 @@ func (h *handler) routes() http.Handler {
 	h.dailyRoutes(m, g)
 	// Client groups, report sharing, full-screen reports, per-client branding (clientgroup_pages.go).
 	h.clientGroupRoutes(m, g)
+	// Two-factor sign-in (twofactor_pages.go, issue 21).
+	h.routesTwoFactor(m, g)
 
 	m.HandleFunc("GET /operator/outbox", h.operator(h.outbox))
 	m.HandleFunc("GET /operator/outbox/{id}", h.operator(h.outboxMessage))
