@@ -27,8 +27,11 @@ import (
 // meanwhile. The queue is bounded: when it is full, PageView answers 503
 // with Retry-After (errQueueFull) rather than accept a view it may not
 // keep. An event the database refuses for itself (its client deleted
-// meanwhile) is dropped with a warning, alone. A crash loses at most the
-// batch being written; Close writes what is queued before the server
+// meanwhile) is dropped with a warning, alone. A crash (SIGKILL, power)
+// loses the views this process acknowledged and had not committed: what
+// is queued and the batch being written, at most queueSize + maxBatch
+// (the fault suite, internal/ops/faults, holds every kill to that bound:
+// faults.MaxLostViews); Close writes what is queued before the server
 // stops (giving up, and saying how many it lost, only when the database
 // stays unavailable for closeGrace), and Flush lets a reader (tests) see
 // every view recorded so far.

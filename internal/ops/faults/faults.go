@@ -72,9 +72,10 @@ type Result struct {
 	ConnKills   int // rounds of pg_terminate_backend
 	Terminated  int // server connections terminated in them
 	Skipped     []string
-	Acked       int // writes answered 201
-	Unacked     int // writes that got no answer or an error
-	UnackedDone int // of those, committed whole anyway (allowed)
+	Refused     map[int]int // writes answered with an error status, by status
+	Acked       int         // writes answered 201
+	Unacked     int         // writes that got no answer or an error
+	UnackedDone int         // of those, committed whole anyway (allowed)
 	Missing     []string
 	HalfDone    []string
 	VerifyRuns  int // `liaison audit verify` runs, all passed
@@ -140,6 +141,7 @@ type suite struct {
 	killedAt map[int]time.Time // incarnation → when it was gone
 	filler   string            // the file filling the disk (faults_more.go)
 	appName  string            // the processes' application_name on PostgreSQL
+	refused  map[int]int       // writes answered with an error, by status
 }
 
 // Run runs the suite.
@@ -156,7 +158,7 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 	if cfg.PostgresURL != "" {
 		res.Engine = "postgres"
 	}
-	s := &suite{cfg: cfg, sink: smtpsink.New(), procs: make([]*proc, cfg.Processes), killedAt: map[int]time.Time{}}
+	s := &suite{cfg: cfg, sink: smtpsink.New(), procs: make([]*proc, cfg.Processes), killedAt: map[int]time.Time{}, refused: map[int]int{}}
 	if len(cfg.Faults) == 0 {
 		s.cfg.Faults = []string{FaultKill}
 	}
@@ -235,6 +237,7 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 	res.VerifyRuns++
 	s.stopAll()
 	err = s.check(ctx, &res)
+	res.Refused = s.refused
 	res.Elapsed = time.Since(start)
 	return res, err
 }
@@ -431,6 +434,7 @@ func (s *suite) write(ctx context.Context, w int) {
 		}
 		resp, err := post(context.WithoutCancel(ctx), c, url, s.token, body, 201)
 		a := attempt{email: email}
+		var se statusError
 		if err == nil {
 			a.acked = true
 			a.invID, _ = resp["id"].(string)
@@ -438,6 +442,9 @@ func (s *suite) write(ctx context.Context, w int) {
 			s.logf("worker %d: %v", w, err)
 		}
 		s.mu.Lock()
+		if errors.As(err, &se) {
+			s.refused[se.status]++
+		}
 		s.attempts = append(s.attempts, a)
 		s.mu.Unlock()
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -217,6 +218,13 @@ func (r Result) more() string {
 	}
 	fmt.Fprintf(&b, "; page views: %d acknowledged, %d lost at kills (at most %d at one kill, bound %d; the oldest acknowledged %v before its kill)",
 		r.Views, r.ViewsLost, r.ViewsLostMaxPerKill, MaxLostViews, r.ViewLossMaxAge.Round(time.Millisecond))
+	if len(r.Refused) > 0 {
+		codes := slices.Sorted(maps.Keys(r.Refused))
+		b.WriteString("; writes refused:")
+		for _, c := range codes {
+			fmt.Fprintf(&b, " %d×%d", r.Refused[c], c)
+		}
+	}
 	for _, sk := range r.Skipped {
 		fmt.Fprintf(&b, "; skipped %s", sk)
 	}
