@@ -270,7 +270,29 @@ func TestWebhookRetriesAndResend(t *testing.T) {
 		if got := recv.types(); len(got) != 1 {
 			t.Fatalf("received again: %v", got)
 		}
+		// Finished deliveries are kept 30 days.
+		s.Clock.Advance(webhook.Retention + time.Hour)
+		if n, err := s.Webhooks.Cleanup(t.Context()); err != nil || n != 1 {
+			t.Fatalf("cleanup: %d, %v", n, err)
+		}
 	})
+}
+
+// TestWebhookLimit: an agency has at most webhook.MaxEndpoints endpoints.
+func TestWebhookLimit(t *testing.T) {
+	s := hookServer(t, db.SQLite)
+	aAdmin, _, A := s.Signup(t, "A Admin", "a-admin@example.com", "Agency A", "agency")
+	recv := newReceiver(t, s.Now)
+	for i := 0; i < webhook.MaxEndpoints; i++ {
+		addHook(t, aAdmin, A, recv, outbox.UserAdded)
+	}
+	wantError(t, aAdmin.Do(t, "POST", "/api/v1/agencies/"+A+"/webhooks", map[string]any{"url": recv.srv.URL, "events": []string{outbox.UserAdded}}),
+		409, "webhook_limit", "")
+	// Field errors name their field.
+	wantError(t, aAdmin.Do(t, "POST", "/api/v1/agencies/"+A+"/webhooks", map[string]any{"url": "https://10.0.0.1/x", "events": []string{outbox.UserAdded}}),
+		400, "", "url")
+	wantError(t, aAdmin.Do(t, "POST", "/api/v1/agencies/"+A+"/webhooks", map[string]any{"url": "https://hooks.example.com/x", "events": []string{"nope"}}),
+		400, "", "events")
 }
 
 // TestEveryEventTypeIsQueued makes each event type happen once, through

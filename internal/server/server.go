@@ -177,6 +177,10 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	// Deliveries are queued by internal/webhook/outbox in each event's
 	// transaction; this job sends them (issue 21).
 	q.Handle(outbox.Job, hooks.Handle)
+	q.Every("webhook.cleanup", 24*time.Hour, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := hooks.Cleanup(ctx)
+		return err
+	})
 	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups, Webhooks: hooks})
