@@ -82,7 +82,7 @@ func settle(t *testing.T, s *testkit.Server) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		if _, err := s.Jobs.RunDue(t.Context()); err != nil {
+		if _, err := s.HookJobs.RunDue(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		var n int
