@@ -315,6 +315,7 @@ func TestEveryEventTypeIsQueued(t *testing.T) {
 		aAdmin.Must(t, 204, "PUT", client+"/brands/"+brand, nil)
 		aAdmin.Must(t, 200, "POST", "/api/v1/brands/"+brand+"/data", pts(pt(s.Now().Format(time.DateOnly), "sessions", 1, "")))
 		aAdmin.Must(t, 204, "DELETE", client+"/brands/"+brand, nil)
+		aAdmin.Must(t, 204, "PUT", client+"/brands/"+brand, nil) // a second start, at the same (fake) instant
 		aAdmin.Must(t, 201, "POST", "/api/v1/accounts/"+C+"/invitations", map[string]any{"email": "zed@example.com", "role": "member"})
 		acc := invAccept(t, s, invToken(t, invMailURL(t, s, "zed@example.com")), "Zed")
 		if acc.Status != 200 {
@@ -343,8 +344,8 @@ func TestEveryEventTypeIsQueued(t *testing.T) {
 				}
 			}
 		}
-		if n := len(got); n != 8 {
-			t.Errorf("%d deliveries, want 8 (the seats change is none): %v", n, got)
+		if n := len(got); n != 9 {
+			t.Errorf("%d deliveries, want 9 (two billing starts; the seats change is none): %v", n, got)
 		}
 	})
 }
