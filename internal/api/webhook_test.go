@@ -82,7 +82,7 @@ func settle(t *testing.T, s *testkit.Server) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		if _, err := s.Jobs.RunDue(t.Context()); err != nil {
+		if _, err := s.HookJobs.RunDue(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		var n int
@@ -270,7 +270,29 @@ func TestWebhookRetriesAndResend(t *testing.T) {
 		if got := recv.types(); len(got) != 1 {
 			t.Fatalf("received again: %v", got)
 		}
+		// Finished deliveries are kept 30 days.
+		s.Clock.Advance(webhook.Retention + time.Hour)
+		if n, err := s.Webhooks.Cleanup(t.Context()); err != nil || n != 1 {
+			t.Fatalf("cleanup: %d, %v", n, err)
+		}
 	})
+}
+
+// TestWebhookLimit: an agency has at most webhook.MaxEndpoints endpoints.
+func TestWebhookLimit(t *testing.T) {
+	s := hookServer(t, db.SQLite)
+	aAdmin, _, A := s.Signup(t, "A Admin", "a-admin@example.com", "Agency A", "agency")
+	recv := newReceiver(t, s.Now)
+	for i := 0; i < webhook.MaxEndpoints; i++ {
+		addHook(t, aAdmin, A, recv, outbox.UserAdded)
+	}
+	wantError(t, aAdmin.Do(t, "POST", "/api/v1/agencies/"+A+"/webhooks", map[string]any{"url": recv.srv.URL, "events": []string{outbox.UserAdded}}),
+		409, "webhook_limit", "")
+	// Field errors name their field.
+	wantError(t, aAdmin.Do(t, "POST", "/api/v1/agencies/"+A+"/webhooks", map[string]any{"url": "https://10.0.0.1/x", "events": []string{outbox.UserAdded}}),
+		400, "", "url")
+	wantError(t, aAdmin.Do(t, "POST", "/api/v1/agencies/"+A+"/webhooks", map[string]any{"url": "https://hooks.example.com/x", "events": []string{"nope"}}),
+		400, "", "events")
 }
 
 // TestEveryEventTypeIsQueued makes each event type happen once, through
@@ -293,6 +315,7 @@ func TestEveryEventTypeIsQueued(t *testing.T) {
 		aAdmin.Must(t, 204, "PUT", client+"/brands/"+brand, nil)
 		aAdmin.Must(t, 200, "POST", "/api/v1/brands/"+brand+"/data", pts(pt(s.Now().Format(time.DateOnly), "sessions", 1, "")))
 		aAdmin.Must(t, 204, "DELETE", client+"/brands/"+brand, nil)
+		aAdmin.Must(t, 204, "PUT", client+"/brands/"+brand, nil) // a second start, at the same (fake) instant
 		aAdmin.Must(t, 201, "POST", "/api/v1/accounts/"+C+"/invitations", map[string]any{"email": "zed@example.com", "role": "member"})
 		acc := invAccept(t, s, invToken(t, invMailURL(t, s, "zed@example.com")), "Zed")
 		if acc.Status != 200 {
@@ -321,8 +344,8 @@ func TestEveryEventTypeIsQueued(t *testing.T) {
 				}
 			}
 		}
-		if n := len(got); n != 8 {
-			t.Errorf("%d deliveries, want 8 (the seats change is none): %v", n, got)
+		if n := len(got); n != 9 {
+			t.Errorf("%d deliveries, want 9 (two billing starts; the seats change is none): %v", n, got)
 		}
 	})
 }

@@ -106,7 +106,7 @@ func Sync(ctx context.Context, tx *db.Tx, now time.Time, agencyID string, c Chan
 			return err
 		}
 		// Each ledger row is a webhook event of the agency's (issue 21).
-		return outbox.BrandBilling(ctx, tx, now, agencyID, brandID, names[brandID], kind == "start", string(c.Cause), c.RefID, c.ActorID)
+		return outbox.BrandBilling(ctx, tx, now, agencyID, seq, brandID, names[brandID], kind == "start", string(c.Cause), c.RefID, c.ActorID)
 	}
 	for _, b := range stops {
 		if _, err := tx.Exec(ctx, `DELETE FROM billing_open WHERE agency_id = ? AND brand_id = ?`, agencyID, b); err != nil {

@@ -74,8 +74,10 @@ type App struct {
 	// Schedules sends scheduled report e-mails (a job; tests call Run).
 	Schedules *schedule.Service
 
-	// Webhooks is the agencies' signed webhooks (issue 21).
+	// Webhooks is the agencies' signed webhooks (issue 21); HookJobs is
+	// the queue that sends their deliveries (Serve runs it with Jobs).
 	Webhooks *webhook.Service
+	HookJobs *jobs.Queue
 
 	// AuditKey signs the audit trail (ops.go).
 	AuditKey *audit.Key
@@ -175,8 +177,17 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	schedules := schedule.New(d, authz.New(d), reports, brands, m, o.Now, cfg.BaseURL, o.Log)
 	hooks := webhook.New(d, o.Now, webhook.Config{AllowLoopback: cfg.WebhookAllowLoopback})
 	// Deliveries are queued by internal/webhook/outbox in each event's
-	// transaction; this job sends them (issue 21).
-	q.Handle(outbox.Job, hooks.Handle)
+	// transaction; this job sends them (issue 21). A queue of its own
+	// (claims pick only the kinds a queue handles): an agency's slow
+	// endpoint, up to 10 s an attempt, then holds webhook workers only,
+	// never the workers that send e-mail.
+	hookQ := jobs.New(d, o.Now, o.Log)
+	hookQ.Workers = 4
+	hookQ.Handle(outbox.Job, hooks.Handle)
+	q.Every("webhook.cleanup", 24*time.Hour, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := hooks.Cleanup(ctx)
+		return err
+	})
 	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups, Webhooks: hooks})
@@ -196,6 +207,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Reports = reports
 	app.Schedules = schedules
 	app.Webhooks = hooks
+	app.HookJobs = hookQ
 	registerSweeps(q, d, limiter, authSvc)
 	if app.AuditKey, err = registerAuditCheckpoints(cfg, d, q, o); err != nil {
 		return nil, err
@@ -304,15 +316,17 @@ func (app *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: app.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(app.Log.Handler(), slog.LevelWarn)}
-	jobsDone := make(chan error, 1)
+	jobsDone := make(chan error, 2)
 	jctx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	go func() { jobsDone <- app.Jobs.Run(jctx) }()
+	go func() { jobsDone <- app.HookJobs.Run(jctx) }()
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	stopMetrics, err := app.serveMetrics(srvErr)
 	if err != nil {
 		_ = srv.Close()
 		stopJobs()
+		<-jobsDone
 		<-jobsDone
 		return err
 	}
@@ -328,6 +342,7 @@ func (app *App) Serve(ctx context.Context, ln net.Listener) error {
 		err = e
 	}
 	stopJobs()
+	<-jobsDone
 	<-jobsDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -83,6 +83,19 @@ func (r deliveryRow) view() Delivery {
 		Payload: json.RawMessage(r.Payload)}
 }
 
+// Retention is how long finished deliveries are kept (Cleanup).
+const Retention = 30 * 24 * time.Hour
+
+// Cleanup deletes the delivered and failed deliveries older than Retention
+// (a daily job); pending ones stay until they finish.
+func (s *Service) Cleanup(ctx context.Context) (int64, error) {
+	res, err := s.db.Exec(ctx, `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?`, s.now().Add(-Retention))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // DeliveryLimit is how many deliveries an endpoint's list shows.
 const DeliveryLimit = 100
 

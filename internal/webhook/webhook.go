@@ -86,6 +86,10 @@ type Input struct {
 	Enabled     *bool     `json:"enabled,omitempty" doc:"A disabled endpoint is sent nothing"`
 }
 
+// MaxEndpoints bounds an agency's endpoints: each event is queued for each
+// of them in the event's transaction.
+const MaxEndpoints = 20
+
 // RotationOverlap is how long the previous secret keeps signing after a
 // rotation, so a receiver can move to the new one without losing events.
 const RotationOverlap = 24 * time.Hour
@@ -184,6 +188,13 @@ func (s *Service) Create(ctx context.Context, a *authz.Actor, rel authz.Relation
 		return Endpoint{}, err
 	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		var n int
+		if err := tx.Get(ctx, &n, `SELECT COUNT(*) FROM webhook_endpoints WHERE agency_id = ?`, agencyID); err != nil {
+			return err
+		}
+		if n >= MaxEndpoints {
+			return errs.E(errs.Conflict, "webhook_limit", "An agency has at most %d webhook endpoints; delete one first.", MaxEndpoints)
+		}
 		var by any
 		if a != nil {
 			by = a.UserID

@@ -104,9 +104,9 @@ type Fact struct {
 // endpoints, and a client's own change (no agency) reaches none, since
 // endpoints belong to agencies only. A change written on both the agency
 // and the client (two entries) is one event: its id is derived from the
-// agency, type, target and time, and the delivery's from the endpoint and
-// the event, so the second entry finds the delivery queued (and adds the
-// client's ID to it).
+// agency, type, target, time and what the two entries share, and the
+// delivery's from the endpoint and the event, so the second entry finds
+// the delivery queued (and adds the client's ID to it).
 func FromAudit(ctx context.Context, tx *db.Tx, at time.Time, f Fact) error {
 	types := byAction[f.Action]
 	if len(types) == 0 {
@@ -132,8 +132,12 @@ func FromAudit(ctx context.Context, tx *db.Tx, at time.Time, f Fact) error {
 	if client != "" {
 		data["client_id"] = client
 	}
+	// The two entries of one change differ only in their account, so the
+	// event's identity leaves it out; what was done, by whom, from what to
+	// what stays in, so two changes at one instant remain two events.
+	salt := strings.Join([]string{f.Action, f.ActorID, f.ImpersonatorID, f.Before, f.After}, "\x00")
 	for _, t := range types {
-		if err := queue(ctx, tx, at, agency, t, f.TargetID, client, data); err != nil {
+		if err := queue(ctx, tx, at, agency, t, f.TargetID, salt, client, data); err != nil {
 			return err
 		}
 	}
@@ -141,15 +145,16 @@ func FromAudit(ctx context.Context, tx *db.Tx, at time.Time, f Fact) error {
 }
 
 // BrandBilling queues billing.brand_started or billing.brand_stopped for
-// one ledger row of billing.Sync, to the agency that pays.
-func BrandBilling(ctx context.Context, tx *db.Tx, at time.Time, agencyID, brandID, brandName string, started bool, cause, refID, actorID string) error {
+// one ledger row of billing.Sync (seq: its number in the agency's ledger,
+// which makes the event's identity), to the agency that pays.
+func BrandBilling(ctx context.Context, tx *db.Tx, at time.Time, agencyID string, seq int64, brandID, brandName string, started bool, cause, refID, actorID string) error {
 	t := BillingBrandStopped
 	if started {
 		t = BillingBrandStarted
 	}
-	data := map[string]any{"brand_id": brandID, "brand_name": brandName, "cause": cause,
+	data := map[string]any{"brand_id": brandID, "brand_name": brandName, "cause": cause, "ledger_seq": seq,
 		"ref_id": nilIfEmpty(refID), "actor_id": nilIfEmpty(actorID)}
-	return queue(ctx, tx, at, agencyID, t, brandID, "", data)
+	return queue(ctx, tx, at, agencyID, t, brandID, fmt.Sprint("ledger ", seq), "", data)
 }
 
 // Event is the JSON body of every delivery.
@@ -163,7 +168,7 @@ type Event struct {
 
 // queue writes one delivery per enabled endpoint of agency that picked t,
 // and the job of its first attempt.
-func queue(ctx context.Context, tx *db.Tx, at time.Time, agency, t, target, client string, data map[string]any) error {
+func queue(ctx context.Context, tx *db.Tx, at time.Time, agency, t, target, salt, client string, data map[string]any) error {
 	var eps []struct {
 		ID     string `db:"id"`
 		Events string `db:"events"`
@@ -175,7 +180,7 @@ func queue(ctx context.Context, tx *db.Tx, at time.Time, agency, t, target, clie
 		return nil
 	}
 	at = at.UTC().Truncate(time.Microsecond)
-	ev := Event{ID: derive("evt", agency, t, target, at.Format(time.RFC3339Nano)), Type: t, CreatedAt: at, AgencyID: agency, Data: data}
+	ev := Event{ID: derive("evt", agency, t, target, at.Format(time.RFC3339Nano), salt), Type: t, CreatedAt: at, AgencyID: agency, Data: data}
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("webhook: encode %s: %w", t, err)
