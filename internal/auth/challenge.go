@@ -102,10 +102,15 @@ type challengeRow struct {
 	UsedAt    db.Time   `db:"used_at"`
 }
 
+var errNoChallenge = errs.InvalidField("challenge", "Log in with your e-mail and password first.")
+
 // challenge reads a live challenge by its token.
 func (s *Service) challenge(ctx context.Context, q db.Querier, token string) (challengeRow, error) {
 	var c challengeRow
-	if token == "" || len(token) > 128 {
+	if token == "" {
+		return c, errNoChallenge
+	}
+	if len(token) > 128 {
 		return c, errChallengeEnded
 	}
 	err := q.Get(ctx, &c, `SELECT user_id, kind, expires_at, used_at FROM login_challenges WHERE token_hash = ?`, id.Hash(token))
