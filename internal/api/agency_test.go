@@ -445,7 +445,7 @@ func TestAgencySettings(t *testing.T) {
 			t.Fatalf("%d rows after refused updates", n)
 		}
 
-		full := `{"at_risk_days":30,"churn_days":90,"client_invite_ttl_days":30,"team_invite_ttl_days":3,"impersonation_idle_minutes":60,"impersonation_reason_required":true,"notify_client_on_impersonation":false,"timezone":"Europe/Paris","headline_metrics":[]}`
+		full := `{"at_risk_days":30,"churn_days":90,"client_invite_ttl_days":30,"team_invite_ttl_days":3,"impersonation_idle_minutes":60,"impersonation_reason_required":true,"notify_client_on_impersonation":false,"timezone":"Europe/Paris","headline_metrics":[],"require_2fa":true,"require_2fa_login_as":true}`
 		if r := o.admin.Must(t, 200, "PUT", o.path("/settings"), full); strings.TrimSpace(string(r.Raw)) != full {
 			t.Fatalf("put: %s", r.Raw)
 		}
