@@ -37,6 +37,25 @@ func TestTwoFactorPages(t *testing.T) {
 			t.Fatalf("%d reset e-mails, %v", mails, err)
 		}
 
+		// Who may: the reset and the switches are the agency admins'; the
+		// other agency finds no such member; nobody half signed in or
+		// signed out reaches the profile's forms.
+		_, _, otherID := s.Signup(t, "Olga Other", "olga@other.example", "Other Agency", "agency")
+		olga := loginAs(t, s, "olga@other.example", testkit.Password)
+		if a := olga.post("/app/members/"+samID+"/two-factor/reset", url.Values{}); a.status != 404 {
+			t.Fatalf("another agency's admin: %d", a.status)
+		}
+		_ = otherID
+		nobody := newVisitor(t, s)
+		nobody.get("/login/code").redirects(t, "no challenge", "/login")
+		nobody.get("/login/setup").redirects(t, "no challenge (set-up)", "/login")
+		nobody.post("/login/code", url.Values{"code": {"123456"}}).redirects(t, "no challenge (post)", "/login")
+		for _, p := range []string{"/app/profile/two-factor", "/app/profile/two-factor/disable", "/app/settings/two-factor"} {
+			if a := nobody.post(p, url.Values{}); a.status != 303 || !strings.HasPrefix(a.header.Get("Location"), "/login") {
+				t.Fatalf("POST %s signed out: %d %s", p, a.status, a.header.Get("Location"))
+			}
+		}
+
 		// The code step of the pages.
 		secret := enable()
 		sam := newVisitor(t, s)
@@ -48,6 +67,9 @@ func TestTwoFactorPages(t *testing.T) {
 		c, _ := totp.Code(secret, s.Now())
 		sam.post("/login/code", url.Values{"code": {c}, "next": {"/app/profile"}}).redirects(t, "code", "/app/profile")
 		sam.get("/app/profile").expect(t, "profile", 200, "Two-factor sign-in", "Turn off two-factor sign-in")
+		if a := sam.post("/app/settings/two-factor", url.Values{"require_2fa": {"on"}}); a.status != 403 && a.status != 404 {
+			t.Fatalf("a member changes the two-factor settings: %d %s", a.status, a.header.Get("Location"))
+		}
 		sam.post("/app/profile/two-factor/disable", url.Values{"tf_password": {"not my password"}, "code": {c}}).
 			expect(t, "wrong password", 400, `id="f-tf_password-error"`)
 		s.Clock.Advance(totp.Period)
