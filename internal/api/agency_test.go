@@ -402,7 +402,7 @@ func TestAgencySettings(t *testing.T) {
 		o := newOrg(t, e)
 		viewer, _ := o.join(t, "Vic Viewer", "viewer")
 		other, _, _ := o.s.Signup(t, "Olga Other", "olga@example.com", "Other Agency", "agency")
-		defaults := `{"at_risk_days":14,"churn_days":45,"client_invite_ttl_days":14,"team_invite_ttl_days":7,"impersonation_idle_minutes":15,"impersonation_reason_required":false,"notify_client_on_impersonation":true,"timezone":"UTC","headline_metrics":[]}`
+		defaults := `{"at_risk_days":14,"churn_days":45,"client_invite_ttl_days":14,"team_invite_ttl_days":7,"impersonation_idle_minutes":15,"impersonation_reason_required":false,"notify_client_on_impersonation":true,"timezone":"UTC","headline_metrics":[],"require_2fa":false,"require_2fa_login_as":false}`
 		get := func(c *testkit.APIClient) string {
 			t.Helper()
 			return strings.TrimSpace(string(c.Must(t, 200, "GET", o.path("/settings"), nil).Raw))
@@ -445,7 +445,7 @@ func TestAgencySettings(t *testing.T) {
 			t.Fatalf("%d rows after refused updates", n)
 		}
 
-		full := `{"at_risk_days":30,"churn_days":90,"client_invite_ttl_days":30,"team_invite_ttl_days":3,"impersonation_idle_minutes":60,"impersonation_reason_required":true,"notify_client_on_impersonation":false,"timezone":"Europe/Paris","headline_metrics":[]}`
+		full := `{"at_risk_days":30,"churn_days":90,"client_invite_ttl_days":30,"team_invite_ttl_days":3,"impersonation_idle_minutes":60,"impersonation_reason_required":true,"notify_client_on_impersonation":false,"timezone":"Europe/Paris","headline_metrics":[],"require_2fa":true,"require_2fa_login_as":true}`
 		if r := o.admin.Must(t, 200, "PUT", o.path("/settings"), full); strings.TrimSpace(string(r.Raw)) != full {
 			t.Fatalf("put: %s", r.Raw)
 		}

@@ -153,6 +153,12 @@ func (a *API) signInOut(l auth.Login) *signInOut {
 // 200.
 func (a *API) withChallengeAnswer(o huma.Operation) huma.Operation {
 	ref := a.huma.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[SignIn](), true, "SignIn")
+	o.Description = "Two-factor sign-in (issue 21): when the user has it on, or one of their accounts requires it " +
+		"(agency settings require_2fa, client security require_2fa) and they have none yet, the answer is 202 with no " +
+		"cookie and `second_factor: {challenge, method, expires_at}` — a single-use token that lives 10 minutes and opens " +
+		"nothing but `POST /api/v1/login/second-factor` (method `totp`: send a code of the authenticator app or a recovery " +
+		"code) and, for method `totp_setup`, `POST /api/v1/login/second-factor/setup` (the secret and QR code to scan " +
+		"first). Codes are limited to 10 per user per 15 minutes (429), and each is accepted once."
 	o.Responses = map[string]*huma.Response{"202": {
 		Description: "A second factor is needed: second_factor is the challenge to answer; no session yet",
 		Content:     map[string]*huma.MediaType{"application/json": {Schema: ref}},

@@ -43,17 +43,23 @@ type Challenge struct {
 var errChallengeEnded = errs.E(errs.Unauthorized, "challenge_expired", "This sign-in has expired. Log in again with your password.")
 
 // secondFactor answers the challenge method a user's sign-in needs, or ""
-// when the password is enough.
+// when the password is enough. One round trip: it is on every login.
 func secondFactor(ctx context.Context, q db.Querier, userID string) (string, error) {
-	on, err := TwoFactorEnabled(ctx, q, userID)
-	if err != nil || on {
-		return MethodTOTP, err
+	var v struct {
+		On       bool `db:"enabled"`
+		Required bool `db:"required"`
 	}
-	req, err := twoFactorRequired(ctx, q, userID)
-	if err != nil || !req {
+	err := q.Get(ctx, &v, `SELECT EXISTS (SELECT 1 FROM user_totp WHERE user_id = ? AND enabled_at IS NOT NULL) AS enabled,
+		`+requiredSQL+` AS required`, userID, userID)
+	switch {
+	case err != nil:
 		return "", err
+	case v.On:
+		return MethodTOTP, nil
+	case v.Required:
+		return MethodTOTPSetup, nil
 	}
-	return MethodTOTPSetup, nil
+	return "", nil
 }
 
 // signIn finishes a password sign-in: a session, or a challenge when a
@@ -102,10 +108,15 @@ type challengeRow struct {
 	UsedAt    db.Time   `db:"used_at"`
 }
 
+var errNoChallenge = errs.InvalidField("challenge", "Log in with your e-mail and password first.")
+
 // challenge reads a live challenge by its token.
 func (s *Service) challenge(ctx context.Context, q db.Querier, token string) (challengeRow, error) {
 	var c challengeRow
-	if token == "" || len(token) > 128 {
+	if token == "" {
+		return c, errNoChallenge
+	}
+	if len(token) > 128 {
 		return c, errChallengeEnded
 	}
 	err := q.Get(ctx, &c, `SELECT user_id, kind, expires_at, used_at FROM login_challenges WHERE token_hash = ?`, id.Hash(token))

@@ -62,12 +62,15 @@ type TwoFactorSetup struct {
 // client of which they are a user (client_security.require_2fa).
 func twoFactorRequired(ctx context.Context, q db.Querier, userID string) (bool, error) {
 	var req bool
-	err := q.Get(ctx, &req, `SELECT EXISTS (SELECT 1 FROM memberships m
-		LEFT JOIN agency_settings s ON s.agency_id = m.account_id
-		LEFT JOIN client_security c ON c.client_id = m.account_id
-		WHERE m.user_id = ? AND (COALESCE(s.require_2fa, FALSE) OR COALESCE(c.require_2fa, FALSE)))`, userID)
+	err := q.Get(ctx, &req, `SELECT `+requiredSQL, userID)
 	return req, err
 }
+
+// requiredSQL is twoFactorRequired's condition, one parameter: the user.
+const requiredSQL = `EXISTS (SELECT 1 FROM memberships m
+		LEFT JOIN agency_settings s ON s.agency_id = m.account_id
+		LEFT JOIN client_security c ON c.client_id = m.account_id
+		WHERE m.user_id = ? AND (COALESCE(s.require_2fa, FALSE) OR COALESCE(c.require_2fa, FALSE)))`
 
 // TwoFactorEnabled reports whether the user has two-factor sign-in on.
 func TwoFactorEnabled(ctx context.Context, q db.Querier, userID string) (bool, error) {

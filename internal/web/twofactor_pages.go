@@ -72,7 +72,7 @@ func challengeToken(r *http.Request) string {
 // challengeEnded sends a browser whose second step expired back to the
 // password.
 func (h *handler) challengeEnded(w http.ResponseWriter, r *http.Request, err error) bool {
-	if e := errs.As(err); e != nil && e.Code == "challenge_expired" {
+	if e := errs.As(err); e != nil && (e.Code == "challenge_expired" || e.Code == "invalid_challenge") {
 		h.clearChallenge(w)
 		h.setFlash(w, flash{Error: e.Message})
 		redirect(w, r, "/login")
