@@ -71,6 +71,9 @@ type App struct {
 	Reports *report.Service
 	// Schedules sends scheduled report e-mails (a job; tests call Run).
 	Schedules *schedule.Service
+	// Links ends access whose end date came (the access.expiry job; tests
+	// call RunEnds).
+	Links *link.Service
 
 	// AuditKey signs the audit trail (ops.go).
 	AuditKey *audit.Key
@@ -167,12 +170,13 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	reports := report.New(d, data, o.Now)
 	groups := clientgroup.New(d, o.Now)
 	sources := source.New(d, data, o.Now)
+	links := link.New(d, m, o.Now, cfg.BaseURL)
 	schedules := schedule.New(d, authz.New(d), reports, brands, m, o.Now, cfg.BaseURL, o.Log)
 	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
-		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
+		Mailer: m, Links: links, Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups})
 	pages, err := web.New(web.Deps{Audit: auditLog, Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
-		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
+		Agency: agency.New(d, o.Now), Links: links, Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands,
 		ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups})
 	if err != nil {
@@ -186,6 +190,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Data = data
 	app.Reports = reports
 	app.Schedules = schedules
+	app.Links = links
 	registerSweeps(q, d, limiter, authSvc)
 	if app.AuditKey, err = registerAuditCheckpoints(cfg, d, q, o); err != nil {
 		return nil, err
@@ -217,6 +222,13 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 			return err
 		})
 	}
+	// Access that expires (issue 21): each run sends the 7-day and 1-day
+	// notices due and ends the grants whose end date came; each notice and
+	// each end happens once however many processes run it (link/ends_job.go).
+	q.Every("access.expiry", time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := links.RunEnds(ctx)
+		return err
+	})
 	q.Every("impersonation.sweep", time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := imp.Sweep(ctx)
 		return err
