@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/liaison-dev/liaison/internal/accessreq"
 	"log/slog"
 	"net"
 	"net/http"
@@ -171,12 +172,13 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	groups := clientgroup.New(d, o.Now)
 	sources := source.New(d, data, o.Now)
 	links := link.New(d, m, o.Now, cfg.BaseURL)
+	requests := accessreq.New(d, m, o.Now, cfg.BaseURL)
 	schedules := schedule.New(d, authz.New(d), reports, brands, m, o.Now, cfg.BaseURL, o.Log)
 	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
-		Mailer: m, Links: links, Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
+		Mailer: m, Links: links, AccessRequests: requests, Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups})
 	pages, err := web.New(web.Deps{Audit: auditLog, Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
-		Agency: agency.New(d, o.Now), Links: links, Clients: clients,
+		Agency: agency.New(d, o.Now), Links: links, AccessRequests: requests, Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands,
 		ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups})
 	if err != nil {
