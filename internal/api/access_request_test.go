@@ -138,6 +138,16 @@ func TestAccessRequestFlow(t *testing.T) {
 		if r := nia.Do(t, "POST", base+"/"+ids[0]+"/approve", nil); r.Status != 403 {
 			t.Fatalf("self-approval: %d", r.Status)
 		}
+		// Tenants: another agency's admin finds nothing of it, by its own
+		// agency's path or by A's; nor does the client's admin.
+		bAdmin, _, agencyB := s.Signup(t, "Bo", "bo@b.example", "Agency B", "agency")
+		bAdmin.Must(t, 404, "GET", "/api/v1/agencies/"+agencyB+"/access-requests/"+ids[0], nil)
+		bAdmin.Must(t, 404, "POST", "/api/v1/agencies/"+agencyB+"/access-requests/"+ids[0]+"/approve", nil)
+		bAdmin.Must(t, 404, "GET", base+"/"+ids[0], nil)
+		w.adminC.Must(t, 404, "POST", base+"/"+ids[0]+"/approve", nil)
+		if got := bAdmin.Must(t, 200, "GET", "/api/v1/agencies/"+agencyB+"/access-requests", nil).Body["requests"].([]any); len(got) != 0 {
+			t.Fatalf("agency B lists %v", got)
+		}
 		// Nothing matched: it cannot be approved, only declined.
 		if r := w.adminA.Do(t, "POST", base+"/"+ids[1]+"/approve", nil); r.Status != 409 || r.Code() != "no_client_matched" {
 			t.Fatalf("approve unmatched: %d %s", r.Status, r.Raw)
