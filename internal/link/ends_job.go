@@ -233,7 +233,7 @@ func (s *Service) mailEnd(ctx context.Context, tx *db.Tx, r endRow, template str
 		}
 		url := s.linksURL()
 		if acc == r.AgencyID && r.Subject != SubjectLink {
-			url = s.baseURL + "/app/clients/" + r.ClientID + "/access"
+			url = s.baseURL + "/app/clients/" + r.ClientID + "#access"
 		}
 		for _, a := range admins {
 			e := mail.Email{Template: template, To: a.Email, AccountID: acc, Data: map[string]any{

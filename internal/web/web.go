@@ -252,6 +252,7 @@ func (h *handler) routes() http.Handler {
 
 	// Restore, sharing, password reset, audit, overview (issue 18; daily_routes.go).
 	h.dailyRoutes(m, g)
+	h.accessRequestRoutes(m, g) // issue 21
 	// Client groups, report sharing, full-screen reports, per-client branding (clientgroup_pages.go).
 	h.clientGroupRoutes(m, g)
 
