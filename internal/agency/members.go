@@ -107,6 +107,10 @@ func (s *Service) ChangeRole(ctx context.Context, a *authz.Actor, rel authz.Rela
 			if len(clients) > 0 {
 				after["unassigned_client_ids"] = clients
 			}
+			if _, err := tx.Exec(ctx, `DELETE FROM access_ends WHERE agency_id = ? AND subject = 'account_manager' AND subject_id = ?`,
+				agencyID, userID); err != nil {
+				return err
+			}
 		}
 		if err := s.record(ctx, tx, a, agencyID, "member.role_change", userID, map[string]any{"role": before.Role}, after); err != nil {
 			return err
@@ -149,6 +153,11 @@ func (s *Service) RemoveMember(ctx context.Context, a *authz.Actor, rel authz.Re
 		}
 		if err := tx.Select(ctx, &links, `DELETE FROM link_access_users WHERE user_id = ?
 			AND link_id IN (SELECT id FROM links WHERE agency_id = ?) RETURNING link_id`, userID, agencyID); err != nil {
+			return err
+		}
+		// Their end dates (issue 21) go with the grants.
+		if _, err := tx.Exec(ctx, `DELETE FROM access_ends WHERE agency_id = ? AND subject IN ('user', 'account_manager') AND subject_id = ?`,
+			agencyID, userID); err != nil {
 			return err
 		}
 		// The sessions table belongs to auth, which has no call for this

@@ -176,10 +176,13 @@ var refusedAsClient = map[string]bool{
 	"POST /api/v1/links/{id}/accept":                             true,
 	"POST /api/v1/links/{id}/decline":                            true,
 	"DELETE /api/v1/links/{id}":                                  true,
-	"POST /api/v1/tokens":                                        true,
-	"GET /api/v1/accounts/{id}/impersonations":                   true,
-	"GET /api/v1/accounts/{id}/security":                         true,
-	"PUT /api/v1/accounts/{id}/security":                         true,
+	// Issue 21: end dates are the link's admins' (authz.LinkDisconnect).
+	"PUT /api/v1/links/{id}/end":               true,
+	"POST /api/v1/links/{id}/end/extend":       true,
+	"POST /api/v1/tokens":                      true,
+	"GET /api/v1/accounts/{id}/impersonations": true,
+	"GET /api/v1/accounts/{id}/security":       true,
+	"PUT /api/v1/accounts/{id}/security":       true,
 	// SPEC §6: nobody changes client users' passwords during Login As.
 	"POST /api/v1/accounts/{id}/users/{user_id}/password-reset": true,
 }

@@ -7,6 +7,7 @@ package api
 
 import (
 	"encoding/json"
+	"github.com/liaison-dev/liaison/internal/accessreq"
 	"log/slog"
 	"net/http"
 	"path"
@@ -42,29 +43,31 @@ import (
 
 // Deps are the domain services the API calls.
 type Deps struct {
-	Activity      *activity.Service
-	Digest        *digest.Service
-	Auth          *auth.Service
-	Accounts      *account.Service
-	Agency        *agency.Service
-	Authz         *authz.Authorizer
-	Audit         *audit.Log
-	Mailer        *mail.Mailer
-	Links         *link.Service
-	Clients       *client.Service
-	Invites       *invite.Service
-	Branding      *branding.Service // the white-label portal (issue 8)
-	Impersonation *impersonation.Service
-	Billing       *billing.Service
-	ClientBilling *clientbilling.Service // a client's billing details
-	Data          *metricdata.Service    // brands' metric data (issue 16)
-	Reports       *report.Service        // brands' reports (issue 16)
-	Sources       *source.Service        // agencies' data sources (issue 17)
-	Schedules     *schedule.Service      // scheduled report e-mails (issue 17)
-	ClientGroups  *clientgroup.Service   // client groups and report sharing (issue 24)
-	Webhooks      *webhook.Service       // signed webhooks (issue 21)
-	SecureCookies bool
-	Log           *slog.Logger
+	Activity *activity.Service
+	Digest   *digest.Service
+	Auth     *auth.Service
+	Accounts *account.Service
+	Agency   *agency.Service
+	Authz    *authz.Authorizer
+	Audit    *audit.Log
+	Mailer   *mail.Mailer
+	Links    *link.Service
+	// AccessRequests is staff access requests (issue 21).
+	AccessRequests *accessreq.Service
+	Clients        *client.Service
+	Invites        *invite.Service
+	Branding       *branding.Service // the white-label portal (issue 8)
+	Impersonation  *impersonation.Service
+	Billing        *billing.Service
+	ClientBilling  *clientbilling.Service // a client's billing details
+	Data           *metricdata.Service    // brands' metric data (issue 16)
+	Reports        *report.Service        // brands' reports (issue 16)
+	Sources        *source.Service        // agencies' data sources (issue 17)
+	Schedules      *schedule.Service      // scheduled report e-mails (issue 17)
+	ClientGroups   *clientgroup.Service   // client groups and report sharing (issue 24)
+	Webhooks       *webhook.Service       // signed webhooks (issue 21)
+	SecureCookies  bool
+	Log            *slog.Logger
 }
 
 // API is the /api/v1 surface.

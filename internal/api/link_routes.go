@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/link"
@@ -137,4 +138,46 @@ type linkAccessIn struct {
 	Body struct {
 		Access link.AccessInput `json:"access" required:"true" doc:"Replaces the sharing: all, or user_ids and group_ids (empty: admins and assigned account managers only)"`
 	}
+}
+
+// linkEndIn is PUT /links/{id}/end: the end date of the link or of one of
+// the agency's staff grants on it (issue 21).
+type linkEndIn struct {
+	ID   string `path:"id" maxLength:"64"`
+	Body struct {
+		Subject   string     `json:"subject" enum:"link,user,group,account_manager" doc:"What ends: the link, or a user or group of its access list, or an account manager assignment (agency admins)"`
+		SubjectID string     `json:"subject_id,omitempty" maxLength:"64" doc:"The user or group; omitted for the link"`
+		EndsAt    *time.Time `json:"ends_at,omitempty" doc:"When the access ends by itself (5 minutes to 5 years ahead); omitted or null clears the end date"`
+	}
+}
+
+// linkExtendIn is POST /links/{id}/end/extend: one click of the side that
+// set the end date.
+type linkExtendIn struct {
+	ID   string `path:"id" maxLength:"64"`
+	Body struct {
+		Subject   string `json:"subject" enum:"link,user,group,account_manager"`
+		SubjectID string `json:"subject_id,omitempty" maxLength:"64" doc:"The user or group; omitted for the link"`
+	}
+}
+
+func init() { surfaces = append(surfaces, (*API).linkEndRoutes) }
+
+func (a *API) linkEndRoutes() {
+	s := a.deps.Links
+	add(a, Access{Kind: Link, Action: authz.LinkDisconnect, Param: "id"},
+		op(http.MethodPut, "/api/v1/links/{id}/end", "link-end-set",
+			"Set or clear when an active link, or one staff grant on it, ends by itself (either side's admins for the link; agency admins for staff). The other side's end date may only be brought earlier (409 end_set_by_other_side)", "links"),
+		func(ctx context.Context, in *linkEndIn) (*linkOut, error) {
+			l, err := s.SetEnd(ctx, LinkRelationFrom(ctx), authz.ActorFrom(ctx), link.EndInput{
+				Subject: in.Body.Subject, SubjectID: in.Body.SubjectID, EndsAt: in.Body.EndsAt})
+			return &linkOut{Body: l}, err
+		})
+	add(a, Access{Kind: Link, Action: authz.LinkDisconnect, Param: "id"},
+		op(http.MethodPost, "/api/v1/links/{id}/end/extend", "link-end-extend",
+			"Extend an end date by 30 days: the side that set it only (409 end_set_by_other_side, 409 no_end_date)", "links"),
+		func(ctx context.Context, in *linkExtendIn) (*linkOut, error) {
+			l, err := s.Extend(ctx, LinkRelationFrom(ctx), authz.ActorFrom(ctx), in.Body.Subject, in.Body.SubjectID)
+			return &linkOut{Body: l}, err
+		})
 }

@@ -51,6 +51,7 @@ var moreErrors = map[string][]int{
 	"portal-domain-add":         {http.StatusUnprocessableEntity},
 	"impersonation-end":         {http.StatusConflict},
 	"activity-page-view":        {http.StatusConflict},
+	"access-request-create":     {http.StatusTooManyRequests}, // issue 21: per requester and day
 }
 
 // declaredErrors are the error statuses an operation declares: 400 when it

@@ -37,6 +37,7 @@ const (
 	CauseRevoke              Cause = "client_revoked"
 	CauseRestore             Cause = "client_restored"
 	CauseDisconnect          Cause = "link_disconnected"
+	CauseLinkExpired         Cause = "link_expired" // its end date came (issue 21)
 	CauseLinkActive          Cause = "link_accepted"
 	CauseInvitationCreated   Cause = "invitation_created"
 	CauseInvitationCancelled Cause = "invitation_cancelled"

@@ -321,7 +321,12 @@ func applyChange(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relati
 			return errs.InvalidField("account_manager_ids", "%q is not an admin or account manager of this agency.", uid)
 		}
 	}
-	return nil
+	// The end dates of assignments that are gone go with them (issue 21),
+	// so that a later assignment starts without one.
+	_, err := tx.Exec(ctx, `DELETE FROM access_ends WHERE agency_id = ? AND client_id = ? AND subject = 'account_manager'
+		AND subject_id NOT IN (SELECT user_id FROM client_account_managers WHERE agency_id = ? AND client_id = ?)`,
+		rel.AgencyID, rel.AccountID, rel.AgencyID, rel.AccountID)
+	return err
 }
 
 func equalSettings(a, b settings) bool {

@@ -3,6 +3,7 @@ package link
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
@@ -61,25 +62,14 @@ func (s *Service) SetAccess(ctx context.Context, rel authz.LinkRelation, actor *
 		if err := writeAccess(ctx, tx, rel.LinkID, a); err != nil {
 			return err
 		}
-		var live []string
-		if err := tx.Select(ctx, &live, `SELECT DISTINCT impersonator_id FROM impersonations
-			WHERE agency_id = ? AND client_id = ? AND ended_at IS NULL ORDER BY impersonator_id`, rel.AgencyID, rel.ClientID); err != nil {
+		// End dates of those no longer listed go with them, so that a later
+		// grant starts without one.
+		if err := dropStaleEnds(ctx, tx, rel.LinkID, a); err != nil {
 			return err
 		}
-		ended := []string{}
-		for _, u := range live {
-			sees, err := authz.SeesClient(ctx, tx, rel.AgencyID, rel.ClientID, u)
-			if err != nil {
-				return err
-			}
-			if sees {
-				continue
-			}
-			if _, err := impersonation.EndFor(ctx, tx, now, impersonation.Filter{AgencyID: rel.AgencyID, ClientID: rel.ClientID, UserID: u},
-				impersonation.EndAccessLost, actor.IP); err != nil {
-				return err
-			}
-			ended = append(ended, u)
+		ended, err := endLostSight(ctx, tx, now, rel.AgencyID, rel.ClientID, actor.IP)
+		if err != nil {
+			return err
 		}
 		auditAfter := map[string]any{"access": after}
 		if len(ended) > 0 {
@@ -124,4 +114,49 @@ func (s *Service) Get(ctx context.Context, rel authz.LinkRelation) (Link, error)
 		return Link{}, errs.ErrNotFound
 	}
 	return load(ctx, s.db, rel.LinkID, rel.Side)
+}
+
+// endLostSight ends, in tx, the open Login As sessions on the client of the
+// agency's users who no longer see it (after a change of access, or an
+// end date that came), and returns whose ended.
+func endLostSight(ctx context.Context, tx *db.Tx, now time.Time, agencyID, clientID, ip string) ([]string, error) {
+	var live []string
+	if err := tx.Select(ctx, &live, `SELECT DISTINCT impersonator_id FROM impersonations
+		WHERE agency_id = ? AND client_id = ? AND ended_at IS NULL ORDER BY impersonator_id`, agencyID, clientID); err != nil {
+		return nil, err
+	}
+	ended := []string{}
+	for _, u := range live {
+		sees, err := authz.SeesClient(ctx, tx, agencyID, clientID, u)
+		if err != nil {
+			return nil, err
+		}
+		if sees {
+			continue
+		}
+		if _, err := impersonation.EndFor(ctx, tx, now, impersonation.Filter{AgencyID: agencyID, ClientID: clientID, UserID: u},
+			impersonation.EndAccessLost, ip); err != nil {
+			return nil, err
+		}
+		ended = append(ended, u)
+	}
+	return ended, nil
+}
+
+// dropStaleEnds deletes the end dates of the users and groups a link's
+// access list no longer holds.
+func dropStaleEnds(ctx context.Context, tx *db.Tx, linkID string, a AccessInput) error {
+	for subject, keep := range map[string][]string{SubjectUser: a.UserIDs, SubjectGroup: a.GroupIDs} {
+		q, args := `DELETE FROM access_ends WHERE link_id = ? AND subject = ?`, []any{linkID, subject}
+		if len(keep) > 0 {
+			var err error
+			if q, args, err = db.In(q+` AND subject_id NOT IN (?)`, linkID, subject, keep); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/billing"
@@ -13,9 +14,11 @@ import (
 // step is one edge of the state machine.
 type step struct {
 	from, to string
-	action   string // audit action
-	verb     string // for the state error: "cannot be <verb>"
-	ends     bool   // sets ended_at/ended_by instead of decided_at/decided_by
+	action   string        // audit action
+	verb     string        // for the state error: "cannot be <verb>"
+	ends     bool          // sets ended_at/ended_by instead of decided_at/decided_by
+	quiet    bool          // no answer e-mail: the caller sends its own (expiry)
+	cause    billing.Cause // the ledger's cause, when not the status's own
 }
 
 var (
@@ -23,6 +26,9 @@ var (
 	stepDecline    = step{from: Pending, to: Declined, action: "link.decline", verb: "declined"}
 	stepCancel     = step{from: Pending, to: Cancelled, action: "link.cancel", verb: "cancelled"}
 	stepDisconnect = step{from: Active, to: Disconnected, action: "link.disconnect", verb: "disconnected", ends: true}
+	// stepExpire is a disconnect by the access.expiry job (ends.go).
+	stepExpire = step{from: Active, to: Disconnected, action: "link.expire", verb: "disconnected", ends: true, quiet: true,
+		cause: billing.CauseLinkExpired}
 )
 
 // Accept activates a pending request; rel was checked with authz.LinkDecide
@@ -96,42 +102,68 @@ func (s *Service) move(ctx context.Context, rel authz.LinkRelation, actor *authz
 	}
 	var out Link
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		now := s.now()
-		q := `UPDATE links SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = ?`
-		if st.ends {
-			q = `UPDATE links SET status = ?, ended_at = ?, ended_by = ? WHERE id = ? AND status = ?`
-		}
-		res, err := tx.Exec(ctx, q, st.to, now, actor.UserID, rel.LinkID, st.from)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return currentStatus(ctx, tx, rel.LinkID, st.verb)
-		}
-		before, after := map[string]any{"status": st.from}, map[string]any{"status": st.to}
-		if extra != nil {
-			if err := extra(tx, before, after); err != nil {
-				return err
-			}
-		}
-		if err := auditBoth(ctx, tx, now, actor, rel.AgencyID, rel.ClientID, st.action, rel.LinkID, before, after); err != nil {
-			return err
-		}
-		if out, err = load(ctx, tx, rel.LinkID, rel.Side); err != nil {
-			return err
-		}
-		if err := s.mailAnswer(ctx, tx, out, rel.Side, st.to, actor); err != nil {
-			return err
-		}
-		// A link that starts or ends starts or stops the brands its client
-		// has (client_brands outlive a disconnect).
-		cause := map[string]billing.Cause{"active": billing.CauseLinkActive, "disconnected": billing.CauseDisconnect}[st.to]
-		if cause == "" {
-			return nil
-		}
-		return billing.Sync(ctx, tx, now, rel.AgencyID, billing.Change{Cause: cause, RefID: rel.LinkID, ActorID: actor.UserID})
+		var err error
+		out, err = s.moveTx(ctx, tx, s.now(), rel, actor, st, extra)
+		return err
 	})
 	return out, err
+}
+
+// moveTx is move inside the caller's transaction. An actor without a user
+// (the access.expiry job, ends.go) records no user as the one who ended
+// the link, and a quiet step sends no answer e-mail: its caller sends its
+// own.
+func (s *Service) moveTx(ctx context.Context, tx *db.Tx, now time.Time, rel authz.LinkRelation, actor *authz.Actor, st step,
+	extra func(tx *db.Tx, before, after map[string]any) error) (Link, error) {
+	q := `UPDATE links SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = ?`
+	if st.ends {
+		q = `UPDATE links SET status = ?, ended_at = ?, ended_by = ? WHERE id = ? AND status = ?`
+	}
+	var by any
+	if actor.UserID != "" {
+		by = actor.UserID
+	}
+	res, err := tx.Exec(ctx, q, st.to, now, by, rel.LinkID, st.from)
+	if err != nil {
+		return Link{}, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return Link{}, err
+	} else if n == 0 {
+		return Link{}, currentStatus(ctx, tx, rel.LinkID, st.verb)
+	}
+	before, after := map[string]any{"status": st.from}, map[string]any{"status": st.to}
+	if extra != nil {
+		if err := extra(tx, before, after); err != nil {
+			return Link{}, err
+		}
+	}
+	if err := auditBoth(ctx, tx, now, actor, rel.AgencyID, rel.ClientID, st.action, rel.LinkID, before, after); err != nil {
+		return Link{}, err
+	}
+	out, err := load(ctx, tx, rel.LinkID, rel.Side)
+	if err != nil {
+		return Link{}, err
+	}
+	if !st.quiet {
+		if err := s.mailAnswer(ctx, tx, out, rel.Side, st.to, actor); err != nil {
+			return Link{}, err
+		}
+	}
+	if st.ends {
+		// End dates of a link that ended have nothing left to end.
+		if _, err := tx.Exec(ctx, `DELETE FROM access_ends WHERE link_id = ?`, rel.LinkID); err != nil {
+			return Link{}, err
+		}
+	}
+	// A link that starts or ends starts or stops the brands its client
+	// has (client_brands outlive a disconnect).
+	cause := st.cause
+	if cause == "" {
+		cause = map[string]billing.Cause{"active": billing.CauseLinkActive, "disconnected": billing.CauseDisconnect}[st.to]
+	}
+	if cause == "" {
+		return out, nil
+	}
+	return out, billing.Sync(ctx, tx, now, rel.AgencyID, billing.Change{Cause: cause, RefID: rel.LinkID, ActorID: actor.UserID})
 }

@@ -58,6 +58,14 @@ type Link struct {
 	EndedAt   *time.Time  `json:"ended_at,omitempty" doc:"When the link was disconnected"`
 	Agency    LinkParty   `json:"agency"`
 	Client    LinkParty   `json:"client"`
+	// EndsAt is when the link ends by itself (issue 21), set by the side
+	// EndsSetBy names; only that side extends or clears it.
+	EndsAt    *time.Time `json:"ends_at,omitempty" doc:"When the link ends by itself, if an end date is set"`
+	EndsSetBy string     `json:"ends_set_by,omitempty" enum:"agency,client" doc:"The side that set the end date; only it extends or clears it"`
+	// AccessEnds are the end dates of the agency's staff access (users
+	// and groups of the access list, account manager assignments); shown
+	// to the agency side only, as Access is.
+	AccessEnds []AccessEnd `json:"access_ends,omitempty"`
 }
 
 // LinkParty names one side of a link.

@@ -84,6 +84,9 @@ func fillAccess(ctx context.Context, q db.Querier, links []Link) error {
 			ids = append(ids, links[i].ID)
 		}
 	}
+	if err := fillEnds(ctx, q, links); err != nil {
+		return err
+	}
 	if len(ids) == 0 {
 		return nil
 	}

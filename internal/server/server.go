@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/liaison-dev/liaison/internal/accessreq"
 	"log/slog"
 	"net"
 	"net/http"
@@ -73,6 +74,9 @@ type App struct {
 	Reports *report.Service
 	// Schedules sends scheduled report e-mails (a job; tests call Run).
 	Schedules *schedule.Service
+	// Links ends access whose end date came (the access.expiry job; tests
+	// call RunEnds).
+	Links *link.Service
 
 	// Webhooks is the agencies' signed webhooks (issue 21); HookJobs is
 	// the queue that sends their deliveries (Serve runs it with Jobs).
@@ -174,6 +178,8 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	reports := report.New(d, data, o.Now)
 	groups := clientgroup.New(d, o.Now)
 	sources := source.New(d, data, o.Now)
+	links := link.New(d, m, o.Now, cfg.BaseURL)
+	requests := accessreq.New(d, m, o.Now, cfg.BaseURL)
 	schedules := schedule.New(d, authz.New(d), reports, brands, m, o.Now, cfg.BaseURL, o.Log)
 	hooks := webhook.New(d, o.Now, webhook.Config{AllowLoopback: cfg.WebhookAllowLoopback})
 	// Deliveries are queued by internal/webhook/outbox in each event's
@@ -189,10 +195,10 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		return err
 	})
 	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
-		Mailer: m, Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
+		Mailer: m, Links: links, AccessRequests: requests, Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups, Webhooks: hooks})
 	pages, err := web.New(web.Deps{Audit: auditLog, Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
-		Agency: agency.New(d, o.Now), Links: link.New(d, m, o.Now, cfg.BaseURL), Clients: clients,
+		Agency: agency.New(d, o.Now), Links: links, AccessRequests: requests, Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands,
 		ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups, Webhooks: hooks})
 	if err != nil {
@@ -208,6 +214,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	app.Schedules = schedules
 	app.Webhooks = hooks
 	app.HookJobs = hookQ
+	app.Links = links
 	registerSweeps(q, d, limiter, authSvc)
 	if app.AuditKey, err = registerAuditCheckpoints(cfg, d, q, o); err != nil {
 		return nil, err
@@ -239,6 +246,13 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 			return err
 		})
 	}
+	// Access that expires (issue 21): each run sends the 7-day and 1-day
+	// notices due and ends the grants whose end date came; each notice and
+	// each end happens once however many processes run it (link/ends_job.go).
+	q.Every("access.expiry", time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := links.RunEnds(ctx)
+		return err
+	})
 	q.Every("impersonation.sweep", time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		_, err := imp.Sweep(ctx)
 		return err

@@ -46,6 +46,7 @@ var agencySections = []section{
 	{Slug: "brands", Label: "Brands"},
 	{Slug: "sources", Label: "Data sources"},
 	{Slug: "members", Label: "Members & Groups"},
+	{Slug: "access-requests", Label: "Access requests"},
 	{Slug: "billing", Label: "Billing"},
 	{Slug: "audit", Label: "Audit"},
 	{Slug: "settings", Label: "Settings"},

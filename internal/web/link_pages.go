@@ -38,6 +38,7 @@ type linksData struct {
 	Incoming, Outgoing, Active linkSection
 	Can                        struct{ Send, Decide, Cancel, Disconnect bool }
 	Send                       accessForm // agency side: the send form's access choice
+	MinEnd                     string     // the earliest end date offered (issue 21)
 }
 
 // linksOrAgencies is /app/links. The e-mails about link requests point
@@ -66,7 +67,7 @@ func sidePath(c *call) string {
 func (h *handler) links(c *call) { h.showLinks(c, http.StatusOK, accessForm{All: true}) }
 
 func (h *handler) showLinks(c *call, status int, send accessForm) {
-	d := linksData{Agency: c.acc.Kind == "agency", Send: send}
+	d := linksData{Agency: c.acc.Kind == "agency", Send: send, MinEnd: minEnd()}
 	d.Can.Send, d.Can.Decide = c.can(authz.LinkSend), c.can(authz.LinkDecide)
 	d.Can.Cancel, d.Can.Disconnect = c.can(authz.LinkCancel), c.can(authz.LinkDisconnect)
 	// The page's relation was checked for reading or sending links, either

@@ -12,6 +12,7 @@
 package web
 
 import (
+	"github.com/liaison-dev/liaison/internal/accessreq"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -43,24 +44,26 @@ import (
 
 // Deps are the services the pages use.
 type Deps struct {
-	Auth          *auth.Service
-	Billing       *billing.Service
-	Accounts      *account.Service
-	Authz         *authz.Authorizer
-	Agency        *agency.Service
-	Links         *link.Service
-	Clients       *client.Service
-	Invites       *invite.Service
-	Digest        *digest.Service
-	Impersonation *impersonation.Service
-	Mailer        *mail.Mailer
-	Branding      *branding.Service
-	Activity      *activity.Service
-	ClientBilling *clientbilling.Service
-	Data          *metricdata.Service
-	Reports       *report.Service
-	Sources       *source.Service   // agencies' data sources (issue 17)
-	Schedules     *schedule.Service // scheduled report e-mails (issue 17)
+	Auth     *auth.Service
+	Billing  *billing.Service
+	Accounts *account.Service
+	Authz    *authz.Authorizer
+	Agency   *agency.Service
+	Links    *link.Service
+	// AccessRequests is staff access requests (issue 21).
+	AccessRequests *accessreq.Service
+	Clients        *client.Service
+	Invites        *invite.Service
+	Digest         *digest.Service
+	Impersonation  *impersonation.Service
+	Mailer         *mail.Mailer
+	Branding       *branding.Service
+	Activity       *activity.Service
+	ClientBilling  *clientbilling.Service
+	Data           *metricdata.Service
+	Reports        *report.Service
+	Sources        *source.Service   // agencies' data sources (issue 17)
+	Schedules      *schedule.Service // scheduled report e-mails (issue 17)
 	// Audit reads the audit log for its pages (audit_pages.go).
 	Audit         *audit.Log
 	ClientGroups  *clientgroup.Service // client groups and report sharing (issue 24)
@@ -259,6 +262,7 @@ func (h *handler) routes() http.Handler {
 
 	// Restore, sharing, password reset, audit, overview (issue 18; daily_routes.go).
 	h.dailyRoutes(m, g)
+	h.accessRequestRoutes(m, g) // issue 21
 	// Client groups, report sharing, full-screen reports, per-client branding (clientgroup_pages.go).
 	h.clientGroupRoutes(m, g)
 	// Two-factor sign-in (twofactor_pages.go, issue 21).

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/accessreq"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/errs"
+	"github.com/liaison-dev/liaison/internal/link"
+)
+
+// Staff access requests (issue 21) and end dates of links (link/ends.go).
+// /app/access-requests lists the requests the viewer sees (all for admins,
+// those of assigned clients for account managers, one's own for everyone)
+// with the form to ask for access; /app/access-requests/{id} is one
+// request, where the e-mails point (behind sign-in: no token approves).
+
+type accessRequestsData struct {
+	Requests []accessreq.Request
+	One      *accessreq.Request
+	// MinEnd is the earliest date an end may take (tomorrow), for the
+	// date inputs.
+	MinEnd string
+}
+
+func (h *handler) accessRequestRoutes(m *http.ServeMux, g guardFunc) {
+	m.HandleFunc("GET /app/access-requests", g(ownAgency, authz.AgencyRead, "access-requests", h.accessRequests))
+	m.HandleFunc("POST /app/access-requests", g(ownAgency, authz.AgencyRead, "access-requests", h.accessRequestCreate))
+	m.HandleFunc("GET /app/access-requests/{request_id}", g(ownAgency, authz.AgencyRead, "access-requests", h.accessRequestPage))
+	m.HandleFunc("POST /app/access-requests/{request_id}/approve", g(ownAgency, authz.AgencyRead, "access-requests", h.accessRequestApprove))
+	m.HandleFunc("POST /app/access-requests/{request_id}/decline", g(ownAgency, authz.AgencyRead, "access-requests", h.accessRequestDecline))
+	// End dates of a link, from either side's links page.
+	m.HandleFunc("POST /app/links/{link_id}/end", g(linkOf, authz.LinkDisconnect, "links", h.linkEnd))
+	m.HandleFunc("POST /app/links/{link_id}/end/extend", g(linkOf, authz.LinkDisconnect, "links", h.linkEndExtend))
+}
+
+func minEnd() string { return time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly) }
+
+func (h *handler) accessRequests(c *call) { h.showAccessRequests(c, http.StatusOK) }
+
+func (h *handler) showAccessRequests(c *call, status int) {
+	list, err := h.deps.AccessRequests.List(c.ctx(), c.rel, c.a)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.p.Title = "Access requests"
+	c.p.Data = accessRequestsData{Requests: list, MinEnd: minEnd()}
+	c.render(status, "access_requests")
+}
+
+// accessRequestCreate sends a request. Its notice is the same whatever
+// the request matched (accessreq's package doc).
+func (h *handler) accessRequestCreate(c *call) {
+	c.form("client", "reason")
+	_, err := h.deps.AccessRequests.Create(c.ctx(), c.rel, c.a, accessreq.CreateInput{
+		Client: c.p.Values["client"], Reason: c.p.Values["reason"]})
+	if err != nil {
+		c.invalid(err, map[string]string{"client": "client", "reason": "reason"}, func(st int) { h.showAccessRequests(c, st) })
+		return
+	}
+	c.done("Request sent. If the client is one of your agency's, its approvers have been told; you will hear by e-mail.", "/app/access-requests")
+}
+
+func (h *handler) accessRequestPage(c *call) {
+	r, err := h.deps.AccessRequests.Get(c.ctx(), c.rel, c.a, c.r.PathValue("request_id"))
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.p.Title = "Access request"
+	c.p.Data = accessRequestsData{One: &r, MinEnd: minEnd()}
+	c.render(http.StatusOK, "access_request")
+}
+
+// parseEndDate reads an optional date field (YYYY-MM-DD) as the end of
+// access at 00:00 UTC that day.
+func parseEndDate(v string) (*time.Time, bool) {
+	if v == "" {
+		return nil, true
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return nil, false
+	}
+	return &t, true
+}
+
+func (h *handler) accessRequestApprove(c *call) {
+	c.form("ends_on")
+	id := c.r.PathValue("request_id")
+	back := "/app/access-requests/" + id
+	until, ok := parseEndDate(c.p.Values["ends_on"])
+	if !ok {
+		c.refusedAt(errInvalidDate, back, "ends_on")
+		return
+	}
+	if _, err := h.deps.AccessRequests.Approve(c.ctx(), c.rel, c.a, id, until); err != nil {
+		c.refusedAt(err, back, "ends_on")
+		return
+	}
+	c.done("Approved. The requester sees the client now and has been told.", back)
+}
+
+func (h *handler) accessRequestDecline(c *call) {
+	id := c.r.PathValue("request_id")
+	if _, err := h.deps.AccessRequests.Decline(c.ctx(), c.rel, c.a, id); err != nil {
+		c.refused(err, "/app/access-requests/"+id)
+		return
+	}
+	c.done("Declined. The requester has been told.", "/app/access-requests/"+id)
+}
+
+// linkEnd sets or clears the end date of the link (the form of the links
+// page, either side).
+func (h *handler) linkEnd(c *call) {
+	c.form("ends_on")
+	field := "end-" + c.link.LinkID
+	until, ok := parseEndDate(c.p.Values["ends_on"])
+	if !ok {
+		c.refusedAt(errInvalidDate, sidePath(c), field)
+		return
+	}
+	if _, err := h.deps.Links.SetEnd(c.ctx(), c.link, c.a, link.EndInput{Subject: link.SubjectLink, EndsAt: until}); err != nil {
+		c.refusedAt(err, sidePath(c), field)
+		return
+	}
+	notice := "End date removed: the link lasts until someone disconnects it."
+	if until != nil {
+		notice = "End date saved: the link ends by itself on " + until.Format("2 January 2006") + " (UTC); both sides' admins are reminded 7 days and 1 day before."
+	}
+	c.done(notice, sidePath(c))
+}
+
+// linkEndExtend is the one click of the side that set the end date.
+func (h *handler) linkEndExtend(c *call) {
+	l, err := h.deps.Links.Extend(c.ctx(), c.link, c.a, link.SubjectLink, "")
+	if err != nil {
+		c.refusedAt(err, sidePath(c), "end-"+c.link.LinkID)
+		return
+	}
+	c.done("Extended by 30 days: the link now ends on "+l.EndsAt.UTC().Format("2 January 2006 at 15:04 UTC")+".", sidePath(c))
+}
+
+var errInvalidDate = errs.InvalidField("ends_on", "Choose a date, or leave it empty for no end.")
