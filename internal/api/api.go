@@ -87,6 +87,7 @@ func New(d Deps) *API {
 	cfg.DocsPath = ""    // the hosted docs page loads scripts from a CDN; our CSP forbids that
 	cfg.SchemasPath = "" // schemas are inline in the document
 	cfg.CreateHooks = nil
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	cfg.Info.Description = "The public API of Liaison. Errors are {\"error\":{\"code\",\"message\"}}."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"session": {Type: "apiKey", In: "cookie", Name: auth.CookieName},

@@ -6,14 +6,18 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/jsonw"
 )
 
 // BenchmarkEncodeClientPage measures what encoding a client-list page of
 // 50 costs per request the way huma encodes it (encoding/json's reflection,
-// HTML escaping off): the number to weigh against a request's CPU before
-// writing an encoder by hand (bench/README.md, issue 23).
+// HTML escaping off) and with the page's own encoder (internal/jsonw), which
+// the API uses since (bench/README.md, issue 23).
 func BenchmarkEncodeClientPage(b *testing.B) {
 	var items []string
 	for i := range 50 {
@@ -26,15 +30,43 @@ func BenchmarkEncodeClientPage(b *testing.B) {
 	if err := json.Unmarshal([]byte(raw), &page); err != nil {
 		b.Fatal(err)
 	}
-	var buf bytes.Buffer
-	b.ReportAllocs()
-	for b.Loop() {
-		buf.Reset()
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(page); err != nil {
-			b.Fatal(err)
-		}
+	benchEncode(b, page)
+}
+
+// BenchmarkEncodeMe: /me of a user in three accounts, both ways.
+func BenchmarkEncodeMe(b *testing.B) {
+	me := auth.Me{User: auth.User{ID: "usr_qsbg3mkgpzpqgeywpgtg4wbdse", Email: "karin@blue-kitchen.example", Name: "Karin Blue",
+		CreatedAt: time.Now()}, CurrentAcctID: "acc_qsbg3mkgpzpqgeywpgtg4wbdse", EmailVerified: true}
+	for i := range 3 {
+		me.Memberships = append(me.Memberships, account.Membership{Account: account.Ref{ID: fmt.Sprintf("acc_%026d", i), Kind: "agency",
+			Name: "Tidal Agency"}, Role: "admin"})
 	}
-	b.SetBytes(int64(buf.Len()))
+	benchEncode(b, me)
+}
+
+func benchEncode(b *testing.B, v jsonw.Appender) {
+	b.Run("encoding-json", func(b *testing.B) {
+		var buf bytes.Buffer
+		b.ReportAllocs()
+		for b.Loop() {
+			buf.Reset()
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.SetBytes(int64(buf.Len()))
+	})
+	b.Run("jsonw", func(b *testing.B) {
+		buf := make([]byte, 0, 32<<10)
+		b.ReportAllocs()
+		for b.Loop() {
+			var err error
+			if buf, err = v.AppendJSON(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.SetBytes(int64(len(buf)))
+	})
 }

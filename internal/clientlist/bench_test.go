@@ -12,11 +12,14 @@ package clientlist_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	benchseed "github.com/liaison-dev/liaison/bench/clientlist/seed"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/clientlist"
+	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/clock"
+	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
 
@@ -64,6 +67,42 @@ func BenchmarkListFromMemory(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkRefreshAgency: every row of a 10,000-client agency (200,000
+// events) falls due at once (a change of its thresholds, or the first read
+// after a bulk load) and the next page refreshes them all: what that first
+// reader waits (issue 23: < 300 ms).
+func BenchmarkRefreshAgency(b *testing.B) {
+	for _, e := range testkit.Engines() {
+		b.Run(string(e), func(b *testing.B) {
+			d := testkit.Open(b, e)
+			ctx := context.Background()
+			res, err := benchseed.Seed(ctx, d, benchseed.Options{Clients: 10000, AdminEmail: "bench-admin@example.com", AdminName: "Admin",
+				AgencyName: "Bench Agency", PasswordHash: "x", Seed: 1, Now: clock.Real().UTC().Truncate(time.Microsecond), Events: 200000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			scope := authz.ClientScope{AgencyID: res.AgencyID, UserID: res.AdminID, All: true}
+			svc := clientlist.New(d, clock.Real)
+			for i := 0; i <= b.N; i++ {
+				if i > 0 {
+					b.StartTimer()
+				}
+				if p, err := svc.List(ctx, scope, clientlist.ListQuery{}); err != nil || len(p.Clients) != 50 {
+					b.Fatalf("%d clients, %v", len(p.Clients), err)
+				}
+				b.StopTimer()
+				if i == 0 {
+					b.ResetTimer()
+					b.StopTimer()
+				}
+				if err := d.InTx(ctx, func(tx *db.Tx) error { return due.MarkAgency(ctx, tx, res.AgencyID) }); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

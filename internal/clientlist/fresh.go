@@ -37,6 +37,31 @@ func IsDue(validUntil db.Time, now time.Time) bool {
 // 30).
 const healthWindow = 120 * health.Day
 
+// DueRowsSQL reads an agency's due rows (arguments: the agency, now), in
+// client order (PostgreSQL locks them in that order). TombstonesSQL reads
+// its rows deleted and not yet versioned. On SQLite each names its index:
+// with statistics taken while the agency was small (every row due at the
+// same moment), the planner walked the agency's rows in client order to
+// save a sort, so each refresh read the whole agency and the list's cost
+// grew with it (issue 23's soak). TestRefreshPlans checks the plans.
+func DueRowsSQL(d db.Dialect) string {
+	return `SELECT l.client_id, l.status, l.health, l.last_active_at, l.valid_until, h.vals AS headline
+			FROM client_list l` + indexedBy(d, "client_list_agency_due") + ` LEFT JOIN client_list_headline h ON h.agency_id = l.agency_id AND h.client_id = l.client_id
+			WHERE l.agency_id = ? AND l.valid_until <= ? ORDER BY l.client_id`
+}
+
+// TombstonesSQL: see DueRowsSQL (argument: the agency).
+func TombstonesSQL(d db.Dialect) string {
+	return `SELECT client_id FROM client_list_stamps` + indexedBy(d, "client_list_stamps_agency_v") + ` WHERE agency_id = ? AND v < 0 ORDER BY client_id`
+}
+
+func indexedBy(d db.Dialect, index string) string {
+	if d == db.SQLite {
+		return ` INDEXED BY ` + index
+	}
+	return ""
+}
+
 // RefreshDue recomputes the agency's list rows that are due at now.
 func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time) error {
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
@@ -55,9 +80,7 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 			ValidUntil db.Time `db:"valid_until"`
 			Headline   *string `db:"headline"`
 		}
-		if err := tx.Select(ctx, &due, `SELECT l.client_id, l.status, l.health, l.last_active_at, l.valid_until, h.vals AS headline
-			FROM client_list l LEFT JOIN client_list_headline h ON h.agency_id = l.agency_id AND h.client_id = l.client_id
-			WHERE l.agency_id = ? AND l.valid_until <= ? ORDER BY l.client_id`+lock, agencyID, now); err != nil {
+		if err := tx.Select(ctx, &due, DueRowsSQL(tx.Dialect())+lock, agencyID, now); err != nil {
 			return err
 		}
 		// The tombstones of rows deleted for good (migration 00013) get a
@@ -69,8 +92,7 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 		if tx.Dialect() == db.Postgres {
 			skip = ` FOR UPDATE SKIP LOCKED`
 		}
-		if err := tx.Select(ctx, &shown, `SELECT client_id FROM client_list_stamps
-			WHERE agency_id = ? AND v < 0 ORDER BY client_id`+skip, agencyID); err != nil {
+		if err := tx.Select(ctx, &shown, TombstonesSQL(tx.Dialect())+skip, agencyID); err != nil {
 			return err
 		}
 		if len(due) == 0 {

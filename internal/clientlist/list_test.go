@@ -20,6 +20,16 @@ import (
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
 
+// fromCopy is what a page read from a current copy costs: one statement
+// (the agency's state), none on SQLite while this process wrote nothing
+// since it was read (db.WriteGeneration).
+func fromCopy(d *db.DB) int64 {
+	if d.Dialect() == db.SQLite {
+		return 0
+	}
+	return 1
+}
+
 // counting counts the statements run through it.
 type counting struct {
 	db.Querier
@@ -185,11 +195,11 @@ func TestListStatementsDoNotGrowWithRows(t *testing.T) {
 		if small != large || large > 4 {
 			t.Fatalf("statements: %d for 10 clients, %d for a page of 200", small, large)
 		}
-		// A deep page: one statement (nothing is due and the data did not
-		// change, so the counts are the cached ones), and the keyset picks
-		// up where the first page stopped.
+		// A deep page: one statement, none on SQLite (nothing is due and
+		// the data did not change, so the counts are the cached ones), and
+		// the keyset picks up where the first page stopped.
 		p2, deep := run(clientlist.ListQuery{Limit: 200, Cursor: p.NextCursor})
-		if deep != 1 || len(p2.Clients) != 200 || p2.Clients[0].Name != "Client 0200" || p2.NextCursor != "" {
+		if deep != fromCopy(d) || len(p2.Clients) != 200 || p2.Clients[0].Name != "Client 0200" || p2.NextCursor != "" {
 			t.Fatalf("second page: %d statements, %d clients, first %q, next %q", deep, len(p2.Clients), p2.Clients[0].Name, p2.NextCursor)
 		}
 		// Timing as a sanity check on the plan, generous enough for a slow

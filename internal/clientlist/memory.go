@@ -76,8 +76,8 @@ type listCopy struct {
 	byName []*memRow      // in the list's name order: sort_name, then client ID
 	pos    map[string]int // client ID → index in byName
 	orders [4]struct {
-		once sync.Once
-		rows []*memRow
+		mu   sync.Mutex
+		rows []*memRow // nil until first used
 	}
 	bytes int
 }
@@ -89,13 +89,26 @@ func (c *listCopy) order(sortName string) []*memRow {
 		return c.byName
 	}
 	o := &c.orders[k]
-	o.once.Do(func() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.rows == nil {
 		o.rows = slices.Clone(c.byName)
-		slices.SortFunc(o.rows, func(a, b *memRow) int {
-			return cmp.Or(cmp.Compare(a.keys[k], b.keys[k]), strings.Compare(a.SortName, b.SortName), strings.Compare(a.ID, b.ID))
-		})
-	})
+		slices.SortFunc(o.rows, keyCmp(k))
+	}
 	return o.rows
+}
+
+// keyCmp orders rows by the stored key k, then name and ID.
+func keyCmp(k int) func(a, b *memRow) int {
+	return func(a, b *memRow) int {
+		return cmp.Or(cmp.Compare(a.keys[k], b.keys[k]), nameCmp(a, b))
+	}
+}
+
+// nameCmp is the list's name order (Go compares strings byte by byte, as
+// the list's SQL order does: collate).
+func nameCmp(a, b *memRow) int {
+	return cmp.Or(strings.Compare(a.SortName, b.SortName), strings.Compare(a.ID, b.ID))
 }
 
 // page returns up to q.Limit+1 rows after the cursor that pass the status
@@ -235,10 +248,24 @@ type memCountsEntry struct {
 // read at. With a copy in memory that is one statement (loadDelta), which
 // reads the state and the rows stamped since the copy; the whole agency is
 // read when there is no copy. It returns no copy when the data kept moving.
+//
+// On SQLite not even that while this process has written nothing since the
+// state was read and no row has fallen due (db.WriteGeneration): the state
+// is then the one in memory (issue 23: the statement was an eighth of a
+// page's CPU).
 func (s *Service) currentCopy(ctx context.Context, agencyID string) (*listCopy, listState, error) {
+	gen, exact := s.db.WriteGeneration() // taken before anything is read
+	if exact {
+		if c, st, ok := s.copies.current(agencyID, gen, s.now()); ok {
+			return c, st, nil
+		}
+	}
 	for try := 0; try < 3; try++ {
 		if old := s.copies.get(agencyID); old != nil {
 			x, st, err := s.loadDelta(ctx, agencyID, old)
+			if err == nil && x != nil && exact {
+				s.copies.remember(agencyID, x, st, gen)
+			}
 			if err != nil || x != nil {
 				return x, st, err
 			}
@@ -261,6 +288,9 @@ func (s *Service) currentCopy(ctx context.Context, agencyID string) (*listCopy, 
 		}
 		if !shared {
 			l := v.(loaded)
+			if exact {
+				s.copies.remember(agencyID, l.c, l.st, gen)
+			}
 			return l.c, l.st, nil
 		}
 		// A shared load may have begun before this request did and miss
@@ -290,6 +320,34 @@ type copies struct {
 type heldCopy struct {
 	c    *listCopy
 	read int64 // tick of its last read
+	// st is the state c was last read at, under write generation gen
+	// (SQLite only; currentCopy).
+	st       listState
+	gen      uint64
+	hasState bool
+}
+
+// current returns the agency's copy and its state when both were read
+// under write generation gen and no row is due at now.
+func (c *copies) current(agencyID string, gen uint64, now time.Time) (*listCopy, listState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h := c.m[agencyID]
+	if h == nil || !h.hasState || h.gen != gen || h.st.dead || IsDue(h.st.due, now) {
+		return nil, listState{}, false
+	}
+	c.tick++
+	h.read = c.tick
+	return h.c, h.st, true
+}
+
+// remember records the state x was read at, if x is still the copy held.
+func (c *copies) remember(agencyID string, x *listCopy, st listState, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h := c.m[agencyID]; h != nil && h.c == x && (!h.hasState || gen >= h.gen) {
+		h.st, h.gen, h.hasState = st, gen, true
+	}
 }
 
 var maxCopyBytes = 32 << 20 // a variable for the eviction test
@@ -367,11 +425,12 @@ func (s *Service) loadCopy(ctx context.Context, agencyID string) (*listCopy, lis
 
 // index makes rows (which it sorts) the copy's rows.
 func (x *listCopy) index(rows []*memRow) {
-	// Go compares strings byte by byte, as the list's SQL order does
-	// (collate).
-	slices.SortFunc(rows, func(a, b *memRow) int {
-		return cmp.Or(strings.Compare(a.SortName, b.SortName), strings.Compare(a.ID, b.ID))
-	})
+	slices.SortFunc(rows, nameCmp)
+	x.setNameOrder(rows)
+}
+
+// setNameOrder makes rows, in the name order, the copy's rows.
+func (x *listCopy) setNameOrder(rows []*memRow) {
 	x.byName, x.pos, x.bytes = rows, make(map[string]int, len(rows)), 0
 	for i, r := range rows {
 		x.pos[r.ID] = i
@@ -396,43 +455,6 @@ func (s *Service) loadDelta(ctx context.Context, agencyID string, old *listCopy)
 		return old, rows.state, nil
 	}
 	return s.copies.put(agencyID, old.with(rows.state.rows, rows.rows, rows.gone)), rows.state, nil
-}
-
-// with returns a copy of c at version v with the rows changed (new, or
-// replacing the row of their client) and the clients gone.
-func (c *listCopy) with(v int64, changed []*memRow, gone []string) *listCopy {
-	x := &listCopy{rows: v}
-	inPlace := len(gone) == 0
-	for _, r := range changed {
-		i, ok := c.pos[r.ID]
-		inPlace = inPlace && ok && c.byName[i].SortName == r.SortName
-	}
-	if inPlace {
-		// The usual delta: refreshed scores. The name order and the
-		// positions stay.
-		x.byName, x.pos, x.bytes = slices.Clone(c.byName), c.pos, c.bytes
-		for _, r := range changed {
-			i := c.pos[r.ID]
-			x.bytes += r.size() - x.byName[i].size()
-			x.byName[i] = r
-		}
-		return x
-	}
-	drop := make(map[string]bool, len(changed)+len(gone))
-	for _, id := range gone {
-		drop[id] = true
-	}
-	for _, r := range changed {
-		drop[r.ID] = true
-	}
-	rows := make([]*memRow, 0, len(c.byName)+len(changed))
-	for _, r := range c.byName {
-		if !drop[r.ID] {
-			rows = append(rows, r)
-		}
-	}
-	x.index(append(rows, changed...))
-	return x
 }
 
 // size is about what a row holds in memory.

@@ -34,6 +34,9 @@ import (
 type authGen struct {
 	n      atomic.Uint64
 	usable atomic.Bool
+	// writes counts the writes committed through this process's DBs on
+	// the file (WriteGeneration); unused on PostgreSQL.
+	writes atomic.Uint64
 	// waiters are the writers waiting for acknowledgements (announce).
 	mu      sync.Mutex
 	waiters map[string]chan struct{}
@@ -59,6 +62,20 @@ func sqliteAuthGen(path string) *authGen {
 // answers may be used at all (false while PostgreSQL's listener is down).
 func (d *DB) AuthGeneration() (uint64, bool) {
 	return d.auth.n.Load(), d.auth.usable.Load()
+}
+
+// WriteGeneration returns a number that moves after every write this
+// process commits on its SQLite file (a write transaction or a statement of
+// Exec, before the writer answers), and false on PostgreSQL, whose other
+// processes write unseen. A reader that took it before reading may keep
+// what it read while it stays the same: on SQLite, which one process
+// serves (as the session cache assumes), nothing else changes the data.
+// The client list uses it to skip its freshness statement (issue 23).
+func (d *DB) WriteGeneration() (uint64, bool) {
+	if d.dialect != SQLite {
+		return 0, false
+	}
+	return d.auth.writes.Load(), true
 }
 
 // authTables are the tables a session's answer comes from (auth.Service's

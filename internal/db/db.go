@@ -274,6 +274,7 @@ func (d *DB) Select(ctx context.Context, dest any, q string, args ...any) error 
 // only for writes that stand alone (e.g. a session's last-seen time).
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	res, err := exec(ctx, d.write, d.dialect, q, args)
+	d.auth.writes.Add(1)
 	if touchesAuth(q) {
 		d.authChanged(ctx) // after the statement's own commit, error or not
 	}
@@ -368,6 +369,7 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 	}
 	err = classify(x.Commit())
+	d.auth.writes.Add(1) // after the commit, even a failed one (WriteGeneration)
 	if tx.auth {
 		// Even when the commit's answer is an error: it may have committed.
 		d.authChanged(ctx)

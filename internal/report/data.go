@@ -27,6 +27,9 @@ type Data struct {
 	Widgets     []WidgetData        `json:"widgets"`
 	// HasData is false when no widget found a single point in the range.
 	HasData bool `json:"has_data"`
+	// enc is the JSON of a computed Data, made once and shared by every
+	// request the cache answers (encode.go).
+	enc *encoded
 }
 
 // WidgetData is one widget computed.
@@ -164,6 +167,7 @@ func (s *Service) DataFor(ctx context.Context, rel authz.Relation, reportID, pre
 	}
 	d, err := s.compute(ctx, r, sp)
 	if err == nil {
+		d.enc = &encoded{}
 		s.computed.put(key, d)
 	}
 	return d, err

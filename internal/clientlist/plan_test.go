@@ -1,0 +1,33 @@
+package clientlist_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/liaison-dev/liaison/internal/clientlist"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/testkit"
+)
+
+// TestRefreshPlans: on SQLite the refresh's reads of due rows and of
+// tombstones search their (agency, valid_until) and (agency, v) indexes,
+// whatever the statistics say, instead of walking the agency's rows in
+// client order (a cost that grew with the agency in issue 23's soak).
+func TestRefreshPlans(t *testing.T) {
+	ctx := context.Background()
+	d := testkit.Open(t, db.SQLite)
+	if err := d.Optimize(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{clientlist.DueRowsSQL(db.SQLite): "client_list_agency_due (agency_id=? AND valid_until<?)",
+		clientlist.TombstonesSQL(db.SQLite): "client_list_stamps_agency_v (agency_id=? AND v<?)"} {
+		plan, err := d.QueryPlan(ctx, q, "acc_1", "2000-01-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(plan) == 0 || !strings.Contains(plan[0], want) {
+			t.Errorf("plan %q does not search %s", plan, want)
+		}
+	}
+}
