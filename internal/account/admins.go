@@ -52,3 +52,12 @@ func RemoveMember(ctx context.Context, tx *db.Tx, kind, accountID, userID string
 	}
 	return nil
 }
+
+// LockAdmins takes the admin memberships of the account for the rest of the
+// transaction (a no-op UPDATE locks the rows on PostgreSQL; SQLite has one
+// writer). Two admins demoting each other at once then run one after the
+// other, and the second sees the first's change: the last admin stays.
+func LockAdmins(ctx context.Context, tx *db.Tx, accountID string) error {
+	_, err := tx.Exec(ctx, `UPDATE memberships SET role = role WHERE account_id = ? AND role = 'admin'`, accountID)
+	return err
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/account"
+	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
@@ -160,14 +161,10 @@ func (s *Service) RemoveMember(ctx context.Context, a *authz.Actor, rel authz.Re
 			agencyID, userID); err != nil {
 			return err
 		}
-		// The sessions table belongs to auth, which has no call for this
-		// yet; the statement is the same one auth uses to end a session.
-		res, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND account_id = ? AND revoked_at IS NULL`,
-			s.now(), userID, agencyID)
+		ended, err := auth.EndSessionsIn(ctx, tx, s.now(), agencyID, userID) // the sessions table is auth's
 		if err != nil {
 			return err
 		}
-		ended, _ := res.RowsAffected()
 		before := map[string]any{"name": m.Name, "email": m.Email, "role": m.Role,
 			"group_ids": nonNil(groups), "account_manager_of": nonNil(clients), "link_access": nonNil(links)}
 		return s.record(ctx, tx, a, agencyID, "member.remove", userID, before, map[string]any{"sessions_ended": ended})

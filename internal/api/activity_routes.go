@@ -17,8 +17,6 @@ import (
 // AgencyClient route, so a client user (or anyone who does not see the
 // client through the agency) gets 404.
 
-func init() { surfaces = append(surfaces, (*API).activityRoutes) }
-
 type actViewIn struct {
 	Body struct {
 		Page    string `json:"page" maxLength:"40" doc:"One of the portal's pages: dashboard, reports, users, agencies, security, profile, billing"`

@@ -13,8 +13,6 @@ import (
 // The agency's organisation (SPEC §1, §10): members, groups, settings and
 // brands. Every agency member reads them; only admins change them.
 
-func init() { surfaces = append(surfaces, (*API).agencyRoutes) }
-
 // AgencyPageQuery, AgencyMemberPath and AgencyGroupPath are embedded in the
 // inputs below; huma only finds parameters in exported embedded structs.
 type AgencyPageQuery struct {

@@ -14,8 +14,6 @@ import (
 // assigned account managers always (authz.BillingDetailsRead/Write and
 // their gate); anyone who does not see the client gets 404.
 
-func init() { surfaces = append(surfaces, (*API).billingDetailsRoutes) }
-
 type billingDetailsOut struct{ Body clientbilling.Details }
 
 // The domain checks lengths and characters and names the field at fault;

@@ -11,8 +11,6 @@ import (
 // Billing (SPEC §8, §10): the agency's billable brands, invoice preview,
 // ledger and plan. Agency admins only (authz.AgencyManage).
 
-func init() { surfaces = append(surfaces, (*API).billingRoutes) }
-
 type billingIn struct {
 	ID string `path:"id" maxLength:"64"`
 }

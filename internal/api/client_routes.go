@@ -16,8 +16,6 @@ import (
 // the caller sees through the agency's active links); the /clients/{client_id}
 // routes are AgencyClient routes, checked through that agency's link.
 
-func init() { surfaces = append(surfaces, (*API).clientRoutes) }
-
 // The list's query; values are validated by the client package, which
 // names the field at fault. (Input structs are flat: huma skips embedded
 // structs of unexported types.)

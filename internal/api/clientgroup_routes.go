@@ -14,8 +14,6 @@ import (
 // Client groups, report sharing and per-client branding (SPEC §12 "Client
 // groups and per-client branding", issue 24).
 
-func init() { surfaces = append(surfaces, (*API).clientGroupRoutes) }
-
 // ClientGroupPath names a group of a client account.
 type ClientGroupPath struct {
 	ID      string `path:"id" maxLength:"64"`

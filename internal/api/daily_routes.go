@@ -12,8 +12,6 @@ import (
 // client's users, and the link of a pending invitation to copy. (Restore is with the client routes, sharing with the
 // link routes.)
 
-func init() { surfaces = append(surfaces, (*API).dailyRoutes) }
-
 func (a *API) dailyRoutes() {
 	o := op(http.MethodPost, "/api/v1/accounts/{id}/users/{user_id}/password-reset", "client-user-password-reset",
 		"E-mail a client user a link to choose a new password, in the agency's brand (those who manage the client's users; never during Login As). Their password works until the link is used; 429 when the address had too many resets this hour", "clients")

@@ -14,8 +14,6 @@ import (
 // (authz.CheckBrand): agency users by role, client users of a client
 // granted the brand read.
 
-func init() { surfaces = append(surfaces, (*API).dataRoutes) }
-
 type dataPushIn struct {
 	ID      string `path:"id" maxLength:"64"`
 	RawBody []byte `contentType:"application/json"`

@@ -11,8 +11,6 @@ import (
 // an agency admin may turn off (the digest e-mail's one-click link does the
 // same).
 
-func init() { surfaces = append(surfaces, (*API).digestRoutes) }
-
 // Preferences are a user's own settings.
 type Preferences struct {
 	HealthDigest bool `json:"health_digest" doc:"Get the weekly health digest (agency admins)"`

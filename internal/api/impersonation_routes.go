@@ -12,8 +12,6 @@ import (
 // the client's log of Login As sessions, and the client's own switch that
 // allows or refuses Login As.
 
-func init() { surfaces = append(surfaces, (*API).impersonationRoutes) }
-
 type impStartBody struct {
 	Reason   string `json:"reason,omitempty" maxLength:"500" doc:"Why; required when the agency setting impersonation_reason_required is on"`
 	ReturnTo string `json:"return_to,omitempty" maxLength:"500" doc:"The agency page to return to (an /app/clients path); default the client's page"`

@@ -17,8 +17,6 @@ import (
 // invitations into an agency, team invitations into a client account; their
 // lists, resend and cancel; and the public lookup and acceptance of a token.
 
-func init() { surfaces = append(surfaces, (*API).inviteRoutes) }
-
 type invClientIn struct {
 	ID   string `path:"id" maxLength:"64"`
 	Body struct {

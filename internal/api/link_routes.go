@@ -9,8 +9,6 @@ import (
 	"github.com/liaison-dev/liaison/internal/link"
 )
 
-func init() { surfaces = append(surfaces, (*API).linkRoutes) }
-
 type linkSendIn struct {
 	ID   string `path:"id" maxLength:"64"`
 	Body struct {

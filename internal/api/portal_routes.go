@@ -14,8 +14,6 @@ import (
 // The white-label portal (SPEC §7, §10): an agency's branding, logos and
 // custom domains, and the public branding of the current Host.
 
-func init() { surfaces = append(surfaces, (*API).portalRoutes) }
-
 type portalOut struct{ Body branding.Portal }
 
 type portalPutIn struct {

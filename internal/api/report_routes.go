@@ -15,8 +15,6 @@ import (
 // report's computed widgets, exports. Brand routes are decided on the
 // brand, report routes on the report's brand (authz.CheckReport).
 
-func init() { surfaces = append(surfaces, (*API).reportRoutes) }
-
 // ReportBody is a report's editable fields; omitted ones keep their value
 // (on create: last_30_days, previous_period, no widgets).
 type ReportBody struct {

@@ -15,8 +15,6 @@ import (
 // deliveries, decided on its report (authz.CheckSchedule). Admins and
 // account managers only; client users find nothing.
 
-func init() { surfaces = append(surfaces, (*API).scheduleRoutes) }
-
 // ScheduleBody is a schedule's editable fields; omitted ones keep their
 // value.
 type ScheduleBody struct {

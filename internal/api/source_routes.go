@@ -16,8 +16,6 @@ import (
 // by the source itself with its own token (Access SourceToken), which
 // reaches that route and nothing else.
 
-func init() { surfaces = append(surfaces, (*API).sourceRoutes) }
-
 // errSourceTokenOnly answers a source token on any other route, and a
 // user on a source's push route.
 var errSourceTokenOnly = errs.E(errs.Unauthorized, "source_token_only",

@@ -14,8 +14,6 @@ import (
 // create, decided on the agency; one template, decided on its agency
 // (authz.CheckTemplate); apply to many brands.
 
-func init() { surfaces = append(surfaces, (*API).templateRoutes) }
-
 // TemplateBody is a template's editable fields; omitted ones keep their
 // value. On create, report_id copies that report first.
 type TemplateBody struct {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
@@ -95,7 +94,7 @@ func (s *Service) openSession(ctx context.Context, tx *db.Tx, now time.Time, u U
 	if err != nil {
 		return Login{}, err
 	}
-	if err := activity.RecordLogin(ctx, tx, now, u.ID, ""); err != nil {
+	if err := s.hooks.loggedIn(ctx, tx, now, u.ID); err != nil {
 		return Login{}, err
 	}
 	return s.startSession(ctx, tx, now, u, first, ip, ua)

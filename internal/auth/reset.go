@@ -138,7 +138,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) (Login, erro
 		if err := setPassword(ctx, tx, now, u.ID, hash); err != nil {
 			return err
 		}
-		if err := revokeAllSessions(ctx, tx, now, u.ID); err != nil {
+		if err := s.revokeAllSessions(ctx, tx, now, u.ID); err != nil {
 			return err
 		}
 		// The reset link reached the address, so its owner now holds the

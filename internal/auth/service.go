@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/account"
-	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/clock"
@@ -53,19 +52,23 @@ type Service struct {
 	sessionSQL string
 	// cache holds live sessions' answers (sessioncache.go).
 	cache *sessionCache
+	// hooks are other domains' records in auth's transactions (hooks.go).
+	hooks Hooks
 }
 
 // Config holds what the auth service needs from the server's configuration.
 type Config struct {
 	BaseURL    string
 	OpenSignup bool
+	// Hooks are other domains' records in auth's transactions (hooks.go).
+	Hooks Hooks
 }
 
 // New returns the auth service.
 func New(d *db.DB, h *password.Hasher, l *ratelimit.Limiter, m *mail.Mailer, now clock.Clock, cfg Config, log *slog.Logger) *Service {
 	ms := authz.MembershipsSQL(d.Dialect(), "s.user_id")
 	return &Service{db: d, hasher: h, limiter: l, mailer: m, now: now, baseURL: cfg.BaseURL, openSignup: cfg.OpenSignup, log: log,
-		membershipsSQL: ms, cache: newSessionCache(),
+		membershipsSQL: ms, cache: newSessionCache(), hooks: cfg.Hooks,
 		sessionSQL: `SELECT s.id, s.user_id, s.account_id, s.last_seen_at, s.expires_at, s.revoked_at, s.impersonation_id,
 		u.email, u.name, u.is_operator, u.created_at AS user_created_at,
 		u.email_verified_at IS NOT NULL AS email_verified, ` + ms + ` AS memberships
@@ -178,7 +181,7 @@ func (s *Service) createFirstOrSignup(ctx context.Context, in SignupInput, first
 		}
 		// Signing up logs the person in, which counts as a login of the
 		// client (SPEC §5).
-		if err := activity.RecordLogin(ctx, tx, now, u.ID, ""); err != nil {
+		if err := s.hooks.loggedIn(ctx, tx, now, u.ID); err != nil {
 			return err
 		}
 		out, err = s.startSession(ctx, tx, now, u, acc.ID, in.IP, in.UserAgent)

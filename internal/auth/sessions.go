@@ -7,13 +7,11 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/liaison-dev/liaison/internal/activity"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
-	"github.com/liaison-dev/liaison/internal/impersonation"
 )
 
 // startSession inserts a session row and returns its secret.
@@ -134,14 +132,12 @@ func (s *Service) Logout(ctx context.Context, a *authz.Actor) error {
 		// A logout is the client's own only when no agency user is
 		// logged in as it (SPEC §5).
 		if !a.Impersonating() {
-			if _, err := activity.RecordInClient(ctx, tx, activity.Event{ClientID: a.AccountID, UserID: a.UserID,
-				Kind: activity.Logout, At: now}); err != nil {
+			if err := s.hooks.loggedOut(ctx, tx, now, a); err != nil {
 				return err
 			}
 		}
 		// Its Login As ends with it (SPEC §6).
-		_, err = impersonation.EndFor(ctx, tx, now, impersonation.Filter{SessionID: a.SessionID}, impersonation.EndSessionEnded, a.IP)
-		return err
+		return s.hooks.sessionsEnded(ctx, tx, now, a.SessionID, "", a.IP)
 	})
 }
 
@@ -181,7 +177,7 @@ func (s *Service) RevokeSession(ctx context.Context, a *authz.Actor, sessionID s
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.ErrNotFound
 		}
-		if _, err := impersonation.EndFor(ctx, tx, now, impersonation.Filter{SessionID: sessionID}, impersonation.EndSessionEnded, a.IP); err != nil {
+		if err := s.hooks.sessionsEnded(ctx, tx, now, sessionID, "", a.IP); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{ActorID: a.UserID, ImpersonatorID: a.ImpersonatorID, Action: "session.revoke", TargetID: sessionID, IP: a.IP})
@@ -207,12 +203,11 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, a *authz.Actor) (int,
 }
 
 // revokeAllSessions ends every session of a user (password reset).
-func revokeAllSessions(ctx context.Context, tx *db.Tx, now time.Time, userID string) error {
+func (s *Service) revokeAllSessions(ctx context.Context, tx *db.Tx, now time.Time, userID string) error {
 	if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, userID); err != nil {
 		return err
 	}
-	_, err := impersonation.EndFor(ctx, tx, now, impersonation.Filter{UserID: userID}, impersonation.EndSessionEnded, "")
-	return err
+	return s.hooks.sessionsEnded(ctx, tx, now, "", userID, "")
 }
 
 // SwitchAccount makes accountID the session's current account. The user

@@ -65,15 +65,6 @@ func (s *Service) Users(ctx context.Context, rel authz.Relation) ([]ClientUser, 
 	return usersOf(ctx, s.read, rel.AccountID, !ownSide(rel))
 }
 
-// lockAdmins takes the admin memberships of the account for the rest of the
-// transaction (a no-op UPDATE locks the rows on PostgreSQL; SQLite has one
-// writer). Two admins demoting each other at once then run one after the
-// other, and the second sees the first's change: the last admin stays.
-func lockAdmins(ctx context.Context, tx *db.Tx, clientID string) error {
-	_, err := tx.Exec(ctx, `UPDATE memberships SET role = role WHERE account_id = ? AND role = 'admin'`, clientID)
-	return err
-}
-
 func memberRole(ctx context.Context, tx *db.Tx, clientID, userID string) (ClientUser, error) {
 	var u ClientUser
 	err := tx.Get(ctx, &u, `SELECT u.id, u.name, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id
@@ -99,7 +90,7 @@ func (s *Service) SetRole(ctx context.Context, rel authz.Relation, a *authz.Acto
 		if err := s.checkFeature(ctx, tx, rel); err != nil {
 			return err
 		}
-		if err := lockAdmins(ctx, tx, rel.AccountID); err != nil {
+		if err := account.LockAdmins(ctx, tx, rel.AccountID); err != nil {
 			return err
 		}
 		before, err := memberRole(ctx, tx, rel.AccountID, userID)
@@ -131,7 +122,7 @@ func (s *Service) RemoveUser(ctx context.Context, rel authz.Relation, a *authz.A
 		if err := s.checkFeature(ctx, tx, rel); err != nil {
 			return err
 		}
-		if err := lockAdmins(ctx, tx, rel.AccountID); err != nil {
+		if err := account.LockAdmins(ctx, tx, rel.AccountID); err != nil {
 			return err
 		}
 		before, err := memberRole(ctx, tx, rel.AccountID, userID)

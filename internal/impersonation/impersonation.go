@@ -30,6 +30,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/audit"
+	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -162,7 +163,7 @@ func (s *Service) Start(ctx context.Context, rel authz.Relation, a *authz.Actor,
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE sessions SET impersonation_id = ? WHERE id = ?`, out.ID, a.SessionID); err != nil {
+		if err := auth.SetImpersonation(ctx, tx, a.SessionID, out.ID); err != nil {
 			return err
 		}
 		after := map[string]any{"impersonation_id": out.ID, "agency_id": out.AgencyID, "reason": reason,
@@ -281,8 +282,7 @@ func (s *Service) End(ctx context.Context, a *authz.Actor) (Ended, error) {
 // release clears a session's pointer to an impersonation that has ended
 // and been announced.
 func release(ctx context.Context, tx *db.Tx, sessionID, impID string) error {
-	_, err := tx.Exec(ctx, `UPDATE sessions SET impersonation_id = NULL WHERE id = ? AND impersonation_id = ?`, sessionID, impID)
-	return err
+	return auth.ClearImpersonation(ctx, tx, sessionID, impID)
 }
 
 type liveRow struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/billing"
+	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -166,7 +167,7 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		now := s.now()
 		limit := 0
 		if r.Kind != KindStaff {
-			if limit, err = seatLimit(ctx, tx, r.AccountID); err != nil {
+			if limit, err = client.SeatLimit(ctx, tx, r.AccountID); err != nil {
 				return err
 			}
 		}
@@ -266,8 +267,7 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 			out.Login = &l
 		} else if in.Actor.SessionID != "" {
 			// The logged-in user's session opens in the account just joined.
-			if _, err := tx.Exec(ctx, `UPDATE sessions SET account_id = ? WHERE id = ? AND user_id = ?`,
-				r.AccountID, in.Actor.SessionID, user.ID); err != nil {
+			if err := auth.SetCurrentAccount(ctx, tx, in.Actor.SessionID, user.ID, r.AccountID); err != nil {
 				return err
 			}
 		}
@@ -315,8 +315,7 @@ func (s *Service) reinstate(ctx context.Context, tx *db.Tx, r row) error {
 		return errs.E(errs.Conflict, "client_revoked", "The agency has revoked this account's access, so the invitation can no longer be accepted.")
 	}
 	now := s.now()
-	if _, err = tx.Exec(ctx, `UPDATE agency_clients SET revoked_at = NULL, updated_at = ? WHERE agency_id = ? AND client_id = ?`,
-		now, *r.AgencyID, r.AccountID); err != nil {
+	if err = client.LiftRevocation(ctx, tx, now, *r.AgencyID, r.AccountID); err != nil {
 		return err
 	}
 	// The restore is the agency's, made by the invitation: recorded as

@@ -28,6 +28,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
@@ -211,24 +212,6 @@ func str(p *string) string {
 	return *p
 }
 
-// seatLimit locks the agency_clients rows of the agencies that manage the
-// client through active links (a no-op UPDATE: row locks on PostgreSQL;
-// SQLite has one writer) and returns the smallest seat limit among them, 0
-// when none sets one. Everything that counts seats runs after it in the
-// same transaction, so two invitations or acceptances of one client cannot
-// both take the last seat.
-func seatLimit(ctx context.Context, tx *db.Tx, clientID string) (int, error) {
-	const managing = `agency_id IN (SELECT agency_id FROM links WHERE client_id = ? AND status = 'active')`
-	if _, err := tx.Exec(ctx, `UPDATE agency_clients SET updated_at = updated_at WHERE client_id = ? AND `+managing,
-		clientID, clientID); err != nil {
-		return 0, err
-	}
-	var limit int
-	err := tx.Get(ctx, &limit, `SELECT COALESCE(MIN(seats), 0) FROM agency_clients WHERE client_id = ? AND seats > 0 AND `+managing,
-		clientID, clientID)
-	return limit, err
-}
-
 // PendingSQL counts a client's open invitations at a time (the argument):
 // pending and not past expiry. The seat rule (here and in the client
 // package's PATCH of seats) adds it to the members.
@@ -254,7 +237,7 @@ func seatsFor(byAgency bool, err error) error {
 // checkSeats refuses when adding one more person (an invitation, extra) to
 // the client's users and open invitations would pass its seat limit.
 func checkSeats(ctx context.Context, tx *db.Tx, now time.Time, clientID string) error {
-	limit, err := seatLimit(ctx, tx, clientID)
+	limit, err := client.SeatLimit(ctx, tx, clientID)
 	if err != nil || limit == 0 {
 		return err
 	}

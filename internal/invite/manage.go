@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
+	"github.com/liaison-dev/liaison/internal/link"
 )
 
 // Filter narrows an invitation list.
@@ -299,8 +300,7 @@ func (s *Service) removeUnjoinedClient(ctx context.Context, tx *db.Tx, now time.
 	if others > 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE links SET status = 'disconnected', ended_at = ?, ended_by = ?
-		WHERE agency_id = ? AND client_id = ? AND status = 'active'`, now, a.UserID, str(r.AgencyID), r.AccountID); err != nil {
+	if err := link.EndActive(ctx, tx, now, str(r.AgencyID), r.AccountID, a.UserID); err != nil {
 		return err
 	}
 	*removed = r.AccountName

@@ -6,6 +6,7 @@ import (
 
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/billing"
+	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/impersonation"
@@ -60,9 +61,7 @@ func (s *Service) Accept(ctx context.Context, rel authz.LinkRelation, actor *aut
 		// The agency's management of the client (seats, permissions,
 		// account managers) survives a disconnect, so a re-link finds it.
 		now := s.now()
-		_, err := tx.Exec(ctx, `INSERT INTO agency_clients (agency_id, client_id, created_at, updated_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (agency_id, client_id) DO NOTHING`, rel.AgencyID, rel.ClientID, now, now)
-		return err
+		return client.EnsureManagement(ctx, tx, now, rel.AgencyID, rel.ClientID)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/id"
 )
@@ -38,8 +39,7 @@ func CreateLinkedClient(ctx context.Context, tx *db.Tx, now time.Time, rel authz
 		linkID, agencyID, acc.ID, actorID, c.AccessAll, now, now, actorID); err != nil {
 		return account.Account{}, "", err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO agency_clients (agency_id, client_id, seats, enabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, agencyID, acc.ID, c.Seats, c.Enabled, now, now); err != nil {
+	if err := client.CreateManagement(ctx, tx, now, agencyID, acc.ID, c.Seats, c.Enabled); err != nil {
 		return account.Account{}, "", err
 	}
 	if rel.Role == authz.AgencyAccountManager {
@@ -49,4 +49,13 @@ func CreateLinkedClient(ctx context.Context, tx *db.Tx, now time.Time, rel authz
 		}
 	}
 	return acc, linkID, nil
+}
+
+// EndActive disconnects the agency's active link to a client it made, in
+// the caller's transaction (an invitation to a new client cancelled before
+// anyone joined: invite.Cancel); the caller audits it.
+func EndActive(ctx context.Context, tx *db.Tx, now time.Time, agencyID, clientID, byUserID string) error {
+	_, err := tx.Exec(ctx, `UPDATE links SET status = 'disconnected', ended_at = ?, ended_by = ?
+		WHERE agency_id = ? AND client_id = ? AND status = 'active'`, now, byUserID, agencyID, clientID)
+	return err
 }

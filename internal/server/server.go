@@ -160,7 +160,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	}
 	limiter := ratelimit.New(d, o.Now)
 	authSvc := auth.New(d, password.NewHasher(params, 0), limiter, m, o.Now,
-		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup}, o.Log)
+		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup, Hooks: authHooks}, o.Log)
 	auditLog := audit.NewLog(d)
 	auditLog.SetClock(o.Now)
 	invites := invite.New(d, m, authSvc, authz.New(d), o.Now, cfg.BaseURL)

@@ -24,7 +24,7 @@ type accessRequestsData struct {
 	MinEnd string
 }
 
-func (h *handler) accessRequestRoutes(m *http.ServeMux, g guardFunc) {
+func (h *handler) accessRequestRoutes(m *pageMux, g guardFunc) {
 	m.HandleFunc("GET /app/access-requests", g(ownAgency, authz.AgencyRead, "access-requests", h.accessRequests))
 	m.HandleFunc("POST /app/access-requests", g(ownAgency, authz.AgencyRead, "access-requests", h.accessRequestCreate))
 	m.HandleFunc("GET /app/access-requests/{request_id}", g(ownAgency, authz.AgencyRead, "access-requests", h.accessRequestPage))

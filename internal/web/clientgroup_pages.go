@@ -20,7 +20,7 @@ import (
 // client's own branding one next to its detail page.
 
 // clientGroupRoutes registers the pages (called from routes).
-func (h *handler) clientGroupRoutes(m *http.ServeMux, g func(target, authz.Action, string, func(*call)) http.HandlerFunc) {
+func (h *handler) clientGroupRoutes(m *pageMux, g func(target, authz.Action, string, func(*call)) http.HandlerFunc) {
 	m.HandleFunc("GET /app/user-groups", g(ownClient, authz.ClientGroupsRead, "user-groups", h.groupsPage))
 	m.HandleFunc("POST /app/user-groups", g(ownClient, authz.ClientGroupsManage, "user-groups", h.clientGroupCreate))
 	m.HandleFunc("POST /app/user-groups/{group_id}/rename", g(ownClient, authz.ClientGroupsManage, "user-groups", h.clientGroupRename))

@@ -14,7 +14,7 @@ type guardFunc func(t target, action authz.Action, section string, fn func(*call
 // 18): restoring a revoked client, changing who sees a client, a client
 // user's password reset, the audit log and the overview. Kept apart from
 // web.go's table so that the table stays readable.
-func (h *handler) dailyRoutes(m *http.ServeMux, g guardFunc) {
+func (h *handler) dailyRoutes(m *pageMux, g guardFunc) {
 	m.HandleFunc("POST /app/clients/{client_id}/restore", g(agencyClient, authz.ClientDisconnect, "clients", h.clientRestore))
 	m.HandleFunc("POST /app/clients/{client_id}/access", g(agencyClient, authz.ClientDisconnect, "clients", h.clientAccessSave))
 	m.HandleFunc("POST /app/clients/{client_id}/users/{user_id}/password-reset", g(agencyClient, authz.ClientUsersManage, "clients", h.clientUserReset))

@@ -30,7 +30,7 @@ import (
 // challengeCookie carries the half-signed-in state's token.
 const challengeCookie = "liaison_2fa"
 
-func (h *handler) routesTwoFactor(m *http.ServeMux, g guardFunc) {
+func (h *handler) routesTwoFactor(m *pageMux, g guardFunc) {
 	m.HandleFunc("GET /login/code", h.loginCodeForm)
 	m.HandleFunc("POST /login/code", h.loginCode)
 	m.HandleFunc("GET /login/setup", h.loginSetupForm)

@@ -107,9 +107,22 @@ func CheckTemplates() error {
 	return err
 }
 
-// routes is the page table: one screen, every path the pages answer.
-func (h *handler) routes() http.Handler {
-	m := http.NewServeMux()
+// routes serves the page table behind the form check.
+func (h *handler) routes() http.Handler { return h.checkForm(h.table()) }
+
+// table is the page table: one screen, every path the pages answer. Each
+// page's wrapper (g, user, operator) says who may open it, and the table
+// keeps that beside the path (page_table.go) for the page walk.
+func (h *handler) table() *pageMux {
+	m := newPageMux()
+	user := func(next func(http.ResponseWriter, *http.Request, *authz.Actor)) http.HandlerFunc {
+		m.mark(Page{Access: PageUser})
+		return h.user(next)
+	}
+	operator := func(next func(http.ResponseWriter, *http.Request, *authz.Actor)) http.HandlerFunc {
+		m.mark(Page{Access: PageOperator})
+		return h.operator(next)
+	}
 	m.HandleFunc("GET /{$}", h.root)
 	m.Handle("GET /static/", h.assets)
 
@@ -125,18 +138,19 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /reset/{token}", h.resetForm)
 	m.HandleFunc("POST /reset/{token}", h.reset)
 
-	m.HandleFunc("GET /app", h.user(h.appHome))
-	m.HandleFunc("POST /app/switch", h.user(h.notImpersonating("switch accounts", h.switchAccount)))
-	m.HandleFunc("GET /app/{section}", h.user(h.section))
-	m.HandleFunc("GET /app/sessions", h.user(h.notImpersonating("manage your sessions", h.sessions)))
-	m.HandleFunc("POST /app/sessions/end-others", h.user(h.notImpersonating("manage your sessions", h.endOtherSessions)))
-	m.HandleFunc("POST /app/sessions/{id}/end", h.user(h.notImpersonating("manage your sessions", h.endSession)))
-	m.HandleFunc("GET /app/tokens", h.user(h.notImpersonating("manage API tokens", h.tokens)))
-	m.HandleFunc("POST /app/tokens", h.user(h.notImpersonating("create API tokens", h.createToken)))
-	m.HandleFunc("POST /app/tokens/{id}/revoke", h.user(h.notImpersonating("manage API tokens", h.revokeToken)))
+	m.HandleFunc("GET /app", user(h.appHome))
+	m.HandleFunc("POST /app/switch", user(h.notImpersonating("switch accounts", h.switchAccount)))
+	m.HandleFunc("GET /app/{section}", user(h.section))
+	m.HandleFunc("GET /app/sessions", user(h.notImpersonating("manage your sessions", h.sessions)))
+	m.HandleFunc("POST /app/sessions/end-others", user(h.notImpersonating("manage your sessions", h.endOtherSessions)))
+	m.HandleFunc("POST /app/sessions/{id}/end", user(h.notImpersonating("manage your sessions", h.endSession)))
+	m.HandleFunc("GET /app/tokens", user(h.notImpersonating("manage API tokens", h.tokens)))
+	m.HandleFunc("POST /app/tokens", user(h.notImpersonating("create API tokens", h.createToken)))
+	m.HandleFunc("POST /app/tokens/{id}/revoke", user(h.notImpersonating("manage API tokens", h.revokeToken)))
 
 	// Pages on tenant data: each names its target and action (guard.go).
 	g := func(t target, action authz.Action, section string, fn func(*call)) http.HandlerFunc {
+		m.mark(Page{Access: PageGuarded, Target: targetNames[t], Action: action})
 		return h.guard(rule{target: t, action: action, section: section}, fn)
 	}
 	m.HandleFunc("GET /app/clients", g(ownAgency, authz.AgencyClientsList, "clients", h.clientList))
@@ -154,7 +168,7 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("POST /app/clients/{client_id}/disconnect", g(agencyClient, authz.ClientDisconnect, "clients", h.clientDisconnect))
 	m.HandleFunc("POST /app/clients/{client_id}/billing-details", g(agencyClient, authz.BillingDetailsWrite, "clients", h.clientBillingSave))
 
-	m.HandleFunc("GET /app/links", h.user(h.linksOrAgencies))
+	m.HandleFunc("GET /app/links", user(h.linksOrAgencies))
 	m.HandleFunc("POST /app/links", g(ownAgency, authz.LinkSend, "links", h.linkSend))
 	m.HandleFunc("GET /app/agencies", g(ownClient, authz.LinkRead, "agencies", h.links))
 	m.HandleFunc("POST /app/agencies", g(ownClient, authz.LinkSend, "agencies", h.linkSend))
@@ -190,7 +204,7 @@ func (h *handler) routes() http.Handler {
 	// Login As (login_as_pages.go).
 	m.HandleFunc("GET /app/clients/{client_id}/login-as", g(agencyClient, authz.ClientImpersonate, "clients", h.loginAsForm))
 	m.HandleFunc("POST /app/clients/{client_id}/login-as", g(agencyClient, authz.ClientImpersonate, "clients", h.loginAsStart))
-	m.HandleFunc("POST /app/login-as/end", h.user(h.loginAsEnd))
+	m.HandleFunc("POST /app/login-as/end", user(h.loginAsEnd))
 	m.HandleFunc("GET /app/security", g(ownClient, authz.ImpersonationLogRead, "security", h.security))
 	m.HandleFunc("POST /app/security", g(ownClient, authz.ClientSecurityManage, "security", h.saveSecurity))
 
@@ -239,16 +253,16 @@ func (h *handler) routes() http.Handler {
 	m.HandleFunc("GET /app/"+billingSlug, g(ownClient, authz.BillingDetailsRead, billingSlug, h.portalBilling))
 	m.HandleFunc("POST /app/"+billingSlug, g(ownClient, authz.BillingDetailsWrite, billingSlug, h.portalBillingSave))
 	// The profile is the agency user's own during Login As: out of reach.
-	m.HandleFunc("GET /app/profile", h.user(h.notImpersonating("open or change your profile", h.profile)))
-	m.HandleFunc("POST /app/profile", h.user(h.notImpersonating("change your profile", h.saveProfile)))
-	m.HandleFunc("POST /app/profile/password", h.user(h.notImpersonating("change your password", h.changePassword)))
+	m.HandleFunc("GET /app/profile", user(h.notImpersonating("open or change your profile", h.profile)))
+	m.HandleFunc("POST /app/profile", user(h.notImpersonating("change your profile", h.saveProfile)))
+	m.HandleFunc("POST /app/profile/password", user(h.notImpersonating("change your password", h.changePassword)))
 	// The weekly health digest (digest_pages.go); the link of the e-mail is public.
-	m.HandleFunc("POST /app/profile/digest", h.user(h.notImpersonating("change your preferences", h.saveDigest)))
-	m.HandleFunc("POST /app/profile/verification", h.user(h.notImpersonating("confirm the e-mail address", h.resendVerification)))
+	m.HandleFunc("POST /app/profile/digest", user(h.notImpersonating("change your preferences", h.saveDigest)))
+	m.HandleFunc("POST /app/profile/verification", user(h.notImpersonating("confirm the e-mail address", h.resendVerification)))
 	m.HandleFunc("GET /verify/{token}", h.verifyForm)
 	m.HandleFunc("POST /verify/{token}", h.verify)
 	// A scheduled report e-mail's link (schedule_pages.go): after login, to the report.
-	m.HandleFunc("GET /r/{token}", h.user(h.openScheduledReport))
+	m.HandleFunc("GET /r/{token}", user(h.openScheduledReport))
 	m.HandleFunc("GET /digest/unsubscribe/{token}", h.unsubscribeForm)
 	m.HandleFunc("POST /digest/unsubscribe/{token}", h.unsubscribe)
 	// The agency's portal branding and domains (portal_admin.go).
@@ -268,12 +282,12 @@ func (h *handler) routes() http.Handler {
 	// Two-factor sign-in (twofactor_pages.go, issue 21).
 	h.routesTwoFactor(m, g)
 
-	m.HandleFunc("GET /operator/outbox", h.operator(h.outbox))
-	m.HandleFunc("GET /operator/outbox/{id}", h.operator(h.outboxMessage))
-	m.HandleFunc("GET /operator/outbox/{id}/html", h.operator(h.outboxHTML))
+	m.HandleFunc("GET /operator/outbox", operator(h.outbox))
+	m.HandleFunc("GET /operator/outbox/{id}", operator(h.outboxMessage))
+	m.HandleFunc("GET /operator/outbox/{id}/html", operator(h.outboxHTML))
 
 	m.HandleFunc("/", h.notFound)
-	return h.checkForm(m)
+	return m
 }
 
 // checkForm refuses a posted form with a control character or invalid
