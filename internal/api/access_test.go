@@ -46,8 +46,9 @@ type world struct {
 	// (issue 17)
 	templateA, templateB string
 	scheduleA, scheduleB string
-	// webhook endpoints of A and of B (issue 21)
-	webhookA, webhookB string
+	// webhook endpoints of A and of B (issue 21), and a delivery of each
+	webhookA, webhookB   string
+	deliveryA, deliveryB string
 	// invitations into C (by A, and by D), into A and into B (staff)
 	invC, invA, invB string
 	invCbyD          string
@@ -122,7 +123,7 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	w.scheduleB = bc.Must(t, 201, "POST", "/api/v1/reports/"+w.reportB+"/schedules", weekly(bAdminID)).Body["id"].(string)
 	// Endpoints on a name that never resolves (.invalid): a delivery the
 	// walk causes fails at once instead of reaching out.
-	hook := map[string]any{"url": "https://hooks.example.invalid/liaison", "events": []string{"login_as.ended"}}
+	hook := map[string]any{"url": "https://hooks.example.invalid/liaison", "events": []string{"invitation.sent"}}
 	w.webhookA = adminA.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyA+"/webhooks", hook).Body["id"].(string)
 	w.webhookB = bc.Must(t, 201, "POST", "/api/v1/agencies/"+w.agencyB+"/webhooks", hook).Body["id"].(string)
 	// C has brand A, so its users read brand A's data and reports (issue 16).
@@ -142,6 +143,12 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	w.invA = adminA.Must(t, 201, "POST", "/api/v1/agencies/"+A+"/members", map[string]any{"email": "inv-a@example.com", "role": "member"}).Body["id"].(string)
 	w.invB = bc.Must(t, 201, "POST", "/api/v1/agencies/"+B+"/members", map[string]any{"email": "inv-b@example.com", "role": "member"}).Body["id"].(string)
 	w.invCbyD = dc.Must(t, 201, "POST", "/api/v1/accounts/"+C+"/invitations", map[string]any{"email": "inv-c-by-d@example.com", "role": "member"}).Body["id"].(string)
+	// The staff invitations above are events: each endpoint has a delivery.
+	for _, p := range [][2]*string{{&w.deliveryA, &w.webhookA}, {&w.deliveryB, &w.webhookB}} {
+		if err := s.DB.Get(ctx, p[0], `SELECT id FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id LIMIT 1`, *p[1]); err != nil {
+			t.Fatalf("no delivery of %s: %v", *p[1], err)
+		}
+	}
 	w.personas = []persona{
 		{"agency A admin (operator)", adminA.Token(t), map[string]authz.Role{A: authz.AgencyAdmin, C: authz.LinkedAdmin}, true, A},
 		{"agency A account manager", am.Token(t), map[string]authz.Role{A: authz.AgencyAccountManager, C: authz.LinkedAccountManager}, false, A},
@@ -358,9 +365,9 @@ func (w *world) targets(rt api.Route) []target {
 		// users are refused, nobody else (client users, the other agency
 		// of a shared client, Login As) finds them.
 		var out []target
-		for _, pair := range [][2]string{{w.webhookA, w.agencyA}, {w.webhookB, w.agencyB}} {
-			hook, ag := pair[0], pair[1]
-			out = append(out, target{map[string]string{acc.Param: hook}, func(p persona) (bool, bool) {
+		for _, tr := range [][3]string{{w.webhookA, w.deliveryA, w.agencyA}, {w.webhookB, w.deliveryB, w.agencyB}} {
+			hook, delivery, ag := tr[0], tr[1], tr[2]
+			out = append(out, target{map[string]string{acc.Param: hook, "delivery_id": delivery}, func(p persona) (bool, bool) {
 				r := p.roles[ag]
 				if !strings.HasPrefix(string(r), "agency:") || p.name == asClientPersona {
 					return false, false
