@@ -25,8 +25,8 @@ import (
 //
 // One's own: GET /api/v1/me/two-factor, then POST …/setup (the secret and
 // the QR code, answered only until confirmed), POST …/confirm with a code
-// (the ten recovery codes, once), POST …/disable with the password and a
-// code. An agency admin resets a member's: POST
+// (the ten recovery codes, once), POST …/recovery-codes with a code (ten
+// new ones), POST …/disable with the password and a code. An agency admin resets a member's: POST
 // /api/v1/agencies/{id}/members/{user_id}/two-factor/reset.
 
 func init() { surfaces = append(surfaces, (*API).twoFactorRoutes) }
@@ -122,6 +122,14 @@ func (a *API) twoFactorRoutes() {
 		"Turn two-factor sign-in on with a code of the set-up: answers ten recovery codes, once", "two-factor"), 409, 429),
 		func(ctx context.Context, in *codeIn) (*recoveryCodesOut, error) {
 			codes, err := s.ConfirmTwoFactor(ctx, authz.ActorFrom(ctx), in.Body.Code)
+			out := &recoveryCodesOut{CacheControl: noStore}
+			out.Body.RecoveryCodes = codes
+			return out, err
+		})
+	add(a, user, withErrors(op(http.MethodPost, "/api/v1/me/two-factor/recovery-codes", "two-factor-recovery-codes",
+		"Replace your recovery codes with ten new ones, on a code of your app: answers them, once (409 two_factor_off)", "two-factor"), 409, 429),
+		func(ctx context.Context, in *codeIn) (*recoveryCodesOut, error) {
+			codes, err := s.NewRecoveryCodes(ctx, authz.ActorFrom(ctx), in.Body.Code)
 			out := &recoveryCodesOut{CacheControl: noStore}
 			out.Body.RecoveryCodes = codes
 			return out, err

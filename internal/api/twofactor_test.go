@@ -127,6 +127,15 @@ func TestTwoFactorSignIn(t *testing.T) {
 		c5, ch5 := tfLogin(t, s, "sam@example.com")
 		c5.Must(t, 200, "POST", "/api/v1/login/second-factor", map[string]any{"challenge": ch5["challenge"], "code": tfCode(t, s, secret, 0)})
 
+		// New recovery codes, on a code; the old ones stop working.
+		s.Clock.Advance(totp.Period)
+		nr := c5.Must(t, 200, "POST", "/api/v1/me/two-factor/recovery-codes", map[string]any{"code": tfCode(t, s, secret, 0)})
+		if len(nr.Body["recovery_codes"].([]any)) != 10 || nr.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("new recovery codes: %s", nr.Raw)
+		}
+		c6, ch6 := tfLogin(t, s, "sam@example.com")
+		wantError(t, answer(c6, ch6, recovery[1].(string)), 400, "invalid_code", "code")
+
 		// Turning it off takes the password and a code.
 		s.Clock.Advance(totp.Period)
 		wantError(t, c5.Do(t, "POST", "/api/v1/me/two-factor/disable", map[string]any{"password": "wrong password here", "code": tfCode(t, s, secret, 0)}), 400, "invalid_password", "password")

@@ -369,6 +369,44 @@ func (s *Service) DisableTwoFactor(ctx context.Context, a *authz.Actor, password
 	})
 }
 
+// NewRecoveryCodes replaces the actor's recovery codes with ten fresh
+// ones, on a code of the app (or one of the old recovery codes), and
+// answers them once.
+func (s *Service) NewRecoveryCodes(ctx context.Context, a *authz.Actor, code string) ([]string, error) {
+	if a == nil {
+		return nil, errs.ErrUnauthorized
+	}
+	if a.Impersonating() || a.ImpersonatorID != "" {
+		return nil, authz.ErrImpersonating("change recovery codes")
+	}
+	if strings.TrimSpace(code) == "" {
+		return nil, errNoCode
+	}
+	if err := s.limiter.Hit(ctx, ratelimit.TwoFactor, a.UserID); err != nil {
+		return nil, err
+	}
+	var codes []string
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		now := s.now()
+		on, err := TwoFactorEnabled(ctx, tx, a.UserID)
+		if err != nil {
+			return err
+		}
+		if !on {
+			return errTwoFactorOff
+		}
+		if _, err := useCode(ctx, tx, now, a.UserID, code); err != nil {
+			return err
+		}
+		if codes, err = newRecoveryCodes(ctx, tx, a.UserID); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, now, audit.Entry{ActorID: a.UserID, Action: "user.two_factor.recovery_codes", TargetID: a.UserID, IP: a.IP})
+		return err
+	})
+	return codes, err
+}
+
 // removeTwoFactor deletes a user's secret, recovery codes and open sign-in
 // steps (a step asking for a code the user no longer has).
 func removeTwoFactor(ctx context.Context, tx *db.Tx, userID string) error {

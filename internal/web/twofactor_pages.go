@@ -37,6 +37,7 @@ func (h *handler) routesTwoFactor(m *pageMux, g guardFunc) {
 	m.HandleFunc("POST /login/setup", h.loginSetup)
 	m.HandleFunc("GET /app/profile/two-factor", h.user(h.notImpersonating("set up two-factor sign-in", h.twoFactorSetupPage)))
 	m.HandleFunc("POST /app/profile/two-factor", h.user(h.notImpersonating("set up two-factor sign-in", h.twoFactorConfirm)))
+	m.HandleFunc("POST /app/profile/two-factor/recovery-codes", h.user(h.notImpersonating("change recovery codes", h.twoFactorNewCodes)))
 	m.HandleFunc("POST /app/profile/two-factor/disable", h.user(h.notImpersonating("turn two-factor sign-in off", h.twoFactorDisable)))
 	m.HandleFunc("POST /app/members/{user_id}/two-factor/reset", g(ownAgency, authz.AgencyManage, "members", h.memberTwoFactorReset))
 	m.HandleFunc("POST /app/settings/two-factor", g(ownAgency, authz.AgencyManage, "settings", h.saveTwoFactorSettings))
@@ -256,6 +257,29 @@ func (h *handler) twoFactorDisable(w http.ResponseWriter, r *http.Request, a *au
 	}
 	h.setFlash(w, flash{Notice: "Two-factor sign-in is off. Signing in asks for your password only."})
 	redirect(w, r, "/app/profile")
+}
+
+func (h *handler) twoFactorNewCodes(w http.ResponseWriter, r *http.Request, a *authz.Actor) {
+	p, ok := h.appPage(w, r, a, "Profile", "")
+	if !ok {
+		return
+	}
+	form(w, r, p)
+	codes, err := h.deps.Auth.NewRecoveryCodes(r.Context(), a, r.PostFormValue("new_codes_code"))
+	if err != nil {
+		st := h.formError(w, r, p, err, "code")
+		// This form's code field is named apart from the turn-off form's.
+		if m, ok := p.Errors["code"]; ok {
+			delete(p.Errors, "code")
+			p.Errors["new_codes_code"] = m
+		}
+		h.profileShow(w, r, p, st)
+		return
+	}
+	p.Title = "Your recovery codes"
+	p.Data = twoFactorData{Codes: codes, Continue: "/app/profile"}
+	noStore(w)
+	h.render(w, r, http.StatusOK, "two_factor_codes", p)
 }
 
 // The agency's side.

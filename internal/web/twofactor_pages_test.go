@@ -67,6 +67,8 @@ func TestTwoFactorPages(t *testing.T) {
 		c, _ := totp.Code(secret, s.Now())
 		sam.post("/login/code", url.Values{"code": {c}, "next": {"/app/profile"}}).redirects(t, "code", "/app/profile")
 		sam.get("/app/profile").expect(t, "profile", 200, "Two-factor sign-in", "Turn off two-factor sign-in")
+		sam.post("/app/profile/two-factor/recovery-codes", url.Values{"new_codes_code": {"000000"}}).
+			expect(t, "new codes, wrong code", 400, `id="f-new_codes_code-error"`)
 		if a := sam.post("/app/settings/two-factor", url.Values{"require_2fa": {"on"}}); a.status != 403 && a.status != 404 {
 			t.Fatalf("a member changes the two-factor settings: %d %s", a.status, a.header.Get("Location"))
 		}
