@@ -66,6 +66,9 @@ var userPages = map[string]string{
 	"POST /app/sessions/{id}/end": "user!", "GET /app/tokens": "user!", "POST /app/tokens": "user!",
 	"POST /app/tokens/{id}/revoke": "user!", "GET /app/profile": "user!", "POST /app/profile": "user!",
 	"POST /app/profile/password": "user!", "POST /app/profile/digest": "user!", "POST /app/profile/verification": "user!",
+	"GET /login/code": "public", "POST /login/code": "public", "GET /login/setup": "public", "POST /login/setup": "public",
+	"GET /app/profile/two-factor": "user!", "POST /app/profile/two-factor": "user!",
+	"POST /app/profile/two-factor/recovery-codes": "user!", "POST /app/profile/two-factor/disable": "user!",
 	"GET /operator/outbox": "operator", "GET /operator/outbox/{id}": "operator", "GET /operator/outbox/{id}/html": "operator",
 }
 

@@ -31,14 +31,20 @@ import (
 const challengeCookie = "liaison_2fa"
 
 func (h *handler) routesTwoFactor(m *pageMux, g guardFunc) {
+	// user marks a signed-in user's page for the page table (web.go's
+	// user does the same).
+	user := func(next func(http.ResponseWriter, *http.Request, *authz.Actor)) http.HandlerFunc {
+		m.mark(Page{Access: PageUser})
+		return h.user(next)
+	}
 	m.HandleFunc("GET /login/code", h.loginCodeForm)
 	m.HandleFunc("POST /login/code", h.loginCode)
 	m.HandleFunc("GET /login/setup", h.loginSetupForm)
 	m.HandleFunc("POST /login/setup", h.loginSetup)
-	m.HandleFunc("GET /app/profile/two-factor", h.user(h.notImpersonating("set up two-factor sign-in", h.twoFactorSetupPage)))
-	m.HandleFunc("POST /app/profile/two-factor", h.user(h.notImpersonating("set up two-factor sign-in", h.twoFactorConfirm)))
-	m.HandleFunc("POST /app/profile/two-factor/recovery-codes", h.user(h.notImpersonating("change recovery codes", h.twoFactorNewCodes)))
-	m.HandleFunc("POST /app/profile/two-factor/disable", h.user(h.notImpersonating("turn two-factor sign-in off", h.twoFactorDisable)))
+	m.HandleFunc("GET /app/profile/two-factor", user(h.notImpersonating("set up two-factor sign-in", h.twoFactorSetupPage)))
+	m.HandleFunc("POST /app/profile/two-factor", user(h.notImpersonating("set up two-factor sign-in", h.twoFactorConfirm)))
+	m.HandleFunc("POST /app/profile/two-factor/recovery-codes", user(h.notImpersonating("change recovery codes", h.twoFactorNewCodes)))
+	m.HandleFunc("POST /app/profile/two-factor/disable", user(h.notImpersonating("turn two-factor sign-in off", h.twoFactorDisable)))
 	m.HandleFunc("POST /app/members/{user_id}/two-factor/reset", g(ownAgency, authz.AgencyManage, "members", h.memberTwoFactorReset))
 	m.HandleFunc("POST /app/settings/two-factor", g(ownAgency, authz.AgencyManage, "settings", h.saveTwoFactorSettings))
 }
