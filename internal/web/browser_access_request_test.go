@@ -53,6 +53,8 @@ func TestBrowserAccessRequestFlow(t *testing.T) {
 	if got := b.text("main"); !strings.Contains(got, "approved") {
 		t.Fatalf("after approving: %q", got)
 	}
+	b.visit("/app/clients/"+clientID, 200)
+	b.accessibleAtWidths("the client's Access tab with end dates")
 	b.visit("/app/links", 200)
 	b.accessibleAtWidths("/app/links with end dates")
 	b.noProblems("approve", 0)
