@@ -124,6 +124,12 @@ func (s *Service) sendNotices(ctx context.Context) (int, error) {
 // end was not this transaction's to apply (another process did, or the
 // grant had gone already: then only the end date is dropped).
 func (s *Service) endGrant(ctx context.Context, tx *db.Tx, now time.Time, r endRow) (bool, error) {
+	// The link's row first, then the end's: the order SetEnd, Extend,
+	// SetAccess and a disconnect take them in, so that they never wait on
+	// each other in a cycle (PostgreSQL would abort one as a deadlock).
+	if _, err := tx.Exec(ctx, `UPDATE links SET access_all = access_all WHERE id = ?`, r.LinkID); err != nil {
+		return false, err
+	}
 	res, err := tx.Exec(ctx, `DELETE FROM access_ends WHERE id = ? AND ends_at <= ?`, r.ID, now)
 	if err != nil {
 		return false, err

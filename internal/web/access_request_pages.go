@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/accessreq"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/client"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/link"
 )
@@ -33,6 +35,8 @@ func (h *handler) accessRequestRoutes(m *pageMux, g guardFunc) {
 	// End dates of a link, from either side's links page.
 	m.HandleFunc("POST /app/links/{link_id}/end", g(linkOf, authz.LinkDisconnect, "links", h.linkEnd))
 	m.HandleFunc("POST /app/links/{link_id}/end/extend", g(linkOf, authz.LinkDisconnect, "links", h.linkEndExtend))
+	// The Access tab's end dates: the link's and its staff grants'.
+	m.HandleFunc("POST /app/clients/{client_id}/access/end", g(agencyClient, authz.ClientDisconnect, "clients", h.clientAccessEnd))
 }
 
 func minEnd() string { return time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly) }
@@ -144,3 +148,89 @@ func (h *handler) linkEndExtend(c *call) {
 }
 
 var errInvalidDate = errs.InvalidField("ends_on", "Choose a date, or leave it empty for no end.")
+
+// endLine is one grant of the Access tab's end dates.
+type endLine struct {
+	Subject, SubjectID, Label string
+	EndsAt                    *time.Time
+	SetBy                     string
+	Key                       string // the form's ID and error key
+}
+
+// endLines lists the link and its staff grants (users and groups of the
+// access list, account managers) with their end dates.
+func endLines(l link.Link, a accessForm, managers []client.AccountManager) []endLine {
+	ends := map[string]link.AccessEnd{}
+	for _, e := range l.AccessEnds {
+		ends[e.Subject+":"+e.SubjectID] = e
+	}
+	line := func(subject, id, label string) endLine {
+		ln := endLine{Subject: subject, SubjectID: id, Label: label, Key: "end-" + subject + "-" + id}
+		if e, ok := ends[subject+":"+id]; ok {
+			at := e.EndsAt
+			ln.EndsAt, ln.SetBy = &at, e.SetBy
+		}
+		return ln
+	}
+	out := []endLine{{Subject: link.SubjectLink, Label: "The link with " + l.Client.Name, EndsAt: l.EndsAt, SetBy: l.EndsSetBy, Key: "end-link"}}
+	names := map[string]string{}
+	for _, m := range a.Members {
+		names[m.ID] = m.Name
+	}
+	for _, id := range l.Access.UserIDs {
+		out = append(out, line(link.SubjectUser, id, names[id]))
+	}
+	for _, g := range a.Groups {
+		if slices.Contains(l.Access.GroupIDs, g.ID) {
+			out = append(out, line(link.SubjectGroup, g.ID, "Group “"+g.Name+"”"))
+		}
+	}
+	for _, m := range managers {
+		out = append(out, line(link.SubjectAccountManager, m.ID, m.Name+" (account manager)"))
+	}
+	return out
+}
+
+// clientAccessEnd sets, clears or extends (extend=1) one end date of the
+// Access tab: the link's or a staff grant's, as the agency's admin.
+func (h *handler) clientAccessEnd(c *call) {
+	c.form("subject", "subject_id", "ends_on", "extend")
+	d, err := h.deps.Clients.Get(c.ctx(), c.rel)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	_, lr, err := c.checkLink(d.LinkID, authz.LinkDisconnect)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	v := c.p.Values
+	key := "end-" + v["subject"]
+	if v["subject"] != link.SubjectLink {
+		key += "-" + v["subject_id"]
+	}
+	back := h.clientPath(c)
+	if v["extend"] != "" {
+		if _, err := h.deps.Links.Extend(c.ctx(), lr, c.a, v["subject"], v["subject_id"]); err != nil {
+			c.refusedAt(err, back, key)
+			return
+		}
+		c.done("Extended by 30 days.", back+"#access")
+		return
+	}
+	until, ok := parseEndDate(v["ends_on"])
+	if !ok {
+		c.refusedAt(errInvalidDate, back, key)
+		return
+	}
+	if _, err := h.deps.Links.SetEnd(c.ctx(), lr, c.a, link.EndInput{Subject: v["subject"], SubjectID: v["subject_id"], EndsAt: until}); err != nil {
+		c.refusedAt(err, back, key)
+		return
+	}
+	notice := "End date removed."
+	if until != nil {
+		notice = "End date saved: this access ends by itself on " + until.Format("2 January 2006") + " (UTC); both sides' admins are reminded 7 days and 1 day before."
+	}
+	c.done(notice, back+"#access")
+}

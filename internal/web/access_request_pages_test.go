@@ -74,5 +74,17 @@ func TestAccessRequestPages(t *testing.T) {
 		ada.get(path).expect(t, "approved", 200, "Approved.", "approved, until")
 		mo.get("/app/clients/"+w.clientID).expect(t, "now sees the client", 200, "Navy Client")
 		mo.get(path).lacks(t, "requester's view", "Approve</button>")
+		// The Access tab shows Mo's end date, set by the agency, which
+		// extends it with one click, and sets one on the link.
+		cp := "/app/clients/" + w.clientID
+		a = ada.get(cp)
+		a.expect(t, "access tab", 200, "End dates", "Mo Member", "(set by you)", "Extend 30 days", "The link with Navy Client", `id="end-link"`)
+		ada.post(cp+"/access/end", url.Values{"subject": {"user"}, "subject_id": {moID}, "extend": {"1"}}).redirects(t, "extend", cp+"#access")
+		ada.get(cp).expect(t, "extended", 200, "Extended by 30 days.")
+		ada.post(cp+"/access/end", url.Values{"subject": {"link"}, "ends_on": {day}}).redirects(t, "link end", cp+"#access")
+		ada.get(cp).expect(t, "link end", 200, "End date saved")
+		ada.post(cp+"/access/end", url.Values{"subject": {"user"}, "subject_id": {moID}, "ends_on": {"soon"}}).redirects(t, "bad date", cp+"#end-user-"+moID)
+		ada.get(cp).expect(t, "bad date beside its row", 200, `id="f-end-user-`+moID+`-error"`, "Choose a date")
+		w.grace.get("/app/agencies").expect(t, "client sees the agency's end", 200, "(set by the agency)")
 	})
 }

@@ -141,6 +141,8 @@ func billingCause(cause string) string {
 		return "A client was restored"
 	case billing.CauseDisconnect:
 		return "A client was disconnected"
+	case billing.CauseLinkExpired:
+		return "A link reached its end date"
 	case billing.CauseLinkActive:
 		return "A link was accepted"
 	case billing.CauseInvitationCreated:

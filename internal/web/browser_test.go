@@ -438,7 +438,7 @@ func TestBrowserEveryPage(t *testing.T) {
 	shots := t.TempDir()
 	b.screenshots(shots, "app")
 	t.Logf("screenshots of /app in %s", shots)
-	for _, sec := range []string{"clients", "links", "invitations", "brands", "members", "billing", "audit", "settings", "portal"} {
+	for _, sec := range []string{"clients", "links", "invitations", "brands", "members", "access-requests", "billing", "audit", "settings", "portal"} {
 		b.visit("/app/"+sec, 200)
 	}
 	// The same pages with something in them, and a client's own page.

@@ -8,6 +8,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/agency"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/link"
 )
 
 // The Access tab of a client's page (issue 18): who in the agency sees the
@@ -17,6 +18,11 @@ import (
 type sharingPanel struct {
 	ClientID, ClientName string
 	Access               accessForm
+	// Ends are the end dates of the link and of each staff grant on it
+	// (issue 21), with their forms.
+	Ends   []endLine
+	MinEnd string
+	Errors map[string]string // the page's, for the end dates' forms
 }
 
 // clientSharing is the Access tab for a viewer who may change it (the
@@ -47,7 +53,13 @@ func (h *handler) clientSharing(c *call, d client.ClientDetail) (*sharingPanel, 
 	if err != nil {
 		return nil, err
 	}
-	return p, h.choices(c, agencyRel, &p.Access)
+	if err := h.choices(c, agencyRel, &p.Access); err != nil {
+		return nil, err
+	}
+	if l.Status == link.Active {
+		p.Ends, p.MinEnd, p.Errors = endLines(l, p.Access, d.AccountManagers), minEnd(), c.p.Errors
+	}
+	return p, nil
 }
 
 // clientAccessSave replaces the link's access; those who lose sight of the
