@@ -36,6 +36,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/metricdata"
 	"github.com/liaison-dev/liaison/internal/report"
 	"github.com/liaison-dev/liaison/internal/schedule"
+	"github.com/liaison-dev/liaison/internal/signup"
 	"github.com/liaison-dev/liaison/internal/source"
 )
 
@@ -44,6 +45,7 @@ type Deps struct {
 	Activity      *activity.Service
 	Digest        *digest.Service
 	Auth          *auth.Service
+	Signups       *signup.Service // sign-up and first-run setup (issue 22)
 	Accounts      *account.Service
 	Agency        *agency.Service
 	Authz         *authz.Authorizer
