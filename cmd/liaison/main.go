@@ -29,12 +29,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/config"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 	"github.com/liaison-dev/liaison/internal/server"
+	"github.com/liaison-dev/liaison/internal/signup"
 )
 
 func main() {
@@ -131,7 +131,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	case "migrate":
 		return migrate(ctx, cfg, stdout, stderr)
 	case "admin create":
-		return adminCreate(ctx, cfg, log, auth.AdminInput{Email: *email, Name: *name, Agency: *agency, Password: *pass}, stdout, stderr)
+		return adminCreate(ctx, cfg, log, signup.AdminInput{Email: *email, Name: *name, Agency: *agency, Password: *pass}, stdout, stderr)
 	case "audit verify", "audit checkpoint", "audit checkpoints", "audit key", "audit verify-export":
 		return auditCommand(ctx, cmd, cfg, ops, fs.Args(), stdout, stderr)
 	case "backup":
@@ -254,7 +254,7 @@ func migrate(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) i
 	return 0
 }
 
-func adminCreate(ctx context.Context, cfg config.Config, log *slog.Logger, in auth.AdminInput, stdout, stderr io.Writer) int {
+func adminCreate(ctx context.Context, cfg config.Config, log *slog.Logger, in signup.AdminInput, stdout, stderr io.Writer) int {
 	if in.Email == "" || in.Name == "" || in.Agency == "" {
 		fmt.Fprintln(stderr, "liaison admin create: --email, --name and --agency are required")
 		return 2
@@ -265,7 +265,7 @@ func adminCreate(ctx context.Context, cfg config.Config, log *slog.Logger, in au
 		return 1
 	}
 	defer app.Close()
-	res, err := app.Auth.CreateAdmin(ctx, in)
+	res, err := app.Signups.CreateAdmin(ctx, in)
 	if err != nil {
 		if e := errs.As(err); e != nil {
 			fmt.Fprintln(stderr, "liaison admin create:", e.Message)

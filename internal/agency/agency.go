@@ -118,11 +118,7 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, a *authz.Actor, account
 // this agency and the client only.
 func (s *Service) recordFor(ctx context.Context, tx *db.Tx, a *authz.Actor, agencyID, accountID, action, target string, before, after any) error {
 	e := audit.Entry{AccountID: accountID, AgencyID: agencyID, Action: action, TargetID: target, Before: before, After: after}
-	if a != nil {
-		e.ActorID, e.ImpersonatorID, e.IP = a.UserID, a.ImpersonatorID, a.IP
-	}
-	_, err := audit.Append(ctx, tx, s.now(), e)
-	return err
+	return audit.AppendAs(ctx, tx, s.now(), a, e)
 }
 
 // MaxNameLength is the longest group or brand name, in characters.

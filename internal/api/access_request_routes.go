@@ -9,8 +9,6 @@ import (
 	"github.com/liaison-dev/liaison/internal/authz"
 )
 
-func init() { surfaces = append(surfaces, (*API).accessRequestRoutes) }
-
 type accessRequestCreateIn struct {
 	ID   string `path:"id" maxLength:"64"`
 	Body struct {

@@ -79,7 +79,7 @@ func newWorldWith(t *testing.T, e db.Dialect, perms map[string]bool) *world {
 	s := testkit.StartServer(t, e, testkit.ServerOptions{})
 	w := &world{s: s, perms: map[string]bool{}}
 	ctx := context.Background()
-	l, err := s.Auth.Setup(ctx, auth.SignupInput{Name: "Op Admin", Email: "a-admin@example.com", Password: testkit.Password, AccountName: "Agency A", IP: "127.0.0.1"})
+	l, err := s.Signups.Setup(ctx, auth.SignupInput{Name: "Op Admin", Email: "a-admin@example.com", Password: testkit.Password, AccountName: "Agency A", IP: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/metricdata"
 	"github.com/liaison-dev/liaison/internal/report"
 	"github.com/liaison-dev/liaison/internal/schedule"
+	"github.com/liaison-dev/liaison/internal/signup"
 	"github.com/liaison-dev/liaison/internal/source"
 	"github.com/liaison-dev/liaison/internal/webhook"
 )
@@ -46,6 +47,7 @@ type Deps struct {
 	Activity *activity.Service
 	Digest   *digest.Service
 	Auth     *auth.Service
+	Signups  *signup.Service // sign-up and first-run setup (issue 22)
 	Accounts *account.Service
 	Agency   *agency.Service
 	Authz    *authz.Authorizer
@@ -116,6 +118,10 @@ func New(d Deps) *API {
 		{"impersonation", a.impersonationRoutes},
 		{"invite", a.inviteRoutes},
 		{"link", a.linkRoutes},
+		{"link end dates", a.linkEndRoutes},
+		{"access requests", a.accessRequestRoutes},
+		{"two-factor sign-in", a.twoFactorRoutes},
+		{"webhooks", a.webhookRoutes},
 		{"portal", a.portalRoutes},
 		{"report", a.reportRoutes},
 		{"schedule", a.scheduleRoutes},
@@ -128,22 +134,12 @@ func New(d Deps) *API {
 			panic("api: the " + s.name + " surface registers no route")
 		}
 	}
-	for _, register := range surfaces {
-		register(a)
-	}
 	a.finishDocument()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSONError(w, r, errs.E(errs.NotFound, "not_found", "There is no such API route."))
 	})
 	return a
 }
-
-// surfaces is the old way of adding a surface, kept so that a branch
-// written before the table in New still builds: a file's
-// `func init() { surfaces = append(surfaces, (*API).xRoutes) }` registers
-// after the table. When merging, move such a line into New's table and
-// delete the init.
-var surfaces []func(*API)
 
 // ServeHTTP serves /api/v1.
 // Responses are held and sent with a Content-Length in one write

@@ -173,7 +173,7 @@ func (a *API) authRoutes() {
 	o := op(http.MethodPost, "/api/v1/signup", "signup", "Sign up: a new user and their account", "auth")
 	o.DefaultStatus = http.StatusCreated
 	add(a, pub, o, func(ctx context.Context, in *signupIn) (*userAccountOut, error) {
-		l, err := s.Signup(ctx, auth.SignupInput{Name: in.Body.Name, Email: in.Body.Email, Password: in.Body.Password,
+		l, err := a.deps.Signups.Signup(ctx, auth.SignupInput{Name: in.Body.Name, Email: in.Body.Email, Password: in.Body.Password,
 			AccountName: in.Body.AccountName, AccountKind: in.Body.AccountKind, IP: requestctx.IP(ctx), UserAgent: in.UserAgent})
 		if err != nil {
 			return nil, err

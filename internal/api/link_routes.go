@@ -159,8 +159,6 @@ type linkExtendIn struct {
 	}
 }
 
-func init() { surfaces = append(surfaces, (*API).linkEndRoutes) }
-
 func (a *API) linkEndRoutes() {
 	s := a.deps.Links
 	add(a, Access{Kind: Link, Action: authz.LinkDisconnect, Param: "id"},

@@ -29,8 +29,6 @@ import (
 // new ones), POST …/disable with the password and a code. An agency admin resets a member's: POST
 // /api/v1/agencies/{id}/members/{user_id}/two-factor/reset.
 
-func init() { surfaces = append(surfaces, (*API).twoFactorRoutes) }
-
 type secondFactorIn struct {
 	UserAgent string `header:"User-Agent" hidden:"true"` // recorded with the session; not a documented parameter
 	Body      struct {

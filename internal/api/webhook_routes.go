@@ -16,8 +16,6 @@ func webhookTypes() []string { return append([]string(nil), outbox.Types...) }
 // agency). Deliveries are queued by internal/webhook/outbox in the
 // transaction of each event and sent by a job.
 
-func init() { surfaces = append(surfaces, (*API).webhookRoutes) }
-
 type webhookOut struct {
 	Body webhook.Endpoint
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/account"
-	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -102,93 +101,6 @@ type Login struct {
 	// RecoveryCodes are answered once, when the sign-in finished a
 	// two-factor set-up.
 	RecoveryCodes []string
-}
-
-// Signup creates a user, their account (they become its admin) and a session.
-func (s *Service) Signup(ctx context.Context, in SignupInput) (Login, error) {
-	if !s.openSignup {
-		return Login{}, errs.E(errs.Forbidden, "signup_closed", "Public sign-up is turned off on this server. Ask an administrator for an invitation.")
-	}
-	return s.createFirstOrSignup(ctx, in, false)
-}
-
-// Setup creates the first agency and its admin, who is also the instance
-// operator. It works only while no user exists.
-func (s *Service) Setup(ctx context.Context, in SignupInput) (Login, error) {
-	in.AccountKind = account.Agency
-	return s.createFirstOrSignup(ctx, in, true)
-}
-
-func (s *Service) createFirstOrSignup(ctx context.Context, in SignupInput, first bool) (Login, error) {
-	name, err := ValidatePersonName(in.Name)
-	if err != nil {
-		return Login{}, err
-	}
-	email, err := NormalizeEmail(in.Email)
-	if err != nil {
-		return Login{}, err
-	}
-	accName, err := account.ValidateName("account_name", in.AccountName)
-	if err != nil {
-		return Login{}, err
-	}
-	if !account.ValidKind(in.AccountKind) {
-		return Login{}, errs.InvalidField("account_kind", "Choose agency or client.")
-	}
-	if err := password.Validate(in.Password, email, name); err != nil {
-		return Login{}, err
-	}
-	if err := s.limiter.Hit(ctx, ratelimit.Signup, in.IP); err != nil {
-		return Login{}, err
-	}
-	hash, err := s.hasher.Hash(ctx, in.Password)
-	if err != nil {
-		return Login{}, err
-	}
-	var out Login
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		now := s.now()
-		if first {
-			n, err := CountUsers(ctx, tx)
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				return errs.E(errs.Conflict, "already_set_up", "Liaison is already set up. Log in instead.")
-			}
-		}
-		// The first admin sets the server up and is trusted with their
-		// address; anyone else who signs up confirms it by e-mail.
-		u, err := insertUser(ctx, tx, now, email, name, hash, first, first)
-		if err != nil {
-			return err
-		}
-		if !first {
-			if err := s.IssueVerification(ctx, tx, now, u, in.IP); err != nil {
-				return err
-			}
-		}
-		acc, err := account.Create(ctx, tx, now, in.AccountKind, accName)
-		if err != nil {
-			return err
-		}
-		if err := account.AddMember(ctx, tx, now, acc.ID, u.ID, "admin"); err != nil {
-			return err
-		}
-		if _, err := audit.Append(ctx, tx, now, audit.Entry{AccountID: acc.ID, ActorID: u.ID, Action: "account.create",
-			TargetID: acc.ID, IP: in.IP, After: map[string]any{"name": acc.Name, "kind": acc.Kind, "admin": u.Email}}); err != nil {
-			return err
-		}
-		// Signing up logs the person in, which counts as a login of the
-		// client (SPEC §5).
-		if err := s.hooks.loggedIn(ctx, tx, now, u.ID); err != nil {
-			return err
-		}
-		out, err = s.startSession(ctx, tx, now, u, acc.ID, in.IP, in.UserAgent)
-		out.Account = &acc
-		return err
-	})
-	return out, err
 }
 
 // LoginInput is what a user gives to log in.

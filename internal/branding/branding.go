@@ -337,11 +337,7 @@ func (s *Service) Put(ctx context.Context, a *authz.Actor, rel authz.Relation, u
 // record appends an audit entry for a change made by a (nil: the system).
 func record(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor, accountID, action, target string, before, after any) error {
 	e := audit.Entry{AccountID: accountID, Action: action, TargetID: target, Before: before, After: after}
-	if a != nil {
-		e.ActorID, e.ImpersonatorID, e.IP = a.UserID, a.ImpersonatorID, a.IP
-	}
-	_, err := audit.Append(ctx, tx, now, e)
-	return err
+	return audit.AppendAs(ctx, tx, now, a, e)
 }
 
 // Brand is everything a page or an e-mail needs to look like one agency's

@@ -285,11 +285,7 @@ func recordClient(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor,
 // recordOn appends an audit entry on accountID made on agencyID's side.
 func recordOn(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor, accountID, agencyID, action, target string, before, after any) error {
 	e := audit.Entry{AccountID: accountID, AgencyID: agencyID, Action: action, TargetID: target, Before: before, After: after}
-	if a != nil {
-		e.ActorID, e.ImpersonatorID, e.IP = a.UserID, a.ImpersonatorID, a.IP
-	}
-	_, err := audit.Append(ctx, tx, now, e)
-	return err
+	return audit.AppendAs(ctx, tx, now, a, e)
 }
 
 // DocumentLogoFor is DocumentLogo for one client's documents: the client's

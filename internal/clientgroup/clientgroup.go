@@ -365,10 +365,7 @@ func record(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor, rel a
 	}
 	for _, e := range entries {
 		e.Action, e.TargetID, e.Before, e.After = action, target, before, after
-		if a != nil {
-			e.ActorID, e.ImpersonatorID, e.IP = a.UserID, a.ImpersonatorID, a.IP
-		}
-		if _, err := audit.Append(ctx, tx, now, e); err != nil {
+		if err := audit.AppendAs(ctx, tx, now, a, e); err != nil {
 			return err
 		}
 	}

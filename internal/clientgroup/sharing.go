@@ -253,10 +253,7 @@ func recordSharing(ctx context.Context, tx *db.Tx, now time.Time, a *authz.Actor
 	f := map[string]any{"client_id": after.ClientID, "all": after.All, "group_ids": after.GroupIDs}
 	for _, e := range []audit.Entry{{AccountID: rel.AccountID}, {AccountID: after.ClientID, AgencyID: rel.AccountID}} {
 		e.Action, e.TargetID, e.Before, e.After = "report.sharing", reportID, b, f
-		if a != nil {
-			e.ActorID, e.ImpersonatorID, e.IP = a.UserID, a.ImpersonatorID, a.IP
-		}
-		if _, err := audit.Append(ctx, tx, now, e); err != nil {
+		if err := audit.AppendAs(ctx, tx, now, a, e); err != nil {
 			return err
 		}
 	}

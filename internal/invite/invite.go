@@ -198,11 +198,7 @@ func auditOn(ctx context.Context, tx *db.Tx, now time.Time, e audit.Entry, accou
 }
 
 func actorEntry(a *authz.Actor, action, target string, before, after any) audit.Entry {
-	e := audit.Entry{Action: action, TargetID: target, Before: before, After: after}
-	if a != nil {
-		e.ActorID, e.ImpersonatorID, e.IP = a.UserID, a.ImpersonatorID, a.IP
-	}
-	return e
+	return audit.As(a, audit.Entry{Action: action, TargetID: target, Before: before, After: after})
 }
 
 func str(p *string) string {

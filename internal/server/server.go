@@ -41,6 +41,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/report"
 	"github.com/liaison-dev/liaison/internal/requestctx"
 	"github.com/liaison-dev/liaison/internal/schedule"
+	"github.com/liaison-dev/liaison/internal/signup"
 	"github.com/liaison-dev/liaison/internal/source"
 	"github.com/liaison-dev/liaison/internal/web"
 	"github.com/liaison-dev/liaison/internal/webhook"
@@ -54,6 +55,7 @@ type App struct {
 	Jobs    *jobs.Queue
 	Mailer  *mail.Mailer
 	Auth    *auth.Service
+	Signups *signup.Service // sign-up, setup, `admin create` (issue 22)
 	Audit   *audit.Log
 	API     *api.API
 	Handler http.Handler
@@ -161,6 +163,7 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	limiter := ratelimit.New(d, o.Now)
 	authSvc := auth.New(d, password.NewHasher(params, 0), limiter, m, o.Now,
 		auth.Config{BaseURL: cfg.BaseURL, OpenSignup: cfg.OpenSignup, Hooks: authHooks}, o.Log)
+	signups := signup.New(d, authSvc, limiter, o.Now)
 	auditLog := audit.NewLog(d)
 	auditLog.SetClock(o.Now)
 	invites := invite.New(d, m, authSvc, authz.New(d), o.Now, cfg.BaseURL)
@@ -194,17 +197,17 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 		_, err := hooks.Cleanup(ctx)
 		return err
 	})
-	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
+	a := api.New(api.Deps{Billing: bills, Activity: acts, Digest: digests, Impersonation: imp, Auth: authSvc, Signups: signups, Agency: agency.New(d, o.Now), Accounts: account.NewService(d), Authz: authz.New(d), Audit: auditLog,
 		Mailer: m, Links: links, AccessRequests: requests, Clients: clients, Invites: invites, SecureCookies: cfg.SecureCookies(), Log: o.Log,
 		Branding: brands, ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups, Webhooks: hooks})
-	pages, err := web.New(web.Deps{Audit: auditLog, Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
+	pages, err := web.New(web.Deps{Audit: auditLog, Billing: bills, Activity: acts, Impersonation: imp, Auth: authSvc, Signups: signups, Accounts: account.NewService(d), Authz: authz.New(d), Mailer: m,
 		Agency: agency.New(d, o.Now), Links: links, AccessRequests: requests, Clients: clients,
 		Invites: invites, Digest: digests, SecureCookies: cfg.SecureCookies(), BaseURL: cfg.BaseURL, Log: o.Log, Branding: brands,
 		ClientBilling: billingDetails, Data: data, Reports: reports, Sources: sources, Schedules: schedules, ClientGroups: groups, Webhooks: hooks})
 	if err != nil {
 		return nil, err
 	}
-	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
+	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Signups: signups, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
 	app.leader = newLeaseHolder(d, o.Now)
 	app.Impersonation = imp
 	app.Digest = digests

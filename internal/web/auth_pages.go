@@ -54,7 +54,7 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 	}
 	p := h.page(w, r, "Set up Liaison")
 	form(w, r, p, signupFields...)
-	l, err := h.deps.Auth.Setup(r.Context(), h.signupInput(r, p))
+	l, err := h.deps.Signups.Setup(r.Context(), h.signupInput(r, p))
 	if e := errs.As(err); e != nil && e.Code == "already_set_up" {
 		redirect(w, r, "/login")
 		return
@@ -118,7 +118,7 @@ func (h *handler) signup(w http.ResponseWriter, r *http.Request) {
 	}
 	p := h.page(w, r, "Sign up")
 	form(w, r, p, signupFields...)
-	l, err := h.deps.Auth.Signup(r.Context(), h.signupInput(r, p))
+	l, err := h.deps.Signups.Signup(r.Context(), h.signupInput(r, p))
 	if e := errs.As(err); e != nil && e.Code == "signup_closed" {
 		h.render(w, r, http.StatusForbidden, "signup_closed", h.page(w, r, "Sign-up is closed"))
 		return

@@ -85,7 +85,7 @@ func newPageWorld(t *testing.T, e db.Dialect) *pageWorld {
 	s := testkit.StartServer(t, e, testkit.ServerOptions{})
 	w := &pageWorld{s: s}
 	ctx := context.Background()
-	l, err := s.Auth.Setup(ctx, auth.SignupInput{Name: "Op Admin", Email: "a-admin@example.com", Password: testkit.Password, AccountName: "Agency A", IP: "127.0.0.1"})
+	l, err := s.Signups.Setup(ctx, auth.SignupInput{Name: "Op Admin", Email: "a-admin@example.com", Password: testkit.Password, AccountName: "Agency A", IP: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}

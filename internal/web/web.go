@@ -37,6 +37,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/metricdata"
 	"github.com/liaison-dev/liaison/internal/report"
 	"github.com/liaison-dev/liaison/internal/schedule"
+	"github.com/liaison-dev/liaison/internal/signup"
 	"github.com/liaison-dev/liaison/internal/source"
 	"github.com/liaison-dev/liaison/internal/webhook"
 	webassets "github.com/liaison-dev/liaison/web"
@@ -45,6 +46,7 @@ import (
 // Deps are the services the pages use.
 type Deps struct {
 	Auth     *auth.Service
+	Signups  *signup.Service // sign-up and first-run setup (issue 22)
 	Billing  *billing.Service
 	Accounts *account.Service
 	Authz    *authz.Authorizer

@@ -1,11 +1,11 @@
-package auth
+package signup
 
 import (
 	"context"
-	"time"
 
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/audit"
+	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/id"
 	"github.com/liaison-dev/liaison/internal/password"
@@ -19,7 +19,7 @@ type AdminInput struct {
 // AdminCreated reports what CreateAdmin made. ResetURL is set when no
 // password was given: the admin chooses one through that link.
 type AdminCreated struct {
-	User     User
+	User     auth.User
 	Agency   account.Account
 	ResetURL string
 }
@@ -28,11 +28,11 @@ type AdminCreated struct {
 // ever created is also the instance operator, as with first-run setup.
 func (s *Service) CreateAdmin(ctx context.Context, in AdminInput) (AdminCreated, error) {
 	var out AdminCreated
-	name, err := ValidatePersonName(in.Name)
+	name, err := auth.ValidatePersonName(in.Name)
 	if err != nil {
 		return out, err
 	}
-	email, err := NormalizeEmail(in.Email)
+	email, err := auth.NormalizeEmail(in.Email)
 	if err != nil {
 		return out, err
 	}
@@ -46,17 +46,17 @@ func (s *Service) CreateAdmin(ctx context.Context, in AdminInput) (AdminCreated,
 	} else if err := password.Validate(plain, email, name); err != nil {
 		return out, err
 	}
-	hash, err := s.hasher.Hash(ctx, plain)
+	nu, err := s.auth.PrepareUser(ctx, email, name, plain)
 	if err != nil {
 		return out, err
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		n, err := CountUsers(ctx, tx)
+		n, err := auth.CountUsers(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if out.User, err = insertUser(ctx, tx, now, email, name, hash, n == 0, true); err != nil {
+		if out.User, err = auth.CreateUserAs(ctx, tx, now, nu, n == 0, true); err != nil {
 			return err
 		}
 		if out.Agency, err = account.Create(ctx, tx, now, account.Agency, agency); err != nil {
@@ -70,11 +70,9 @@ func (s *Service) CreateAdmin(ctx context.Context, in AdminInput) (AdminCreated,
 			return err
 		}
 		if in.Password == "" {
-			secret, err := s.issueReset(ctx, tx, now, out.User, "cli", 24*time.Hour, "password.reset_requested")
-			if err != nil {
+			if out.ResetURL, err = s.auth.IssueAdminReset(ctx, tx, now, out.User); err != nil {
 				return err
 			}
-			out.ResetURL = s.ResetURL(secret)
 		}
 		return nil
 	})
