@@ -156,16 +156,7 @@ func (s *Service) beginSetup(ctx context.Context, userID, email, issuer string) 
 // ConfirmTwoFactor turns the actor's pending set-up on with a code from
 // the app, and answers the recovery codes (shown this once).
 func (s *Service) ConfirmTwoFactor(ctx context.Context, a *authz.Actor, code string) ([]string, error) {
-	if a == nil {
-		return nil, errs.ErrUnauthorized
-	}
-	if a.Impersonating() || a.ImpersonatorID != "" {
-		return nil, authz.ErrImpersonating("set up two-factor sign-in")
-	}
-	if strings.TrimSpace(code) == "" {
-		return nil, errNoCode
-	}
-	if err := s.limiter.Hit(ctx, ratelimit.TwoFactor, a.UserID); err != nil {
+	if err := s.ownCodeAllowed(ctx, a, "set up two-factor sign-in", code); err != nil {
 		return nil, err
 	}
 	var codes []string
@@ -373,16 +364,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, a *authz.Actor, password
 // ones, on a code of the app (or one of the old recovery codes), and
 // answers them once.
 func (s *Service) NewRecoveryCodes(ctx context.Context, a *authz.Actor, code string) ([]string, error) {
-	if a == nil {
-		return nil, errs.ErrUnauthorized
-	}
-	if a.Impersonating() || a.ImpersonatorID != "" {
-		return nil, authz.ErrImpersonating("change recovery codes")
-	}
-	if strings.TrimSpace(code) == "" {
-		return nil, errNoCode
-	}
-	if err := s.limiter.Hit(ctx, ratelimit.TwoFactor, a.UserID); err != nil {
+	if err := s.ownCodeAllowed(ctx, a, "change recovery codes", code); err != nil {
 		return nil, err
 	}
 	var codes []string
@@ -470,4 +452,20 @@ func (s *Service) ResetTwoFactorFor(ctx context.Context, rel authz.Relation, a *
 			TargetID: u.ID, IP: a.IP, After: map[string]any{"email": u.Email}})
 		return err
 	})
+}
+
+// ownCodeAllowed is what a user's own change that takes a code asks first:
+// a signed-in user, not in Login As (what is the refused action), a code
+// entered, and the code rate limit not reached.
+func (s *Service) ownCodeAllowed(ctx context.Context, a *authz.Actor, what, code string) error {
+	if a == nil {
+		return errs.ErrUnauthorized
+	}
+	if a.Impersonating() || a.ImpersonatorID != "" {
+		return authz.ErrImpersonating(what)
+	}
+	if strings.TrimSpace(code) == "" {
+		return errNoCode
+	}
+	return s.limiter.Hit(ctx, ratelimit.TwoFactor, a.UserID)
 }

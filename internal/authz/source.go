@@ -13,11 +13,19 @@ import (
 // Anyone without a role in that agency — client users included — finds
 // nothing (404). The relation's AccountID is the source's agency.
 func (z *Authorizer) CheckSource(ctx context.Context, a *Actor, sourceID string, action Action) (Relation, error) {
+	return z.checkOnAgency(ctx, a, `SELECT agency_id FROM sources WHERE id = ?`, sourceID, action)
+}
+
+// checkOnAgency decides an action on a thing that belongs to an agency as
+// a whole (a data source, a webhook endpoint): query finds the thing's
+// agency by its ID, and the actor's role there decides. Anyone without a
+// role in that agency finds nothing (404).
+func (z *Authorizer) checkOnAgency(ctx context.Context, a *Actor, query, id string, action Action) (Relation, error) {
 	if a == nil {
 		return Relation{}, errs.ErrUnauthorized
 	}
 	var agencyID string
-	err := z.db.Get(ctx, &agencyID, `SELECT agency_id FROM sources WHERE id = ?`, sourceID)
+	err := z.db.Get(ctx, &agencyID, query, id)
 	if errors.Is(err, db.ErrNoRows) {
 		return Relation{}, errs.ErrNotFound
 	}
