@@ -104,15 +104,17 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 	// A stored status or score past its validity is recomputed first, as
 	// the list does (fresh.go). Inside a write transaction (q is a *db.Tx:
 	// the caller changed the client, and the triggers rebuilt its row due)
-	// and when the refresh fails (the database takes no writes: a full
-	// disk), the row's status and last activity are computed in memory from
+	// when the refresh fails (the database takes no writes: a full disk)
+	// and when it is left behind the reader (a large backlog), the row's status and last activity are computed in memory from
 	// the same data, so the answer is what a GET after it returns and a
 	// read never needs the writer.
 	if err == nil && clientlist.IsDue(r.ValidUntil, s.now()) {
 		_, inTx := q.(*db.Tx)
 		refreshed := false
 		if !inTx {
-			if rerr := s.RefreshDue(ctx, rel.AgencyID, s.now()); rerr == nil {
+			// A backlog too large to wait for is refreshed behind the
+			// reader (clientlist/behind.go); this client is computed below.
+			if behind, rerr := s.Refresh(ctx, rel.AgencyID); rerr == nil && !behind {
 				err, refreshed = read(), true
 			}
 		}

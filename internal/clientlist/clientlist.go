@@ -51,6 +51,9 @@
 package clientlist
 
 import (
+	"sync"
+	"time"
+
 	"golang.org/x/sync/singleflight"
 
 	"github.com/liaison-dev/liaison/internal/authz"
@@ -76,13 +79,21 @@ type Service struct {
 	// listFromMemory is always on except in tests that compare the
 	// copies with SQL (export_test.go).
 	listFromMemory bool
-	// refreshes lets concurrent readers share one refresh (fresh.go).
+	// refreshes lets concurrent readers share one refresh (behind.go).
 	refreshes singleflight.Group
+	// behind holds the agencies whose due rows a goroutine is refreshing
+	// behind the readers, behindWG those goroutines (behind.go).
+	behind       sync.Map
+	behindWG     sync.WaitGroup
+	readerBudget time.Duration
+	// holdBehind, when set (tests), holds each refresh behind until it is
+	// closed.
+	holdBehind chan struct{}
 }
 
 // New returns the client list's service.
 func New(d *db.DB, now clock.Clock) *Service {
-	return &Service{db: d, read: d, now: now, listFromMemory: true}
+	return &Service{db: d, read: d, now: now, listFromMemory: true, readerBudget: readerBudget}
 }
 
 // ClientBrand is a brand granted to a client, as the list and detail show it.

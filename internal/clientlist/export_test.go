@@ -11,3 +11,15 @@ func SetReader(s *Service, q db.Querier) { s.read = q }
 // can compare the two.
 func ListInSQL(s *Service)      { s.listFromMemory = false }
 func ListFromMemory(s *Service) { s.listFromMemory = true }
+
+// LeaveBacklogsBehind makes every reader hand its backlog of due rows to the
+// refresh behind after one batch, and holds those refreshes until the
+// returned function is called.
+func LeaveBacklogsBehind(s *Service) (release func()) {
+	s.readerBudget = 0
+	s.holdBehind = make(chan struct{})
+	return func() { close(s.holdBehind) }
+}
+
+// RefreshBatchSize is the rows one transaction of a refresh recomputes.
+const RefreshBatchSize = refreshBatchSize

@@ -44,10 +44,15 @@ const healthWindow = 120 * health.Day
 // same moment), the planner walked the agency's rows in client order to
 // save a sort, so each refresh read the whole agency and the list's cost
 // grew with it (issue 23's soak). TestRefreshPlans checks the plans.
+//
+// DueRowsSQL reads one batch (arguments: the agency, now, the last client of
+// the batch before or "", the batch's size): each batch of a refresh is
+// its own transaction, so a large backlog never holds the writer for long
+// and a reader can stop after a few batches (behind.go).
 func DueRowsSQL(d db.Dialect) string {
 	return `SELECT l.client_id, l.status, l.health, l.last_active_at, l.valid_until, h.vals AS headline
 			FROM client_list l` + indexedBy(d, "client_list_agency_due") + ` LEFT JOIN client_list_headline h ON h.agency_id = l.agency_id AND h.client_id = l.client_id
-			WHERE l.agency_id = ? AND l.valid_until <= ? ORDER BY l.client_id`
+			WHERE l.agency_id = ? AND l.valid_until <= ? AND l.client_id > ? ORDER BY l.client_id LIMIT ?`
 }
 
 // TombstonesSQL: see DueRowsSQL (argument: the agency).
@@ -62,9 +67,43 @@ func indexedBy(d db.Dialect, index string) string {
 	return ""
 }
 
-// RefreshDue recomputes the agency's list rows that are due at now.
+// refreshBatchSize is how many due rows one transaction of a refresh
+// recomputes: on a loaded two-core machine about 50–150 ms of work
+// (bench/README.md, "The first page after a bulk change").
+const refreshBatchSize = 500
+
+// RefreshDue recomputes all the agency's list rows that are due at now, a
+// batch at a time (each batch its own transaction).
 func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time) error {
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
+	_, err := s.refreshUntil(ctx, agencyID, now, time.Time{})
+	return err
+}
+
+// refreshUntil recomputes the agency's due rows in client order, batch
+// after batch, until none is left or, after a batch, the deadline (real
+// time; zero: none) has passed; it reports whether due rows are left. A row
+// marked due again behind the batches (an event recorded meanwhile) is left
+// to the next refresh, so a refresh always ends.
+func (s *Service) refreshUntil(ctx context.Context, agencyID string, now, deadline time.Time) (left bool, err error) {
+	after := ""
+	for {
+		last, more, err := s.refreshBatch(ctx, agencyID, now, after)
+		if err != nil || !more {
+			return false, err
+		}
+		after = last
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return true, nil
+		}
+	}
+}
+
+// refreshBatch recomputes up to refreshBatchSize due rows of the agency
+// after the client after (the first batch, after == "", also versions the
+// tombstones) in one transaction. It returns the batch's last client and
+// whether more due rows may follow it.
+func (s *Service) refreshBatch(ctx context.Context, agencyID string, now time.Time, after string) (last string, more bool, err error) {
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		// On PostgreSQL the due rows are locked first, so an event recorded
 		// meanwhile (which marks the row due again) waits for this
 		// transaction and then marks it due after it, never before.
@@ -80,8 +119,12 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 			ValidUntil db.Time `db:"valid_until"`
 			Headline   *string `db:"headline"`
 		}
-		if err := tx.Select(ctx, &due, DueRowsSQL(tx.Dialect())+lock, agencyID, now); err != nil {
+		if err := tx.Select(ctx, &due, DueRowsSQL(tx.Dialect())+lock, agencyID, now, after, refreshBatchSize); err != nil {
 			return err
+		}
+		last, more = "", len(due) == refreshBatchSize
+		if more {
+			last = due[len(due)-1].ClientID
 		}
 		// The tombstones of rows deleted for good (migration 00013) get a
 		// version too. One locked by a transaction still deleting that
@@ -92,8 +135,10 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 		if tx.Dialect() == db.Postgres {
 			skip = ` FOR UPDATE SKIP LOCKED`
 		}
-		if err := tx.Select(ctx, &shown, TombstonesSQL(tx.Dialect())+skip, agencyID); err != nil {
-			return err
+		if after == "" {
+			if err := tx.Select(ctx, &shown, TombstonesSQL(tx.Dialect())+skip, agencyID); err != nil {
+				return err
+			}
 		}
 		if len(due) == 0 {
 			return stampRows(ctx, tx, agencyID, shown)
@@ -134,6 +179,7 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 				}
 			}
 			rows := make([]fresh, len(batch))
+			var moved, timed []fresh // rows whose shown values changed; rows whose validity alone did
 			for i, d := range batch {
 				a := acts[d.ClientID]
 				rows[i] = fresh{clientID: d.ClientID, status: d.Status, lastActive: a.lastActive}
@@ -148,15 +194,26 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 					headlineMoved = d.Headline == nil || *d.Headline != headline[d.ClientID]
 				}
 				statusMoved = statusMoved || rows[i].status != d.Status
-				// A row due since 1970 was rebuilt from its data (the
-				// triggers of migration 00010) or had an event: it is
-				// read again whatever changed.
-				if headlineMoved || rows[i].status != d.Status || !sameScore(rows[i].health, d.Health) ||
-					!sameTime(rows[i].lastActive, d.LastActive) || d.ValidUntil.Time.Unix() <= 0 {
+				// A row due at due.Epoch was rebuilt from its data (the
+				// triggers of migration 00010): copies read it again
+				// whatever the refresh finds. A row marked due (due.Marked)
+				// holds the last refresh's values, and is read again only
+				// if they moved.
+				valuesMoved := rows[i].status != d.Status || !sameScore(rows[i].health, d.Health) ||
+					!sameTime(rows[i].lastActive, d.LastActive)
+				if headlineMoved || valuesMoved || d.ValidUntil.Time.Unix() <= 0 {
 					shown = append(shown, d.ClientID)
 				}
+				if valuesMoved {
+					moved = append(moved, rows[i])
+				} else {
+					timed = append(timed, rows[i])
+				}
 			}
-			if err := storeFresh(ctx, tx, agencyID, rows); err != nil {
+			if err := storeFresh(ctx, tx, agencyID, moved); err != nil {
+				return err
+			}
+			if err := storeValidity(ctx, tx, agencyID, timed); err != nil {
 				return err
 			}
 		}
@@ -174,6 +231,7 @@ func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time
 			ON CONFLICT (agency_id) DO UPDATE SET v = client_list_access_versions.v + 1`, agencyID)
 		return err
 	})
+	return last, more, err
 }
 
 // stampRows records that the clients' rows changed (migration 00013): it
@@ -216,22 +274,6 @@ func sameScore(a *int, b *int64) bool {
 // sameTime compares a computed last activity (zero: none) with a stored one.
 func sameTime(a time.Time, b db.Time) bool {
 	return a.IsZero() && !b.Valid || !a.IsZero() && b.Valid && a.Equal(b.Time)
-}
-
-// refreshShared is refreshDue for the list's readers. In a large agency
-// some row falls due every second or two, and every request in flight then
-// saw it due and ran a write transaction of its own, queueing on the first
-// one's row locks (tens of milliseconds at the tail under load, seen in
-// PostgreSQL's log). Now the readers of one agency in this process wait for
-// one refresh, made at the first one's now; page() refreshes again at its
-// own now in the rare case rows fell due in between.
-func (s *Service) refreshShared(ctx context.Context, agencyID string, now time.Time) error {
-	_, err, _ := s.refreshes.Do(agencyID, func() (any, error) {
-		// The refresh serves every reader waiting on it: one of them
-		// going away must not fail the others.
-		return nil, s.RefreshDue(context.WithoutCancel(ctx), agencyID, now)
-	})
-	return err
 }
 
 // scored reports whether a client has a health score: one someone has
@@ -284,6 +326,31 @@ func storeFresh(ctx context.Context, tx *db.Tx, agencyID string, rows []fresh) e
 	_, err := tx.Exec(ctx, `UPDATE client_list SET status = v.column2, health = v.column3, last_active_at = v.column4,
 		valid_until = v.column5, health_desc_key = v.column6, health_asc_key = v.column7, active_desc_key = v.column8,
 		active_asc_key = v.column9
+		FROM (VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(rows)), `, `)+`) AS v
+		WHERE client_list.client_id = v.column1 AND client_list.agency_id = ?`, args...)
+	return err
+}
+
+// storeValidity writes the new valid_until of rows whose status, score
+// and last activity stayed (most of a refresh: NextChange names every
+// moment a score could move, not only those where it does). Setting that
+// column alone leaves the five sort and status indexes untouched (SQLite
+// updates only the indexes of the columns set), which made a batch of 500
+// rows write about a fifth of the pages (bench/README.md).
+func storeValidity(ctx context.Context, tx *db.Tx, agencyID string, rows []fresh) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	one := `(?, ?)`
+	if tx.Dialect() == db.Postgres {
+		one = `(?, CAST(? AS TIMESTAMPTZ))`
+	}
+	args := make([]any, 0, len(rows)*2+1)
+	for _, f := range rows {
+		args = append(args, f.clientID, timeOrNil(f.validUntil))
+	}
+	args = append(args, agencyID)
+	_, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = v.column2
 		FROM (VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(rows)), `, `)+`) AS v
 		WHERE client_list.client_id = v.column1 AND client_list.agency_id = ?`, args...)
 	return err

@@ -104,8 +104,13 @@ func (s *Service) freshStatus(ctx context.Context, rel authz.Relation) (string, 
 	}
 	err := read()
 	if err == nil && IsDue(r.ValidUntil, s.now()) {
-		if err = s.RefreshDue(ctx, rel.AgencyID, s.now()); err == nil {
+		var behind bool
+		if behind, err = s.Refresh(ctx, rel.AgencyID); err == nil && !behind {
 			err = read()
+		} else if err == nil {
+			var c Computed
+			c, err = s.Compute(ctx, s.read, rel.AgencyID, rel.AccountID, r.Status)
+			r.Status = c.Status
 		}
 	}
 	if errors.Is(err, db.ErrNoRows) {

@@ -296,7 +296,8 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 //
 // The statement also reads when the agency's earliest stored row falls due;
 // if that moment has passed, the due rows are recomputed and the page read
-// again, so what it shows is right at now. The recomputing is shared with
+// again, so what it shows is right at now (a backlog too large to wait for
+// is finished behind the reader: behind.go). The recomputing is shared with
 // the other readers of the agency in this process (refreshShared); if that
 // shared refresh was made for an earlier moment and rows fell due in
 // between, the page is refreshed once more at now.
@@ -307,16 +308,21 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 		if err != nil || round == 2 || !IsDue(due, now) {
 			return rows, mem, err
 		}
+		var behind bool
 		if round == 0 {
-			err = s.refreshShared(ctx, scope.AgencyID, now)
+			behind, err = s.refreshShared(ctx, scope.AgencyID, now)
 		} else {
-			err = s.RefreshDue(ctx, scope.AgencyID, now)
+			behind, err = s.refreshUntil(ctx, scope.AgencyID, now, time.Now().Add(s.readerBudget))
+			if behind {
+				s.refreshBehind(scope.AgencyID)
+			}
 		}
-		if errors.Is(err, errs.ErrDatabaseUnavailable) {
-			// Reads do not need the writer: the page's rows get their
-			// status, score and last activity computed in memory (the
-			// filter, the order and the counts are the stored ones until
-			// the database takes writes again).
+		if behind || errors.Is(err, errs.ErrDatabaseUnavailable) {
+			// Reads do not need the writer, nor wait for a large backlog
+			// (behind.go): the page's rows get their status, score and
+			// last activity computed in memory (the filter, the order and
+			// the counts are the stored ones until the database takes
+			// writes again, or the refresh behind reaches them).
 			return rows, mem, s.computeRows(ctx, scope.AgencyID, rows)
 		}
 		if err != nil {

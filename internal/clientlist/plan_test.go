@@ -22,7 +22,8 @@ func TestRefreshPlans(t *testing.T) {
 	}
 	for q, want := range map[string]string{clientlist.DueRowsSQL(db.SQLite): "client_list_agency_due (agency_id=? AND valid_until<?)",
 		clientlist.TombstonesSQL(db.SQLite): "client_list_stamps_agency_v (agency_id=? AND v<?)"} {
-		plan, err := d.QueryPlan(ctx, q, "acc_1", "2000-01-01")
+		args := []any{"acc_1", "2000-01-01", "", 500}[:strings.Count(q, "?")]
+		plan, err := d.QueryPlan(ctx, q, args...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,19 +19,28 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 )
 
-// Epoch is the valid_until of a row due at once.
+// Epoch is the valid_until of a row rebuilt from its data (the triggers
+// of migration 00010 write it): its status, score and last activity are
+// blank until the refresh computes them, and the refresh versions it
+// whatever it finds, since its other columns may have changed.
 var Epoch = time.Unix(0, 0).UTC()
+
+// Marked is the valid_until these functions write: due at once, but its
+// stored values are those of the last refresh, so the refresh versions it
+// only if what it shows changed (an event that moved nothing, a threshold
+// that moved no status, makes no in-memory copy read the row again).
+var Marked = Epoch.Add(time.Second)
 
 // MarkClients marks the list rows of the clients (in every agency) due, in
 // the caller's transaction: their activity changed. clientIDs must be
 // sorted, so that every transaction locks rows in one order. Rows already
-// due at Epoch are left alone (no write, no lock).
+// due (at Epoch or Marked) are left alone (no write, no lock).
 func MarkClients(ctx context.Context, tx *db.Tx, clientIDs []string) error {
 	if len(clientIDs) == 0 {
 		return nil
 	}
 	q, args, err := db.In(`UPDATE client_list SET valid_until = ? WHERE client_id IN (?) AND (valid_until IS NULL OR valid_until > ?)`,
-		Epoch, clientIDs, Epoch)
+		Marked, clientIDs, Marked)
 	if err != nil {
 		return err
 	}
@@ -42,7 +51,8 @@ func MarkClients(ctx context.Context, tx *db.Tx, clientIDs []string) error {
 // MarkAgency marks every list row of the agency due, in the caller's
 // transaction: a setting the rows are computed with changed.
 func MarkAgency(ctx context.Context, tx *db.Tx, agencyID string) error {
-	_, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = ? WHERE agency_id = ?`, Epoch, agencyID)
+	_, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = ? WHERE agency_id = ? AND (valid_until IS NULL OR valid_until > ?)`,
+		Marked, agencyID, Marked)
 	return err
 }
 
@@ -72,6 +82,6 @@ func MarkHeadline(ctx context.Context, tx *db.Tx, brandID string, metrics []stri
 	_, err = tx.Exec(ctx, `UPDATE client_list SET valid_until = ?
 		WHERE agency_id = (SELECT agency_id FROM brands WHERE id = ?)
 		AND client_id IN (SELECT client_id FROM client_brands WHERE brand_id = ?)
-		AND (valid_until IS NULL OR valid_until > ?)`, Epoch, brandID, brandID, Epoch)
+		AND (valid_until IS NULL OR valid_until > ?)`, Marked, brandID, brandID, Marked)
 	return err
 }

@@ -1,0 +1,86 @@
+package clientlist
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// A reader never waits for a large backlog of due rows. After a change of
+// an agency's thresholds or headline metrics, a bulk import, or a restart
+// after the clock moved past many rows' validity, all of a 10,000-client
+// agency's rows are due at once, and recomputing them takes seconds (issue
+// 23 measured 11–15 s before any reader could answer). So a reader
+// refreshes for at most readerBudget, a batch at a time; if rows are still
+// due after that, one goroutine of the process finishes them behind (its
+// batches commit one by one, so pages catch up as it goes) and the reader
+// answers at once: the rows it shows get their status, score and last
+// activity computed in memory from the same data (computeRows, exact), while
+// the order, the filter and the counts are the stored ones until the
+// refresh behind reaches them — seconds, the same trade as while the
+// database takes no writes. A backlog smaller than the budget (every
+// agency but the largest, and every test) is refreshed before answering,
+// as before.
+
+// readerBudget is how long a reader recomputes due rows before handing the
+// rest to the refresh behind (Service.readerBudget; tests set 0).
+const readerBudget = 100 * time.Millisecond
+
+// refreshShared refreshes the agency's due rows for a reader and reports
+// whether rows are left to the refresh behind. In a large agency some row
+// falls due every second or two, and every request in flight then saw it
+// due and ran a write transaction of its own, queueing on the first one's
+// row locks (tens of milliseconds at the tail under load, seen in
+// PostgreSQL's log). So the readers of one agency in this process share one
+// refresh, made at the first one's now; page() refreshes again at its own
+// now in the rare case rows fell due in between. While a refresh behind
+// runs, readers do not refresh at all.
+func (s *Service) refreshShared(ctx context.Context, agencyID string, now time.Time) (behind bool, err error) {
+	if _, running := s.behind.Load(agencyID); running {
+		return true, nil
+	}
+	v, err, _ := s.refreshes.Do(agencyID, func() (any, error) {
+		// The refresh serves every reader waiting on it: one of them
+		// going away must not fail the others.
+		left, err := s.refreshUntil(context.WithoutCancel(ctx), agencyID, now, time.Now().Add(s.readerBudget))
+		if left {
+			s.refreshBehind(agencyID)
+		}
+		return left, err
+	})
+	left, _ := v.(bool)
+	return left, err
+}
+
+// refreshBehind finishes the agency's due rows in a goroutine, one per
+// agency and process.
+func (s *Service) refreshBehind(agencyID string) {
+	if _, running := s.behind.LoadOrStore(agencyID, struct{}{}); running {
+		return
+	}
+	s.behindWG.Add(1)
+	go func() {
+		defer s.behindWG.Done()
+		defer s.behind.Delete(agencyID)
+		if s.holdBehind != nil {
+			<-s.holdBehind
+		}
+		start := time.Now()
+		if err := s.RefreshDue(context.Background(), agencyID, s.now()); err != nil {
+			slog.Warn("client list: refresh behind the readers failed; the next reader retries", "agency", agencyID, "err", err)
+			return
+		}
+		slog.Debug("client list: refresh behind the readers done", "agency", agencyID, "took", time.Since(start))
+	}()
+}
+
+// WaitBehind waits for the refreshes running behind the readers (a
+// shutdown, or a test that reads what they wrote).
+func (s *Service) WaitBehind() { s.behindWG.Wait() }
+
+// Refresh refreshes the agency's due rows for a reader of one client (the
+// detail, its health) and reports whether the refresh was left behind, in
+// which case the caller computes that client's values itself (Compute).
+func (s *Service) Refresh(ctx context.Context, agencyID string) (behind bool, err error) {
+	return s.refreshShared(ctx, agencyID, s.now())
+}

@@ -1,0 +1,115 @@
+package clientlist_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	benchseed "github.com/liaison-dev/liaison/bench/clientlist/seed"
+	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/clientlist"
+	"github.com/liaison-dev/liaison/internal/clock"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/testkit"
+)
+
+// TestLargeBacklogIsRefreshedBehindTheReader: when more rows are due than a
+// reader refreshes within its budget (behind.go), the reader answers
+// without waiting for them — its page's rows still show the status, score
+// and last activity they have now — and one refresh behind it brings every
+// stored row to what a full refresh gives.
+func TestLargeBacklogIsRefreshedBehindTheReader(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := clock.Real().UTC().Truncate(1000)
+		clients := 2*clientlist.RefreshBatchSize + 100
+		res, err := benchseed.Seed(ctx, d, benchseed.Options{Clients: clients, AdminEmail: "admin@example.com", AdminName: "Admin",
+			AgencyName: "Backlog Agency", PasswordHash: "x", Seed: 7, Now: now, Events: 6 * clients})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scope := authz.ClientScope{AgencyID: res.AgencyID, UserID: res.AdminID, All: true}
+		type row struct {
+			ClientID   string  `db:"client_id"`
+			Status     string  `db:"status"`
+			Health     *int64  `db:"health"`
+			LastActive db.Time `db:"last_active_at"`
+		}
+		stored := func() map[string]string {
+			var rows []row
+			if err := d.Select(ctx, &rows, `SELECT client_id, status, health, last_active_at FROM client_list WHERE agency_id = ?`, res.AgencyID); err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]string{}
+			for _, r := range rows {
+				out[r.ClientID] = show(r.Status, r.Health, r.LastActive)
+			}
+			return out
+		}
+		dueRows := func() (n int) {
+			if err := d.Get(ctx, &n, `SELECT COUNT(*) FROM client_list WHERE agency_id = ? AND valid_until <= ?`, res.AgencyID, now); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// What a full refresh stores.
+		if err := clientlist.New(d, clock.Real).RefreshDue(ctx, res.AgencyID, clock.Real()); err != nil {
+			t.Fatal(err)
+		}
+		want := stored()
+		// Every row stale and due, as after a bulk change.
+		if _, err := d.Exec(ctx, `UPDATE client_list SET health = NULL, last_active_at = NULL, valid_until = ? WHERE agency_id = ?`,
+			now.Add(-1e9), res.AgencyID); err != nil {
+			t.Fatal(err)
+		}
+		svc := clientlist.New(d, clock.Real)
+		release := clientlist.LeaveBacklogsBehind(svc)
+		page, err := svc.List(ctx, scope, clientlist.ListQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := dueRows(); n < clients-clientlist.RefreshBatchSize {
+			t.Fatalf("%d rows due after the reader: it refreshed more than one batch", n)
+		}
+		if len(page.Clients) != 50 {
+			t.Fatalf("%d clients on the page", len(page.Clients))
+		}
+		for _, c := range page.Clients {
+			var h *int64
+			if c.Health != nil {
+				v := int64(c.Health.Score)
+				h = &v
+			}
+			var la db.Time
+			if c.LastActiveAt != nil {
+				la = db.Time{Time: *c.LastActiveAt, Valid: true}
+			}
+			if got := show(c.Status, h, la); got != want[c.ID] {
+				t.Errorf("client %s on the page while behind: %s, want %s", c.ID, got, want[c.ID])
+			}
+		}
+		release()
+		svc.WaitBehind()
+		if n := dueRows(); n != 0 {
+			t.Fatalf("%d rows still due after the refresh behind", n)
+		}
+		got := stored()
+		for id, w := range want {
+			if got[id] != w {
+				t.Errorf("client %s after the refresh behind: %s, want %s", id, got[id], w)
+			}
+		}
+	})
+}
+
+func show(status string, health *int64, lastActive db.Time) string {
+	h := "none"
+	if health != nil {
+		h = fmt.Sprint(*health)
+	}
+	la := "never"
+	if lastActive.Valid {
+		la = lastActive.Time.UTC().Format("2006-01-02T15:04:05.000000")
+	}
+	return status + " " + h + " " + la
+}
