@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/metricdata"
 )
@@ -38,7 +39,6 @@ func seedHeadline(ctx context.Context, d *db.DB, agencyID string, now time.Time)
 				}
 			}
 		}
-		_, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = ? WHERE agency_id = ?`, time.Unix(0, 0).UTC(), agencyID)
-		return err
+		return due.MarkAgency(ctx, tx, agencyID)
 	})
 }

@@ -91,12 +91,13 @@ func (s *Service) get(ctx context.Context, q db.Querier, rel authz.Relation) (Cl
 	// client's stored list row (migration 00010), exactly as the list shows
 	// them; its id is the active link's.
 	read := func() error {
-		return q.Get(ctx, &r, `SELECT cl.client_id AS id, cl.id AS link_id, cl.name, cl.email, cl.status, cl.health, cl.valid_until,
+		return q.Get(ctx, &r, `SELECT cl.client_id AS id, cl.id AS link_id, cl.name, cl.email, cl.status, cl.health, cd.valid_until,
 		COALESCE(l.decided_at, l.created_at) AS joined_at, cl.last_active_at, cl.users,
 		cl.seats, cl.brands, COALESCE(ac.enabled, TRUE) AS enabled, COALESCE(ac.can_export, TRUE) AS can_export,
 		COALESCE(ac.manage_billing, FALSE) AS manage_billing, COALESCE(ac.perm_reports, TRUE) AS perm_reports,
 		COALESCE(ac.perm_users, TRUE) AS perm_users, ac.revoked_at
 		FROM client_list cl JOIN links l ON l.id = cl.id
+		JOIN client_list_due cd ON cd.agency_id = cl.agency_id AND cd.client_id = cl.client_id
 		LEFT JOIN agency_clients ac ON ac.agency_id = cl.agency_id AND ac.client_id = cl.client_id
 		WHERE cl.agency_id = ? AND cl.client_id = ?`, rel.AgencyID, rel.AccountID)
 	}

@@ -47,7 +47,7 @@ func TestLargeBacklogIsRefreshedBehindTheReader(t *testing.T) {
 			return out
 		}
 		dueRows := func() (n int) {
-			if err := d.Get(ctx, &n, `SELECT COUNT(*) FROM client_list WHERE agency_id = ? AND valid_until <= ?`, res.AgencyID, now); err != nil {
+			if err := d.Get(ctx, &n, `SELECT COUNT(*) FROM client_list_due WHERE agency_id = ? AND valid_until <= ?`, res.AgencyID, now); err != nil {
 				t.Fatal(err)
 			}
 			return n
@@ -58,9 +58,11 @@ func TestLargeBacklogIsRefreshedBehindTheReader(t *testing.T) {
 		}
 		want := stored()
 		// Every row stale and due, as after a bulk change.
-		if _, err := d.Exec(ctx, `UPDATE client_list SET health = NULL, last_active_at = NULL, valid_until = ? WHERE agency_id = ?`,
-			now.Add(-1e9), res.AgencyID); err != nil {
-			t.Fatal(err)
+		for _, q := range []string{`UPDATE client_list SET health = NULL, last_active_at = NULL WHERE agency_id = ?`,
+			`UPDATE client_list_due SET valid_until = '1970-01-01 00:00:01' WHERE agency_id = ?`} {
+			if _, err := d.Exec(ctx, q, res.AgencyID); err != nil {
+				t.Fatal(err)
+			}
 		}
 		svc := clientlist.New(d, clock.Real)
 		release := clientlist.LeaveBacklogsBehind(svc)

@@ -37,22 +37,19 @@ func IsDue(validUntil db.Time, now time.Time) bool {
 // 30).
 const healthWindow = 120 * health.Day
 
-// DueRowsSQL reads an agency's due rows (arguments: the agency, now), in
-// client order (PostgreSQL locks them in that order). TombstonesSQL reads
-// its rows deleted and not yet versioned. On SQLite each names its index:
-// with statistics taken while the agency was small (every row due at the
-// same moment), the planner walked the agency's rows in client order to
-// save a sort, so each refresh read the whole agency and the list's cost
-// grew with it (issue 23's soak). TestRefreshPlans checks the plans.
-//
-// DueRowsSQL reads one batch (arguments: the agency, now, the last client of
-// the batch before or "", the batch's size): each batch of a refresh is
-// its own transaction, so a large backlog never holds the writer for long
-// and a reader can stop after a few batches (behind.go).
+// DueRowsSQL reads the clients of an agency's due rows, one batch
+// (arguments: the agency, now, the last client of the batch before or "",
+// the batch's size), in client order: each batch of a refresh is its own
+// transaction, so a large backlog never holds the writer for long and a
+// reader can stop after a few batches (behind.go). TombstonesSQL reads its
+// rows deleted and not yet versioned. On SQLite each names its index: with
+// statistics taken while the agency was small (every row due at the same
+// moment), the planner walked the agency's rows in client order to save a
+// sort, so each refresh read the whole agency and the list's cost grew
+// with it (issue 23's soak). TestRefreshPlans checks the plans.
 func DueRowsSQL(d db.Dialect) string {
-	return `SELECT l.client_id, l.status, l.health, l.last_active_at, l.valid_until, h.vals AS headline
-			FROM client_list l` + indexedBy(d, "client_list_agency_due") + ` LEFT JOIN client_list_headline h ON h.agency_id = l.agency_id AND h.client_id = l.client_id
-			WHERE l.agency_id = ? AND l.valid_until <= ? AND l.client_id > ? ORDER BY l.client_id LIMIT ?`
+	return `SELECT client_id FROM client_list_due` + indexedBy(d, "client_list_due_at") + `
+		WHERE agency_id = ? AND valid_until <= ? AND client_id > ? ORDER BY client_id LIMIT ?`
 }
 
 // TombstonesSQL: see DueRowsSQL (argument: the agency).
@@ -104,27 +101,17 @@ func (s *Service) refreshUntil(ctx context.Context, agencyID string, now, deadli
 // whether more due rows may follow it.
 func (s *Service) refreshBatch(ctx context.Context, agencyID string, now time.Time, after string) (last string, more bool, err error) {
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		// On PostgreSQL the due rows are locked first, so an event recorded
-		// meanwhile (which marks the row due again) waits for this
-		// transaction and then marks it due after it, never before.
-		lock := ""
-		if tx.Dialect() == db.Postgres {
-			lock = ` FOR UPDATE OF l`
-		}
-		var due []struct {
-			ClientID   string  `db:"client_id"`
-			Status     string  `db:"status"`
-			Health     *int64  `db:"health"`
-			LastActive db.Time `db:"last_active_at"`
-			ValidUntil db.Time `db:"valid_until"`
-			Headline   *string `db:"headline"`
-		}
-		if err := tx.Select(ctx, &due, DueRowsSQL(tx.Dialect())+lock, agencyID, now, after, refreshBatchSize); err != nil {
+		var ids []string
+		if err := tx.Select(ctx, &ids, DueRowsSQL(tx.Dialect()), agencyID, now, after, refreshBatchSize); err != nil {
 			return err
 		}
-		last, more = "", len(due) == refreshBatchSize
+		last, more = "", len(ids) == refreshBatchSize
 		if more {
-			last = due[len(due)-1].ClientID
+			last = ids[len(ids)-1]
+		}
+		due, err := lockDue(ctx, tx, agencyID, ids, now)
+		if err != nil {
+			return err
 		}
 		// The tombstones of rows deleted for good (migration 00013) get a
 		// version too. One locked by a transaction still deleting that
@@ -179,7 +166,7 @@ func (s *Service) refreshBatch(ctx context.Context, agencyID string, now time.Ti
 				}
 			}
 			rows := make([]fresh, len(batch))
-			var moved, timed []fresh // rows whose shown values changed; rows whose validity alone did
+			var moved []fresh // the rows whose shown values changed
 			for i, d := range batch {
 				a := acts[d.ClientID]
 				rows[i] = fresh{clientID: d.ClientID, status: d.Status, lastActive: a.lastActive}
@@ -206,14 +193,15 @@ func (s *Service) refreshBatch(ctx context.Context, agencyID string, now time.Ti
 				}
 				if valuesMoved {
 					moved = append(moved, rows[i])
-				} else {
-					timed = append(timed, rows[i])
 				}
+			}
+			if moved, rows, err = lockMoved(ctx, tx, agencyID, moved, rows); err != nil {
+				return err
 			}
 			if err := storeFresh(ctx, tx, agencyID, moved); err != nil {
 				return err
 			}
-			if err := storeValidity(ctx, tx, agencyID, timed); err != nil {
+			if err := storeValidity(ctx, tx, agencyID, rows); err != nil {
 				return err
 			}
 		}
@@ -304,39 +292,36 @@ func computeFresh(clientID string, a clientActivity, stored string, now time.Tim
 	return f
 }
 
-// storeFresh writes the recomputed rows of one agency in one statement: an
-// UPDATE joined to a VALUES list (both engines), so recomputing 10,000
-// clients after a change of thresholds is 20 statements, not 10,000. The
-// typed casts let PostgreSQL know each parameter's type; SQLite stores the
-// values as they come (a cast to TIMESTAMP there would make them numbers).
+// storeFresh writes the recomputed status, score and last activity (and
+// their sort keys) of one agency's rows in one statement: an UPDATE joined
+// to a VALUES list (both engines), so recomputing 10,000 clients after a
+// change of thresholds is 20 statements, not 10,000. The typed casts let
+// PostgreSQL know each parameter's type; SQLite stores the values as they
+// come (a cast to TIMESTAMP there would make them numbers).
 func storeFresh(ctx context.Context, tx *db.Tx, agencyID string, rows []fresh) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	one := `(?, ?, CAST(? AS INTEGER), ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))`
+	one := `(?, ?, CAST(? AS INTEGER), ?, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))`
 	if tx.Dialect() == db.Postgres {
-		one = `(?, ?, CAST(? AS INTEGER), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))`
+		one = `(?, ?, CAST(? AS INTEGER), CAST(? AS TIMESTAMPTZ), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))`
 	}
-	args := make([]any, 0, len(rows)*9+1)
+	args := make([]any, 0, len(rows)*8+1)
 	for _, f := range rows {
-		args = append(args, f.clientID, f.status, f.health, timeOrNil(f.lastActive), timeOrNil(f.validUntil),
+		args = append(args, f.clientID, f.status, f.health, timeOrNil(f.lastActive),
 			f.healthDescKey(), f.healthAscKey(), f.activeDescKey(), f.activeAscKey())
 	}
 	args = append(args, agencyID)
 	_, err := tx.Exec(ctx, `UPDATE client_list SET status = v.column2, health = v.column3, last_active_at = v.column4,
-		valid_until = v.column5, health_desc_key = v.column6, health_asc_key = v.column7, active_desc_key = v.column8,
-		active_asc_key = v.column9
+		health_desc_key = v.column5, health_asc_key = v.column6, active_desc_key = v.column7, active_asc_key = v.column8
 		FROM (VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(rows)), `, `)+`) AS v
 		WHERE client_list.client_id = v.column1 AND client_list.agency_id = ?`, args...)
 	return err
 }
 
-// storeValidity writes the new valid_until of rows whose status, score
-// and last activity stayed (most of a refresh: NextChange names every
-// moment a score could move, not only those where it does). Setting that
-// column alone leaves the five sort and status indexes untouched (SQLite
-// updates only the indexes of the columns set), which made a batch of 500
-// rows write about a fifth of the pages (bench/README.md).
+// storeValidity writes the rows' new valid_until (client_list_due,
+// migration 00058): a narrow table, so that this most frequent write
+// rewrites two small indexes, not the list's ten.
 func storeValidity(ctx context.Context, tx *db.Tx, agencyID string, rows []fresh) error {
 	if len(rows) == 0 {
 		return nil
@@ -350,10 +335,96 @@ func storeValidity(ctx context.Context, tx *db.Tx, agencyID string, rows []fresh
 		args = append(args, f.clientID, timeOrNil(f.validUntil))
 	}
 	args = append(args, agencyID)
-	_, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = v.column2
+	_, err := tx.Exec(ctx, `UPDATE client_list_due SET valid_until = v.column2
 		FROM (VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(rows)), `, `)+`) AS v
-		WHERE client_list.client_id = v.column1 AND client_list.agency_id = ?`, args...)
+		WHERE client_list_due.client_id = v.column1 AND client_list_due.agency_id = ?`, args...)
 	return err
+}
+
+// dueRow is a due row as the refresh reads it.
+type dueRow struct {
+	ClientID   string  `db:"client_id"`
+	Status     string  `db:"status"`
+	Health     *int64  `db:"health"`
+	LastActive db.Time `db:"last_active_at"`
+	ValidUntil db.Time `db:"valid_until"`
+	Headline   *string `db:"headline"`
+}
+
+// lockDue reads the stored values of the clients' rows that are still due
+// at now, and on PostgreSQL locks their validity rows (in client order), so
+// that an event recorded meanwhile, whose mark waits for the validity row,
+// marks the row due after this refresh, never before it. A row refreshed
+// elsewhere between the statements is left out.
+func lockDue(ctx context.Context, tx *db.Tx, agencyID string, ids []string, now time.Time) ([]dueRow, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sql := `SELECT l.client_id, l.status, l.health, l.last_active_at, d.valid_until, h.vals AS headline
+		FROM client_list_due d JOIN client_list l ON l.agency_id = d.agency_id AND l.client_id = d.client_id
+		LEFT JOIN client_list_headline h ON h.agency_id = l.agency_id AND h.client_id = l.client_id
+		WHERE d.agency_id = ? AND d.client_id ` + inClients(tx.Dialect()) + ` AND d.valid_until <= ? ORDER BY d.client_id`
+	if tx.Dialect() == db.Postgres {
+		sql += ` FOR UPDATE OF d`
+	}
+	sql, args, err := clientsArg(tx.Dialect(), sql, agencyID, ids, now)
+	if err != nil {
+		return nil, err
+	}
+	var due []dueRow
+	err = tx.Select(ctx, &due, sql, args...)
+	return due, err
+}
+
+// lockMoved locks, on PostgreSQL, the list rows whose values the refresh
+// changed, before it writes them, and drops from moved and from rows (the
+// batch) any that a rebuild holds (SKIP LOCKED): a rebuild locks the list
+// row and then its validity row (migration 00058), which this refresh
+// holds, so waiting for it would deadlock; the rebuilt row is due again
+// anyway.
+func lockMoved(ctx context.Context, tx *db.Tx, agencyID string, moved, rows []fresh) ([]fresh, []fresh, error) {
+	if tx.Dialect() != db.Postgres || len(moved) == 0 {
+		return moved, rows, nil
+	}
+	ids := make([]string, len(moved))
+	for i, f := range moved {
+		ids[i] = f.clientID
+	}
+	var locked []string
+	if err := tx.Select(ctx, &locked, `SELECT client_id FROM client_list WHERE agency_id = ? AND client_id `+inClients(db.Postgres)+`
+		ORDER BY client_id FOR UPDATE SKIP LOCKED`, agencyID, ids); err != nil {
+		return nil, nil, err
+	}
+	if len(locked) == len(ids) {
+		return moved, rows, nil
+	}
+	held := map[string]bool{}
+	for _, id := range ids {
+		held[id] = true
+	}
+	for _, id := range locked {
+		delete(held, id)
+	}
+	keep := func(f fresh) bool { return held[f.clientID] }
+	return slices.DeleteFunc(moved, keep), slices.DeleteFunc(rows, keep), nil
+}
+
+// inClients is the test of a column against a list of clients: an array
+// on PostgreSQL, whose planner chose a scan of the agency's rows over a
+// list of 500 parameters; a list on SQLite (clientsArg expands it).
+func inClients(d db.Dialect) string {
+	if d == db.Postgres {
+		return `= ANY(CAST(? AS TEXT[]))`
+	}
+	return `IN (?)`
+}
+
+// clientsArg binds the arguments of a statement using inClients.
+func clientsArg(d db.Dialect, sql string, args ...any) (string, []any, error) {
+	if d == db.Postgres {
+		return sql, args, nil
+	}
+	return db.In(sql, args...)
 }
 
 func (f fresh) healthDescKey() int64 {

@@ -99,7 +99,8 @@ func (s *Service) freshStatus(ctx context.Context, rel authz.Relation) (string, 
 		ValidUntil db.Time `db:"valid_until"`
 	}
 	read := func() error {
-		return s.read.Get(ctx, &r, `SELECT status, valid_until FROM client_list WHERE agency_id = ? AND client_id = ?`,
+		return s.read.Get(ctx, &r, `SELECT l.status, d.valid_until FROM client_list l
+			JOIN client_list_due d ON d.agency_id = l.agency_id AND d.client_id = l.client_id WHERE l.agency_id = ? AND l.client_id = ?`,
 			rel.AgencyID, rel.AccountID)
 	}
 	err := read()

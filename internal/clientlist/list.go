@@ -351,7 +351,7 @@ func (s *Service) pageRows(ctx context.Context, scope authz.ClientScope, q ListQ
 		return rows, due, nil, err
 	}
 	var due db.Time
-	err = s.read.Get(ctx, &due, `SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?`, scope.AgencyID)
+	err = s.read.Get(ctx, &due, `SELECT MIN(valid_until) FROM client_list_due WHERE agency_id = ?`, scope.AgencyID)
 	return rows, due, nil, err
 }
 
@@ -368,7 +368,7 @@ func (s *Service) pageAt(ctx context.Context, scope authz.ClientScope, q ListQue
 	sql := `SELECT l.client_id AS id, l.name, l.sort_name, l.email, l.status, l.health, l.last_active_at,
 		l.users, l.seats, l.brands, ` + sortKey + ` AS sort_key,
 		` + accessVersionSQL + ` AS version,
-		(SELECT MIN(d.valid_until) FROM client_list d WHERE d.agency_id = ?) AS due, ` + enabledCol + ` AS enabled,
+		(SELECT MIN(d.valid_until) FROM client_list_due d WHERE d.agency_id = ?) AS due, ` + enabledCol + ` AS enabled,
 		` + headlineCol + ` AS headline, ` + headlineNamesSQL + ` AS headline_names
 		FROM client_list l ` + enabledJoin + headlineJoin + join + ` WHERE ` + cond
 	args = append(append([]any{scope.AgencyID, scope.AgencyID, scope.AgencyID}, args...), cargs...)

@@ -302,7 +302,7 @@ func (s *Service) currentCopy(ctx context.Context, agencyID string) (*listCopy, 
 // stateSQL reads an agency's listState (arguments: the agency five times).
 const stateSQL = `SELECT ` + accessVersionSQL + ` AS list_v, ` + headlineNamesSQL + ` AS headline_names,
 	COALESCE((SELECT v FROM client_list_agency_versions WHERE agency_id = ?), 0) AS rows_v,
-	(SELECT MIN(valid_until) FROM client_list WHERE agency_id = ?) AS due,
+	(SELECT MIN(valid_until) FROM client_list_due WHERE agency_id = ?) AS due,
 	CASE WHEN EXISTS (SELECT 1 FROM client_list_stamps WHERE agency_id = ? AND v < 0) THEN 1 ELSE 0 END AS dead`
 
 // copies holds the latest copy per agency, at most maxCopyBytes of them

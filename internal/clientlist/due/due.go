@@ -1,6 +1,6 @@
 // Package due is how other packages' transactions tell the client list
 // (package clientlist) that stored rows must be recomputed: it marks rows
-// due (valid_until in the past), which the next read of the agency's list
+// due (client_list_due.valid_until in the past, migration 00058), which the next read of the agency's list
 // recomputes (clientlist's RefreshDue). It is a package of its own, holding
 // only these writes, so that the packages whose changes feed the list
 // (activity, agency, metricdata) can call it without importing the read
@@ -31,6 +31,10 @@ var Epoch = time.Unix(0, 0).UTC()
 // that moved no status, makes no in-memory copy read the row again).
 var Marked = Epoch.Add(time.Second)
 
+// MarkClientsSQL is MarkClients' statement (its plan is tested: it runs with
+// every batch of recorded events).
+const MarkClientsSQL = `UPDATE client_list_due SET valid_until = ? WHERE client_id IN (?) AND (valid_until IS NULL OR valid_until > ?)`
+
 // MarkClients marks the list rows of the clients (in every agency) due, in
 // the caller's transaction: their activity changed. clientIDs must be
 // sorted, so that every transaction locks rows in one order. Rows already
@@ -39,8 +43,7 @@ func MarkClients(ctx context.Context, tx *db.Tx, clientIDs []string) error {
 	if len(clientIDs) == 0 {
 		return nil
 	}
-	q, args, err := db.In(`UPDATE client_list SET valid_until = ? WHERE client_id IN (?) AND (valid_until IS NULL OR valid_until > ?)`,
-		Marked, clientIDs, Marked)
+	q, args, err := db.In(MarkClientsSQL, Marked, clientIDs, Marked)
 	if err != nil {
 		return err
 	}
@@ -51,7 +54,7 @@ func MarkClients(ctx context.Context, tx *db.Tx, clientIDs []string) error {
 // MarkAgency marks every list row of the agency due, in the caller's
 // transaction: a setting the rows are computed with changed.
 func MarkAgency(ctx context.Context, tx *db.Tx, agencyID string) error {
-	_, err := tx.Exec(ctx, `UPDATE client_list SET valid_until = ? WHERE agency_id = ? AND (valid_until IS NULL OR valid_until > ?)`,
+	_, err := tx.Exec(ctx, `UPDATE client_list_due SET valid_until = ? WHERE agency_id = ? AND (valid_until IS NULL OR valid_until > ?)`,
 		Marked, agencyID, Marked)
 	return err
 }
@@ -79,7 +82,7 @@ func MarkHeadline(ctx context.Context, tx *db.Tx, brandID string, metrics []stri
 	if len(metrics) > 0 && !slices.ContainsFunc(metrics, func(m string) bool { return slices.Contains(headline, m) }) {
 		return nil
 	}
-	_, err = tx.Exec(ctx, `UPDATE client_list SET valid_until = ?
+	_, err = tx.Exec(ctx, `UPDATE client_list_due SET valid_until = ?
 		WHERE agency_id = (SELECT agency_id FROM brands WHERE id = ?)
 		AND client_id IN (SELECT client_id FROM client_brands WHERE brand_id = ?)
 		AND (valid_until IS NULL OR valid_until > ?)`, Marked, brandID, brandID, Marked)
