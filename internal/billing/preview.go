@@ -100,8 +100,11 @@ func (lr *ledgerRows) ScanRows(rows *sql.Rows) error {
 			sp.stop = stop.Int64
 		}
 		// The latest span names the brand; comparing first saves the copy
-		// when the name is the same.
-		if len(b.spans) == 0 || !sp.before(b.nameAt) {
+		// when the name is the same. Two spans of one moment (empty ones,
+		// under a clock that stood still) come in no set order from the
+		// database, so of those the greater name wins: the same bill
+		// whatever order the rows arrive in.
+		if len(b.spans) == 0 || b.nameAt.before(sp) || sp == b.nameAt && string(name) > b.name {
 			if b.name != string(name) {
 				b.name = string(name)
 			}

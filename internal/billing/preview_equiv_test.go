@@ -31,7 +31,9 @@ func TestPreviewMatchesDayByDay(t *testing.T) {
 		ctx := context.Background()
 		d := testkit.Open(t, e)
 		now := clock.Real().UTC()
-		rnd := rand.New(rand.NewPCG(7, uint64(now.UnixNano())))
+		seed := uint64(now.UnixNano())
+		t.Logf("ledger seed %d (rand.NewPCG(7, seed) replays a failure)", seed)
+		rnd := rand.New(rand.NewPCG(7, seed))
 		today := now.Truncate(24 * time.Hour)
 		var agencyID string
 		err := d.InTx(ctx, func(tx *db.Tx) error {
@@ -204,6 +206,10 @@ func loadReference(t *testing.T, d *db.DB, agencyID string) *reference {
 			return r.spans[i].Start.Before(r.spans[j].Start)
 		}
 		a, b := r.spans[i].Stop, r.spans[j].Stop
+		if a == nil && b == nil || a != nil && b != nil && a.Equal(*b) {
+			// The same moment: the greater name last (it names the brand).
+			return r.spans[i].Name < r.spans[j].Name
+		}
 		return b == nil && a != nil || a != nil && b != nil && a.Before(*b)
 	})
 	return r
