@@ -17,14 +17,21 @@
 // transactions changing one client rebuild one after the other.
 //
 // Due. A row's status (active, at_risk, churned), health and last
-// activity move with the clock as well as the data. valid_until is the
-// first moment they could change on their own (health.NextChange; NULL:
-// never). A row is due when valid_until has passed. A rebuilt row is due
-// at once (valid_until 1970); a recorded event or a change of thresholds
-// marks rows due (due.MarkClients, due.MarkAgency). Every read of an
-// agency's rows (list, counts, CSV, detail, health, digest) first
-// recomputes its due rows (RefreshDue, one write transaction), so what it
-// shows is exact at any clock time with no job running.
+// activity move with the clock as well as the data. Its valid_until, kept
+// in client_list_due (migration 00058: the most written column, in a
+// narrow table so that writing it rewrites two small indexes, not the
+// list's ten), is the first moment they could change on their own
+// (health.NextChange; NULL: never). A row is due when valid_until has
+// passed. A rebuilt row is due at once (due.Epoch, 1970: its values are
+// blank and copies read it again); a recorded event or a change of
+// thresholds marks rows due (due.Marked, a second later: its values are
+// the last refresh's, and copies read it again only if they move). Every
+// read of an agency's rows (list, counts, CSV, detail, health, digest)
+// first recomputes its due rows (RefreshDue, a batch of 500 per write
+// transaction), so what it shows is exact at any clock time with no job
+// running — except that a reader waits for at most 100 ms of a large
+// backlog and the rest is refreshed behind it (behind.go), the reader's
+// own rows computed in memory meanwhile.
 //
 // Versions. An agency's row version (client_list_agency_versions) moves
 // each time a refresh changes something a copy holds; each changed row is
