@@ -66,7 +66,10 @@ func (s *Service) refreshBehind(agencyID string) {
 			<-s.holdBehind
 		}
 		start := time.Now()
-		if err := s.RefreshDue(context.Background(), agencyID, s.now()); err != nil {
+		if err := s.RefreshDue(s.behindCtx, agencyID, s.now()); err != nil {
+			if s.behindCtx.Err() != nil {
+				return // stopped (StopBehind): the batches done are committed, the rest stays due
+			}
 			slog.Warn("client list: refresh behind the readers failed; the next reader retries", "agency", agencyID, "err", err)
 			return
 		}
@@ -74,9 +77,17 @@ func (s *Service) refreshBehind(agencyID string) {
 	}()
 }
 
-// WaitBehind waits for the refreshes running behind the readers (a
-// shutdown, or a test that reads what they wrote).
+// WaitBehind waits for the refreshes running behind the readers (a test
+// that reads what they wrote).
 func (s *Service) WaitBehind() { s.behindWG.Wait() }
+
+// StopBehind stops the refreshes running behind the readers after their
+// current batch, and waits for them (a shutdown): what they did not reach
+// stays due for the next reader.
+func (s *Service) StopBehind() {
+	s.stopBehind()
+	s.behindWG.Wait()
+}
 
 // Refresh refreshes the agency's due rows for a reader of one client (the
 // detail, its health) and reports whether the refresh was left behind, in

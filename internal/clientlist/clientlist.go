@@ -58,6 +58,7 @@
 package clientlist
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -96,11 +97,15 @@ type Service struct {
 	// holdBehind, when set (tests), holds each refresh behind until it is
 	// closed.
 	holdBehind chan struct{}
+	// behindCtx runs the refreshes behind the readers until StopBehind.
+	behindCtx  context.Context
+	stopBehind context.CancelFunc
 }
 
 // New returns the client list's service.
 func New(d *db.DB, now clock.Clock) *Service {
-	return &Service{db: d, read: d, now: now, listFromMemory: true, readerBudget: readerBudget}
+	ctx, stop := context.WithCancel(context.Background())
+	return &Service{db: d, read: d, now: now, listFromMemory: true, readerBudget: readerBudget, behindCtx: ctx, stopBehind: stop}
 }
 
 // ClientBrand is a brand granted to a client, as the list and detail show it.

@@ -70,6 +70,9 @@ type App struct {
 	Digest *digest.Service
 	// Activity records page views in batches; Close writes what is queued.
 	Activity *activity.Service
+	// Clients holds the client list; Close waits for its refreshes running
+	// behind the readers (clientlist/behind.go).
+	Clients *client.Service
 	// Data is the brands' metric data (issue 16).
 	Data *metricdata.Service
 	// Reports is the brands' reports (issue 16).
@@ -207,7 +210,8 @@ func build(cfg config.Config, d *db.DB, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Signups: signups, Audit: auditLog, API: a, Log: o.Log, Now: o.Now}
+	app := &App{Config: cfg, DB: d, Jobs: q, Mailer: m, Auth: authSvc, Signups: signups, Audit: auditLog, API: a, Log: o.Log, Now: o.Now,
+		Clients: clients}
 	app.leader = newLeaseHolder(d, o.Now)
 	app.Impersonation = imp
 	app.Digest = digests
@@ -320,9 +324,12 @@ func (app *App) notReady(w http.ResponseWriter, r *http.Request, why string, err
 	http.Error(w, why, http.StatusServiceUnavailable)
 }
 
-// Close writes the page views still queued and releases the database.
+// Close writes the page views still queued, stops the client list's
+// refreshes behind the readers after their current batch, and releases
+// the database.
 func (app *App) Close() error {
 	app.Activity.Close()
+	app.Clients.StopBehind()
 	return app.DB.Close()
 }
 
