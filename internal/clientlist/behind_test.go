@@ -70,7 +70,7 @@ func TestLargeBacklogIsRefreshedBehindTheReader(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := dueRows(); n < clients-clientlist.RefreshBatchSize {
+		if n := dueRows(); n < clients-clientlist.ReaderBatchSize {
 			t.Fatalf("%d rows due after the reader: it refreshed more than one batch", n)
 		}
 		if len(page.Clients) != 50 {

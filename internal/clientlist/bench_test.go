@@ -75,7 +75,8 @@ func BenchmarkListFromMemory(b *testing.B) {
 // events) falls due at once (a change of its thresholds, or the first read
 // after a bulk load). first: what the next page's reader waits (issue 23:
 // < 300 ms), the rest being refreshed behind it (behind.go; waited for
-// outside the timer); whole: the whole refresh, what the rows wait.
+// outside the timer); start: the same in a new process (its copy read
+// whole); whole: the whole refresh, what the rows wait.
 func BenchmarkRefreshAgency(b *testing.B) {
 	for _, e := range testkit.Engines() {
 		b.Run(string(e), func(b *testing.B) {
@@ -106,6 +107,20 @@ func BenchmarkRefreshAgency(b *testing.B) {
 					}
 					b.StopTimer()
 					svc.WaitBehind()
+					b.StartTimer()
+				}
+			})
+			b.Run("start", func(b *testing.B) { // a new process: no copy yet
+				for range b.N {
+					b.StopTimer()
+					markDue()
+					cold := clientlist.New(d, clock.Real)
+					b.StartTimer()
+					if p, err := cold.List(ctx, scope, clientlist.ListQuery{}); err != nil || len(p.Clients) != 50 {
+						b.Fatalf("%d clients, %v", len(p.Clients), err)
+					}
+					b.StopTimer()
+					cold.WaitBehind()
 					b.StartTimer()
 				}
 			})

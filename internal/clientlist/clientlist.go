@@ -29,8 +29,8 @@
 // read of an agency's rows (list, counts, CSV, detail, health, digest)
 // first recomputes its due rows (RefreshDue, a batch of 500 per write
 // transaction), so what it shows is exact at any clock time with no job
-// running — except that a reader waits for at most 100 ms of a large
-// backlog and the rest is refreshed behind it (behind.go), the reader's
+// running — except that a reader works on a large backlog for about 50 ms
+// and the rest is refreshed behind it (behind.go), the reader's
 // own rows computed in memory meanwhile.
 //
 // Versions. An agency's row version (client_list_agency_versions) moves

@@ -21,5 +21,9 @@ func LeaveBacklogsBehind(s *Service) (release func()) {
 	return func() { close(s.holdBehind) }
 }
 
-// RefreshBatchSize is the rows one transaction of a refresh recomputes.
-const RefreshBatchSize = refreshBatchSize
+// RefreshBatchSize is the rows one transaction of a refresh recomputes,
+// ReaderBatchSize the same for a reader.
+const (
+	RefreshBatchSize = refreshBatchSize
+	ReaderBatchSize  = readerBatchSize
+)
