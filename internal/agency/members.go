@@ -9,6 +9,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/client/managers"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -100,9 +101,8 @@ func (s *Service) ChangeRole(ctx context.Context, a *authz.Actor, rel authz.Rela
 		}
 		after := map[string]any{"role": role}
 		if before.Role == "account_manager" {
-			var clients []string
-			if err := tx.Select(ctx, &clients, `DELETE FROM client_account_managers WHERE agency_id = ? AND user_id = ?
-				RETURNING client_id`, agencyID, userID); err != nil {
+			clients, err := managers.UnassignUser(ctx, tx, agencyID, userID)
+			if err != nil {
 				return err
 			}
 			if len(clients) > 0 {
@@ -148,8 +148,7 @@ func (s *Service) RemoveMember(ctx context.Context, a *authz.Actor, rel authz.Re
 			AND group_id IN (SELECT id FROM agency_groups WHERE agency_id = ?) RETURNING group_id`, userID, agencyID); err != nil {
 			return err
 		}
-		if err := tx.Select(ctx, &clients, `DELETE FROM client_account_managers WHERE agency_id = ? AND user_id = ?
-			RETURNING client_id`, agencyID, userID); err != nil {
+		if clients, err = managers.UnassignUser(ctx, tx, agencyID, userID); err != nil {
 			return err
 		}
 		if err := tx.Select(ctx, &links, `DELETE FROM link_access_users WHERE user_id = ?

@@ -158,6 +158,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// keptSchemaNames are types that moved to another package and kept the
+// schema name they were published under (the OpenAPI document is a public
+// contract): /me's answer moved from auth to account so that auth imports
+// no account types (issue 22).
+var keptSchemaNames = map[reflect.Type]string{reflect.TypeFor[account.Me](): "AuthMe"}
+
 // schemaName names OpenAPI schemas after their package as well as their type
 // (agency.Brand → AgencyBrand, client.Brand → ClientBrand): huma's default
 // uses the type name alone, and two domain types of the same name would
@@ -166,6 +172,9 @@ func schemaName(t reflect.Type, hint string) string {
 	name := huma.DefaultSchemaNamer(t, hint)
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
 		t = t.Elem()
+	}
+	if kept, ok := keptSchemaNames[t]; ok && name == t.Name() {
+		return kept
 	}
 	pkg := t.PkgPath()
 	if !strings.Contains(pkg, "/internal/") || strings.HasSuffix(pkg, "/internal/api") {

@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/requestctx"
+	"github.com/liaison-dev/liaison/internal/signup"
 )
 
 type signupIn struct {
@@ -70,7 +71,7 @@ type cookieOnlyOut struct {
 	SetCookie http.Cookie `header:"Set-Cookie"`
 }
 
-type meOut struct{ Body auth.Me }
+type meOut struct{ Body account.Me }
 
 type tokenIn struct {
 	Body struct {
@@ -112,9 +113,9 @@ type switchIn struct {
 
 type empty struct{}
 
-func (a *API) loginOut(l auth.Login) *userAccountOut {
-	out := &userAccountOut{SetCookie: auth.Cookie(l, a.deps.SecureCookies)}
-	out.Body.User, out.Body.Account = l.User, l.Account
+func (a *API) loginOut(l signup.Login) *userAccountOut {
+	out := &userAccountOut{SetCookie: auth.Cookie(l.Login, a.deps.SecureCookies)}
+	out.Body.User, out.Body.Account = l.User, &l.Account
 	return out
 }
 
@@ -145,7 +146,7 @@ func (a *API) signInOut(l auth.Login) *signInOut {
 	}
 	c := auth.Cookie(l, a.deps.SecureCookies)
 	u := l.User
-	out.SetCookie, out.Body.User, out.Body.Account, out.Body.RecoveryCodes = &c, &u, l.Account, l.RecoveryCodes
+	out.SetCookie, out.Body.User, out.Body.RecoveryCodes = &c, &u, l.RecoveryCodes
 	return out
 }
 
@@ -202,7 +203,7 @@ func (a *API) authRoutes() {
 
 	add(a, user, op(http.MethodGet, "/api/v1/me", "me", "The current user, their memberships and impersonation", "auth"),
 		func(ctx context.Context, _ *empty) (*meOut, error) {
-			me, err := s.Me(ctx, authz.ActorFrom(ctx))
+			me, err := a.deps.Accounts.Me(ctx, authz.ActorFrom(ctx))
 			return &meOut{Body: me}, err
 		})
 
@@ -213,7 +214,7 @@ func (a *API) authRoutes() {
 				return nil, err
 			}
 			actor.AccountID = in.Body.AccountID
-			me, err := s.Me(ctx, actor)
+			me, err := a.deps.Accounts.Me(ctx, actor)
 			return &meOut{Body: me}, err
 		})
 

@@ -35,7 +35,7 @@ func BenchmarkEncodeClientPage(b *testing.B) {
 
 // BenchmarkEncodeMe: /me of a user in three accounts, both ways.
 func BenchmarkEncodeMe(b *testing.B) {
-	me := auth.Me{User: auth.User{ID: "usr_qsbg3mkgpzpqgeywpgtg4wbdse", Email: "karin@blue-kitchen.example", Name: "Karin Blue",
+	me := account.Me{User: auth.User{ID: "usr_qsbg3mkgpzpqgeywpgtg4wbdse", Email: "karin@blue-kitchen.example", Name: "Karin Blue",
 		CreatedAt: time.Now()}, CurrentAcctID: "acc_qsbg3mkgpzpqgeywpgtg4wbdse", EmailVerified: true}
 	for i := range 3 {
 		me.Memberships = append(me.Memberships, account.Membership{Account: account.Ref{ID: fmt.Sprintf("acc_%026d", i), Kind: "agency",

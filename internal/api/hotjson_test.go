@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/liaison-dev/liaison/internal/auth"
+	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/clientlist"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/jsonw/jsonwtest"
@@ -52,7 +52,7 @@ func TestHotResponsesJSON(t *testing.T) {
 		check("/api/v1/agencies/"+agencyID+"/clients", &clientlist.ClientPage{})
 		check("/api/v1/agencies/"+agencyID+"/clients?limit=2", &clientlist.ClientPage{})
 		check("/api/v1/agencies/"+agencyID+"/clients?q=zzz", &clientlist.ClientPage{})
-		check("/api/v1/me", &auth.Me{})
+		check("/api/v1/me", &account.Me{})
 		check("/api/v1/reports/"+rid+"/data", &report.Data{})
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
-	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 )
@@ -30,7 +29,7 @@ func refuseDisabled(ctx context.Context, q db.Querier, userID string) error {
 		return err
 	}
 	if n.Total > 0 && n.Open == 0 {
-		agencyID, err := branding.SoleAgency(ctx, q, userID)
+		agencyID, err := authz.SoleAgency(ctx, q, userID)
 		if err != nil {
 			return err
 		}

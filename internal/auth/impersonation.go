@@ -3,7 +3,6 @@ package auth
 import (
 	"time"
 
-	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/authz"
 )
 
@@ -28,14 +27,15 @@ type MeImpersonator struct {
 	Email string `json:"email"`
 }
 
-// meDuringImpersonation is /me while an agency user acts as a client: the
-// user is still the agency user, but the only account is the client, as its
-// admin, and it is the current one (SPEC §6, "its admin view").
-func meDuringImpersonation(a *authz.Actor, me *Me) {
+// MeImpersonationOf is the actor's Login As as /me shows it (account.Me),
+// or nil when the actor acts as themselves. The user is still the agency
+// user: they are the impersonator.
+func MeImpersonationOf(a *authz.Actor) *MeImpersonation {
+	if !a.Impersonating() {
+		return nil
+	}
 	imp := a.Impersonation
-	me.Memberships = []account.Membership{{Account: account.Ref{ID: imp.ClientID, Kind: account.Client, Name: imp.ClientName}, Role: "admin"}}
-	me.CurrentAcctID = imp.ClientID
-	me.Impersonation = &MeImpersonation{ID: imp.ID, ClientID: imp.ClientID, ClientName: imp.ClientName, AgencyID: imp.AgencyID,
+	return &MeImpersonation{ID: imp.ID, ClientID: imp.ClientID, ClientName: imp.ClientName, AgencyID: imp.AgencyID,
 		AgencyName: imp.AgencyName, Impersonator: MeImpersonator{ID: a.UserID, Name: a.Name, Email: a.Email},
 		StartedAt: imp.StartedAt, ExpiresAt: imp.ExpiresAt, IdleSeconds: int(imp.Idle / time.Second), ReturnTo: imp.ReturnTo}
 }

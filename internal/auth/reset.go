@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/audit"
-	"github.com/liaison-dev/liaison/internal/branding"
+	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -70,7 +70,7 @@ func mailBrand(ctx context.Context, q db.Querier, userID string) (string, error)
 	if a := mail.BrandFrom(ctx); a != "" {
 		return a, nil
 	}
-	return branding.SoleAgency(ctx, q, userID)
+	return authz.SoleAgency(ctx, q, userID)
 }
 
 func humanDuration(d time.Duration) string {

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
@@ -91,7 +90,6 @@ type SignupInput struct {
 // Login is a fresh session: its secret goes into the cookie, once.
 type Login struct {
 	User      User
-	Account   *account.Account
 	Token     string
 	SessionID string
 	ExpiresAt time.Time
@@ -166,40 +164,6 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 		return err
 	})
 	return out, err
-}
-
-// Me is what GET /api/v1/me answers.
-type Me struct {
-	User          User                 `json:"user"`
-	Memberships   []account.Membership `json:"memberships"`
-	CurrentAcctID string               `json:"current_account_id,omitempty"`
-	EmailVerified bool                 `json:"email_verified" doc:"Whether the user has confirmed their e-mail address; until then no account joins them by it"`
-	Impersonation *MeImpersonation     `json:"impersonation" doc:"The Login As in progress, or null"`
-}
-
-// Me returns the actor's user and memberships.
-func (s *Service) Me(ctx context.Context, a *authz.Actor) (Me, error) {
-	var ms []account.Membership
-	if a.Preloaded() {
-		// Read with the session, in MembershipsOf's order: no round trip
-		// (TestMeFromPreloadedMemberships compares the bytes).
-		pre := a.PreloadedMemberships()
-		ms = make([]account.Membership, len(pre))
-		for i, m := range pre {
-			ms[i] = account.Membership{Account: account.Ref{ID: m.AccountID, Kind: m.Kind, Name: m.Name}, Role: m.Role}
-		}
-	} else {
-		var err error
-		if ms, err = account.MembershipsOf(ctx, s.db, a.UserID); err != nil {
-			return Me{}, err
-		}
-	}
-	u := User{ID: a.UserID, Email: a.Email, Name: a.Name, IsOperator: a.IsOperator, CreatedAt: a.UserCreatedAt}
-	me := Me{User: u, Memberships: ms, CurrentAcctID: a.AccountID, EmailVerified: a.EmailVerified}
-	if a.Impersonating() {
-		meDuringImpersonation(a, &me)
-	}
-	return me, nil
 }
 
 // firstAccount is the account a fresh session starts in: the user's oldest

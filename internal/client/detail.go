@@ -9,6 +9,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/auth"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/billing"
+	"github.com/liaison-dev/liaison/internal/client/managers"
 	"github.com/liaison-dev/liaison/internal/clientlist"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
@@ -308,25 +309,17 @@ func applyChange(ctx context.Context, tx *db.Tx, now time.Time, rel authz.Relati
 	if c.AccountManagerIDs == nil {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM client_account_managers`+where, rel.AgencyID, rel.AccountID); err != nil {
+	// Only the agency's admins and account managers may be assigned.
+	refused, err := managers.Replace(ctx, tx, rel.AgencyID, rel.AccountID, c.AccountManagerIDs)
+	if err != nil {
 		return err
 	}
-	for _, uid := range c.AccountManagerIDs {
-		// Only the agency's admins and account managers may be assigned;
-		// the SELECT inserts nothing for anyone else.
-		res, err := tx.Exec(ctx, `INSERT INTO client_account_managers (agency_id, client_id, user_id)
-			SELECT ?, ?, m.user_id FROM memberships m WHERE m.account_id = ? AND m.user_id = ? AND m.role IN ('admin', 'account_manager')`,
-			rel.AgencyID, rel.AccountID, rel.AgencyID, uid)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.InvalidField("account_manager_ids", "%q is not an admin or account manager of this agency.", uid)
-		}
+	if refused != "" {
+		return errs.InvalidField("account_manager_ids", "%q is not an admin or account manager of this agency.", refused)
 	}
 	// The end dates of assignments that are gone go with them (issue 21),
 	// so that a later assignment starts without one.
-	_, err := tx.Exec(ctx, `DELETE FROM access_ends WHERE agency_id = ? AND client_id = ? AND subject = 'account_manager'
+	_, err = tx.Exec(ctx, `DELETE FROM access_ends WHERE agency_id = ? AND client_id = ? AND subject = 'account_manager'
 		AND subject_id NOT IN (SELECT user_id FROM client_account_managers WHERE agency_id = ? AND client_id = ?)`,
 		rel.AgencyID, rel.AccountID, rel.AgencyID, rel.AccountID)
 	return err

@@ -263,7 +263,6 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 			if err != nil {
 				return err
 			}
-			l.Account = &acc
 			out.Login = &l
 		} else if in.Actor.SessionID != "" {
 			// The logged-in user's session opens in the account just joined.

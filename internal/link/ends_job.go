@@ -8,6 +8,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/client/managers"
 	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/impersonation"
@@ -156,22 +157,11 @@ func (s *Service) endGrant(ctx context.Context, tx *db.Tx, now time.Time, r endR
 			return false, err
 		}
 	} else {
-		var q string
-		args := []any{r.LinkID, r.SubjectID}
-		switch r.Subject {
-		case SubjectUser:
-			q = `DELETE FROM link_access_users WHERE link_id = ? AND user_id = ?`
-		case SubjectGroup:
-			q = `DELETE FROM link_access_groups WHERE link_id = ? AND group_id = ?`
-		case SubjectAccountManager:
-			q = `DELETE FROM client_account_managers WHERE agency_id = ? AND client_id = ? AND user_id = ?`
-			args = []any{r.AgencyID, r.ClientID, r.SubjectID}
-		}
-		res, err := tx.Exec(ctx, q, args...)
+		removed, err := removeGrant(ctx, tx, r)
 		if err != nil {
 			return false, err
 		}
-		if k, _ := res.RowsAffected(); k == 0 {
+		if !removed {
 			return false, nil // removed by hand meanwhile
 		}
 		ended, err := endLostSight(ctx, tx, now, r.AgencyID, r.ClientID, "")
@@ -214,6 +204,27 @@ func (s *Service) endGrant(ctx context.Context, tx *db.Tx, now time.Time, r endR
 		return false, err
 	}
 	return true, s.mailEnd(ctx, tx, r, "access_ended", 0)
+}
+
+// removeGrant takes away the staff grant (not the link) whose end date
+// came, and reports whether it was still there. An account manager's
+// assignment is written by internal/client/managers.
+func removeGrant(ctx context.Context, tx *db.Tx, r endRow) (bool, error) {
+	var q string
+	switch r.Subject {
+	case SubjectAccountManager:
+		return managers.Unassign(ctx, tx, r.AgencyID, r.ClientID, r.SubjectID)
+	case SubjectUser:
+		q = `DELETE FROM link_access_users WHERE link_id = ? AND user_id = ?`
+	case SubjectGroup:
+		q = `DELETE FROM link_access_groups WHERE link_id = ? AND group_id = ?`
+	}
+	res, err := tx.Exec(ctx, q, r.LinkID, r.SubjectID)
+	if err != nil {
+		return false, err
+	}
+	k, _ := res.RowsAffected()
+	return k > 0, nil
 }
 
 // mailEnd tells the admins of both sides that a grant ends in days (a

@@ -7,6 +7,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/authz"
 	"github.com/liaison-dev/liaison/internal/client"
+	"github.com/liaison-dev/liaison/internal/client/managers"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/id"
 )
@@ -43,8 +44,7 @@ func CreateLinkedClient(ctx context.Context, tx *db.Tx, now time.Time, rel authz
 		return account.Account{}, "", err
 	}
 	if rel.Role == authz.AgencyAccountManager {
-		if _, err := tx.Exec(ctx, `INSERT INTO client_account_managers (agency_id, client_id, user_id) VALUES (?, ?, ?)`,
-			agencyID, acc.ID, actorID); err != nil {
+		if err := managers.Assign(ctx, tx, agencyID, acc.ID, actorID); err != nil {
 			return account.Account{}, "", err
 		}
 	}

@@ -33,48 +33,55 @@ func New(d *db.DB, a *auth.Service, l *ratelimit.Limiter, now clock.Clock) *Serv
 	return &Service{db: d, auth: a, limiter: l, now: now}
 }
 
+// Login is a sign-up's answer: the new session, and the account the new
+// user is the admin of.
+type Login struct {
+	auth.Login
+	Account account.Account
+}
+
 // Signup creates a user, their account (they become its admin) and a session.
-func (s *Service) Signup(ctx context.Context, in auth.SignupInput) (auth.Login, error) {
+func (s *Service) Signup(ctx context.Context, in auth.SignupInput) (Login, error) {
 	if !s.auth.OpenSignup() {
-		return auth.Login{}, errs.E(errs.Forbidden, "signup_closed", "Public sign-up is turned off on this server. Ask an administrator for an invitation.")
+		return Login{}, errs.E(errs.Forbidden, "signup_closed", "Public sign-up is turned off on this server. Ask an administrator for an invitation.")
 	}
 	return s.createFirstOrSignup(ctx, in, false)
 }
 
 // Setup creates the first agency and its admin, who is also the instance
 // operator. It works only while no user exists.
-func (s *Service) Setup(ctx context.Context, in auth.SignupInput) (auth.Login, error) {
+func (s *Service) Setup(ctx context.Context, in auth.SignupInput) (Login, error) {
 	in.AccountKind = account.Agency
 	return s.createFirstOrSignup(ctx, in, true)
 }
 
-func (s *Service) createFirstOrSignup(ctx context.Context, in auth.SignupInput, first bool) (auth.Login, error) {
+func (s *Service) createFirstOrSignup(ctx context.Context, in auth.SignupInput, first bool) (Login, error) {
 	name, err := auth.ValidatePersonName(in.Name)
 	if err != nil {
-		return auth.Login{}, err
+		return Login{}, err
 	}
 	email, err := auth.NormalizeEmail(in.Email)
 	if err != nil {
-		return auth.Login{}, err
+		return Login{}, err
 	}
 	accName, err := account.ValidateName("account_name", in.AccountName)
 	if err != nil {
-		return auth.Login{}, err
+		return Login{}, err
 	}
 	if !account.ValidKind(in.AccountKind) {
-		return auth.Login{}, errs.InvalidField("account_kind", "Choose agency or client.")
+		return Login{}, errs.InvalidField("account_kind", "Choose agency or client.")
 	}
 	if err := password.Validate(in.Password, email, name); err != nil {
-		return auth.Login{}, err
+		return Login{}, err
 	}
 	if err := s.limiter.Hit(ctx, ratelimit.Signup, in.IP); err != nil {
-		return auth.Login{}, err
+		return Login{}, err
 	}
 	nu, err := s.auth.PrepareUser(ctx, email, name, in.Password)
 	if err != nil {
-		return auth.Login{}, err
+		return Login{}, err
 	}
-	var out auth.Login
+	var out Login
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := s.now()
 		if first {
@@ -113,8 +120,8 @@ func (s *Service) createFirstOrSignup(ctx context.Context, in auth.SignupInput, 
 		if err := activity.RecordLogin(ctx, tx, now, u.ID, ""); err != nil {
 			return err
 		}
-		out, err = s.auth.StartSession(ctx, tx, now, u, acc.ID, in.IP, in.UserAgent)
-		out.Account = &acc
+		out.Account = acc
+		out.Login, err = s.auth.StartSession(ctx, tx, now, u, acc.ID, in.IP, in.UserAgent)
 		return err
 	})
 	return out, err

@@ -56,7 +56,7 @@ var agencySections = []section{
 // buildShell reads the actor's memberships and picks the current account:
 // the session's, or the first one when the session has none or lost it.
 func (h *handler) buildShell(r *http.Request, a *authz.Actor, active string) (*shell, error) {
-	me, err := h.deps.Auth.Me(r.Context(), a)
+	me, err := h.deps.Accounts.Me(r.Context(), a)
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, h.formError(w, r, p, fieldFor(err), signupFields...), "setup", p)
 		return
 	}
-	h.startSession(w, l)
+	h.startSession(w, l.Login)
 	h.setFlash(w, flash{Notice: "Welcome to Liaison. Your agency is ready."})
 	redirect(w, r, "/app")
 }
@@ -127,7 +127,7 @@ func (h *handler) signup(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, h.formError(w, r, p, fieldFor(err), signupFields...), "signup", p)
 		return
 	}
-	h.startSession(w, l)
+	h.startSession(w, l.Login)
 	h.setFlash(w, flash{Notice: "Welcome to Liaison. Your account is ready."})
 	redirect(w, r, "/app")
 }

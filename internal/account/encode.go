@@ -1,10 +1,11 @@
-package auth
+package account
 
 import "github.com/liaison-dev/liaison/internal/jsonw"
 
 // AppendJSON writes /me's answer as encoding/json would, without
 // reflection (internal/jsonw; TestMeJSON compares the bytes). A field added
-// to Me, User, account.Membership or MeImpersonation must be added here.
+// to Me, auth.User, Membership, Ref, auth.MeImpersonation or
+// auth.MeImpersonator must be added here.
 func (m Me) AppendJSON(b []byte) ([]byte, error) {
 	var err error
 	b = append(b, `{"user":{"id":`...)

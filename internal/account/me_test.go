@@ -1,4 +1,4 @@
-package auth_test
+package account_test
 
 import (
 	"bytes"
@@ -50,11 +50,11 @@ func TestMeFromPreloadedMemberships(t *testing.T) {
 			t.Fatal("memberships not preloaded")
 		}
 		bare := &authz.Actor{UserID: uid, Email: "mia@example.com", Name: "Mia"}
-		got, err := s.Auth.Me(ctx, pre)
+		got, err := account.NewService(s.DB).Me(ctx, pre)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := s.Auth.Me(ctx, bare)
+		want, err := account.NewService(s.DB).Me(ctx, bare)
 		if err != nil {
 			t.Fatal(err)
 		}

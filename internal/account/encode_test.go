@@ -1,4 +1,4 @@
-package auth_test
+package account_test
 
 import (
 	"math/rand/v2"
@@ -15,7 +15,7 @@ import (
 // fixed and random answers (nulls, empty lists, omitted current account,
 // HTML's <>&, escapes, invalid UTF-8, times in odd zones).
 func TestMeJSON(t *testing.T) {
-	for typ, n := range map[reflect.Type]int{reflect.TypeFor[auth.Me](): 5, reflect.TypeFor[auth.User](): 5,
+	for typ, n := range map[reflect.Type]int{reflect.TypeFor[account.Me](): 5, reflect.TypeFor[auth.User](): 5,
 		reflect.TypeFor[account.Membership](): 2, reflect.TypeFor[account.Ref](): 3, reflect.TypeFor[auth.MeImpersonation](): 10,
 		reflect.TypeFor[auth.MeImpersonator](): 3} {
 		if typ.NumField() != n {
@@ -23,9 +23,9 @@ func TestMeJSON(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	jsonwtest.Same(t, auth.Me{})
-	jsonwtest.Same(t, auth.Me{Memberships: []account.Membership{}})
-	jsonwtest.Same(t, auth.Me{User: auth.User{ID: "usr_1", Email: "a&b@<x>.example", Name: "Zoë \"Z\"", IsOperator: true, CreatedAt: now},
+	jsonwtest.Same(t, account.Me{})
+	jsonwtest.Same(t, account.Me{Memberships: []account.Membership{}})
+	jsonwtest.Same(t, account.Me{User: auth.User{ID: "usr_1", Email: "a&b@<x>.example", Name: "Zoë \"Z\"", IsOperator: true, CreatedAt: now},
 		Memberships:   []account.Membership{{Account: account.Ref{ID: "acc_1", Kind: "agency", Name: "Tidal & Co"}, Role: "admin"}},
 		CurrentAcctID: "acc_1", EmailVerified: true,
 		Impersonation: &auth.MeImpersonation{ID: "imp_1", ClientName: "<Blue>", Impersonator: auth.MeImpersonator{Email: "x"},
@@ -33,7 +33,7 @@ func TestMeJSON(t *testing.T) {
 	r := rand.New(rand.NewPCG(uint64(now.UnixNano()), 5))
 	s := func() string { return jsonwtest.RandString(r) }
 	for range 5000 {
-		m := auth.Me{User: auth.User{ID: s(), Email: s(), Name: s(), IsOperator: r.IntN(2) == 0, CreatedAt: jsonwtest.RandTime(r, now)},
+		m := account.Me{User: auth.User{ID: s(), Email: s(), Name: s(), IsOperator: r.IntN(2) == 0, CreatedAt: jsonwtest.RandTime(r, now)},
 			EmailVerified: r.IntN(2) == 0}
 		if r.IntN(2) == 0 {
 			m.CurrentAcctID = s()
