@@ -139,6 +139,8 @@ var owners = map[string][]string{
 	"links":          {"internal/link"},
 	"agency_clients": {"internal/client"},
 	"client_list":    {"internal/clientlist", "internal/clientlist/due"},
+	// When each row falls due (migration 00058).
+	"client_list_due": {"internal/clientlist", "internal/clientlist/due"},
 	// The client commands' table; a package of its own so that agency
 	// and link call it without an import cycle (agency ← clientlist ←
 	// client).
