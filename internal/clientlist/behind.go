@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/liaison-dev/liaison/internal/db"
 )
 
 // A reader never waits for a large backlog of due rows. After a change of
@@ -73,12 +75,24 @@ func (s *Service) refreshBehind(agencyID string) {
 			<-s.holdBehind
 		}
 		start := time.Now()
-		if err := s.RefreshDue(s.behindCtx, agencyID, s.now()); err != nil {
-			if s.behindCtx.Err() != nil {
-				return // stopped (StopBehind): the batches done are committed, the rest stays due
+		// Rows marked due again behind a pass's cursor (a change of
+		// thresholds during it) would wait for the next reader: a few
+		// passes more take them, while any is due.
+		for pass := 0; pass < 3; pass++ {
+			now := s.now()
+			if pass > 0 {
+				var earliest db.Time
+				if err := s.read.Get(s.behindCtx, &earliest, `SELECT MIN(valid_until) FROM client_list_due WHERE agency_id = ?`, agencyID); err != nil || !IsDue(earliest, now) {
+					break
+				}
 			}
-			slog.Warn("client list: refresh behind the readers failed; the next reader retries", "agency", agencyID, "err", err)
-			return
+			if err := s.RefreshDue(s.behindCtx, agencyID, now); err != nil {
+				if s.behindCtx.Err() != nil {
+					return // stopped (StopBehind): the batches done are committed, the rest stays due
+				}
+				slog.Warn("client list: refresh behind the readers failed; the next reader retries", "agency", agencyID, "err", err)
+				return
+			}
 		}
 		slog.Debug("client list: refresh behind the readers done", "agency", agencyID, "took", time.Since(start))
 	}()
