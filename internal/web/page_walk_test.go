@@ -305,7 +305,10 @@ func TestEveryPageAsEveryRole(t *testing.T) {
 		if t.Failed() {
 			return
 		}
-		shared := newPageWorld(t, e)
+		// The world is built once per engine; every world of the walk is
+		// a copy of it (page_world_snapshot_test.go).
+		snap := snapshotPageWorld(t, e)
+		shared := snap.start(t)
 		for _, pg := range pages {
 			if pg.Method == "" {
 				continue
@@ -323,7 +326,7 @@ func TestEveryPageAsEveryRole(t *testing.T) {
 					shared.walk(t, pg, nil)
 					return
 				}
-				newPageWorld(t, e).walk(t, pg, func() *pageWorld { return newPageWorld(t, e) })
+				snap.walkFresh(t, pg)
 			})
 		}
 	})
