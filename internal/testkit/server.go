@@ -54,10 +54,7 @@ func StartServer(t testing.TB, e db.Dialect, so ServerOptions) *Server {
 	t.Helper()
 	var dbURL string
 	if e == db.Postgres {
-		// A schema with the rows of a freshly migrated one, from the
-		// process's pool (schemapool.go): the server's migrations find
-		// nothing to do.
-		dbURL = migratedSchema(t)
+		dbURL = PostgresSchema(t)
 	}
 	return startServer(t, e, so, filepath.Join(t.TempDir(), "data"), dbURL, nil)
 }

@@ -164,10 +164,6 @@ type schemaPool struct {
 	mu        sync.Mutex
 	free      []string // schemas whose copy ended
 	all       []string // every schema the pool made, dropped at close
-	// prefix starts the names of the pool's schemas; print, when set, is
-	// src's structure (fingerprint): a schema given back with another
-	// (a test altered a table) is dropped instead of reused.
-	prefix, print string
 }
 
 func newSchemaPool(dbURL string) (*schemaPool, error) {
@@ -278,14 +274,6 @@ func (p *schemaPool) take() (string, func(), error) {
 		}
 	}
 	give := func() {
-		if p.print != "" {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if fp, err := p.fingerprint(ctx, schema); err != nil || fp != p.print {
-				_, _ = p.admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-				return
-			}
-		}
 		p.mu.Lock()
 		p.free = append(p.free, schema)
 		p.mu.Unlock()
@@ -315,11 +303,7 @@ func (p *schemaPool) take() (string, func(), error) {
 // newSchema makes a schema for the pool, with the tables, triggers and
 // functions of the migrations (its rows are replaced before use).
 func (p *schemaPool) newSchema(ctx context.Context) (string, error) {
-	prefix := p.prefix
-	if prefix == "" {
-		prefix = "t_"
-	}
-	schema := prefix + strings.TrimPrefix(id.New("x"), "x_")
+	schema := "t_" + strings.TrimPrefix(id.New("x"), "x_")
 	if _, err := p.admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		return "", fmt.Errorf("create schema: %w", err)
 	}
