@@ -183,14 +183,24 @@ const sharingPersona = "agency D admin (shares client C with A)"
 // what the next one sees.
 func TestEveryRouteAsEveryRole(t *testing.T) {
 	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
-		w := newWorld(t, e)
+		// The world is built once per engine (and once more with the
+		// gated permission on); every world of the walk is a copy of it
+		// (world_snapshot_test.go).
+		snap, snapOn := snapshotWorld(t, e, nil), map[string]*worldSnapshot{}
+		for _, perm := range clientGated {
+			if snapOn[perm] == nil {
+				snapOn[perm] = snapshotWorld(t, e, map[string]bool{perm: true})
+			}
+		}
+		w := snap.start(t)
 		routes := w.s.API.Routes()
 		if len(routes) < 10 {
 			t.Fatalf("route table has %d routes", len(routes))
 		}
 		for _, rt := range routes {
-			// A route that changes state gets a world of its own, closed when
-			// its subtest ends (PostgreSQL has a connection limit).
+			// A route that changes state gets a world of its own, a copy
+			// stopped when it is given up for a fresh one (walkFresh) or
+			// when its subtest ends (PostgreSQL has a connection limit).
 			key := rt.Method + " " + rt.Path
 			perm, gated := clientGated[key]
 			if p, ok := authz.Gated(rt.Access.Action); ok != gated || (ok && string(p) != perm) {
@@ -201,15 +211,14 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 				if rt.Method == http.MethodGet {
 					w.walk(t, rt, nil)
 				} else {
-					newWorld(t, e).walk(t, rt, func() *world { return newWorld(t, e) })
+					snap.walkFresh(t, rt)
 				}
 				if gated { // and again with the permission on
-					on := map[string]bool{perm: true}
-					var fresh func() *world
-					if rt.Method != http.MethodGet {
-						fresh = func() *world { return newWorldWith(t, e, on) }
+					if rt.Method == http.MethodGet {
+						snapOn[perm].start(t).walk(t, rt, nil)
+					} else {
+						snapOn[perm].walkFresh(t, rt)
 					}
-					newWorldWith(t, e, on).walk(t, rt, fresh)
 				}
 			})
 		}

@@ -9,6 +9,7 @@ package testkit
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -107,9 +108,18 @@ func PostgresSchema(t testing.TB) string {
 		defer a.Close()
 		_, _ = a.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 	})
+	u, err := schemaURL(base, schema)
+	if err != nil {
+		t.Fatalf("postgres: %v", err)
+	}
+	return u
+}
+
+// schemaURL is the URL of a schema of the test database.
+func schemaURL(base, schema string) (string, error) {
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("postgres: %s is not a URL: %v", PostgresURL, err)
+		return "", fmt.Errorf("%s is not a URL: %v", PostgresURL, err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
@@ -117,7 +127,7 @@ func PostgresSchema(t testing.TB) string {
 	// wait for the WAL flush makes each commit several times faster.
 	q.Set("synchronous_commit", "off")
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), nil
 }
 
 // EachEngine runs fn as a subtest per engine; the PostgreSQL one skips (or

@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,15 @@ type Server struct {
 	URL   string
 	Clock *clock.Fake // nil when the server runs on the real clock
 	t     testing.TB  // the test that started it: API contract mismatches fail it
+
+	// What Snapshot needs: the engine, the options, the data directory
+	// and the PostgreSQL URL ("" on SQLite), and how to stop the server
+	// before the test ends (once; the test's cleanup calls it too).
+	engine  db.Dialect
+	opts    ServerOptions
+	dataDir string
+	dbURL   string
+	stop    func()
 }
 
 // ServerOptions tweak StartServer.
@@ -42,6 +52,18 @@ type ServerOptions struct {
 // returns it once it answers. It stops when the test ends.
 func StartServer(t testing.TB, e db.Dialect, so ServerOptions) *Server {
 	t.Helper()
+	var dbURL string
+	if e == db.Postgres {
+		dbURL = PostgresSchema(t)
+	}
+	return startServer(t, e, so, filepath.Join(t.TempDir(), "data"), dbURL, nil)
+}
+
+// startServer starts Liaison on the data directory and, on PostgreSQL, the
+// database URL given (a fresh one, or a copy of a Snapshot's); after, if
+// not nil, runs once the server stopped.
+func startServer(t testing.TB, e db.Dialect, so ServerOptions, dataDir, dbURL string, after func()) *Server {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -49,10 +71,10 @@ func StartServer(t testing.TB, e db.Dialect, so ServerOptions) *Server {
 	env := map[string]string{
 		"LIAISON_ADDR":     ln.Addr().String(),
 		"LIAISON_BASE_URL": "http://" + ln.Addr().String(),
-		"LIAISON_DATA_DIR": filepath.Join(t.TempDir(), "data"),
+		"LIAISON_DATA_DIR": dataDir,
 	}
 	if e == db.Postgres {
-		env["LIAISON_DATABASE_URL"] = PostgresSchema(t)
+		env["LIAISON_DATABASE_URL"] = dbURL
 	}
 	for k, v := range so.Env {
 		env[k] = v
@@ -81,18 +103,35 @@ func StartServer(t testing.TB, e db.Dialect, so ServerOptions) *Server {
 	}
 	app, err := server.New(context.Background(), cfg, o)
 	if err != nil {
+		if after != nil {
+			after()
+		}
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- app.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		app.Close()
-	})
-	return &Server{App: app, URL: "http://" + ln.Addr().String(), Clock: fake, t: t}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			app.Close()
+			if after != nil {
+				after()
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &Server{App: app, URL: "http://" + ln.Addr().String(), Clock: fake, t: t,
+		engine: e, opts: so, dataDir: dataDir, dbURL: dbURL, stop: stop}
 }
+
+// Stop stops the server before the test ends (the test's cleanup then
+// has nothing left to do). A walk that replaces a world by a fresh copy
+// stops the old one, which gives its database back to the snapshot's pool
+// (Snapshot).
+func (s *Server) Stop() { s.stop() }
 
 // ClockAheadEnv names a duration (e.g. "8760h") by which FakeStart moves the
 // fake clock ahead of the real one. CI runs the clock-sensitive tests a year

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/activity"
@@ -86,16 +87,33 @@ func New(d Deps) (http.Handler, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	a, err := loadAssets(webassets.FS)
-	if err != nil {
-		return nil, err
-	}
-	v, err := parseViews(webassets.FS, a)
+	a, v, err := embeddedViews()
 	if err != nil {
 		return nil, err
 	}
 	h := &handler{deps: d, views: v, assets: a}
 	return h.routes(), nil
+}
+
+// parsed are the embedded static files and views, the same for every
+// handler of the process and read-only once parsed (html/template
+// executes in parallel safely): parsed once. A server makes one handler;
+// a test process starts hundreds of servers, whose start was ~40% view
+// parsing (docs/ARCHITECTURE.md, "Test worlds from a snapshot").
+var parsed struct {
+	once   sync.Once
+	assets *assets
+	views  *views
+	err    error
+}
+
+func embeddedViews() (*assets, *views, error) {
+	parsed.once.Do(func() {
+		if parsed.assets, parsed.err = loadAssets(webassets.FS); parsed.err == nil {
+			parsed.views, parsed.err = parseViews(webassets.FS, parsed.assets)
+		}
+	})
+	return parsed.assets, parsed.views, parsed.err
 }
 
 // CheckTemplates parses every embedded view, as New does, and reports the
