@@ -5,9 +5,9 @@ import (
 	"context"
 	stdsql "database/sql"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -70,32 +70,39 @@ type listState struct {
 var epochDue = db.Time{Time: time.Unix(0, 0).UTC(), Valid: true}
 
 // listCopy is an agency's list rows as of one row version. It is never
-// changed once made: a delta makes a new copy.
+// changed once made: a delta makes a new copy, which shares with this one
+// every chunk of rows the delta does not touch (rowList).
 type listCopy struct {
 	rows   int64
-	byName []*memRow      // in the list's name order: sort_name, then client ID
-	pos    map[string]int // client ID → index in byName
+	byName *rowList // in the list's name order: sort_name, then client ID
+	byID   *rowList // by client ID, to find a client's row
 	orders [4]struct {
-		mu   sync.Mutex
-		rows []*memRow // nil until first used
+		mu   sync.Mutex // held only while the order is first sorted
+		rows atomic.Pointer[rowList]
 	}
 	bytes int
 }
 
 // order returns the copy's rows in a sort order, sorting them on first use.
-func (c *listCopy) order(sortName string) []*memRow {
+func (c *listCopy) order(sortName string) *rowList {
 	k, ok := keyIndex[sortName]
 	if !ok {
 		return c.byName
 	}
 	o := &c.orders[k]
+	if l := o.rows.Load(); l != nil {
+		return l
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.rows == nil {
-		o.rows = slices.Clone(c.byName)
-		slices.SortFunc(o.rows, keyCmp(k))
+	if l := o.rows.Load(); l != nil {
+		return l
 	}
-	return o.rows
+	rows := c.byName.slice()
+	slices.SortFunc(rows, keyCmp(k))
+	l := newRowList(rows)
+	o.rows.Store(l)
+	return l
 }
 
 // keyCmp orders rows by the stored key k, then name and ID.
@@ -111,6 +118,9 @@ func nameCmp(a, b *memRow) int {
 	return cmp.Or(strings.Compare(a.SortName, b.SortName), strings.Compare(a.ID, b.ID))
 }
 
+// idCmp orders rows by client ID.
+func idCmp(a, b *memRow) int { return strings.Compare(a.ID, b.ID) }
+
 // page returns up to q.Limit+1 rows after the cursor that pass the status
 // filter, the search (lower-cased ASCII, "" for none) and the scope's
 // visible clients (nil: every client); each carries the the agency's access version
@@ -118,10 +128,9 @@ func nameCmp(a, b *memRow) int {
 func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[string]struct{}, version int64) []listRow {
 	order := c.order(q.Sort)
 	k, keyed := keyIndex[q.Sort]
-	i := 0
+	ci, i := 0, 0
 	if after != nil {
-		i = sort.Search(len(order), func(i int) bool {
-			r := order[i]
+		ci, i = order.seek(func(r *memRow) bool {
 			if keyed && r.keys[k] != *after.Key {
 				return r.keys[k] > *after.Key
 			}
@@ -130,10 +139,9 @@ func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[s
 	}
 	out := make([]listRow, 0, q.Limit+1)
 	filtered, want := q.enabledFilter()
-	for ; i < len(order) && len(out) <= q.Limit; i++ {
-		r := order[i]
+	order.each(ci, i, func(r *memRow) bool {
 		if q.Status != "all" && r.Status != q.Status || filtered && r.Enabled != want || !r.shown(needle, visible) {
-			continue
+			return true
 		}
 		row := r.listRow
 		if keyed {
@@ -141,7 +149,8 @@ func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[s
 		}
 		row.Version = version
 		out = append(out, row)
-	}
+		return len(out) <= q.Limit
+	})
 	return out
 }
 
@@ -223,10 +232,19 @@ func (s *Service) memoryCounts(scope authz.ClientScope, q ListQuery, m *readCopy
 	}
 	var c ClientCounts
 	filtered, want := q.enabledFilter()
-	for _, r := range m.c.byName {
-		if (!filtered || r.Enabled == want) && r.shown(m.needle, m.visible) {
-			c.add(r.Status, 1)
+	if m.visible == nil {
+		// Chunk by chunk: after a change, only the chunks it made are
+		// counted again (issue 23).
+		for _, ch := range m.c.byName.chunks {
+			c.plus(ch.count(m.needle, filtered, want))
 		}
+	} else {
+		m.c.byName.each(0, 0, func(r *memRow) bool {
+			if (!filtered || r.Enabled == want) && r.shown(m.needle, m.visible) {
+				c.add(r.Status, 1)
+			}
+			return true
+		})
 	}
 	s.memCounts.put(key, memCountsEntry{rows: m.c.rows, list: list, counts: c}, func(held memCountsEntry) bool {
 		return held.rows > m.c.rows || held.list > list
@@ -426,16 +444,13 @@ func (s *Service) loadCopy(ctx context.Context, agencyID string) (*listCopy, lis
 // index makes rows (which it sorts) the copy's rows.
 func (x *listCopy) index(rows []*memRow) {
 	slices.SortFunc(rows, nameCmp)
-	x.setNameOrder(rows)
-}
-
-// setNameOrder makes rows, in the name order, the copy's rows.
-func (x *listCopy) setNameOrder(rows []*memRow) {
-	x.byName, x.pos, x.bytes = rows, make(map[string]int, len(rows)), 0
-	for i, r := range rows {
-		x.pos[r.ID] = i
+	x.byName, x.bytes = newRowList(rows), 0
+	for _, r := range rows {
 		x.bytes += r.size()
 	}
+	ids := slices.Clone(rows)
+	slices.SortFunc(ids, idCmp)
+	x.byID = newRowList(ids)
 }
 
 // loadDelta reads the state and the rows stamped since old was read, and

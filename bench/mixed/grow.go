@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// schedule starts the growth: the agency reaches growClients clients and
+// the audit log growAudit entries by the end of d, evenly. workers
+// connections create a client, or change a client's seats (one audit
+// entry), whenever the agency is behind where the schedule puts it now;
+// a sampler reads both sizes from the database every second.
+func (r *run) schedule(ctx context.Context, wg *sync.WaitGroup, growClients, growAudit, workers int, d time.Duration) {
+	start := time.Now()
+	c0, a0 := float64(r.clientsNow.Load()), float64(r.audit.Load())
+	r.goal = func() (float64, float64) {
+		f := min(1, time.Since(start).Seconds()/d.Seconds())
+		return c0 + f*max(0, float64(growClients)-c0), a0 + f*max(0, float64(growAudit)-a0)
+	}
+	r.scheduled = growClients > 0
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				r.sample(ctx)
+			}
+		}
+	}()
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := &worker{r: r, rng: rand.New(rand.NewPCG(uint64(1000+i), 11))}
+			for ctx.Err() == nil {
+				var name string
+				var status int
+				var err error
+				start := time.Now()
+				switch {
+				case growClients > 0 && r.behind(false):
+					name = "grow_create"
+					status, err = w.create()
+					r.clientsNow.Add(1)
+					r.audit.Add(3) // about what a creation writes, until the next sample
+				case growAudit > 0 && r.behind(true):
+					name = "grow_seats"
+					status, err = w.send(r.admins[0], "PATCH", "/api/v1/agencies/"+r.agency+"/clients/"+r.someClient(w),
+						map[string]any{"seats": 25 + w.rng.IntN(1000)})
+					r.audit.Add(1)
+				default:
+					time.Sleep(20 * time.Millisecond)
+					continue
+				}
+				r.record(name, time.Since(start), status, err)
+			}
+		}()
+	}
+}
+
+// behind reports whether the agency's clients (or, with audit, the audit
+// log) are behind the schedule.
+func (r *run) behind(audit bool) bool {
+	c, a := r.goal()
+	if audit {
+		return float64(r.audit.Load()) < a
+	}
+	return float64(r.clientsNow.Load()) < c
+}
+
+// sample reads the agency's client count and the audit log's last
+// sequence number (cheap at any size, unlike a count).
+func (r *run) sample(ctx context.Context) {
+	var clients, audit int64
+	if r.db.Get(ctx, &clients, `SELECT COUNT(*) FROM agency_clients WHERE agency_id = ?`, r.agency) == nil {
+		r.clientsNow.Store(clients)
+	}
+	if r.db.Get(ctx, &audit, `SELECT COALESCE(MAX(seq), 0) FROM audit_events`) == nil {
+		r.audit.Store(audit)
+	}
+}
