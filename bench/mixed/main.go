@@ -76,6 +76,7 @@ func main() {
 		growW    = flag.Int("grow-workers", 2, "connections that keep the growth on schedule")
 		pid      = flag.Int("pid", 0, "the server's process ID, for its CPU per request")
 		perKind  = flag.Bool("per-kind", false, "print p50/p99 of each kind every interval")
+		nUsers   = flag.Int("client-users", 16, "client users that post page views and read /me (each logs in once at the start)")
 	)
 	flag.Parse()
 	if *agency == "" {
@@ -87,7 +88,7 @@ func main() {
 	}
 	var clientUsers []string
 	if err := d.Select(context.Background(), &clientUsers, `SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id
-		JOIN agency_clients c ON c.client_id = m.account_id WHERE c.agency_id = ? ORDER BY u.email LIMIT 16`, *agency); err != nil {
+		JOIN agency_clients c ON c.client_id = m.account_id WHERE c.agency_id = ? ORDER BY u.email LIMIT ?`, *agency, *nUsers); err != nil {
 		fail("client users: %v", err)
 	}
 	r := &run{base: *base, agency: *agency, pass: *pass, db: d, pid: *pid, perKind: *perKind}

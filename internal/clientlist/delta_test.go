@@ -9,7 +9,8 @@ import (
 
 // TestDeltaKeepsOrders: a copy made by with() from one whose orders were
 // sorted has every order exactly as sorting its rows afresh gives, over
-// random deltas (new rows, renamed rows, rescored rows, rows gone); the
+// random deltas (new rows, renamed rows, rescored rows, rows gone, now and
+// then a bulk change); the
 // copy it was made from is unchanged (the two share chunks); and the
 // counts kept per chunk are those of counting the rows afresh. Chunks are
 // made small so that they split and empty.
@@ -73,6 +74,12 @@ func TestDeltaKeepsOrders(t *testing.T) {
 				if !slices.ContainsFunc(changed, func(x *memRow) bool { return x.ID == id }) && !slices.Contains(gone, id) {
 					gone = append(gone, id)
 				}
+			}
+		}
+		if round%37 == 36 { // a bulk change, made afresh
+			for range 80 + len(names)/8 {
+				changed = append(changed, row(next))
+				next++
 			}
 		}
 		var before [4][]*memRow
