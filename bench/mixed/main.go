@@ -116,7 +116,8 @@ func main() {
 		fmt.Printf(" %s %d", k.name, k.share)
 	}
 	fmt.Println()
-	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	// A moment past the last interval, so that its line is printed.
+	ctx, cancel := context.WithTimeout(context.Background(), *duration+time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
 	r.sample(context.Background())

@@ -29,7 +29,7 @@ func (c *listCopy) with(v int64, changed []*memRow, gone []string) *listCopy {
 	if len(changed)+len(out) > c.byName.n/8+64 {
 		// A bulk change: made afresh, as a load would.
 		rows := make([]*memRow, 0, c.byName.n+len(changed))
-		c.byName.each(0, 0, func(r *memRow) bool {
+		c.byName.each(0, 0, nil, func(r *memRow) bool {
 			if !seen[r] {
 				rows = append(rows, r)
 			}

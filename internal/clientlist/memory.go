@@ -139,7 +139,17 @@ func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[s
 	}
 	out := make([]listRow, 0, q.Limit+1)
 	filtered, want := q.enabledFilter()
-	order.each(ci, i, func(r *memRow) bool {
+	// A filter or a search skips the chunks its counts say hold no row
+	// it passes: a page of a status few clients have walked the whole
+	// agency (issue 23). A chunk counts once per search for its lifetime.
+	var skip func(*chunk) bool
+	if q.Status != "all" || needle != "" {
+		skip = func(ch *chunk) bool {
+			n, ok := ch.count(needle, filtered, want).of(q.Status)
+			return ok && n == 0
+		}
+	}
+	order.each(ci, i, skip, func(r *memRow) bool {
 		if q.Status != "all" && r.Status != q.Status || filtered && r.Enabled != want || !r.shown(needle, visible) {
 			return true
 		}
@@ -239,7 +249,7 @@ func (s *Service) memoryCounts(scope authz.ClientScope, q ListQuery, m *readCopy
 			c.plus(ch.count(m.needle, filtered, want))
 		}
 	} else {
-		m.c.byName.each(0, 0, func(r *memRow) bool {
+		m.c.byName.each(0, 0, nil, func(r *memRow) bool {
 			if (!filtered || r.Enabled == want) && r.shown(m.needle, m.visible) {
 				c.add(r.Status, 1)
 			}

@@ -80,9 +80,13 @@ func (l *rowList) seek(past func(*memRow) bool) (ci, i int) {
 }
 
 // each calls fn on the rows from place (ci, i) on, in order, until fn
-// returns false.
-func (l *rowList) each(ci, i int, fn func(*memRow) bool) {
+// returns false, leaving out the chunks skip (nil: none) says hold no row
+// fn wants.
+func (l *rowList) each(ci, i int, skip func(*chunk) bool, fn func(*memRow) bool) {
 	for ; ci < len(l.chunks); ci, i = ci+1, 0 {
+		if skip != nil && skip(l.chunks[ci]) {
+			continue
+		}
 		for _, r := range l.chunks[ci].rows[i:] {
 			if !fn(r) {
 				return
@@ -173,6 +177,28 @@ func (c *chunk) count(needle string, filtered, want bool) ClientCounts {
 
 // maxChunkCounts is how many searches a chunk remembers counts for.
 const maxChunkCounts = 8
+
+// of returns the count of a status ("all": every client), and false for a
+// status it does not count.
+func (c ClientCounts) of(status string) (int, bool) {
+	switch status {
+	case "all":
+		return c.All, true
+	case "pending":
+		return c.Pending, true
+	case "link_invite":
+		return c.LinkInvite, true
+	case "active":
+		return c.Active, true
+	case "at_risk":
+		return c.AtRisk, true
+	case "churned":
+		return c.Churned, true
+	case "revoked":
+		return c.Revoked, true
+	}
+	return 0, false
+}
 
 // plus adds the counts of o to c.
 func (c *ClientCounts) plus(o ClientCounts) {
