@@ -99,7 +99,12 @@ func main() {
 	admin := r.login(*email, 2)
 	r.admins = []*http.Client{admin}
 	for i, e := range clientUsers {
-		r.clients = append(r.clients, r.login(e, 3+i))
+		// A seeded user may not sign in (a disabled client): left out.
+		if c, err := r.tryLogin(e, 3+i); err == nil {
+			r.clients = append(r.clients, c)
+		} else {
+			fmt.Fprintf(os.Stderr, "mixed: %v (left out)\n", err)
+		}
 	}
 	if len(r.clients) == 0 {
 		fmt.Fprintln(os.Stderr, "mixed: no client users found: no page views")
@@ -268,14 +273,22 @@ func (r *run) anon(n int) *http.Client {
 }
 
 func (r *run) login(email string, ip int) *http.Client {
+	c, err := r.tryLogin(email, ip)
+	if err != nil {
+		fail("%v", err)
+	}
+	return c
+}
+
+func (r *run) tryLogin(email string, ip int) (*http.Client, error) {
 	c := r.anon(ip)
 	c.Jar, _ = cookiejar.New(nil)
 	c.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 	w := &worker{r: r}
 	if st, err := w.send(c, "POST", "/api/v1/login", map[string]any{"email": email, "password": r.pass}); st != 200 || err != nil {
-		fail("login %s: %d %v", email, st, err)
+		return nil, fmt.Errorf("login %s: %d %v", email, st, err)
 	}
-	return c
+	return c, nil
 }
 
 // setup reads the agency's clients and makes sure it has brands.
