@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -85,4 +87,35 @@ func (r *run) sample(ctx context.Context) {
 	if r.db.Get(ctx, &audit, `SELECT COALESCE(MAX(seq), 0) FROM audit_events`) == nil {
 		r.audit.Store(audit)
 	}
+}
+
+// vacuum runs VACUUM ANALYZE every d while autovacuum is off on the
+// server (as on a shared test server, where it is turned off in the
+// configuration file): without it the planner keeps the statistics of the
+// start and dead row versions pile up, which no production server sees.
+func (r *run) vacuum(ctx context.Context, wg *sync.WaitGroup, d time.Duration) {
+	var on string
+	if err := r.db.Get(ctx, &on, `SHOW autovacuum`); err != nil || on == "on" {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "mixed: autovacuum is off on this server: VACUUM ANALYZE every %s\n", d)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				start := time.Now()
+				if _, err := r.db.Exec(ctx, `VACUUM ANALYZE`); err != nil && ctx.Err() == nil {
+					fmt.Fprintf(os.Stderr, "mixed: vacuum: %v\n", err)
+				} else {
+					r.vacuumed.Add(int64(time.Since(start)))
+				}
+			}
+		}
+	}()
 }

@@ -76,6 +76,7 @@ func main() {
 		growW    = flag.Int("grow-workers", 2, "connections that keep the growth on schedule")
 		pid      = flag.Int("pid", 0, "the server's process ID, for its CPU per request")
 		perKind  = flag.Bool("per-kind", false, "print p50/p99 of each kind every interval")
+		vacuum   = flag.Duration("vacuum", 0, "PostgreSQL with autovacuum off: run VACUUM ANALYZE this often, as autovacuum would (0: never)")
 		nUsers   = flag.Int("client-users", 16, "client users that post page views and read /me (each logs in once at the start)")
 	)
 	flag.Parse()
@@ -128,6 +129,9 @@ func main() {
 	r.sample(context.Background())
 	r.clients0 = r.clientsNow.Load()
 	r.cpu0 = r.serverCPU()
+	if *vacuum > 0 && *dbURL != "" {
+		r.vacuum(ctx, &wg, *vacuum)
+	}
 	if *growCl > 0 || *growAu > 0 {
 		r.schedule(ctx, &wg, *growCl, *growAu, *growW, *duration)
 	}
@@ -230,6 +234,7 @@ type run struct {
 	clientsNow                     atomic.Int64
 	goal                           func() (clients, audit float64) // where the schedule is now
 	cpu0                           float64
+	vacuumed                       atomic.Int64 // time spent in VACUUM ANALYZE (-vacuum)
 	db                             *db.DB
 	admins, clients                []*http.Client
 	brands                         []string

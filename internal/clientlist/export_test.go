@@ -11,3 +11,6 @@ func SetReader(s *Service, q db.Querier) { s.read = q }
 // can compare the two.
 func ListInSQL(s *Service)      { s.listFromMemory = false }
 func ListFromMemory(s *Service) { s.listFromMemory = true }
+
+// StateSQL is the state every page from memory reads (TestStatePlan).
+const StateSQL = stateSQL
