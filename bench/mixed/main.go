@@ -161,6 +161,9 @@ func main() {
 		select {
 		case <-ctx.Done():
 			wg.Wait() // the last, partial interval is not printed
+			if v := time.Duration(r.vacuumed.Load()); v > 0 {
+				fmt.Printf("VACUUM ANALYZE took %.1f s in all\n", v.Seconds())
+			}
 			return
 		case <-tick.C:
 			r.print(i, *interval)
