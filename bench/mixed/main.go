@@ -129,6 +129,7 @@ func main() {
 	r.sample(context.Background())
 	r.clients0 = r.clientsNow.Load()
 	r.cpu0 = r.serverCPU()
+	r.databaseCPU()
 	if *vacuum > 0 && *dbURL != "" {
 		r.vacuum(ctx, &wg, *vacuum)
 	}
@@ -237,7 +238,8 @@ type run struct {
 	clientsNow                     atomic.Int64
 	goal                           func() (clients, audit float64) // where the schedule is now
 	cpu0                           float64
-	vacuumed                       atomic.Int64 // time spent in VACUUM ANALYZE (-vacuum)
+	backends                       map[int]float64 // CPU of each PostgreSQL backend, as last read
+	vacuumed                       atomic.Int64    // time spent in VACUUM ANALYZE (-vacuum)
 	db                             *db.DB
 	admins, clients                []*http.Client
 	brands                         []string
@@ -410,13 +412,19 @@ func (r *run) print(minute int, interval time.Duration) {
 	_ = r.db.Get(context.Background(), &audit, `SELECT COUNT(*) FROM audit_events`)
 	_ = r.db.Get(context.Background(), &clients, `SELECT COUNT(*) FROM agency_clients WHERE agency_id = ?`, r.agency)
 	cpu := r.serverCPU()
-	perReq := 0.0
+	perReq, dbPerReq := 0.0, 0.0
 	if served > 0 && r.pid > 0 {
 		perReq = (cpu - r.cpu0) * 1e6 / float64(served)
 	}
 	r.cpu0 = cpu
+	if d := r.databaseCPU(); served > 0 && d > 0 {
+		dbPerReq = d * 1e6 / float64(served)
+	}
 	fmt.Printf("%8d %8.0f %8.1f %8.1f %8d %8d %8d %8.1f %8.0f %8.0f %s (%.1f)\n", minute, float64(len(all))/interval.Seconds(),
 		ms(pct(all, 50)), ms(pct(all, 99)), errors, clients, audit, ms(pct(stats["list"], 99)), float64(grown)/interval.Seconds(), perReq, slowest, ms(slowP99))
+	if dbPerReq > 0 {
+		fmt.Printf("         database CPU %.0f µs per request (PostgreSQL backends of the database)\n", dbPerReq)
+	}
 	if r.perKind {
 		slices.Sort(names)
 		for _, n := range names {
@@ -432,7 +440,13 @@ func (r *run) serverCPU() float64 {
 	if r.pid <= 0 {
 		return 0
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", r.pid))
+	return procCPU(r.pid)
+}
+
+// procCPU is a process's user and system CPU in seconds, 0 when it cannot
+// be read.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
@@ -460,4 +474,34 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func fail(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "mixed: "+format+"\n", args...)
 	os.Exit(1)
+}
+
+// databaseCPU is the CPU the PostgreSQL backends of the soak's database
+// (on this machine) used since the last call, in seconds; 0 on SQLite. A
+// backend that ended between two calls is not counted.
+func (r *run) databaseCPU() float64 {
+	if r.db.Dialect() != db.Postgres {
+		return 0
+	}
+	var pids []int
+	if err := r.db.Select(context.Background(), &pids, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+		return 0
+	}
+	now := map[int]float64{}
+	used := 0.0
+	for _, pid := range pids {
+		c := procCPU(pid)
+		now[pid] = c
+		if before, ok := r.backends[pid]; ok {
+			used += c - before
+		} else if r.backends != nil {
+			used += c // a backend started since the last call
+		}
+	}
+	first := r.backends == nil
+	r.backends = now
+	if first {
+		return 0
+	}
+	return used
 }
