@@ -12,14 +12,21 @@ import (
 // schedule starts the growth: the agency reaches growClients clients and
 // the audit log growAudit entries by the end of d, evenly. workers
 // connections create a client, or change a client's seats (one audit
-// entry), whenever the agency is behind where the schedule puts it now;
-// a sampler reads both sizes from the database every second.
+// entry), whenever the growth is behind where the schedule puts it now;
+// a sampler reads the agency's size from the database every second.
 func (r *run) schedule(ctx context.Context, wg *sync.WaitGroup, growClients, growAudit, workers int, d time.Duration) {
 	start := time.Now()
 	c0, a0 := float64(r.clientsNow.Load()), float64(r.audit.Load())
+	// The seat changes are paced on their own count, not on the audit
+	// log's size: the mix's own writes add entries too, at a rate that
+	// falls as the machine gets busier, and the growth would then make up
+	// for it with more writes at the end than at the start. So the growth
+	// is the same load every minute, and the log ends a little past
+	// growAudit (a creation writes about three entries).
+	seats := max(0, float64(growAudit)-a0-3*max(0, float64(growClients)-c0))
 	r.goal = func() (float64, float64) {
 		f := min(1, time.Since(start).Seconds()/d.Seconds())
-		return c0 + f*max(0, float64(growClients)-c0), a0 + f*max(0, float64(growAudit)-a0)
+		return c0 + f*max(0, float64(growClients)-c0), f * seats
 	}
 	r.scheduled = growClients > 0
 	wg.Add(1)
@@ -51,12 +58,11 @@ func (r *run) schedule(ctx context.Context, wg *sync.WaitGroup, growClients, gro
 					name = "grow_create"
 					status, err = w.create()
 					r.clientsNow.Add(1)
-					r.audit.Add(3) // about what a creation writes, until the next sample
 				case growAudit > 0 && r.behind(true):
 					name = "grow_seats"
 					status, err = w.send(r.admins[0], "PATCH", "/api/v1/agencies/"+r.agency+"/clients/"+r.someClient(w),
 						map[string]any{"seats": 25 + w.rng.IntN(1000)})
-					r.audit.Add(1)
+					r.grownSeats.Add(1)
 				default:
 					time.Sleep(20 * time.Millisecond)
 					continue
@@ -72,7 +78,7 @@ func (r *run) schedule(ctx context.Context, wg *sync.WaitGroup, growClients, gro
 func (r *run) behind(audit bool) bool {
 	c, a := r.goal()
 	if audit {
-		return float64(r.audit.Load()) < a
+		return float64(r.grownSeats.Load()) < a
 	}
 	return float64(r.clientsNow.Load()) < c
 }

@@ -235,6 +235,7 @@ type run struct {
 	perKind, scheduled             bool
 	clients0                       int64 // the agency's clients at the start
 	audit                          atomic.Int64
+	grownSeats                     atomic.Int64 // seat changes made by the growth
 	clientsNow                     atomic.Int64
 	goal                           func() (clients, audit float64) // where the schedule is now
 	cpu0                           float64
