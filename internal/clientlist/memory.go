@@ -546,7 +546,12 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 			r.keys[i] = k.Int64
 		}
 		if len(backing) == cap(backing) {
-			backing = make([]memRow, 0, max(16, 2*cap(backing)))
+			// 1, 2, 4… up to 256 rows an array: a row keeps its whole
+			// array alive, and a delta's rows outlive the delta in the
+			// copy. Arrays of 16 made every row changed since the load
+			// hold 16 rows' memory, and the heap grew with the agency's
+			// changes (issue 23's soak: 15 MB at 4,000 clients).
+			backing = make([]memRow, 0, min(256, max(1, 2*cap(backing))))
 		}
 		backing = append(backing, r)
 		out.rows = append(out.rows, &backing[len(backing)-1])
