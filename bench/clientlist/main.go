@@ -1,6 +1,6 @@
 // Command clientlist prepares the client-list load runs (bench/clients.sh).
 //
-//	clientlist seed -data-dir DIR | -database-url URL [-clients 10000 -other-agencies 10 -other-clients 500 -events 1000000]
+//	clientlist seed -data-dir DIR | -database-url URL [-clients 10000 -other-agencies 10 -other-clients 500 -events 1000000 -audit 0]
 //
 // migrates the database and seeds it straight in SQL (package seed); it
 // prints agency_id=… and admin_email=… lines for the script. The seeded
@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/bench/clientlist/seed"
+	"github.com/liaison-dev/liaison/internal/audit"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/password"
@@ -60,6 +61,7 @@ func seedCmd(args []string) {
 	events := fs.Int("events", 1000000, "activity events of the main agency's clients, over a year")
 	email := fs.String("email", "bench-admin@example.com", "the main agency's admin")
 	pass := fs.String("password", "correct horse battery staple", "password of every seeded user")
+	auditN := fs.Int("audit", 0, "audit entries of the main agency to append (chained, as the server appends them), e.g. for the mixed soak")
 	headline := fs.Bool("headline", false, "give the main agency three headline metrics and each of its brands a point a day of each this month")
 	fs.Parse(args)
 	if (*dataDir == "") == (*dbURL == "") {
@@ -89,6 +91,11 @@ func seedCmd(args []string) {
 			fail("headline: %v", err)
 		}
 	}
+	if *auditN > 0 {
+		if err := seedAudit(ctx, d, res.AgencyID, *auditN); err != nil {
+			fail("audit: %v", err)
+		}
+	}
 	if d.Dialect() == db.Postgres {
 		// What autovacuum does shortly after a bulk load: statistics for
 		// the planner, and the visibility map for index-only scans.
@@ -98,6 +105,28 @@ func seedCmd(args []string) {
 	}
 	fmt.Printf("agency_id=%s\nadmin_email=%s\nseeded=%d accounts, %d users, %d links in %.1fs\n",
 		res.AgencyID, *email, res.Accounts, res.Users, res.Links, time.Since(start).Seconds())
+}
+
+// seedAudit appends n entries on the agency's account through
+// audit.Append, a thousand per transaction, so the chain holds.
+func seedAudit(ctx context.Context, d *db.DB, agencyID string, n int) error {
+	now := time.Now()
+	for done := 0; done < n; {
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			for i := 0; i < 1000 && done+i < n; i++ {
+				if _, err := audit.Append(ctx, tx, now, audit.Entry{AccountID: agencyID, AgencyID: agencyID,
+					Action: "bench.seeded", TargetID: agencyID, After: map[string]int{"n": done + i}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		done += 1000
+	}
+	return nil
 }
 
 func cursorCmd(args []string) {

@@ -14,6 +14,17 @@
 //	go run ./bench/clientlist seed -data-dir D -clients 200 -other-agencies 0 -events 0
 //	liaison serve (on D)
 //	go run ./bench/mixed -url http://127.0.0.1:8080 -data-dir D -agency acc_… -duration 10m
+//
+// With -grow-clients and -grow-audit the agency grows at an even pace to
+// those sizes by the end of -duration (issue 23: from 0 to 10,000 clients
+// and 100,000 audit entries while the mix runs): -grow-workers more
+// connections create clients and change seats (one audit entry each)
+// whenever the agency is behind its schedule, and the mix's own creations
+// wait for the schedule too. Their requests are reported apart (grow_*),
+// so the mix's figures are those of the same requests at every size.
+// With -pid (the server's), each line also gives the server's CPU per
+// request, from /proc/PID/stat: a measure that queueing on a loaded
+// machine does not inflate. -per-kind prints p50/p99 of every kind.
 package main
 
 import (
@@ -30,6 +41,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +71,13 @@ func main() {
 		duration = flag.Duration("duration", 10*time.Minute, "how long")
 		interval = flag.Duration("interval", time.Minute, "how often to print a line")
 		maxCl    = flag.Int("clients", 10000, "stop creating clients at this many")
+		growCl   = flag.Int("grow-clients", 0, "grow the agency to this many clients, evenly over -duration (0: no schedule)")
+		growAu   = flag.Int("grow-audit", 0, "grow the audit log to this many entries, evenly over -duration")
+		growW    = flag.Int("grow-workers", 2, "connections that keep the growth on schedule")
+		pid      = flag.Int("pid", 0, "the server's process ID, for its CPU per request")
+		perKind  = flag.Bool("per-kind", false, "print p50/p99 of each kind every interval")
+		vacuum   = flag.Duration("vacuum", 0, "PostgreSQL with autovacuum off: run VACUUM ANALYZE this often, as autovacuum would (0: never)")
+		nUsers   = flag.Int("client-users", 16, "client users that post page views and read /me (each logs in once at the start)")
 	)
 	flag.Parse()
 	if *agency == "" {
@@ -69,15 +89,23 @@ func main() {
 	}
 	var clientUsers []string
 	if err := d.Select(context.Background(), &clientUsers, `SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id
-		JOIN agency_clients c ON c.client_id = m.account_id WHERE c.agency_id = ? ORDER BY u.email LIMIT 16`, *agency); err != nil {
+		JOIN agency_clients c ON c.client_id = m.account_id WHERE c.agency_id = ? ORDER BY u.email LIMIT ?`, *agency, *nUsers); err != nil {
 		fail("client users: %v", err)
 	}
-	r := &run{base: *base, agency: *agency, pass: *pass, db: d}
+	r := &run{base: *base, agency: *agency, pass: *pass, db: d, pid: *pid, perKind: *perKind}
 	r.maxClients.Store(int64(*maxCl))
+	if *growCl > 0 {
+		r.maxClients.Store(int64(*growCl))
+	}
 	admin := r.login(*email, 2)
 	r.admins = []*http.Client{admin}
 	for i, e := range clientUsers {
-		r.clients = append(r.clients, r.login(e, 3+i))
+		// A seeded user may not sign in (a disabled client): left out.
+		if c, err := r.tryLogin(e, 3+i); err == nil {
+			r.clients = append(r.clients, c)
+		} else {
+			fmt.Fprintf(os.Stderr, "mixed: %v (left out)\n", err)
+		}
 	}
 	if len(r.clients) == 0 {
 		fmt.Fprintln(os.Stderr, "mixed: no client users found: no page views")
@@ -94,10 +122,21 @@ func main() {
 		fmt.Printf(" %s %d", k.name, k.share)
 	}
 	fmt.Println()
-	fmt.Printf("%8s %8s %8s %8s %8s %8s %8s %8s %s\n", "interval", "req/s", "p50 ms", "p99 ms", "errors", "clients", "audit", "list p99", "slowest kind (p99 ms)")
-	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	// A moment past the last interval, so that its line is printed.
+	ctx, cancel := context.WithTimeout(context.Background(), *duration+time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
+	r.sample(context.Background())
+	r.clients0 = r.clientsNow.Load()
+	r.cpu0 = r.serverCPU()
+	r.databaseCPU()
+	if *vacuum > 0 && *dbURL != "" {
+		r.vacuum(ctx, &wg, *vacuum)
+	}
+	if *growCl > 0 || *growAu > 0 {
+		r.schedule(ctx, &wg, *growCl, *growAu, *growW, *duration)
+	}
+	fmt.Printf("%8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %s\n", "interval", "req/s", "p50 ms", "p99 ms", "errors", "clients", "audit", "list p99", "grow/s", "cpu µs", "slowest kind (p99 ms)")
 	for i := range *workers {
 		wg.Add(1)
 		go func() {
@@ -123,6 +162,9 @@ func main() {
 		select {
 		case <-ctx.Done():
 			wg.Wait() // the last, partial interval is not printed
+			if v := time.Duration(r.vacuumed.Load()); v > 0 {
+				fmt.Printf("VACUUM ANALYZE took %.1f s in all\n", v.Seconds())
+			}
 			return
 		case <-tick.C:
 			r.print(i, *interval)
@@ -171,18 +213,10 @@ func defineKinds() {
 			return w.send(w.r.admins[0], "DELETE", path, nil)
 		}},
 		{"create", 100, func(w *worker) (int, error) {
-			if w.r.created.Load() >= w.r.maxClients.Load() {
+			if w.r.clients0+w.r.created.Load() >= w.r.maxClients.Load() || w.r.scheduled && !w.r.behind(false) {
 				return w.get(w.r.admins[0], "/api/v1/me")
 			}
-			var out struct {
-				ID string `json:"id"`
-			}
-			st, err := w.do(w.r.admins[0], "POST", "/api/v1/agencies/"+w.r.agency+"/clients",
-				map[string]any{"name": fmt.Sprintf("Mixed %s %d", w.word(), w.rng.IntN(1e9))}, &out)
-			if st == http.StatusCreated || st == http.StatusOK {
-				w.r.addClient(out.ID)
-			}
-			return st, err
+			return w.create()
 		}},
 		{"link_request", 15, func(w *worker) (int, error) {
 			return w.send(w.r.admins[0], "POST", "/api/v1/accounts/"+w.r.agency+"/links",
@@ -197,6 +231,16 @@ func defineKinds() {
 
 type run struct {
 	base, agency, pass, adminEmail string
+	pid                            int
+	perKind, scheduled             bool
+	clients0                       int64 // the agency's clients at the start
+	audit                          atomic.Int64
+	grownSeats                     atomic.Int64 // seat changes made by the growth
+	clientsNow                     atomic.Int64
+	goal                           func() (clients, audit float64) // where the schedule is now
+	cpu0                           float64
+	backends                       map[int]float64 // CPU of each PostgreSQL backend, as last read
+	vacuumed                       atomic.Int64    // time spent in VACUUM ANALYZE (-vacuum)
 	db                             *db.DB
 	admins, clients                []*http.Client
 	brands                         []string
@@ -240,14 +284,22 @@ func (r *run) anon(n int) *http.Client {
 }
 
 func (r *run) login(email string, ip int) *http.Client {
+	c, err := r.tryLogin(email, ip)
+	if err != nil {
+		fail("%v", err)
+	}
+	return c
+}
+
+func (r *run) tryLogin(email string, ip int) (*http.Client, error) {
 	c := r.anon(ip)
 	c.Jar, _ = cookiejar.New(nil)
 	c.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 	w := &worker{r: r}
 	if st, err := w.send(c, "POST", "/api/v1/login", map[string]any{"email": email, "password": r.pass}); st != 200 || err != nil {
-		fail("login %s: %d %v", email, st, err)
+		return nil, fmt.Errorf("login %s: %d %v", email, st, err)
 	}
-	return c
+	return c, nil
 }
 
 // setup reads the agency's clients and makes sure it has brands.
@@ -309,6 +361,19 @@ func (w *worker) do(c *http.Client, method, path string, body, out any) (int, er
 	return res.StatusCode, err
 }
 
+// create makes a client of the agency.
+func (w *worker) create() (int, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	st, err := w.do(w.r.admins[0], "POST", "/api/v1/agencies/"+w.r.agency+"/clients",
+		map[string]any{"name": fmt.Sprintf("Mixed %s %d", w.word(), w.rng.IntN(1e9))}, &out)
+	if st == http.StatusCreated || st == http.StatusOK {
+		w.r.addClient(out.ID)
+	}
+	return st, err
+}
+
 func (r *run) record(name string, d time.Duration, status int, err error) {
 	r.statsMu.Lock()
 	defer r.statsMu.Unlock()
@@ -330,7 +395,15 @@ func (r *run) print(minute int, interval time.Duration) {
 	r.statsMu.Unlock()
 	var all []time.Duration
 	slowest, slowP99 := "", time.Duration(0)
+	grown, served := 0, 0
+	var names []string
 	for name, ds := range stats {
+		names = append(names, name)
+		served += len(ds)
+		if strings.HasPrefix(name, "grow_") {
+			grown += len(ds)
+			continue // the mix's figures are the mix's requests
+		}
 		all = append(all, ds...)
 		if p := pct(ds, 99); p > slowP99 {
 			slowest, slowP99 = name, p
@@ -339,8 +412,53 @@ func (r *run) print(minute int, interval time.Duration) {
 	var audit, clients int
 	_ = r.db.Get(context.Background(), &audit, `SELECT COUNT(*) FROM audit_events`)
 	_ = r.db.Get(context.Background(), &clients, `SELECT COUNT(*) FROM agency_clients WHERE agency_id = ?`, r.agency)
-	fmt.Printf("%8d %8.0f %8.1f %8.1f %8d %8d %8d %8.1f %s (%.1f)\n", minute, float64(len(all))/interval.Seconds(),
-		ms(pct(all, 50)), ms(pct(all, 99)), errors, clients, audit, ms(pct(stats["list"], 99)), slowest, ms(slowP99))
+	cpu := r.serverCPU()
+	perReq, dbPerReq := 0.0, 0.0
+	if served > 0 && r.pid > 0 {
+		perReq = (cpu - r.cpu0) * 1e6 / float64(served)
+	}
+	r.cpu0 = cpu
+	if d := r.databaseCPU(); served > 0 && d > 0 {
+		dbPerReq = d * 1e6 / float64(served)
+	}
+	fmt.Printf("%8d %8.0f %8.1f %8.1f %8d %8d %8d %8.1f %8.0f %8.0f %s (%.1f)\n", minute, float64(len(all))/interval.Seconds(),
+		ms(pct(all, 50)), ms(pct(all, 99)), errors, clients, audit, ms(pct(stats["list"], 99)), float64(grown)/interval.Seconds(), perReq, slowest, ms(slowP99))
+	if dbPerReq > 0 {
+		fmt.Printf("         database CPU %.0f µs per request (PostgreSQL backends of the database)\n", dbPerReq)
+	}
+	if r.perKind {
+		slices.Sort(names)
+		for _, n := range names {
+			ds := stats[n]
+			fmt.Printf("         %-14s %7d req %8.1f %8.1f\n", n, len(ds), ms(pct(ds, 50)), ms(pct(ds, 99)))
+		}
+	}
+}
+
+// serverCPU is the server's user and system CPU in seconds (0 without
+// -pid), from /proc/PID/stat.
+func (r *run) serverCPU() float64 {
+	if r.pid <= 0 {
+		return 0
+	}
+	return procCPU(r.pid)
+}
+
+// procCPU is a process's user and system CPU in seconds, 0 when it cannot
+// be read.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command (which may hold spaces) in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // clock ticks (USER_HZ = 100 on Linux)
 }
 
 func pct(ds []time.Duration, p int) time.Duration {
@@ -357,4 +475,34 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func fail(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "mixed: "+format+"\n", args...)
 	os.Exit(1)
+}
+
+// databaseCPU is the CPU the PostgreSQL backends of the soak's database
+// (on this machine) used since the last call, in seconds; 0 on SQLite. A
+// backend that ended between two calls is not counted.
+func (r *run) databaseCPU() float64 {
+	if r.db.Dialect() != db.Postgres {
+		return 0
+	}
+	var pids []int
+	if err := r.db.Select(context.Background(), &pids, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+		return 0
+	}
+	now := map[int]float64{}
+	used := 0.0
+	for _, pid := range pids {
+		c := procCPU(pid)
+		now[pid] = c
+		if before, ok := r.backends[pid]; ok {
+			used += c - before
+		} else if r.backends != nil {
+			used += c // a backend started since the last call
+		}
+	}
+	first := r.backends == nil
+	r.backends = now
+	if first {
+		return 0
+	}
+	return used
 }

@@ -225,6 +225,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.W
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(defaultGCPercent)
 	}
+	servePprof(log)
 	app, err := server.New(ctx, cfg, server.Options{Log: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "liaison:", err)

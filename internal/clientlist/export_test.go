@@ -27,3 +27,6 @@ const (
 	RefreshBatchSize = refreshBatchSize
 	ReaderBatchSize  = readerBatchSize
 )
+
+// StateSQL is the state every page from memory reads (TestStatePlan).
+const StateSQL = stateSQL
