@@ -13,25 +13,26 @@ import (
 // after the clock moved past many rows' validity, all of a 10,000-client
 // agency's rows are due at once, and recomputing them takes seconds (issue
 // 23 measured 11–15 s before any reader could answer). So a reader
-// refreshes for at most readerBudget, a batch at a time; if rows are still
+// refreshes at most readerRows rows, a batch at a time; if rows are still
 // due after that, one goroutine of the process finishes them behind (its
 // batches commit one by one, so pages catch up as it goes) and the reader
 // answers at once: the rows it shows get their status, score and last
 // activity computed in memory from the same data (computeRows, exact), while
 // the order, the filter and the counts are the stored ones until the
 // refresh behind reaches them — seconds, the same trade as while the
-// database takes no writes. A backlog smaller than the budget (every
-// agency but the largest, and every test) is refreshed before answering,
-// as before.
+// database takes no writes. A backlog of at most readerRows (the whole
+// list of most agencies, and of every test but one) is refreshed before
+// answering, as before.
 
-// readerBudget is how long a reader recomputes due rows before handing the
-// rest to the refresh behind (Service.readerBudget; tests set 0), in
-// batches of readerBatchSize (about 20 ms each), so that it stops soon
-// after the budget: the first page of a 10,000-client agency after a bulk
-// change or a start took 130–170 ms with batches of 500 and a budget of
-// 100 ms, most of it one batch (bench/README.md).
+// readerRows is how many due rows a reader recomputes before handing the
+// rest to the refresh behind (Service.readerRows; one test sets 1), in
+// batches of readerBatchSize: about 90 ms of CPU on SQLite with 20 events a
+// client. A count of rows, not a time budget, so that what a reader sees
+// never depends on the machine's speed. With batches of 500 and a budget
+// of 100 ms the first page of a 10,000-client agency after a bulk change
+// took 130–170 ms, most of it one batch (bench/README.md).
 const (
-	readerBudget    = 50 * time.Millisecond
+	readerRows      = 500
 	readerBatchSize = 100
 )
 
@@ -51,7 +52,7 @@ func (s *Service) refreshShared(ctx context.Context, agencyID string, now time.T
 	v, err, _ := s.refreshes.Do(agencyID, func() (any, error) {
 		// The refresh serves every reader waiting on it: one of them
 		// going away must not fail the others.
-		left, err := s.refreshUntil(context.WithoutCancel(ctx), agencyID, now, time.Now().Add(s.readerBudget), readerBatchSize)
+		left, err := s.refreshUntil(context.WithoutCancel(ctx), agencyID, now, s.readerRows, readerBatchSize)
 		if left {
 			s.refreshBehind(agencyID)
 		}

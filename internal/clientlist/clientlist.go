@@ -29,7 +29,7 @@
 // read of an agency's rows (list, counts, CSV, detail, health, digest)
 // first recomputes its due rows (RefreshDue, a batch of 500 per write
 // transaction), so what it shows is exact at any clock time with no job
-// running — except that a reader works on a large backlog for about 50 ms
+// running — except that a reader recomputes at most 500 rows of a backlog
 // and the rest is refreshed behind it (behind.go), the reader's
 // own rows computed in memory meanwhile.
 //
@@ -60,7 +60,6 @@ package clientlist
 import (
 	"context"
 	"sync"
-	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -91,9 +90,9 @@ type Service struct {
 	refreshes singleflight.Group
 	// behind holds the agencies whose due rows a goroutine is refreshing
 	// behind the readers, behindWG those goroutines (behind.go).
-	behind       sync.Map
-	behindWG     sync.WaitGroup
-	readerBudget time.Duration
+	behind     sync.Map
+	behindWG   sync.WaitGroup
+	readerRows int
 	// holdBehind, when set (tests), holds each refresh behind until it is
 	// closed.
 	holdBehind chan struct{}
@@ -105,7 +104,7 @@ type Service struct {
 // New returns the client list's service.
 func New(d *db.DB, now clock.Clock) *Service {
 	ctx, stop := context.WithCancel(context.Background())
-	return &Service{db: d, read: d, now: now, listFromMemory: true, readerBudget: readerBudget, behindCtx: ctx, stopBehind: stop}
+	return &Service{db: d, read: d, now: now, listFromMemory: true, readerRows: readerRows, behindCtx: ctx, stopBehind: stop}
 }
 
 // ClientBrand is a brand granted to a client, as the list and detail show it.

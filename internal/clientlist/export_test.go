@@ -16,7 +16,7 @@ func ListFromMemory(s *Service) { s.listFromMemory = true }
 // refresh behind after one batch, and holds those refreshes until the
 // returned function is called.
 func LeaveBacklogsBehind(s *Service) (release func()) {
-	s.readerBudget = 0
+	s.readerRows = 1
 	s.holdBehind = make(chan struct{})
 	return func() { close(s.holdBehind) }
 }

@@ -72,24 +72,25 @@ const refreshBatchSize = 500
 // RefreshDue recomputes all the agency's list rows that are due at now, a
 // batch at a time (each batch its own transaction).
 func (s *Service) RefreshDue(ctx context.Context, agencyID string, now time.Time) error {
-	_, err := s.refreshUntil(ctx, agencyID, now, time.Time{}, refreshBatchSize)
+	_, err := s.refreshUntil(ctx, agencyID, now, 0, refreshBatchSize)
 	return err
 }
 
 // refreshUntil recomputes the agency's due rows in client order, batch
-// after batch, until none is left or, after a batch, the deadline (real
-// time; zero: none) has passed; it reports whether due rows are left. A row
+// after batch, until none is left or, after a batch, it has recomputed
+// limit rows (0: no limit); it reports whether due rows are left. A row
 // marked due again behind the batches (an event recorded meanwhile) is left
-// to the next refresh, so a refresh always ends.
-func (s *Service) refreshUntil(ctx context.Context, agencyID string, now, deadline time.Time, batch int) (left bool, err error) {
+// to the next refresh, so a refresh always ends. The limit counts rows, not
+// time, so that what a reader sees never depends on the machine's speed.
+func (s *Service) refreshUntil(ctx context.Context, agencyID string, now time.Time, limit, batch int) (left bool, err error) {
 	after := ""
-	for {
+	for done := batch; ; done += batch {
 		last, more, err := s.refreshBatch(ctx, agencyID, now, after, batch)
 		if err != nil || !more {
 			return false, err
 		}
 		after = last
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
+		if limit > 0 && done >= limit {
 			return true, nil
 		}
 	}
