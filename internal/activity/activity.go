@@ -137,7 +137,7 @@ func insertValues(ctx context.Context, tx *db.Tx, chunk []Event) error {
 	}
 	one := `(` + db.Placeholders(9) + `)`
 	_, err := tx.Exec(ctx, `INSERT INTO activity_events (client_id, user_id, kind, page, format, brand_id, impersonator_id, agency_id, at)
-		VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(chunk)), `, `), args...)
+		VALUES `+db.Tuples(one, len(chunk)), args...)
 	return err
 }
 

@@ -52,13 +52,19 @@ func (s *Service) refreshShared(ctx context.Context, agencyID string, now time.T
 	v, err, _ := s.refreshes.Do(agencyID, func() (any, error) {
 		// The refresh serves every reader waiting on it: one of them
 		// going away must not fail the others.
-		left, err := s.refreshUntil(context.WithoutCancel(ctx), agencyID, now, s.readerRows, readerBatchSize)
-		if left {
-			s.refreshBehind(agencyID)
-		}
-		return left, err
+		return s.refreshForReader(context.WithoutCancel(ctx), agencyID, now)
 	})
 	left, _ := v.(bool)
+	return left, err
+}
+
+// refreshForReader recomputes up to readerRows due rows and hands any
+// rest to the refresh behind; it reports whether rows were left.
+func (s *Service) refreshForReader(ctx context.Context, agencyID string, now time.Time) (behind bool, err error) {
+	left, err := s.refreshUntil(ctx, agencyID, now, s.readerRows, readerBatchSize)
+	if left {
+		s.refreshBehind(agencyID)
+	}
 	return left, err
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/agency"
@@ -147,64 +146,62 @@ func (s *Service) refreshBatch(ctx context.Context, agencyID string, now time.Ti
 			from, to, monthEnd = headlineMonth(now, loc)
 		}
 		statusMoved := false
-		for start := 0; start < len(due); start += 500 {
-			batch := due[start:min(start+500, len(due))]
-			ids := make([]string, len(batch))
-			for i, d := range batch {
-				ids[i] = d.ClientID
-			}
-			acts, err := activityOf(ctx, tx, ids, now, healthWindow)
-			if err != nil {
+		// One statement each for the batch's events and headline values.
+		dueIDs := make([]string, len(due))
+		for i, d := range due {
+			dueIDs[i] = d.ClientID
+		}
+		acts, err := activityOf(ctx, tx, dueIDs, now, healthWindow)
+		if err != nil {
+			return err
+		}
+		var headline map[string]string
+		if len(set.HeadlineMetrics) > 0 {
+			if headline, err = headlineValues(ctx, tx, agencyID, dueIDs, set.HeadlineMetrics, from, to); err != nil {
 				return err
 			}
-			var headline map[string]string
-			if len(set.HeadlineMetrics) > 0 {
-				if headline, err = headlineValues(ctx, tx, agencyID, ids, set.HeadlineMetrics, from, to); err != nil {
-					return err
-				}
-				if err := storeHeadline(ctx, tx, agencyID, headline, ids); err != nil {
-					return err
-				}
-			}
-			rows := make([]fresh, len(batch))
-			var moved []fresh // the rows whose shown values changed
-			for i, d := range batch {
-				a := acts[d.ClientID]
-				rows[i] = fresh{clientID: d.ClientID, status: d.Status, lastActive: a.lastActive}
-				if scored(d.Status, a) {
-					rows[i] = computeFresh(d.ClientID, a, d.Status, now, set)
-				}
-				headlineMoved := false
-				if headline != nil {
-					if rows[i].validUntil.IsZero() || rows[i].validUntil.After(monthEnd) {
-						rows[i].validUntil = monthEnd
-					}
-					headlineMoved = d.Headline == nil || *d.Headline != headline[d.ClientID]
-				}
-				statusMoved = statusMoved || rows[i].status != d.Status
-				// A row due at due.Epoch was rebuilt from its data (the
-				// triggers of migration 00010): copies read it again
-				// whatever the refresh finds. A row marked due (due.Marked)
-				// holds the last refresh's values, and is read again only
-				// if they moved.
-				valuesMoved := rows[i].status != d.Status || !sameScore(rows[i].health, d.Health) ||
-					!sameTime(rows[i].lastActive, d.LastActive)
-				if headlineMoved || valuesMoved || d.ValidUntil.Time.Unix() <= 0 {
-					shown = append(shown, d.ClientID)
-				}
-				if valuesMoved {
-					moved = append(moved, rows[i])
-				}
-			}
-			if moved, rows, err = lockMoved(ctx, tx, agencyID, moved, rows); err != nil {
+			if err := storeHeadline(ctx, tx, agencyID, headline, dueIDs); err != nil {
 				return err
 			}
-			if err := storeFresh(ctx, tx, agencyID, moved); err != nil {
-				return err
+		}
+		rows := make([]fresh, len(due))
+		var moved []fresh // the rows whose shown values changed
+		for i, d := range due {
+			a := acts[d.ClientID]
+			rows[i] = fresh{clientID: d.ClientID, status: d.Status, lastActive: a.lastActive}
+			if scored(d.Status, a) {
+				rows[i] = computeFresh(d.ClientID, a, d.Status, now, set)
 			}
-			if err := storeValidity(ctx, tx, agencyID, rows); err != nil {
-				return err
+			headlineMoved := false
+			if headline != nil {
+				if rows[i].validUntil.IsZero() || rows[i].validUntil.After(monthEnd) {
+					rows[i].validUntil = monthEnd
+				}
+				headlineMoved = d.Headline == nil || *d.Headline != headline[d.ClientID]
 			}
+			statusMoved = statusMoved || rows[i].status != d.Status
+			// A row due at due.Epoch was rebuilt from its data (the
+			// triggers of migration 00010): copies read it again
+			// whatever the refresh finds. A row marked due (due.Marked)
+			// holds the last refresh's values, and is read again only
+			// if they moved.
+			valuesMoved := rows[i].status != d.Status || !sameScore(rows[i].health, d.Health) ||
+				!sameTime(rows[i].lastActive, d.LastActive)
+			if headlineMoved || valuesMoved || d.ValidUntil.Time.Unix() <= 0 {
+				shown = append(shown, d.ClientID)
+			}
+			if valuesMoved {
+				moved = append(moved, rows[i])
+			}
+		}
+		if moved, rows, err = lockMoved(ctx, tx, agencyID, moved, rows); err != nil {
+			return err
+		}
+		if err := storeFresh(ctx, tx, agencyID, moved); err != nil {
+			return err
+		}
+		if err := storeValidity(ctx, tx, agencyID, rows); err != nil {
+			return err
 		}
 		if err := stampRows(ctx, tx, agencyID, shown); err != nil {
 			return err
@@ -248,7 +245,7 @@ func stampRows(ctx context.Context, tx *db.Tx, agencyID string, clientIDs []stri
 			args = append(args, agencyID, c, v)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO client_list_stamps (agency_id, client_id, v) VALUES `+
-			strings.TrimSuffix(strings.Repeat(`(?, ?, ?), `, len(batch)), `, `)+`
+			db.Tuples(`(?, ?, ?)`, len(batch))+`
 			ON CONFLICT (agency_id, client_id) DO UPDATE SET v = excluded.v`, args...); err != nil {
 			return err
 		}

@@ -312,10 +312,7 @@ func (s *Service) page(ctx context.Context, scope authz.ClientScope, q ListQuery
 		if round == 0 {
 			behind, err = s.refreshShared(ctx, scope.AgencyID, now)
 		} else {
-			behind, err = s.refreshUntil(ctx, scope.AgencyID, now, s.readerRows, readerBatchSize)
-			if behind {
-				s.refreshBehind(scope.AgencyID)
-			}
+			behind, err = s.refreshForReader(ctx, scope.AgencyID, now)
 		}
 		if behind || errors.Is(err, errs.ErrDatabaseUnavailable) {
 			// Reads do not need the writer, nor wait for a large backlog

@@ -3,7 +3,6 @@ package clientlist
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/db"
@@ -33,7 +32,7 @@ func storeFresh(ctx context.Context, tx *db.Tx, agencyID string, rows []fresh) e
 	args = append(args, agencyID)
 	_, err := tx.Exec(ctx, `UPDATE client_list SET status = v.column2, health = v.column3, last_active_at = v.column4,
 		health_desc_key = v.column5, health_asc_key = v.column6, active_desc_key = v.column7, active_asc_key = v.column8
-		FROM (VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(rows)), `, `)+`) AS v
+		FROM (VALUES `+db.Tuples(one, len(rows))+`) AS v
 		WHERE client_list.client_id = v.column1 AND client_list.agency_id = ?`, args...)
 	return err
 }
@@ -55,7 +54,7 @@ func storeValidity(ctx context.Context, tx *db.Tx, agencyID string, rows []fresh
 	}
 	args = append(args, agencyID)
 	_, err := tx.Exec(ctx, `UPDATE client_list_due SET valid_until = v.column2
-		FROM (VALUES `+strings.TrimSuffix(strings.Repeat(one+`, `, len(rows)), `, `)+`) AS v
+		FROM (VALUES `+db.Tuples(one, len(rows))+`) AS v
 		WHERE client_list_due.client_id = v.column1 AND client_list_due.agency_id = ?`, args...)
 	return err
 }

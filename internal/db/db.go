@@ -386,6 +386,15 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 // In expands a query with an IN (?) clause over a slice, as sqlx.In does.
 func In(q string, args ...any) (string, []any, error) { return sqlx.In(q, args...) }
 
+// Tuples returns n copies of one, "(?, ?), (?, ?), …", for a multi-row
+// VALUES list.
+func Tuples(one string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat(one+", ", n-1) + one
+}
+
 // Placeholders returns "?, ?, …" for n values.
 func Placeholders(n int) string {
 	if n <= 0 {
