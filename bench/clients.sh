@@ -15,6 +15,13 @@
 #   health-deep    ?sort=-health&cursor=…           page 150
 #   q-first        ?q=harbor                        a search matching ~1 client in 20
 #   q-deep         ?q=harbor&cursor=…               page 8 of that search
+#   me             GET /api/v1/me                   (not in the default list)
+#
+# With CEILING=1 each scenario is preceded by the same wrk run against
+# bench/ceiling answering a body of the scenario's size, and the summary
+# gives Liaison's req/s over the ceiling's (issue 23's ratios: /me >= 0.5
+# SQLite, >= 0.4 PostgreSQL; list pages >= 0.35 / 0.25; search >= 0.25 / 0.2;
+# p99 <= 10 ms). The two runs alternate, so the machine's speed cancels out.
 #
 # Every answer carries the counts per status. Targets (issue 4): >= 2,500
 # requests/s on SQLite, >= 1,500 on PostgreSQL, p99 <= 15 ms, deep pages
@@ -58,6 +65,7 @@ SERVER_ENV=${SERVER_ENV:-}
 PG_BASE=${PG_BASE:-postgres://postgres@127.0.0.1:5432}
 PG_OPTS=${PG_OPTS:-sslmode=disable}
 SAVE=${SAVE:-1}
+CEILING=${CEILING:-0}
 QUIET_MAX=${QUIET_MAX:-10}
 QUIET_WAIT=${QUIET_WAIT:-120}
 OTHER_MAX=${OTHER_MAX:-15}
@@ -104,7 +112,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "building…"
-(cd "$ROOT" && go build -o "$TMP/liaison" ./cmd/liaison && go build -o "$TMP/clientlist" ./bench/clientlist)
+(cd "$ROOT" && go build -o "$TMP/liaison" ./cmd/liaison && go build -o "$TMP/clientlist" ./bench/clientlist && go build -o "$TMP/ceiling" ./bench/ceiling)
 
 BENCH_NAME=clients.sh
 # shellcheck source=bench/lib.sh
@@ -119,8 +127,28 @@ pg_snap() {
 }
 pg_delta() { awk 'FILENAME == ARGV[1] { t0[$1] = $2; next } { n += $2 - ($1 in t0 ? t0[$1] : 0) } END { print n + 0 }' "$1" "$2"; }
 
-declare -A RPS P99 P50 ERRS CPUREQ OTHER
+declare -A RPS P99 P50 ERRS CPUREQ OTHER CRPS CP99 RATIO
 FAILED=0
+
+# ceiling_run ENGINE NAME SIZE: the same wrk run against bench/ceiling
+# answering SIZE bytes; sets CRPS and CP99 for the scenario.
+ceiling_run() {
+	local engine=$1 name=$2 size=$3 port file="$OUT/wrk-$1-$2-ceiling.txt" pid
+	port=$(free_port)
+	"$TMP/ceiling" -addr "127.0.0.1:$port" -size "$size" 2>/dev/null &
+	pid=$!
+	for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.05; done
+	wait_quiet
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$port/" >/dev/null
+	{
+		echo "+ wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency http://127.0.0.1:$port/   (bench/ceiling -size $size)"
+		wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/"
+	} >"$file"
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	CRPS[$engine,$name]=$(awk '$1 == "Requests/sec:" { print $2 }' "$file")
+	CP99[$engine,$name]=$(awk '$1 == "99%" { print $2 }' "$file")
+}
 
 # run_scenario ENGINE NAME QUERY COOKIE
 # busy_pct SECONDS: how busy the machine is (all cores, 100% = every core)
@@ -156,12 +184,15 @@ wait_quiet() {
 run_scenario() {
 	local engine=$1 name=$2 query=$3 cookie=$4 file="$OUT/wrk-$1-$2.txt"
 	local path="/api/v1/agencies/$AGENCY/clients?$query"
+	[[ $name == me ]] && path=/api/v1/me
 	# One request first: the scenario must answer 200 with a full page.
-	local n
-	n=$(curl -fsS -H "Cookie: liaison_session=$cookie" "$URL$path" | grep -o '"id":"acc_' | wc -l)
+	local n size
+	n=$(curl -fsS -H "Cookie: liaison_session=$cookie" "$URL$path" | grep -o '"id":"' | wc -l)
+	size=$(curl -fsS -H "Cookie: liaison_session=$cookie" "$URL$path" | wc -c)
 	[[ $n -ge 1 ]] || { echo "$name: no clients in the answer" >&2; FAILED=1; }
 	local s0 m0 c0 p0 t0 s1 m1 c1 p1 t1 secs reqs other attempt
 	for attempt in $(seq "$RUNS"); do
+		[[ $CEILING == 1 ]] && ceiling_run "$engine" "$name" "$size"
 		wait_quiet
 		wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -H "Cookie: liaison_session=$cookie" "$URL$path" >/dev/null
 		times >"$TMP/times0"
@@ -200,6 +231,10 @@ run_scenario() {
 	[[ ${ERRS[$engine,$name]} == 0 ]] || { echo "$name: wrk saw errors or non-2xx answers" >&2; FAILED=1; }
 	printf '%-13s %9s req/s  p50 %8s  p99 %8s  server CPU/req %6s µs  others %4s%%  errors %s\n' "$name" "${RPS[$engine,$name]}" \
 		"${P50[$engine,$name]}" "${P99[$engine,$name]}" "${CPUREQ[$engine,$name]}" "$other" "${ERRS[$engine,$name]}"
+	if [[ $CEILING == 1 ]]; then
+		RATIO[$engine,$name]=$(awk -v a="${RPS[$engine,$name]}" -v b="${CRPS[$engine,$name]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+		printf '%-13s ceiling %s req/s (p99 %s, %s bytes): ratio %s\n' "" "${CRPS[$engine,$name]}" "${CP99[$engine,$name]}" "$size" "${RATIO[$engine,$name]}"
+	fi
 }
 
 declare -A DONE
@@ -259,6 +294,7 @@ run_engine() {
 		health-deep) run_scenario "$engine" "$sc" "sort=-health&cursor=$deep_health" "$cookie" ;;
 		q-first) run_scenario "$engine" "$sc" "q=$Q" "$cookie" ;;
 		q-deep) run_scenario "$engine" "$sc" "q=$Q&cursor=$deep_q" "$cookie" ;;
+		me) run_scenario "$engine" "$sc" "" "$cookie" ;;
 		*) echo "unknown scenario $sc" >&2; return 1 ;;
 		esac
 	done
@@ -276,14 +312,35 @@ for engine in $ENGINES; do
 done
 
 echo "=== summary (nproc $(nproc), load average now $(cut -d' ' -f1-3 /proc/loadavg)) ==="
-printf '%-9s %-13s %10s %9s %9s %12s %7s %s\n' engine scenario "req/s" p50 p99 "CPU/req µs" "others" "target (req/s, p99 <= 15ms)"
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/, "", v); print v / 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v); print v } else if (v ~ /s$/) { sub(/s/, "", v); print v * 1000 } else print 1e9 }'; }
+# ratio_target ENGINE SCENARIO: issue 23's ratio to the ceiling.
+ratio_target() {
+	case $2 in
+	me) [[ $1 == postgres ]] && echo 0.4 || echo 0.5 ;;
+	q-*) [[ $1 == postgres ]] && echo 0.2 || echo 0.25 ;;
+	*) [[ $1 == postgres ]] && echo 0.25 || echo 0.35 ;;
+	esac
+}
+if [[ $CEILING == 1 ]]; then
+	printf '%-9s %-13s %10s %9s %9s %10s %6s %12s %7s %s\n' engine scenario "req/s" p50 p99 "ceiling" ratio "CPU/req µs" "others" "target (ratio, p99 <= 10ms)"
+else
+	printf '%-9s %-13s %10s %9s %9s %12s %7s %s\n' engine scenario "req/s" p50 p99 "CPU/req µs" "others" "target (req/s, p99 <= 15ms)"
+fi
 for engine in $ENGINES; do
 	[[ -n ${DONE[$engine]:-} ]] || continue
 	want=2500
 	[[ $engine == postgres ]] && want=1500
 	for sc in $SCENARIOS; do
 		met=missed
+		if [[ $CEILING == 1 ]]; then
+			want=$(ratio_target "$engine" "$sc")
+			if awk -v r="${RATIO[$engine,$sc]:-0}" -v w="$want" -v p="$(ms "${P99[$engine,$sc]:-}")" 'BEGIN { exit !(r >= w && p <= 10) }'; then
+				met=met
+			fi
+			printf '%-9s %-13s %10s %9s %9s %10s %6s %12s %6s%% %s\n' "$engine" "$sc" "${RPS[$engine,$sc]:--}" "${P50[$engine,$sc]:--}" "${P99[$engine,$sc]:--}" \
+				"${CRPS[$engine,$sc]:--}" "${RATIO[$engine,$sc]:--}" "${CPUREQ[$engine,$sc]:--}" "${OTHER[$engine,$sc]:--}" "$met (>= $want)"
+			continue
+		fi
 		if awk -v r="${RPS[$engine,$sc]:-0}" -v w="$want" -v p="$(ms "${P99[$engine,$sc]:-}")" 'BEGIN { exit !(r >= w && p <= 15) }'; then
 			met=met
 		fi

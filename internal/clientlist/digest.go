@@ -31,12 +31,28 @@ type DigestData struct {
 
 // Digest reads the digest of an agency at now, for the digest job: every
 // client the agency manages (it goes to the agency's admins, who see them
-// all). Stored statuses and scores that are due are recomputed first.
+// all). Stored statuses and scores that are due are recomputed first, all
+// of them (refreshWhole): the e-mail is sent once.
 func (s *Service) Digest(ctx context.Context, agencyID string, now time.Time, limit int) (DigestData, error) {
-	var out DigestData
-	if err := s.RefreshDue(ctx, agencyID, now); err != nil {
-		return out, err
+	if err := s.refreshWhole(ctx, agencyID, now); err != nil {
+		return DigestData{}, err
 	}
+	return s.digest(ctx, agencyID, now, limit)
+}
+
+// DigestForPage is Digest for a page (the overview): it refreshes the due
+// rows as a reader of the list does, so that after a bulk change the page
+// does not wait for the whole agency; the statuses of the rows left to the
+// refresh behind are the stored ones for the few seconds it takes.
+func (s *Service) DigestForPage(ctx context.Context, agencyID string, now time.Time, limit int) (DigestData, error) {
+	if _, err := s.refreshShared(ctx, agencyID, now); err != nil {
+		return DigestData{}, err
+	}
+	return s.digest(ctx, agencyID, now, limit)
+}
+
+func (s *Service) digest(ctx context.Context, agencyID string, now time.Time, limit int) (DigestData, error) {
+	var out DigestData
 	for _, st := range []struct {
 		status string
 		list   *[]DigestClient

@@ -21,6 +21,20 @@ func LeaveBacklogsBehind(s *Service) (release func()) {
 	return func() { close(s.holdBehind) }
 }
 
+// HoldWholeRefreshes holds every refresh of all due rows (the refresh
+// behind, the digest's) once it has started, until release is called.
+func HoldWholeRefreshes(s *Service) (release func()) {
+	s.holdBehind = make(chan struct{})
+	return func() { close(s.holdBehind) }
+}
+
+// RefreshingWhole reports whether a refresh of all the agency's due rows
+// runs in this process.
+func RefreshingWhole(s *Service, agencyID string) bool {
+	_, ok := s.behind.Load(agencyID)
+	return ok
+}
+
 // RefreshBatchSize is the rows one transaction of a refresh recomputes,
 // ReaderBatchSize the same for a reader.
 const (

@@ -101,7 +101,7 @@ func (h *handler) agencyOverview(r *http.Request, a *authz.Actor, agencyID strin
 	sort.Slice(d.Turned, func(i, j int) bool { return d.Turned[i].Since.After(*d.Turned[j].Since) })
 	// Biggest drops: the digest's, of the clients this viewer sees.
 	if d.HasClients {
-		dg, err := h.deps.Clients.Digest(ctx, agencyID, now, 200)
+		dg, err := h.deps.Clients.DigestForPage(ctx, agencyID, now, 200)
 		if err != nil {
 			return nil, err
 		}
