@@ -120,12 +120,9 @@ type ClientHealth struct {
 	Band  string `json:"band" enum:"healthy,at_risk,churned"`
 }
 
-// healthOf turns a stored score into its band; nil while no score exists.
-func healthOf(score *int64) *ClientHealth {
-	if score == nil {
-		return nil
-	}
-	h := &ClientHealth{Score: int(*score)}
+// healthFor is a score with its band.
+func healthFor(score int) ClientHealth {
+	h := ClientHealth{Score: score}
 	switch {
 	case h.Score >= 70:
 		h.Band = "healthy"

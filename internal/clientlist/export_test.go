@@ -21,6 +21,10 @@ func LeaveBacklogsBehind(s *Service) (release func()) {
 	return func() { close(s.holdBehind) }
 }
 
+// SetReaderRows sets how many due rows a reader refreshes before handing
+// the rest to the refresh behind.
+func SetReaderRows(s *Service, n int) { s.readerRows = n }
+
 // HoldWholeRefreshes holds every refresh of all due rows (the refresh
 // behind, the digest's) once it has started, until release is called.
 func HoldWholeRefreshes(s *Service) (release func()) {

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -274,6 +273,7 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 	}
 	if !q.noCounts && mem != nil {
 		out.ClientCounts = s.memoryCounts(scope, q, mem)
+		releaseRows(rows)
 	} else if !q.noCounts {
 		seen := int64(-1)
 		if len(rows) > 0 {
@@ -474,11 +474,20 @@ func cursorAfter(sort string, r listRow) cursor {
 
 // items turns rows into list items.
 // The values of metrics no longer chosen are left out.
+//
+// The items' health, last activity and brands are allocated together, a
+// backing array each for the whole page: a page from memory is a few
+// microseconds of work, and allocations per item were most of the
+// garbage of the list's hot path (issue 23).
 func (s *Service) items(rows []listRow, names []string) ([]ClientListItem, error) {
 	out := make([]ClientListItem, len(rows))
+	healths := make([]ClientHealth, len(rows))
+	times := make([]time.Time, len(rows))
+	var brands []ClientBrand
 	for i, r := range rows {
-		b, err := ParseBrands(r.Brands)
-		if err != nil {
+		var b []ClientBrand
+		var err error
+		if b, brands, err = parseBrandsInto(brands, r.Brands); err != nil {
 			return nil, err
 		}
 		m := r.metrics
@@ -493,10 +502,42 @@ func (s *Service) items(rows []listRow, names []string) ([]ClientListItem, error
 				break
 			}
 		}
-		out[i] = ClientListItem{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, Health: healthOf(r.Health),
-			LastActiveAt: r.LastActive.Ptr(), Brands: b, Users: r.Users, Seats: r.Seats, Enabled: r.Enabled, Metrics: m}
+		out[i] = ClientListItem{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status,
+			Brands: b, Users: r.Users, Seats: r.Seats, Enabled: r.Enabled, Metrics: m}
+		if r.Health != nil {
+			healths[i] = healthFor(int(*r.Health))
+			out[i].Health = &healths[i]
+		}
+		if r.LastActive.Valid {
+			times[i] = r.LastActive.Time
+			out[i].LastActiveAt = &times[i]
+		}
 	}
 	return out, nil
+}
+
+// rowsPool keeps the row slices of pages read from memory (pagedRows,
+// releaseRows): 51 rows of a few hundred bytes each, per request.
+var rowsPool = sync.Pool{New: func() any { return new([]listRow) }}
+
+// pagedRows returns an empty slice of at least n rows' capacity, from the
+// pool.
+func pagedRows(n int) []listRow {
+	p := rowsPool.Get().(*[]listRow)
+	if cap(*p) < n {
+		return make([]listRow, 0, n)
+	}
+	return (*p)[:0]
+}
+
+// releaseRows gives a page's rows back to the pool once nothing refers to
+// them (their fields were copied into the page's items), cleared so the
+// pool keeps no copy's strings alive.
+func releaseRows(rows []listRow) {
+	rows = rows[:cap(rows)]
+	clear(rows)
+	rows = rows[:0]
+	rowsPool.Put(&rows)
 }
 
 // onlyNamed is a copy of m without the metrics no longer chosen (m may be
@@ -521,55 +562,4 @@ func headlineNames(rows []listRow) []string {
 		}
 	}
 	return names
-}
-
-// ParseBrands reads a stored list row's brands (a JSON array of {id, name},
-// in name order). The answer is the caller's to keep.
-//
-// A page decodes 50 such arrays, and decoding them was the largest single
-// cost of a page in Go (8 % of the server's CPU under load, measured with
-// pprof; bench/README.md), while an agency's clients share a handful of
-// brand combinations: so the decoded arrays are kept by their text
-// (brandsCache) and each answer is a copy.
-func ParseBrands(stored string) ([]ClientBrand, error) {
-	if stored == "" || stored == "[]" {
-		return []ClientBrand{}, nil
-	}
-	if b, ok := brandsCache.get(stored); ok {
-		return slices.Clone(b), nil
-	}
-	b := []ClientBrand{}
-	if err := json.Unmarshal([]byte(stored), &b); err != nil {
-		return nil, fmt.Errorf("client list brands %q: %w", stored, err)
-	}
-	brandsCache.put(stored, b)
-	return slices.Clone(b), nil
-}
-
-// brandsCache maps a stored brands text to its decoded form. The text is
-// the whole value (IDs and names), so an entry can never be wrong, only
-// unused; the cache forgets everything at maxBrandsCached entries.
-var brandsCache = &brandsTexts{}
-
-const maxBrandsCached = 8192
-
-type brandsTexts struct {
-	mu sync.RWMutex
-	m  map[string][]ClientBrand
-}
-
-func (c *brandsTexts) get(k string) ([]ClientBrand, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	v, ok := c.m[k]
-	return v, ok
-}
-
-func (c *brandsTexts) put(k string, v []ClientBrand) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxBrandsCached {
-		c.m = map[string][]ClientBrand{}
-	}
-	c.m[k] = v
 }

@@ -135,7 +135,7 @@ func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[s
 			return r.SortName > after.Name || r.SortName == after.Name && r.ID > after.ID
 		})
 	}
-	out := make([]listRow, 0, q.Limit+1)
+	out := pagedRows(q.Limit + 1)
 	filtered, want := q.enabledFilter()
 	// A filter or a search skips the chunks its counts say hold no row
 	// it passes: a page of a status few clients have walked the whole

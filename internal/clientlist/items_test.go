@@ -1,0 +1,47 @@
+package clientlist
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestItemsShareNoBrandsRoom: a page's items take their brands from one
+// backing array, yet appending to one item's brands never changes another's,
+// nor the decoded brands cached for the next page.
+func TestItemsShareNoBrandsRoom(t *testing.T) {
+	rows := make([]listRow, 40)
+	for i := range rows {
+		rows[i] = listRow{ID: fmt.Sprint("acc_", i), Status: "active",
+			Brands: fmt.Sprintf(`[{"id":"brd_a%d","name":"A %d"},{"id":"brd_b%d","name":"B %d"}]`, i%3, i%3, i%3, i%3)}
+		if i%4 == 0 {
+			rows[i].Brands = "[]"
+		}
+	}
+	s := &Service{}
+	items, err := s.items(rows, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range items {
+		items[i].Brands = append(items[i].Brands, ClientBrand{ID: "brd_x", Name: "appended"})
+	}
+	again, err := s.items(rows, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range items {
+		want := 3
+		if i%4 == 0 {
+			want = 1
+		}
+		if len(it.Brands) != want || it.Brands[len(it.Brands)-1].ID != "brd_x" {
+			t.Fatalf("item %d: %v", i, it.Brands)
+		}
+		if i%4 != 0 && (it.Brands[0].ID != fmt.Sprint("brd_a", i%3) || it.Brands[1].ID != fmt.Sprint("brd_b", i%3)) {
+			t.Fatalf("item %d's brands were overwritten by a neighbour's append: %v", i, it.Brands)
+		}
+		if n := len(again[i].Brands); n != want-1 {
+			t.Fatalf("item %d read again has %d brands: the cache was changed", i, n)
+		}
+	}
+}
