@@ -211,10 +211,14 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 // lower than the 120 MiB it was at GOGC=100 (measured in bench/README.md:
 // peak RSS 138–143 MB in a login burst, against 147–156 MB with 120 MiB;
 // the collector then works harder during the burst, 50 ms of CPU per login
-// against 42 ms). Large installations whose live heap is bigger set
-// GOMEMLIMIT themselves.
+// against 42 ms). On the seeded 10,000-client database (the copy of the
+// list in memory, 381 MB file) 104 MiB still peaked at 147–150 MB in the
+// burst, and 92 MiB at 138–140 MB with the same logins per second (issue 23;
+// bench/README.md); a page of the list allocates 13 kB since, not 22, which
+// pays for the extra collections. Large installations whose live heap is
+// bigger set GOMEMLIMIT themselves.
 const (
-	defaultMemoryLimit = 104 << 20
+	defaultMemoryLimit = 92 << 20
 	defaultGCPercent   = 400
 )
 
