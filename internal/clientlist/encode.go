@@ -33,6 +33,9 @@ func (p ClientPage) AppendJSON(b []byte) ([]byte, error) {
 
 // AppendJSON writes one row of the list.
 func (c *ClientListItem) AppendJSON(b []byte) ([]byte, error) {
+	if c.raw != nil {
+		return append(b, c.raw...), nil
+	}
 	var err error
 	b = append(b, `{"id":`...)
 	b = jsonw.String(b, c.ID)

@@ -48,3 +48,26 @@ const (
 
 // StateSQL is the state every page from memory reads (TestStatePlan).
 const StateSQL = stateSQL
+
+// Plain returns p without the JSON its items keep from the copy, after
+// checking that each item's kept JSON is what writing the item gives: so
+// that a page from memory compares with one read in SQL (reflect.DeepEqual)
+// and the kept bytes are checked on every such comparison.
+func Plain(t interface{ Errorf(string, ...any) }, p ClientPage) ClientPage {
+	if p.Clients == nil {
+		return p
+	}
+	out := p
+	out.Clients = make([]ClientListItem, len(p.Clients))
+	for i, it := range p.Clients {
+		raw := it.raw
+		it.raw = nil
+		if raw != nil {
+			if fresh, err := it.AppendJSON(nil); err != nil || string(fresh) != string(raw) {
+				t.Errorf("client %s: kept JSON %s, written %s (%v)", it.ID, raw, fresh, err)
+			}
+		}
+		out.Clients[i] = it
+	}
+	return out
+}

@@ -463,6 +463,7 @@ func (s *Service) computeRows(ctx context.Context, agencyID string, rows []listR
 			f = computeFresh(r.ID, a, r.Status, now, set)
 		}
 		r.Status, r.LastActive, r.Health = f.status, db.Time{Time: f.lastActive, Valid: !f.lastActive.IsZero()}, nil
+		r.from = nil // its values are no longer the copy's row's
 		if f.health != nil {
 			h := int64(*f.health)
 			r.Health = &h

@@ -54,6 +54,10 @@ type ClientListItem struct {
 	Seats        int                `json:"seats" doc:"0 means unlimited"`
 	Enabled      bool               `json:"enabled" doc:"false when the agency has disabled the client: its users cannot log in (the status is unchanged)"`
 	Metrics      map[string]float64 `json:"metrics" doc:"The agency's headline metrics (headline_metrics of the page): this calendar month's value of each over the client's brands, in the agency's time zone; a metric without data this month is absent"`
+	// raw is the item's JSON as AppendJSON writes it, kept by the copy's
+	// row it was read from (memRow.json), or nil. An item List returned
+	// is therefore not to be changed.
+	raw []byte
 }
 
 // ClientCounts are the number of clients per status tab (with the search applied,
@@ -224,6 +228,9 @@ type listRow struct {
 	// page does not parse its rows' values again; shared by every page
 	// read from the copy, so never changed in place.
 	metrics map[string]float64
+	// from is the copy's row a page's row was read from (nil in SQL, or
+	// once its values were computed anew): its JSON is kept there.
+	from *memRow
 	// Due is the earliest valid_until of the agency's rows: when it has
 	// passed, some stored status or score is stale and the page is read
 	// again after refreshDue.
@@ -484,6 +491,10 @@ func (s *Service) items(rows []listRow, names []string) ([]ClientListItem, error
 	healths := make([]ClientHealth, len(rows))
 	times := make([]time.Time, len(rows))
 	var brands []ClientBrand
+	namesKey := ""
+	if len(rows) > 0 && rows[0].from != nil {
+		namesKey = strings.Join(names, "\x00")
+	}
 	for i, r := range rows {
 		var b []ClientBrand
 		var err error
@@ -511,6 +522,9 @@ func (s *Service) items(rows []listRow, names []string) ([]ClientListItem, error
 		if r.LastActive.Valid {
 			times[i] = r.LastActive.Time
 			out[i].LastActiveAt = &times[i]
+		}
+		if r.from != nil {
+			out[i].raw = r.from.json(namesKey, &out[i])
 		}
 	}
 	return out, nil

@@ -284,7 +284,7 @@ func TestListCountsFollowEveryChange(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !reflect.DeepEqual(got, want) {
+				if !reflect.DeepEqual(clientlist.Plain(t, got), clientlist.Plain(t, want)) {
 					t.Fatalf("%+v sort %s: from memory %s\nin SQL %s", v, sort, describe(got), describe(want))
 				}
 			}

@@ -46,6 +46,33 @@ type memRow struct {
 	listRow
 	search string
 	keys   [4]int64 // the stored sort keys, indexed by keyIndex
+	// enc is the row's JSON as a page writes it (*encodedItem), made by
+	// the first page that shows the row: a copy's rows never change, and
+	// writing 50 items was an eighth of a list request's CPU (issue 23).
+	enc atomic.Value
+}
+
+// encodedItem is a row's JSON with the headline metrics it holds (the
+// agency's names, joined by NUL).
+type encodedItem struct {
+	names string
+	b     []byte
+}
+
+// json returns the row's JSON for a page showing the headline metrics
+// names, it being the item items made of the row: kept from an earlier
+// page when that one showed the same metrics. Two pages writing it at once
+// write the same bytes.
+func (r *memRow) json(names string, it *ClientListItem) []byte {
+	if e, _ := r.enc.Load().(*encodedItem); e != nil && e.names == names {
+		return e.b
+	}
+	b, err := it.AppendJSON(nil)
+	if err != nil {
+		return nil // written, and refused, by the page itself
+	}
+	r.enc.Store(&encodedItem{names: names, b: b})
+	return b
 }
 
 // keyIndex is where a sort's stored key sits in memRow.keys; the name order
@@ -152,6 +179,7 @@ func (c *listCopy) page(q ListQuery, after *cursor, needle string, visible map[s
 			return true
 		}
 		row := r.listRow
+		row.from = r
 		if keyed {
 			row.SortKey = r.keys[k]
 		}
