@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -16,23 +17,36 @@ import (
 	"github.com/liaison-dev/liaison/internal/requestctx"
 )
 
-// views holds one template set per page: the shared layout and partials
-// with the page's own "main" block.
+// views is one template set holding the shared layout and partials and
+// every page's own blocks, renamed "<block>:<page>" (pageBlocks). A page
+// renders its "main" first and the shared layout shows it (page.Main); a
+// page with a layout of its own (the full-screen report) is that layout.
+// One set, not a copy of the layout and partials per page: the 59 copies
+// were 17 MB of parse trees, more than half the server's live heap, which
+// the collector walked on every cycle (issue 23, bench/README.md).
 type views struct {
-	pages map[string]*template.Template
+	set   *template.Template
+	pages map[string]pageView
 }
+
+// pageView is what renders one page: its main block and the layout that
+// shows it ("" for the shared one, with page.Main).
+type pageView struct{ main, layout string }
 
 // shared are the files every page is parsed with.
 var shared = []string{"layout.html", "parts.html", "client_parts.html", "billing_details_parts.html", "report_parts.html", "daily_parts.html", "webhook_parts.html"}
 
+// defineRE finds the blocks a page file defines.
+var defineRE = regexp.MustCompile(`{{-? ?define "([^"]+)"`)
+
 func parseViews(fsys fs.FS, a *assets) (*views, error) {
-	base := template.New("layout").Funcs(funcs(a))
+	set := template.New("layout").Funcs(funcs(a))
 	for _, name := range shared {
 		b, err := fs.ReadFile(fsys, "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
-		if _, err := base.New(name).Parse(string(b)); err != nil {
+		if _, err := set.New(name).Parse(string(b)); err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
 		}
 	}
@@ -40,7 +54,7 @@ func parseViews(fsys fs.FS, a *assets) (*views, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &views{pages: map[string]*template.Template{}}
+	v := &views{set: set, pages: map[string]pageView{}}
 	for _, f := range files {
 		name := path.Base(f)
 		if contains(shared, name) {
@@ -50,19 +64,37 @@ func parseViews(fsys fs.FS, a *assets) (*views, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := base.Clone()
-		if err != nil {
-			return nil, err
-		}
-		if _, err := t.New(name).Parse(string(b)); err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", name, err)
-		}
-		if t.Lookup("main") == nil {
+		page := strings.TrimSuffix(name, ".html")
+		src, blocks := pageBlocks(string(b), page)
+		if !blocks["main"] {
 			return nil, fmt.Errorf("web: template %s defines no \"main\" block", name)
 		}
-		v.pages[strings.TrimSuffix(name, ".html")] = t
+		if _, err := set.New(name).Parse(src); err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+		pv := pageView{main: "main:" + page}
+		if blocks["layout"] {
+			pv.layout = "layout:" + page
+		}
+		v.pages[page] = pv
 	}
 	return v, nil
+}
+
+// pageBlocks renames the blocks a page file defines, and the file's own
+// calls of them, to "<block>:<page>", so that pages share one set without
+// one page's "main" (or layout) replacing another's.
+func pageBlocks(src, page string) (string, map[string]bool) {
+	blocks := map[string]bool{}
+	for _, m := range defineRE.FindAllStringSubmatch(src, -1) {
+		blocks[m[1]] = true
+	}
+	for b := range blocks {
+		for _, verb := range []string{"define", "template"} {
+			src = strings.ReplaceAll(src, verb+` "`+b+`"`, verb+` "`+b+":"+page+`"`)
+		}
+	}
+	return src, blocks
 }
 
 func contains(list []string, s string) bool {
@@ -85,6 +117,7 @@ type page struct {
 	Values    map[string]string
 	Data      any
 	Brand     branding.Brand // the portal the page belongs to (brand.go)
+	Main      template.HTML  // the page's own block, rendered (render)
 	flash     flash
 	host      branding.Brand // the brand of the request's Host
 }
@@ -108,7 +141,7 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, title string) *pa
 // render executes a view into a buffer first, so that a template error
 // becomes a clean 500 rather than half a page.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
-	t, ok := h.views.pages[name]
+	pv, ok := h.views.pages[name]
 	if !ok {
 		h.deps.Log.ErrorContext(r.Context(), "web: no such view", "view", name)
 		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
@@ -117,8 +150,15 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if p.Shell != nil && p.Shell.Portal == nil {
 		p.Brand = p.host // the agency app, or no account yet: never a remembered portal
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	var body, buf bytes.Buffer
+	var err error
+	if pv.layout != "" {
+		err = h.views.set.ExecuteTemplate(&buf, pv.layout, p)
+	} else if err = h.views.set.ExecuteTemplate(&body, pv.main, p); err == nil {
+		p.Main = template.HTML(body.String()) // written by the page's own escaped block
+		err = h.views.set.ExecuteTemplate(&buf, "layout", p)
+	}
+	if err != nil {
 		h.deps.Log.ErrorContext(r.Context(), "web: render", "view", name, "err", err, "request_id", requestctx.ID(r.Context()))
 		http.Error(w, "Something went wrong on our side. Request "+requestctx.ID(r.Context()), http.StatusInternalServerError)
 		return
