@@ -230,7 +230,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.W
 		debug.SetGCPercent(defaultGCPercent)
 	}
 	servePprof(log)
-	app, err := server.New(ctx, cfg, server.Options{Log: log})
+	access := newLineBuffer(stderr, 64<<10, 100*time.Millisecond)
+	defer access.Close() // after the app's Close (defers run last first): its last lines
+	accessLog := slog.New(slog.NewJSONHandler(access, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	app, err := server.New(ctx, cfg, server.Options{Log: log, AccessLog: accessLog})
 	if err != nil {
 		fmt.Fprintln(stderr, "liaison:", err)
 		return 1

@@ -96,9 +96,10 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 }
 
 // observe is the outermost middleware: request id, client IP, recovery,
-// the access log and the request metrics. No panic reaches a client: it is
-// logged with the stack and answered 500 with the request id.
-func observe(log *slog.Logger, trusted []netip.Prefix, next http.Handler) http.Handler {
+// the access log (a line per request on access) and the request metrics.
+// No panic reaches a client: it is logged on log with the stack and
+// answered 500 with the request id.
+func observe(log, access *slog.Logger, trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rid := newRequestID()
@@ -135,7 +136,7 @@ func observe(log *slog.Logger, trusted []netip.Prefix, next http.Handler) http.H
 			metrics.HTTPRequests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
 			metrics.HTTPDuration.WithLabelValues(route).Observe(d.Seconds())
 			if r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
-				log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", rid), slog.String("method", r.Method),
+				access.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", rid), slog.String("method", r.Method),
 					slog.String("path", r.URL.Path), slog.String("route", route), slog.Int("status", sw.status),
 					slog.Duration("duration", d), slog.String("ip", ip))
 			}

@@ -16,7 +16,7 @@ import (
 func TestPanicsBecome500WithRequestID(t *testing.T) {
 	var logged strings.Builder
 	log := slog.New(slog.NewJSONHandler(&logged, nil))
-	h := observe(log, nil, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	h := observe(log, log, nil, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
 	for _, path := range []string{"/api/v1/x", "/page"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
@@ -70,7 +70,7 @@ func TestClientIPBehindTrustedProxies(t *testing.T) {
 	}
 	for _, c := range cases {
 		var got string
-		h := observe(slog.New(slog.DiscardHandler), c.trusted, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		h := observe(slog.New(slog.DiscardHandler), slog.New(slog.DiscardHandler), c.trusted, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			got = requestctx.IP(r.Context())
 		}))
 		req := httptest.NewRequest("GET", "/x", nil)
