@@ -190,8 +190,8 @@ func TestListStatementsDoNotGrowWithRows(t *testing.T) {
 		if small != large || large > 4 {
 			t.Fatalf("statements: %d for 10 clients, %d for a page of 200", small, large)
 		}
-		// A deep page: one statement, none on SQLite (nothing is due and
-		// the data did not change, so the counts are the cached ones), and
+		// A deep page: no statement (nothing is due and the data did not
+		// change, so the state and the counts are the cached ones), and
 		// the keyset picks up where the first page stopped.
 		p2, deep := run(clientlist.ListQuery{Limit: 200, Cursor: p.NextCursor})
 		if deep != fromCopy(d) || len(p2.Clients) != 200 || p2.Clients[0].Name != "Client 0200" || p2.NextCursor != "" {
