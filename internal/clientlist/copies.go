@@ -22,15 +22,15 @@ type copies struct {
 type heldCopy struct {
 	c    *listCopy
 	read int64 // tick of its last read
-	// st is the state c was last read at, under write generation gen
-	// (SQLite only; currentCopy).
+	// st is the state c was last read at, under list generation gen
+	// (db.ListGeneration; currentCopy).
 	st       listState
 	gen      uint64
 	hasState bool
 }
 
 // current returns the agency's copy and its state when both were read
-// under write generation gen and no row is due at now.
+// under list generation gen and no row is due at now.
 func (c *copies) current(agencyID string, gen uint64, now time.Time) (*listCopy, listState, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

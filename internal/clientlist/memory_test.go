@@ -169,7 +169,7 @@ func TestListFromMemoryMatchesSQL(t *testing.T) {
 				t.Errorf("no %s client was listed (%v)", st, seen)
 			}
 		}
-		// A copy in memory costs one statement per page (none on SQLite).
+		// A current copy costs a page no statement (db.ListGeneration).
 		cq.n.Store(0)
 		if _, err := memory.List(ctx, scopes["admin (All)"], clientlist.ListQuery{Sort: "-health", Q: "client"}); err != nil || cq.n.Load() != fromCopy(d) {
 			t.Fatalf("a page from a current copy: %d statements, %v", cq.n.Load(), err)

@@ -34,6 +34,9 @@ import (
 type authGen struct {
 	n      atomic.Uint64
 	usable atomic.Bool
+	// list is the client list's generation on PostgreSQL (listgen.go),
+	// listed the commits of this DB that changed the list's state.
+	list, listed atomic.Uint64
 	// writes counts the writes committed through this process's DBs on
 	// the file (WriteGeneration); unused on PostgreSQL.
 	writes atomic.Uint64
@@ -122,13 +125,6 @@ func wordByte(b byte) bool {
 	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }
 
-// authChanged moves the generation on (after a commit that touched the
-// tables) and, on PostgreSQL, waits until every process has (announce).
-func (d *DB) authChanged(ctx context.Context) {
-	d.auth.n.Add(1)
-	d.announce(context.WithoutCancel(ctx))
-}
-
 // listenAuth keeps a connection listening on liaison_auth until Close.
 func (d *DB) listenAuth(cfg *pgx.ConnConfig) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -142,6 +138,7 @@ func (d *DB) listenAuth(cfg *pgx.ConnConfig) {
 			err := d.listenOnce(ctx, cfg, ready, &first)
 			d.auth.usable.Store(false)
 			d.auth.n.Add(1)
+			d.auth.list.Add(1)
 			if ctx.Err() != nil {
 				return
 			}
@@ -174,11 +171,12 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 		return err
 	}
 	defer c.Close(context.Background())
-	if _, err := c.Exec(ctx, `LISTEN liaison_auth; LISTEN liaison_auth_ack`); err != nil {
+	if _, err := c.Exec(ctx, `LISTEN liaison_auth; LISTEN liaison_auth_ack; LISTEN liaison_list`); err != nil {
 		return err
 	}
 	// What was cached before the LISTEN may have missed a notification.
 	d.auth.n.Add(1)
+	d.auth.list.Add(1)
 	d.auth.usable.Store(true)
 	if *first {
 		*first = false
@@ -193,8 +191,7 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 			d.auth.acked(n.Payload)
 			continue
 		}
-		d.auth.n.Add(1)
-		if n.Payload != "" {
+		if d.auth.heard(n.Channel, n.Payload) {
 			// A writer waits for every listener to have moved on.
 			if _, err := c.Exec(ctx, `SELECT pg_notify('liaison_auth_ack', $1)`, n.Payload); err != nil {
 				return err
@@ -207,27 +204,29 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 // which a writer counts the processes it waits for.
 const listenerName = "liaison-auth-listener"
 
-// announce makes a committed change of authentication data exact across
-// processes on PostgreSQL: the triggers' notification reaches every
-// listener as part of the commit, but a process may read it a moment
-// later, while a request that followed the writer's answer is already
-// there (TestSessionCacheAcrossProcesses saw it on a loaded machine). So
-// the writer, before it answers, sends a notification of its own and
-// waits until every listening process (counted by application_name) has
+// announce makes a committed change of authentication data (or of the
+// client list's state, listgen.go) exact across processes on PostgreSQL:
+// the triggers' notification reaches every listener as part of the commit,
+// but a process may read it a moment later, while a request that followed
+// the writer's answer is already there (TestSessionCacheAcrossProcesses
+// saw it on a loaded machine). So the writer, before it answers, sends a
+// notification of its own (its payload starting with prefix) and waits
+// until every listening process (counted by application_name) has
 // acknowledged it — each has then moved its generation on. A process that
-// does not answer within two seconds is not waited for longer.
-func (d *DB) announce(ctx context.Context) {
+// does not answer within two seconds is not waited for longer. One
+// statement counts the listeners and sends the notification.
+func (d *DB) announce(ctx context.Context, prefix string) {
 	if d.dialect != Postgres || !d.auth.usable.Load() {
 		return
 	}
-	token := strconv.FormatUint(announceSeq.Add(1), 36) + "." + strconv.FormatInt(time.Now().UnixNano(), 36)
-	var n int
-	if err := d.write.GetContext(ctx, &n, `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`, listenerName); err != nil || n == 0 {
-		return
-	}
+	token := prefix + strconv.FormatUint(announceSeq.Add(1), 36) + "." + strconv.FormatInt(time.Now().UnixNano(), 36)
+	// Waiting before the notification leaves: the acknowledgements may
+	// come back before the statement does.
 	ch := d.auth.wait(token)
 	defer d.auth.unwait(token)
-	if _, err := d.write.ExecContext(ctx, `SELECT pg_notify('liaison_auth', $1)`, token); err != nil {
+	var n int
+	if err := d.write.GetContext(ctx, &n, `SELECT (SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database())
+		FROM pg_notify('liaison_auth', $2)`, listenerName, token); err != nil || n == 0 {
 		return
 	}
 	deadline := time.After(2 * time.Second)

@@ -98,6 +98,9 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	if _, set := cfg.RuntimeParams["plan_cache_mode"]; !set {
 		cfg.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	}
+	// A write that changed the client list's state says so with a notice
+	// (listgen.go).
+	cfg.OnNotice = noticeHandler
 	x := sqlx.NewDb(stdlib.OpenDB(*cfg), "pgx")
 	x.SetMaxOpenConns(conns)
 	x.SetMaxIdleConns(conns)
@@ -273,11 +276,14 @@ func (d *DB) Select(ctx context.Context, dest any, q string, args ...any) error 
 // Exec runs one statement on the write pool, outside any transaction. Use it
 // only for writes that stand alone (e.g. a session's last-seen time).
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if d.dialect == Postgres {
+		res, list, err := d.execMarked(ctx, q, args)
+		d.changed(ctx, touchesAuth(q), list || err != nil) // after the statement's own commit
+		return res, err
+	}
 	res, err := exec(ctx, d.write, d.dialect, q, args)
 	d.auth.writes.Add(1)
-	if touchesAuth(q) {
-		d.authChanged(ctx) // after the statement's own commit, error or not
-	}
+	d.changed(ctx, touchesAuth(q), false) // after the statement's own commit, error or not
 	return res, err
 }
 
@@ -346,7 +352,22 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	x, err := d.write.BeginTxx(ctx, nil)
+	var (
+		conn *sqlx.Conn // PostgreSQL: the transaction's, to read the list mark on (listgen.go)
+		x    *sqlx.Tx
+	)
+	if d.dialect == Postgres {
+		if conn, err = d.write.Connx(ctx); err != nil {
+			return classify(err)
+		}
+		// Back to the pool before the announcement, which takes a
+		// connection of the pool: writers holding theirs while they wait
+		// for one would wait for ever.
+		defer func() { conn.Close() }() // after the rollback below; again is harmless
+		x, err = conn.BeginTxx(ctx, nil)
+	} else {
+		x, err = d.write.BeginTxx(ctx, nil)
+	}
 	if err != nil {
 		return classify(err)
 	}
@@ -358,6 +379,9 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 		if err != nil {
 			_ = x.Rollback()
+			if conn != nil {
+				listMarked(conn) // a mark of what rolled back
+			}
 		}
 	}()
 	if err = fn(tx); err != nil {
@@ -370,10 +394,14 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	err = classify(x.Commit())
 	d.auth.writes.Add(1) // after the commit, even a failed one (WriteGeneration)
-	if tx.auth {
-		// Even when the commit's answer is an error: it may have committed.
-		d.authChanged(ctx)
+	// Even when the commit's answer is an error: it may have committed.
+	// (The list mark also comes from triggers deferred to the commit.)
+	list := false
+	if conn != nil {
+		list = listMarked(conn) || err != nil
+		conn.Close()
 	}
+	d.changed(ctx, tx.auth, list)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,19 @@ var engineOnly = map[string]string{
 	"memberships_auth_changed":    "postgres",
 	"sessions_auth_changed":       "postgres",
 	"users_auth_changed":          "postgres",
+	// A change of the client list's state notifies the other processes
+	// and tells the writing one (00059); on SQLite one process, which
+	// sees its own writes, serves the file.
+	"agency_settings_list_notify":               "postgres",
+	"agency_settings_list_truncate":             "postgres",
+	"client_list_access_versions_list_notify":   "postgres",
+	"client_list_access_versions_list_truncate": "postgres",
+	"client_list_agency_versions_list_notify":   "postgres",
+	"client_list_agency_versions_list_truncate": "postgres",
+	"client_list_due_list_notify":               "postgres",
+	"client_list_due_list_truncate":             "postgres",
+	"client_list_stamps_list_notify":            "postgres",
+	"client_list_stamps_list_truncate":          "postgres",
 }
 
 // triggerName is a trigger's name with the engine's own way of spelling one
