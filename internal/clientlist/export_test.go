@@ -44,3 +44,6 @@ const (
 
 // StateSQL is the state every page from memory reads (TestStatePlan).
 const StateSQL = stateSQL
+
+// DueRowsArgs are DueRowsSQL's arguments as refreshBatch passes them.
+var DueRowsArgs = dueRowsArgs
