@@ -1,12 +1,12 @@
 #!/bin/bash
 # pgstat.sh NAME [EVERY]
 #
-# Beside `soak.sh NAME pg …`: waits for the soak to start (its load.txt),
-# creates pg_stat_statements in liaison_soak_NAME (the server must have it in
+# Run by `PGSTAT=EVERY soak.sh NAME pg …` (or beside it): waits for the soak
+# to start (its load.txt), creates pg_stat_statements in liaison_soak_NAME (the server must have it in
 # shared_preload_libraries), resets the database's entries, then every EVERY
 # seconds (default 30) writes a snapshot of the database's statements to
 # /tmp/soak/NAME/pgstat/T.csv (T: seconds since the reset). Per-call figures
-# between two snapshots: bench/mixed/pgstat-diff.sh.
+# between two snapshots: bench/mixed/pgstat-diff.py.
 name=$1 every=${2:-30}
 D=/tmp/soak/$name db=liaison_soak_${name//-/_}
 base=${PGURL:-postgres://postgres@127.0.0.1:5432}
