@@ -5,7 +5,9 @@
 # SEED_AUDIT, 40000 audit entries), starts `liaison serve` on it (with
 # GODEBUG=gctrace=1 in the server's log), runs bench/mixed with -pid, and
 # stops the server. PostgreSQL: a database liaison_soak_NAME on PGURL's
-# server (default postgres://postgres@127.0.0.1:5432). Output in /tmp/soak/NAME.
+# server (default postgres://postgres@127.0.0.1:5432); with PGSTAT=30,
+# snapshots of pg_stat_statements every 30 s (pgstat.sh; compare two windows
+# with pgstat-diff.py). Output in /tmp/soak/NAME.
 # Example (bench/README.md, "The mixed soak to 10,000 clients"):
 #   bench/mixed/soak.sh sq sqlite 10m 10000 100000 -grow-workers 4 -client-users 64 -per-kind
 #   bench/mixed/soak.sh pg pg 10m 10000 100000 -grow-workers 4 -client-users 64 -per-kind -vacuum 1m
@@ -19,6 +21,13 @@ if [ "$engine" = pg ]; then
 	db=liaison_soak_${name//-/_}
 	base=${PGURL:-postgres://postgres@127.0.0.1:5432}
 	psql "$base/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+	if [ -n "$PGSTAT" ]; then
+		# pg_stat_statements (in shared_preload_libraries), nested statements
+		# (triggers) included; snapshots every PGSTAT seconds (pgstat.sh).
+		psql "$base/$db" -qc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+			-c "ALTER DATABASE $db SET pg_stat_statements.track = 'all'" >/dev/null
+		"$root/bench/mixed/pgstat.sh" "$name" "$PGSTAT" &
+	fi
 	url="$base/$db?sslmode=disable"
 	src=(-database-url "$url")
 else

@@ -269,13 +269,17 @@ func (s *Service) Update(ctx context.Context, rel authz.Relation, a *authz.Actor
 				return err
 			}
 		}
-		if !equalSettings(before, after) {
-			if err := auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.update", rel.AccountID, before, after); err != nil {
-				return err
-			}
+		// The answer is read before the audit entry: appending locks the
+		// audit head, every writer's, until the commit, and the read may
+		// recompute the client's score from its activity (get), which
+		// the other writers then waited for (issue 23's soak).
+		if out, err = s.get(ctx, tx, rel); err != nil {
+			return err
 		}
-		out, err = s.get(ctx, tx, rel)
-		return err
+		if !equalSettings(before, after) {
+			return auditBoth(ctx, tx, now, a, rel.AgencyID, rel.AccountID, "client.update", rel.AccountID, before, after)
+		}
+		return nil
 	})
 	return out, err
 }

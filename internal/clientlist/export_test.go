@@ -1,6 +1,14 @@
 package clientlist
 
-import "github.com/liaison-dev/liaison/internal/db"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/health"
+)
 
 // SetReader makes s run its read queries through q, so tests can count the
 // statements a list costs.
@@ -70,4 +78,26 @@ func Plain(t interface{ Errorf(string, ...any) }, p ClientPage) ClientPage {
 		out.Clients[i] = it
 	}
 	return out
+
+// DueRowsArgs are DueRowsSQL's arguments as refreshBatch passes them.
+var DueRowsArgs = dueRowsArgs
+
+// ActivityScores returns, per client, its score's parts, next change, last
+// login and last activity at now, from the activity the refresh reads
+// (activityNow) or, with all, from every event of the window (activityOf).
+func ActivityScores(ctx context.Context, q db.Querier, ids []string, now time.Time, churnDays int, all bool) (map[string]string, error) {
+	acts, err := activityNow(ctx, q, ids, now)
+	if all {
+		acts, err = activityOf(ctx, q, ids, now, healthWindow)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for id, a := range acts {
+		p, _ := json.Marshal(health.Score(a.Activity, now, churnDays))
+		out[id] = fmt.Sprintf("%s next %s last login %s last active %s", p,
+			health.NextChange(a.Activity, now, churnDays), a.lastLogin, a.lastActive)
+	}
+	return out, nil
 }

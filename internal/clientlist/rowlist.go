@@ -165,18 +165,40 @@ func (c *chunk) count(needle string, filtered, want bool) ClientCounts {
 		}
 	}
 	// Remember the last few searches: a new slice, as readers may be
-	// walking the one held.
-	var next []chunkCount
+	// walking the one held. The counts without a search are never
+	// dropped for a search's: they are every list page's, and a chunk
+	// that forgot them was counted again, row by row, by the next page
+	// after any change — with more distinct searches than the chunk
+	// remembered (issue 23's soak: ten words), every chunk of the agency
+	// on every page (TestChunkKeepsCountsWithoutSearch).
+	next := make([]chunkCount, 0, maxChunkCounts+1)
 	if held != nil {
-		next = slices.Clone((*held)[max(0, len(*held)-maxChunkCounts+1):])
+		searches := 0
+		for _, e := range *held {
+			if e.needle != "" {
+				searches++
+			}
+		}
+		drop := searches - maxChunkCounts + 1 // the oldest searches, when needle is one
+		if needle == "" {
+			drop = 0
+		}
+		for _, e := range *held {
+			if e.needle != "" && drop > 0 {
+				drop--
+				continue
+			}
+			next = append(next, e)
+		}
 	}
 	next = append(next, chunkCount{needle: needle, filtered: filtered, want: want, counts: n})
 	c.counts.Store(&next)
 	return n
 }
 
-// maxChunkCounts is how many searches a chunk remembers counts for.
-const maxChunkCounts = 8
+// maxChunkCounts is how many searches a chunk remembers counts for,
+// besides the counts without a search (one per enabled filter: at most three).
+const maxChunkCounts = 16
 
 // of returns the count of a status ("all": every client), and false for a
 // status it does not count.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Optimize keeps SQLite's query planner informed: without statistics
@@ -80,4 +83,46 @@ func (d *DB) QueryPlan(ctx context.Context, q string, args ...any) ([]string, er
 		out = append(out, detail)
 	}
 	return out, rows.Err()
+}
+
+// PostgresPlan returns PostgreSQL's plan of q as the application runs it,
+// one line per step: every connection plans its prepared statements once,
+// generically (plan_cache_mode force_generic_plan, openPostgres), so a
+// statement's plan is the one PREPARE and EXPLAIN EXECUTE show, which
+// cannot see the arguments — unless the arguments go through FreshPlan,
+// when the plan is made for their values. Plain EXPLAIN with parameters
+// would plan for the values too, and so hide a generic plan that walks
+// (issue 23's soak). With analyze the statement runs (EXPLAIN ANALYZE,
+// BUFFERS: the lines give the blocks it read). For tests.
+func (d *DB) PostgresPlan(ctx context.Context, analyze bool, q string, args ...any) ([]string, error) {
+	if d.dialect != Postgres {
+		return nil, fmt.Errorf("PostgresPlan: PostgreSQL only")
+	}
+	c, err := d.write.Connx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	explain := `EXPLAIN `
+	if analyze {
+		explain = `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) `
+	}
+	var plan []string
+	if len(args) > 0 && args[0] == pgx.QueryExecModeSimpleProtocol {
+		err = c.SelectContext(ctx, &plan, explain+rebind(Postgres, q), args...)
+		return plan, classify(err)
+	}
+	if _, err := c.ExecContext(ctx, `PREPARE liaison_plan AS `+rebind(Postgres, q)); err != nil {
+		return nil, classify(err)
+	}
+	defer c.ExecContext(context.WithoutCancel(ctx), `DEALLOCATE liaison_plan`)
+	marks := strings.Repeat(`?, `, len(args))
+	if marks != "" {
+		marks = `(` + marks[:len(marks)-2] + `)`
+	}
+	// The arguments as literals (simple protocol), so that EXECUTE's own
+	// parameters need no types.
+	err = c.SelectContext(ctx, &plan, explain+`EXECUTE liaison_plan`+rebind(Postgres, marks),
+		append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
+	return plan, classify(err)
 }
