@@ -78,6 +78,7 @@ func Plain(t interface{ Errorf(string, ...any) }, p ClientPage) ClientPage {
 		out.Clients[i] = it
 	}
 	return out
+}
 
 // DueRowsArgs are DueRowsSQL's arguments as refreshBatch passes them.
 var DueRowsArgs = dueRowsArgs
