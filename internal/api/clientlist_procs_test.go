@@ -23,10 +23,7 @@ func TestClientListAcrossProcesses(t *testing.T) {
 	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
 		w := newClWorld(t, e)
 		a := w.s
-		env := map[string]string{"LIAISON_DATABASE_URL": a.Config.DatabaseURL, "LIAISON_DATA_DIR": a.Config.DataDir}
-		servers := []*testkit.Server{a,
-			testkit.StartServer(t, e, testkit.ServerOptions{Env: env}),
-			testkit.StartServer(t, e, testkit.ServerOptions{Env: env})}
+		servers := threeProcesses(t, e, a)
 		var admins []*testkit.APIClient
 		for _, s := range servers {
 			x := s.NewClient()

@@ -16,10 +16,7 @@ func TestSessionCacheAcrossProcesses(t *testing.T) {
 	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
 		w := newClWorld(t, e)
 		a := w.s
-		env := map[string]string{"LIAISON_DATABASE_URL": a.Config.DatabaseURL, "LIAISON_DATA_DIR": a.Config.DataDir}
-		servers := []*testkit.Server{a,
-			testkit.StartServer(t, e, testkit.ServerOptions{Env: env}),
-			testkit.StartServer(t, e, testkit.ServerOptions{Env: env})}
+		servers := threeProcesses(t, e, a)
 		// on returns, for each server, a client carrying c's cookie.
 		on := func(c *testkit.APIClient) []*testkit.APIClient {
 			var out []*testkit.APIClient
@@ -87,4 +84,13 @@ func TestSessionCacheAcrossProcesses(t *testing.T) {
 			"token": link[strings.LastIndex(link, "/")+1:], "password": "a brand new passphrase"})
 		expect("quinn after the reset", quinns, "GET", "/api/v1/me", nil, 401)
 	})
+}
+
+// threeProcesses returns a and two more servers on its database, each a
+// process of its own as far as caches go.
+func threeProcesses(t *testing.T, e db.Dialect, a *testkit.Server) []*testkit.Server {
+	env := map[string]string{"LIAISON_DATABASE_URL": a.Config.DatabaseURL, "LIAISON_DATA_DIR": a.Config.DataDir}
+	return []*testkit.Server{a,
+		testkit.StartServer(t, e, testkit.ServerOptions{Env: env}),
+		testkit.StartServer(t, e, testkit.ServerOptions{Env: env})}
 }
