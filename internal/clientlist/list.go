@@ -278,9 +278,12 @@ func (s *Service) List(ctx context.Context, scope authz.ClientScope, q ListQuery
 	if out.Clients, err = s.items(rows, out.HeadlineMetrics); err != nil {
 		return ClientPage{}, err
 	}
+	if mem != nil {
+		// The items hold copies of the rows' fields: the rows are done with.
+		releaseRows(rows)
+	}
 	if !q.noCounts && mem != nil {
 		out.ClientCounts = s.memoryCounts(scope, q, mem)
-		releaseRows(rows)
 	} else if !q.noCounts {
 		seen := int64(-1)
 		if len(rows) > 0 {
