@@ -40,6 +40,7 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/mail"
+	"github.com/liaison-dev/liaison/internal/requestctx"
 )
 
 // Defaults of a portal that set nothing: Liaison's own colours (those of
@@ -471,6 +472,9 @@ type hostAgencyKey struct{}
 // HostAgency returns the agency whose verified custom domain the request
 // came on ("" for any other host), as set by HostMiddleware.
 func HostAgency(ctx context.Context) (string, bool) {
+	if s, ok := requestctx.HostAgency(ctx); ok {
+		return s, true
+	}
 	s, ok := ctx.Value(hostAgencyKey{}).(string)
 	return s, ok
 }
@@ -484,7 +488,18 @@ func (s *Service) HostMiddleware(next http.Handler) http.Handler {
 		if err != nil {
 			s.log.WarnContext(r.Context(), "branding: host lookup", "host", r.Host, "err", err)
 		}
-		ctx := context.WithValue(r.Context(), hostAgencyKey{}, agencyID)
+		// Kept in the request's Info when it has one (every request
+		// through the server): no context layer, no copy of the request
+		// (issue 23). A custom domain's request needs its brand in the
+		// context for e-mails, and so a copy.
+		ctx := r.Context()
+		if !requestctx.SetHostAgency(ctx, agencyID) {
+			ctx = context.WithValue(ctx, hostAgencyKey{}, agencyID)
+		}
+		if agencyID == "" && ctx == r.Context() {
+			next.ServeHTTP(w, r)
+			return
+		}
 		if agencyID != "" {
 			ctx = mail.WithBrand(ctx, agencyID)
 		}

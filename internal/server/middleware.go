@@ -104,7 +104,7 @@ func observe(log, access *slog.Logger, trusted []netip.Prefix, next http.Handler
 		start := time.Now()
 		rid := newRequestID()
 		ip := clientIP(r, trusted)
-		ctx, matched := requestctx.WithRoute(requestctx.WithIP(requestctx.WithID(r.Context(), rid), ip))
+		ctx, matched := requestctx.With(r.Context(), rid, ip)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("X-Request-Id", rid)
@@ -122,7 +122,7 @@ func observe(log, access *slog.Logger, trusted []netip.Prefix, next http.Handler
 					}
 				}
 			}
-			route := matched.Pattern
+			route := matched.Route
 			if route == "" {
 				route = r.Pattern
 			}
