@@ -460,16 +460,19 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 	// rows. The rows share backing arrays for the same reason.
 	var (
 		stamped, id, name, sortName, status stdsql.NullString
-		brands, search, headline            stdsql.NullString
+		email, brands, search, headline     stdsql.NullString
 		health, users, seats                stdsql.NullInt64
 		enabled                             stdsql.NullBool
 		keys                                [4]stdsql.NullInt64
 		backing                             []memRow
+		healths                             []int64
+		emails                              []string
+		text                                []byte
 	)
 	for rows.Next() {
 		var r memRow
 		if err := rows.Scan(&out.state.list, &out.state.rows, &out.state.due, &out.state.dead, &out.state.headline, &stamped, &id, &name, &sortName,
-			&r.Email, &status, &health, &r.LastActive, &users, &seats, &brands, &search, &keys[0], &keys[1], &keys[2], &keys[3], &enabled, &headline); err != nil {
+			&email, &status, &health, &r.LastActive, &users, &seats, &brands, &search, &keys[0], &keys[1], &keys[2], &keys[3], &enabled, &headline); err != nil {
 			return err
 		}
 		if !id.Valid {
@@ -478,16 +481,42 @@ func (out *copyRows) ScanRows(rows *stdsql.Rows) error {
 			}
 			continue
 		}
-		r.ID, r.Name, r.SortName, r.Status, r.Brands, r.search = id.String, name.String, sortName.String, status.String, brands.String, search.String
-		r.Users, r.Seats, r.Enabled, r.Headline = int(users.Int64), int(seats.Int64), enabled.Bool, headline.String
+		// A copy lives as long as the process and the collector walks
+		// it on every cycle, object by object: a row's texts are one
+		// string (the fields are slices of it) and its score sits in an
+		// array shared with its neighbours, not eight strings and a
+		// pointer of their own (issue 23: the collector's share of the
+		// soak's CPU grew with the agency's copy).
+		text = append(append(append(append(append(append(append(append(text[:0],
+			id.String...), name.String...), sortName.String...), status.String...), brands.String...), search.String...), headline.String...),
+			email.String...)
+		all := string(text)
+		cut := func(f string) string {
+			v := all[:len(f)]
+			all = all[len(f):]
+			return v
+		}
+		r.ID, r.Name, r.SortName, r.Status = cut(id.String), cut(name.String), cut(sortName.String), cut(status.String)
+		r.Brands, r.search, r.Headline = cut(brands.String), cut(search.String), cut(headline.String)
+		r.Users, r.Seats, r.Enabled = int(users.Int64), int(seats.Int64), enabled.Bool
+		if email.Valid {
+			if len(emails) == cap(emails) { // grown as backing is, below
+				emails = make([]string, 0, min(256, max(1, 2*cap(emails))))
+			}
+			emails = append(emails, cut(email.String))
+			r.Email = &emails[len(emails)-1]
+		}
 		// Parsed once per load, not once per page (a bad value is
 		// parsed again, and refused, by the page that shows it).
 		if m, err := parseHeadline(r.Headline); err == nil {
 			r.metrics = m
 		}
 		if health.Valid {
-			h := health.Int64
-			r.Health = &h
+			if len(healths) == cap(healths) { // grown as backing is, below
+				healths = make([]int64, 0, min(256, max(1, 2*cap(healths))))
+			}
+			healths = append(healths, health.Int64)
+			r.Health = &healths[len(healths)-1]
 		}
 		for i, k := range keys {
 			r.keys[i] = k.Int64
