@@ -104,6 +104,12 @@ func TestDeltaPlanAsRun(t *testing.T) {
 				}
 			}
 		}
+		for _, line := range plan {
+			if strings.Contains(line, "Buffers:") {
+				t.Logf("blocks read by the delta (top node): %s", strings.TrimSpace(line))
+				break
+			}
+		}
 		if !stamps {
 			t.Errorf("the delta does not read just the stamps after the copy by (agency, v):\n%s", all)
 		}
