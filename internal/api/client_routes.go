@@ -116,7 +116,7 @@ func (a *API) clientRoutes() {
 		"The clients the caller sees through this agency, filtered, searched, sorted and paged, with counts per status", "clients"),
 		func(ctx context.Context, in *cliListIn) (*cliListOut, error) {
 			p, err := s.List(ctx, clientScope(ctx), client.ListQuery{Status: in.Status, Q: in.Q, Sort: in.Sort, Limit: in.Limit, Cursor: in.Cursor,
-				Enabled: in.Enabled})
+				Enabled: in.Enabled, JSONOnly: true})
 			return &cliListOut{Body: p}, err
 		})
 

@@ -29,17 +29,28 @@ func parseBrandsInto(buf []ClientBrand, stored string) (brands, rest []ClientBra
 	}
 	b, ok := brandsCache.get(stored)
 	if !ok {
-		b = []ClientBrand{}
-		if err := json.Unmarshal([]byte(stored), &b); err != nil {
-			return nil, buf, fmt.Errorf("client list brands %q: %w", stored, err)
+		if b, err = decodeBrands(stored); err != nil {
+			return nil, buf, err
 		}
-		brandsCache.put(stored, b)
 	}
 	if cap(buf) < len(b) {
 		buf = make([]ClientBrand, 0, max(len(b), 64))
 	}
 	n := copy(buf[:len(b)], b)
 	return buf[:n:n], buf[n:n:cap(buf)], nil
+}
+
+// decodeBrands decodes a stored brands text and keeps it in brandsCache.
+// Apart from parseBrandsInto because the variable Unmarshal decodes into
+// escapes to the heap: declared in parseBrandsInto, it was allocated on
+// every call, cache hits included — 20 of a page's 41 allocations (issue 23).
+func decodeBrands(stored string) ([]ClientBrand, error) {
+	b := []ClientBrand{}
+	if err := json.Unmarshal([]byte(stored), &b); err != nil {
+		return nil, fmt.Errorf("client list brands %q: %w", stored, err)
+	}
+	brandsCache.put(stored, b)
+	return b, nil
 }
 
 // brandsCache maps a stored brands text to its decoded form. The text is

@@ -8,7 +8,16 @@ import "github.com/liaison-dev/liaison/internal/jsonw"
 func (p ClientPage) AppendJSON(b []byte) ([]byte, error) {
 	var err error
 	b = append(b, `{"clients":`...)
-	if p.Clients == nil {
+	if p.raw != nil {
+		b = append(b, '[')
+		for i, it := range p.raw {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, it...)
+		}
+		b = append(b, ']')
+	} else if p.Clients == nil {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')

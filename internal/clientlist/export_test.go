@@ -87,6 +87,15 @@ var (
 	DeltaArgs = deltaArgs
 )
 
+// JSON is the page as the API writes it.
+func JSON(t interface{ Fatal(...any) }, p ClientPage) string {
+	b, err := p.AppendJSON(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // DueRowsArgs are DueRowsSQL's arguments as refreshBatch passes them.
 var DueRowsArgs = dueRowsArgs
 

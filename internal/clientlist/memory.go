@@ -64,8 +64,8 @@ type encodedItem struct {
 // page when that one showed the same metrics. Two pages writing it at once
 // write the same bytes.
 func (r *memRow) json(names string, it *ClientListItem) []byte {
-	if e, _ := r.enc.Load().(*encodedItem); e != nil && e.names == names {
-		return e.b
+	if b := r.kept(names); b != nil {
+		return b
 	}
 	b, err := it.AppendJSON(nil)
 	if err != nil {
@@ -73,6 +73,15 @@ func (r *memRow) json(names string, it *ClientListItem) []byte {
 	}
 	r.enc.Store(&encodedItem{names: names, b: b})
 	return b
+}
+
+// kept returns the row's JSON for a page showing the headline metrics
+// names, when a page made it before; nil otherwise.
+func (r *memRow) kept(names string) []byte {
+	if e, _ := r.enc.Load().(*encodedItem); e != nil && e.names == names {
+		return e.b
+	}
+	return nil
 }
 
 // keyIndex is where a sort's stored key sits in memRow.keys; the name order

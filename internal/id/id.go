@@ -72,8 +72,12 @@ func Secret() string {
 
 // Hash returns the hex SHA-256 of a secret token, the form kept in the database.
 func Hash(secret string) string {
+	// Encoded into an array on the stack: one allocation, the string,
+	// instead of three on every request's session lookup (issue 23).
 	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], h[:])
+	return string(out[:])
 }
 
 // Equal compares two token hashes in constant time.
