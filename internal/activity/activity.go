@@ -9,7 +9,7 @@
 // own: health and last activity read own events only.
 //
 // Recording an event also marks the client's stored list rows due
-// (client_list.valid_until), so the next read of the client list recomputes
+// (client_list_due.valid_until), so the next read of the client list recomputes
 // their status, health and last activity (clientlist/fresh.go) — in the same
 // transaction as the event.
 package activity

@@ -80,6 +80,13 @@ func Plain(t interface{ Errorf(string, ...any) }, p ClientPage) ClientPage {
 	return out
 }
 
+// DeltaSQL and DeltaArgs are the copy's delta statement and its arguments
+// as loadDelta runs it (TestDeltaPlanAsRun).
+var (
+	DeltaSQL  = deltaSQL
+	DeltaArgs = deltaArgs
+)
+
 // JSON is the page as the API writes it.
 func JSON(t interface{ Fatal(...any) }, p ClientPage) string {
 	b, err := p.AppendJSON(nil)

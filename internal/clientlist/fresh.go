@@ -13,8 +13,8 @@ import (
 
 // A client's status (active, at_risk, churned), health score and last
 // activity move with the clock, not only with the data. client_list stores
-// them with valid_until, the moment they may next change on their own
-// (health.NextChange): until then they are exact. Anything that changes
+// them, and client_list_due their valid_until, the moment they may next
+// change on their own (health.NextChange): until then they are exact. Anything that changes
 // their inputs marks the rows due (the triggers rebuild a row due; a
 // recorded event sets valid_until in the past), and whoever reads an
 // agency's rows first recomputes the due ones (refreshDue), in one write

@@ -417,15 +417,7 @@ func (x *listCopy) index(rows []*memRow) {
 // only grow), and the caller reads the whole agency.
 func (s *Service) loadDelta(ctx context.Context, agencyID string, old *listCopy) (*listCopy, listState, error) {
 	var rows copyRows
-	// Planned for its arguments on PostgreSQL (db.FreshPlan): the generic
-	// plan cannot see that few stamps follow old.rows and walked the
-	// agency's stamps, list rows and links on every call, 244 → 625 blocks
-	// a call and two thirds of the database's time by the end of issue 23's
-	// soak; planned for its values it read 32–34 blocks throughout.
-	err := s.read.Select(ctx, &rows, `SELECT `+copyCols(`s.client_id`)+` FROM (`+stateSQL+`) v
-		LEFT JOIN client_list_stamps s ON s.agency_id = ? AND s.v > ?
-		LEFT JOIN client_list l ON l.agency_id = s.agency_id AND l.client_id = s.client_id`+enabledJoin+headlineJoin,
-		db.FreshPlan(s.read, []any{agencyID, agencyID, agencyID, agencyID, agencyID, agencyID, old.rows})...)
+	err := s.read.Select(ctx, &rows, deltaSQL, deltaArgs(s.read, agencyID, old.rows)...)
 	if err != nil || rows.state.rows < old.rows {
 		return nil, listState{}, err
 	}
@@ -433,6 +425,23 @@ func (s *Service) loadDelta(ctx context.Context, agencyID string, old *listCopy)
 		return old, rows.state, nil
 	}
 	return s.copies.put(agencyID, old.with(rows.state.rows, rows.rows, rows.gone)), rows.state, nil
+}
+
+// deltaSQL reads an agency's state and the rows stamped after a version
+// (deltaArgs), for loadDelta.
+var deltaSQL = `SELECT ` + copyCols(`s.client_id`) + ` FROM (` + stateSQL + `) v
+	LEFT JOIN client_list_stamps s ON s.agency_id = ? AND s.v > ?
+	LEFT JOIN client_list l ON l.agency_id = s.agency_id AND l.client_id = s.client_id` + enabledJoin + headlineJoin
+
+// deltaArgs are deltaSQL's arguments for the rows of agencyID stamped after
+// version after. Planned for its arguments on PostgreSQL (db.FreshPlan):
+// the generic plan cannot see that few stamps follow the copy's version
+// and walked the agency's stamps, list rows and links on every call, 244 →
+// 625 blocks a call and two thirds of the database's time by the end of
+// issue 23's soak; planned for its values it read 32–34 blocks throughout
+// (TestDeltaPlanAsRun).
+func deltaArgs(q db.Querier, agencyID string, after int64) []any {
+	return db.FreshPlan(q, []any{agencyID, agencyID, agencyID, agencyID, agencyID, agencyID, after})
 }
 
 // visibleAt returns the clients the scope's user sees in the agency as of

@@ -2,6 +2,9 @@ package db
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -42,7 +45,7 @@ type authGen struct {
 	writes atomic.Uint64
 	// waiters are the writers waiting for acknowledgements (announce).
 	mu      sync.Mutex
-	waiters map[string]chan struct{}
+	waiters map[string]*ackWaiter
 	stop    context.CancelFunc
 	done    chan struct{}
 }
@@ -188,7 +191,7 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 			return err
 		}
 		if n.Channel == "liaison_auth_ack" {
-			d.auth.acked(n.Payload)
+			d.auth.acked(n.Payload, n.PID)
 			continue
 		}
 		if d.auth.heard(n.Channel, n.Payload) {
@@ -201,7 +204,7 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 }
 
 // listenerName is the application_name of the listening connections, by
-// which a writer counts the processes it waits for.
+// which a writer finds the processes it waits for.
 const listenerName = "liaison-auth-listener"
 
 // announce makes a committed change of authentication data (or of the
@@ -211,28 +214,51 @@ const listenerName = "liaison-auth-listener"
 // the writer's answer is already there (TestSessionCacheAcrossProcesses
 // saw it on a loaded machine). So the writer, before it answers, sends a
 // notification of its own (its payload starting with prefix) and waits
-// until every listening process (counted by application_name) has
+// until every listening process (found by application_name) has
 // acknowledged it — each has then moved its generation on. A process that
 // does not answer within two seconds is not waited for longer. One
-// statement counts the listeners and sends the notification.
+// statement finds the listeners and sends the notification.
+//
+// Acknowledgements are matched to listeners by the backend that sent them
+// (a notification carries its sender's PID, and a listener acknowledges on
+// its own connection), not counted: a count of acknowledgements could be
+// made up by ones from a listener that was not counted (it connected
+// between the count and the commit, as a listener that reconnects does),
+// or twice by one listener (two writers' tokens alike), while a counted
+// process had not yet moved on (TestAnnounceWaitsForEachListener).
 func (d *DB) announce(ctx context.Context, prefix string) {
 	if d.dialect != Postgres || !d.auth.usable.Load() {
 		return
 	}
-	token := prefix + strconv.FormatUint(announceSeq.Add(1), 36) + "." + strconv.FormatInt(time.Now().UnixNano(), 36)
+	token := prefix + announceID + "." + strconv.FormatUint(announceSeq.Add(1), 36)
 	// Waiting before the notification leaves: the acknowledgements may
 	// come back before the statement does.
-	ch := d.auth.wait(token)
+	w := d.auth.wait(token)
 	defer d.auth.unwait(token)
-	var n int
-	if err := d.write.GetContext(ctx, &n, `SELECT (SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database())
-		FROM pg_notify('liaison_auth', $2)`, listenerName, token); err != nil || n == 0 {
+	var listeners sql.NullString
+	if err := d.write.GetContext(ctx, &listeners, `SELECT (SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+		WHERE application_name = $1 AND datname = current_database()) FROM pg_notify('liaison_auth', $2)`,
+		listenerName, token); err != nil || !listeners.Valid {
 		return
 	}
+	pending := map[uint32]bool{}
+	for _, f := range strings.Split(listeners.String, ",") {
+		if pid, err := strconv.ParseUint(f, 10, 32); err == nil {
+			pending[uint32(pid)] = true
+		}
+	}
 	deadline := time.After(2 * time.Second)
-	for got := 0; got < n; got++ {
+	for {
+		w.mu.Lock()
+		for pid := range w.acked {
+			delete(pending, pid)
+		}
+		w.mu.Unlock()
+		if len(pending) == 0 {
+			return
+		}
 		select {
-		case <-ch:
+		case <-w.more:
 		case <-deadline:
 			return
 		case <-ctx.Done():
@@ -243,15 +269,32 @@ func (d *DB) announce(ctx context.Context, prefix string) {
 
 var announceSeq atomic.Uint64
 
-func (g *authGen) wait(token string) chan struct{} {
-	ch := make(chan struct{}, 64)
+// announceID makes this process's tokens its own: two processes' sequences
+// alike would otherwise give two writers one token, whose acknowledgements
+// each would take for its own.
+var announceID = func() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}()
+
+// ackWaiter collects the listeners (backend PIDs) that acknowledged one
+// announcement; more is signalled after each.
+type ackWaiter struct {
+	mu    sync.Mutex
+	acked map[uint32]bool
+	more  chan struct{}
+}
+
+func (g *authGen) wait(token string) *ackWaiter {
+	w := &ackWaiter{acked: map[uint32]bool{}, more: make(chan struct{}, 1)}
 	g.mu.Lock()
 	if g.waiters == nil {
-		g.waiters = map[string]chan struct{}{}
+		g.waiters = map[string]*ackWaiter{}
 	}
-	g.waiters[token] = ch
+	g.waiters[token] = w
 	g.mu.Unlock()
-	return ch
+	return w
 }
 
 func (g *authGen) unwait(token string) {
@@ -260,15 +303,20 @@ func (g *authGen) unwait(token string) {
 	g.mu.Unlock()
 }
 
-func (g *authGen) acked(token string) {
+// acked records that the listener on backend pid acknowledged token.
+func (g *authGen) acked(token string, pid uint32) {
 	g.mu.Lock()
-	ch := g.waiters[token]
+	w := g.waiters[token]
 	g.mu.Unlock()
-	if ch != nil {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	w.acked[pid] = true
+	w.mu.Unlock()
+	select {
+	case w.more <- struct{}{}:
+	default:
 	}
 }
 

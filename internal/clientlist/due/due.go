@@ -19,10 +19,11 @@ import (
 	"github.com/liaison-dev/liaison/internal/db"
 )
 
-// Epoch is the valid_until of a row rebuilt from its data (the triggers
-// of migration 00010 write it): its status, score and last activity are
-// blank until the refresh computes them, and the refresh versions it
-// whatever it finds, since its other columns may have changed.
+// Epoch is the valid_until of a row rebuilt from its data (migration
+// 00061's trigger client_list_due_row_added writes it): its status, score
+// and last activity are blank until the refresh computes them, and the
+// refresh versions it whatever it finds, since its other columns may have
+// changed.
 var Epoch = time.Unix(0, 0).UTC()
 
 // Marked is the valid_until these functions write: due at once, but its

@@ -1,0 +1,89 @@
+package db_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/liaison-dev/liaison/internal/db"
+	"github.com/liaison-dev/liaison/internal/testkit"
+)
+
+// TestAnnounceWaitsForEachListener: a writer's announcement (authgen.go)
+// returns only once each listener it found has acknowledged it, whatever
+// other acknowledgements arrive: here a listening process that acknowledges
+// every announcement twice, and one that listens under another name (as a
+// listener that connected after the writer looked stands for), while a
+// third, slow, acknowledges 400 ms late. Counting acknowledgements, the
+// writer returned when the duplicates made up the count, before the slow
+// process had moved on.
+func TestAnnounceWaitsForEachListener(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := testkit.PostgresSchema(t)
+	d, err := db.Open(ctx, url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// listener is a process's listening connection that acknowledges each
+	// announcement times times after delay.
+	var slowAcked atomic.Int64 // when the slow listener began to acknowledge, in ns
+	listener := func(name string, times int, delay time.Duration) {
+		t.Helper()
+		cfg, err := pgx.ParseConfig(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.RuntimeParams["application_name"] = name
+		c, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close(context.Background()) })
+		if _, err := c.Exec(ctx, `LISTEN liaison_auth`); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				n, err := c.WaitForNotification(ctx)
+				if err != nil {
+					return
+				}
+				if !strings.HasPrefix(n.Payload, "list:") {
+					continue
+				}
+				time.Sleep(delay)
+				if delay > 0 {
+					slowAcked.Store(time.Now().UnixNano())
+				}
+				for i := 0; i < times; i++ {
+					if _, err := c.Exec(ctx, `SELECT pg_notify('liaison_auth_ack', $1)`, n.Payload); err != nil {
+						return
+					}
+				}
+			}
+		}()
+	}
+	listener(db.ListenerName, 2, 0)
+	listener("liaison-late-listener", 1, 0)
+	listener(db.ListenerName, 1, 400*time.Millisecond)
+	for round := 0; round < 2; round++ {
+		slowAcked.Store(0)
+		start := time.Now()
+		db.Announce(ctx, d)
+		returned := time.Now()
+		if slowAcked.Load() == 0 || returned.UnixNano() < slowAcked.Load() {
+			t.Fatalf("round %d: the writer returned after %v, before the slow listener acknowledged", round, returned.Sub(start))
+		}
+		if returned.Sub(start) > 1500*time.Millisecond {
+			t.Errorf("round %d: the writer waited %v: an acknowledgement was not matched", round, returned.Sub(start))
+		}
+	}
+}
