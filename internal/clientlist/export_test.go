@@ -96,9 +96,18 @@ func ActivityScores(ctx context.Context, q db.Querier, ids []string, now time.Ti
 	}
 	out := map[string]string{}
 	for id, a := range acts {
-		p, _ := json.Marshal(health.Score(a.Activity, now, churnDays))
-		out[id] = fmt.Sprintf("%s next %s last login %s last active %s", p,
-			health.NextChange(a.Activity, now, churnDays), a.lastLogin, a.lastActive)
+		out[id] = ScoreOf(a.Activity, a.lastLogin, a.lastActive, now, churnDays)
 	}
 	return out, nil
 }
+
+// ScoreOf is how ActivityScores writes one client's score, next change,
+// last login and last activity.
+func ScoreOf(a health.Activity, lastLogin, lastActive time.Time, now time.Time, churnDays int) string {
+	p, _ := json.Marshal(health.Score(a, now, churnDays))
+	return fmt.Sprintf("%s next %s last login %s last active %s", p,
+		health.NextChange(a, now, churnDays), lastLogin, lastActive)
+}
+
+// HealthWindow is how far back the score reads.
+const HealthWindow = healthWindow
