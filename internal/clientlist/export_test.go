@@ -111,3 +111,32 @@ func ScoreOf(a health.Activity, lastLogin, lastActive time.Time, now time.Time, 
 
 // HealthWindow is how far back the score reads.
 const HealthWindow = healthWindow
+
+// ActivityRead is one statement of activityNow, with its arguments.
+type ActivityRead struct {
+	SQL  string
+	Args []any
+}
+
+// ActivityReads are activityNow's statements for the clients at now.
+func ActivityReads(ids []string, now time.Time) []ActivityRead {
+	var out []ActivityRead
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{{ActivityWindowSQL, []any{ids, ids, now.Add(-healthWindow), now, now.Add(-viewWindow), now}},
+		{ActivityLastsSQL, []any{ids, now, now.Add(-healthWindow)}}} {
+		sql, args, err := db.In(q.sql, q.args...)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, ActivityRead{sql, args})
+	}
+	return out
+}
+
+// ActivityNow is the refresh's read of the clients' activity at now.
+func ActivityNow(ctx context.Context, q db.Querier, ids []string, now time.Time) (int, error) {
+	acts, err := activityNow(ctx, q, ids, now)
+	return len(acts), err
+}

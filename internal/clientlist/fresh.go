@@ -413,7 +413,7 @@ const ownPagesSQL = `pages(client_id, page) AS (
 // activityNow reads of events. A page with no view in the last 30 days has
 // a row with a NULL at.
 const ActivityWindowSQL = `WITH RECURSIVE ` + ownPagesSQL + `
-		SELECT client_id, kind, page, at FROM activity_events
+		SELECT client_id, kind, CAST(NULL AS TEXT) AS page, at FROM activity_events
 		WHERE client_id IN (?) AND kind = 'login' AND impersonator_id IS NULL AND at > ? AND at <= ?
 		UNION ALL SELECT p.client_id, 'page_view', p.page, (SELECT MIN(e.at) FROM activity_events e
 			WHERE e.client_id = p.client_id AND e.kind = 'page_view' AND e.impersonator_id IS NULL
