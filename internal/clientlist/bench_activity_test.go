@@ -4,7 +4,8 @@ package clientlist_test
 // activity (activityNow: the two statements of readActivity) for a client
 // with 10 events and one with 50,000 (page views of seven pages over the
 // last 20 days, one in a hundred a login, one in twenty impersonated: all
-// of them in the last 30 days, as in issue 23's mixed soak), before
+// of them in the last 30 days, as in issue 23's mixed soak), and 500
+// clients of 10 events each read at once (a batch of the refresh), before
 // migration 00060 and after it, in alternation: "before" is a database
 // with 00060's indexes replaced by the one it dropped, read with the
 // statements of before (oldActivityRead). BenchmarkActivityInsert is the
@@ -17,6 +18,7 @@ package clientlist_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -83,6 +85,9 @@ func activityDBs(b *testing.B, e db.Dialect, now time.Time) (before, after *db.D
 		}
 		seedActivity(b, d, "acc_10", 10, 100, now)
 		seedActivity(b, d, "acc_50000", 50000, 100, now)
+		for i := range 500 {
+			seedActivity(b, d, fmt.Sprintf("acc_batch%03d", i), 10, 100, now)
+		}
 		analyze(b, d)
 	}
 	return before, after
@@ -106,16 +111,23 @@ func BenchmarkActivityRead(b *testing.B) {
 			ctx := context.Background()
 			now := clock.Real().Truncate(time.Second)
 			before, after := activityDBs(b, e, now)
-			for _, c := range []string{"acc_10", "acc_50000"} {
-				ids := []string{c}
-				b.Run(c[4:]+"/before", func(b *testing.B) {
+			batch := make([]string, 500)
+			for i := range batch {
+				batch[i] = fmt.Sprintf("acc_batch%03d", i)
+			}
+			for _, ids := range [][]string{{"acc_10"}, {"acc_50000"}, batch} {
+				name := ids[0][4:]
+				if len(ids) > 1 {
+					name = "500x10"
+				}
+				b.Run(name+"/before", func(b *testing.B) {
 					for range b.N {
 						if _, err := oldActivityRead(ctx, before, ids, now); err != nil {
 							b.Fatal(err)
 						}
 					}
 				})
-				b.Run(c[4:]+"/after", func(b *testing.B) {
+				b.Run(name+"/after", func(b *testing.B) {
 					for range b.N {
 						if _, err := clientlist.ActivityNow(ctx, after, ids, now); err != nil {
 							b.Fatal(err)

@@ -119,13 +119,13 @@ type ActivityRead struct {
 }
 
 // ActivityReads are activityNow's statements for the clients at now.
-func ActivityReads(ids []string, now time.Time) []ActivityRead {
+func ActivityReads(d db.Dialect, ids []string, now time.Time) []ActivityRead {
 	var out []ActivityRead
 	for _, q := range []struct {
 		sql  string
 		args []any
 	}{{ActivityWindowSQL, []any{ids, ids, now.Add(-healthWindow), now, now.Add(-viewWindow), now}},
-		{ActivityLastsSQL, []any{ids, now, now.Add(-healthWindow)}}} {
+		{ActivityLastsSQL(d), []any{now, now, now.Add(-healthWindow), ids}}} {
 		sql, args, err := db.In(q.sql, q.args...)
 		if err != nil {
 			panic(err)

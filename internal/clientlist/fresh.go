@@ -374,45 +374,40 @@ const viewWindow = 30 * health.Day
 // The refresh reads a client's own activity after each of its page views
 // and logins, so what it reads must not grow with the client's history
 // (issue 23's mixed soak: 3.8 % → 10.7 % of the server's CPU on SQLite in
-// 8 minutes). Its maxima and first views are index seeks at the ends of
-// the partial indexes of migration 00060 (own events only):
+// 8 minutes, the maxima reading every event a client ever had and the
+// first views every view of the last 30 days). Its maxima and first views
+// are index seeks, at the ends of the partial indexes of migration 00060
+// (own events only) where they can be:
 //
-//   - the kinds, and the pages viewed, a client has are walked one seek
-//     each (the next kind after the last, a loose index scan: neither
-//     engine has one), as are their last event and first view in the
-//     window: a few dozen seeks a client, whatever its number of events;
+//   - its last login, and last login before the window: one seek each;
+//   - its last event: activity_events_client_at read backwards from now
+//     to the first own event, past the impersonated ones after it (few:
+//     a Login As after the client's last own visit);
+//   - the pages it viewed are walked one seek each (the next page after
+//     the last, a loose index scan: neither engine has one), and each
+//     page's first view of the last 30 days is a seek;
 //   - the logins of the window are still read one by one (the score
-//     counts them), which grows with a client's logins, not its views.
+//     counts them): that grows with a client's logins, not its views.
 //
-// ownKindsSQL and ownPagesSQL are those walks, per client of an IN list
-// of accounts (seeds: every client given, with a row even when it has no
-// event; a walk ends on NULL, the kind or page after the last). The
-// conditions repeat the partial indexes' own (kind = 'page_view',
+// The conditions repeat the partial indexes' own (kind = 'page_view',
 // impersonator_id IS NULL) word for word: a planner uses a partial index
 // only when the statement implies its condition, and SQLite only when it
 // reads the same words. TestActivityReadPlans checks the plans, on
 // PostgreSQL as a generic plan.
-const ownKindsSQL = `kinds(client_id, kind) AS (
-		SELECT c.id, (SELECT MIN(e.kind) FROM activity_events e WHERE e.client_id = c.id AND e.impersonator_id IS NULL)
-		FROM accounts c WHERE c.id IN (?)
-		UNION ALL SELECT k.client_id, (SELECT MIN(e.kind) FROM activity_events e
-			WHERE e.client_id = k.client_id AND e.impersonator_id IS NULL AND e.kind > k.kind)
-		FROM kinds k WHERE k.kind IS NOT NULL)`
 
-const ownPagesSQL = `pages(client_id, page) AS (
+// ActivityWindowSQL reads the logins of the window before now and, per page
+// a client viewed, its first view of the last 30 days (arguments: the
+// clients, the clients, the window's start, now, now − 30 days, now): what
+// activityNow reads of events. The walk of pages starts from every client
+// given (its seed: the first page; a walk ends on NULL, the page after the
+// last). A page with no view in the last 30 days has a row with a NULL at.
+const ActivityWindowSQL = `WITH RECURSIVE pages(client_id, page) AS (
 		SELECT c.id, (SELECT MIN(e.page) FROM activity_events e
 			WHERE e.client_id = c.id AND e.kind = 'page_view' AND e.impersonator_id IS NULL)
 		FROM accounts c WHERE c.id IN (?)
 		UNION ALL SELECT p.client_id, (SELECT MIN(e.page) FROM activity_events e
 			WHERE e.client_id = p.client_id AND e.kind = 'page_view' AND e.impersonator_id IS NULL AND e.page > p.page)
-		FROM pages p WHERE p.page IS NOT NULL)`
-
-// ActivityWindowSQL reads the logins of the window before now and, per page
-// a client viewed, its first view of the last 30 days (arguments: the
-// clients, the window's start, now, the clients, now − 30 days, now): what
-// activityNow reads of events. A page with no view in the last 30 days has
-// a row with a NULL at.
-const ActivityWindowSQL = `WITH RECURSIVE ` + ownPagesSQL + `
+		FROM pages p WHERE p.page IS NOT NULL)
 		SELECT client_id, kind, CAST(NULL AS TEXT) AS page, at FROM activity_events
 		WHERE client_id IN (?) AND kind = 'login' AND impersonator_id IS NULL AND at > ? AND at <= ?
 		UNION ALL SELECT p.client_id, 'page_view', p.page, (SELECT MIN(e.at) FROM activity_events e
@@ -420,16 +415,22 @@ const ActivityWindowSQL = `WITH RECURSIVE ` + ownPagesSQL + `
 			AND e.page = p.page AND e.at > ? AND e.at <= ?)
 		FROM pages p WHERE p.page IS NOT NULL`
 
-// ActivityLastsSQL reads, per kind of event a client has, its last own
-// event at or before now, and for logins the last one at or before the
-// window's start (arguments: the clients, now, the window's start, now).
-// The client's last activity is the latest of its kinds'.
-const ActivityLastsSQL = `WITH RECURSIVE ` + ownKindsSQL + `
-		SELECT k.client_id, k.kind, (SELECT MAX(e.at) FROM activity_events e
-			WHERE e.client_id = k.client_id AND e.kind = k.kind AND e.impersonator_id IS NULL AND e.at <= ?) AS last,
-		CASE WHEN k.kind = 'login' THEN (SELECT MAX(e.at) FROM activity_events e
-			WHERE e.client_id = k.client_id AND e.kind = 'login' AND e.impersonator_id IS NULL AND e.at <= ?) END AS login_before
-		FROM kinds k WHERE k.kind IS NOT NULL`
+// ActivityLastsSQL reads each client's last own login and event at or
+// before now, and its last own login at or before the window's start
+// (arguments: now, now, the window's start, the clients). On SQLite the
+// last event names its index: the (client, kind, at) partial index also
+// holds every own event of the client, and read for a MAX over all kinds
+// it would be walked whole.
+func ActivityLastsSQL(d db.Dialect) string {
+	return `SELECT c.id AS client_id,
+		(SELECT MAX(e.at) FROM activity_events e
+			WHERE e.client_id = c.id AND e.kind = 'login' AND e.impersonator_id IS NULL AND e.at <= ?) AS last_login,
+		(SELECT MAX(e.at) FROM activity_events e` + indexedBy(d, "activity_events_client_at") + `
+			WHERE e.client_id = c.id AND e.impersonator_id IS NULL AND e.at <= ?) AS last_active,
+		(SELECT MAX(e.at) FROM activity_events e
+			WHERE e.client_id = c.id AND e.kind = 'login' AND e.impersonator_id IS NULL AND e.at <= ?) AS login_before
+		FROM accounts c WHERE c.id IN (?)`
+}
 
 func readActivity(ctx context.Context, q db.Querier, clientIDs []string, now time.Time, window time.Duration, firstViews bool) (map[string]clientActivity, error) {
 	out := make(map[string]clientActivity, len(clientIDs))
@@ -470,33 +471,30 @@ func readActivity(ctx context.Context, q db.Querier, clientIDs []string, now tim
 	// the window (an agency may set up to 730 days), and a moment inside
 	// the window with no login of the window before it has that one as
 	// its last.
-	sql, args, err = db.In(ActivityLastsSQL, clientIDs, now, now.Add(-window))
+	sql, args, err = db.In(ActivityLastsSQL(q.Dialect()), now, now, now.Add(-window), clientIDs)
 	if err != nil {
 		return nil, err
 	}
 	var lasts []struct {
 		ClientID    string  `db:"client_id"`
-		Kind        string  `db:"kind"`
-		Last        db.Time `db:"last"`
+		LastLogin   db.Time `db:"last_login"`
+		LastActive  db.Time `db:"last_active"`
 		LoginBefore db.Time `db:"login_before"`
 	}
 	if err := q.Select(ctx, &lasts, sql, args...); err != nil {
 		return nil, err
 	}
 	for _, l := range lasts {
-		if !l.Last.Valid { // this kind's events all come after now
+		if !l.LastActive.Valid { // no own event at or before now
 			continue
 		}
 		a := out[l.ClientID]
-		at := l.Last.Time.UTC()
-		if l.Kind == "login" {
-			a.lastLogin = at
-			if l.LoginBefore.Valid {
-				a.Logins = append(a.Logins, l.LoginBefore.Time.UTC())
-			}
+		if l.LoginBefore.Valid {
+			a.Logins = append(a.Logins, l.LoginBefore.Time.UTC())
 		}
-		if at.After(a.lastActive) {
-			a.lastActive = at
+		a.lastActive = l.LastActive.Time.UTC()
+		if l.LastLogin.Valid {
+			a.lastLogin = l.LastLogin.Time.UTC()
 		}
 		out[l.ClientID] = a
 	}
