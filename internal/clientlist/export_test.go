@@ -124,9 +124,9 @@ func ActivityReads(d db.Dialect, ids []string, now time.Time) []ActivityRead {
 	for _, q := range []struct {
 		sql  string
 		args []any
-	}{{ActivityWindowSQL, []any{ids, ids, now.Add(-healthWindow), now, now.Add(-viewWindow), now}},
+	}{{ActivityWindowSQL(d), []any{ids, ids, now.Add(-healthWindow), now, now.Add(-viewWindow), now}},
 		{ActivityLastsSQL(d), []any{now, now, now.Add(-healthWindow), ids}}} {
-		sql, args, err := db.In(q.sql, q.args...)
+		sql, args, err := activityArgs(d, q.sql, q.args...)
 		if err != nil {
 			panic(err)
 		}
