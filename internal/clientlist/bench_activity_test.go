@@ -2,7 +2,7 @@ package clientlist_test
 
 // BenchmarkActivityRead measures the refresh's read of one client's
 // activity (activityNow: the two statements of readActivity) for a client
-// with 10 events and one with 50,000 (page views of seven pages over the
+// with 10 events, one with 200 and one with 50,000 (page views of seven pages over the
 // last 20 days, one in a hundred a login, one in twenty impersonated: all
 // of them in the last 30 days, as in issue 23's mixed soak), and 500
 // clients of 10 events each read at once (a batch of the refresh), before
@@ -84,6 +84,7 @@ func activityDBs(b *testing.B, e db.Dialect, now time.Time) (before, after *db.D
 			}
 		}
 		seedActivity(b, d, "acc_10", 10, 100, now)
+		seedActivity(b, d, "acc_200", 200, 100, now)
 		seedActivity(b, d, "acc_50000", 50000, 100, now)
 		for i := range 500 {
 			seedActivity(b, d, fmt.Sprintf("acc_batch%03d", i), 10, 100, now)
@@ -115,7 +116,7 @@ func BenchmarkActivityRead(b *testing.B) {
 			for i := range batch {
 				batch[i] = fmt.Sprintf("acc_batch%03d", i)
 			}
-			for _, ids := range [][]string{{"acc_10"}, {"acc_50000"}, batch} {
+			for _, ids := range [][]string{{"acc_10"}, {"acc_200"}, {"acc_50000"}, batch} {
 				name := ids[0][4:]
 				if len(ids) > 1 {
 					name = "500x10"
