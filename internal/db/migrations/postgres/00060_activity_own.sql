@@ -1,9 +1,10 @@
 -- +goose Up
 -- The refresh of a client's list row reads its own activity (impersonator_id
 -- IS NULL) after each of its page views and logins (internal/clientlist,
--- readActivity). Its last login, last event of each kind, last login before
--- the window and first view of each page in the last 30 days are read as
--- index seeks at the ends of these partial indexes, so a refresh costs the
+-- readActivity). Its last login, last login before the window, the pages
+-- it viewed and each one's first view of the last 30 days are read as
+-- index seeks at the ends of these partial indexes (its last event, on
+-- activity_events_client_at read backwards), so a refresh costs about the
 -- same for a client with 10 events and one with 100,000 (issue 23's mixed
 -- soak: the maxima read every event a client ever had, the first views
 -- every view of the last 30 days, 3.8 % → 10.7 % of the server's CPU).
