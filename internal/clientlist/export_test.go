@@ -112,9 +112,47 @@ func ActivityScores(ctx context.Context, q db.Querier, ids []string, now time.Ti
 	}
 	out := map[string]string{}
 	for id, a := range acts {
-		p, _ := json.Marshal(health.Score(a.Activity, now, churnDays))
-		out[id] = fmt.Sprintf("%s next %s last login %s last active %s", p,
-			health.NextChange(a.Activity, now, churnDays), a.lastLogin, a.lastActive)
+		out[id] = ScoreOf(a.Activity, a.lastLogin, a.lastActive, now, churnDays)
 	}
 	return out, nil
+}
+
+// ScoreOf is how ActivityScores writes one client's score, next change,
+// last login and last activity.
+func ScoreOf(a health.Activity, lastLogin, lastActive time.Time, now time.Time, churnDays int) string {
+	p, _ := json.Marshal(health.Score(a, now, churnDays))
+	return fmt.Sprintf("%s next %s last login %s last active %s", p,
+		health.NextChange(a, now, churnDays), lastLogin, lastActive)
+}
+
+// HealthWindow is how far back the score reads.
+const HealthWindow = healthWindow
+
+// ActivityRead is one statement of activityNow, with its arguments.
+type ActivityRead struct {
+	SQL  string
+	Args []any
+}
+
+// ActivityReads are activityNow's statements for the clients at now.
+func ActivityReads(d db.Dialect, ids []string, now time.Time) []ActivityRead {
+	var out []ActivityRead
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{{ActivityWindowSQL(d), []any{ids, ids, now.Add(-healthWindow), now, now.Add(-viewWindow), now}},
+		{ActivityLastsSQL(d), []any{now, now, now.Add(-healthWindow), ids}}} {
+		sql, args, err := activityArgs(d, q.sql, q.args...)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, ActivityRead{sql, args})
+	}
+	return out
+}
+
+// ActivityNow is the refresh's read of the clients' activity at now.
+func ActivityNow(ctx context.Context, q db.Querier, ids []string, now time.Time) (int, error) {
+	acts, err := activityNow(ctx, q, ids, now)
+	return len(acts), err
 }
