@@ -23,7 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	"github.com/jmoiron/sqlx"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
 )
 
 // Dialect names the database engine.
@@ -45,6 +45,9 @@ type DB struct {
 	path    string // SQLite file, for backups
 	// stmts keeps the read pool's prepared statements on SQLite (stmtcache.go).
 	stmts *stmtCache
+	// writeStmts opens the write pool's connections, which keep their
+	// statements prepared on SQLite (sqlitestmts.go); nil on PostgreSQL.
+	writeStmts *stmtConnector
 	// auth is the generation of cached sessions (authgen.go).
 	auth *authGen
 	// mmap is SQLite's mmap_size (Options.SQLiteMmap).
@@ -154,10 +157,14 @@ func openSQLite(ctx context.Context, path string, mmap int64) (*DB, error) {
 		// first page once (bench/README.md), but mapped pages count as
 		// resident memory, so it is off unless configured.
 		"&_pragma=mmap_size(" + strconv.FormatInt(mmap, 10) + ")"
-	w, err := sqlx.Open("sqlite", base+"&_txlock=immediate")
+	// The write pool's connection keeps its statements prepared
+	// (sqlitestmts.go).
+	wc, err := sqlite.NewConnector(base + "&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
+	stmts := &stmtConnector{Connector: wc}
+	w := sqlx.NewDb(sql.OpenDB(stmts), "sqlite")
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -174,7 +181,8 @@ func openSQLite(ctx context.Context, path string, mmap int64) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	return &DB{dialect: SQLite, write: w, read: r, path: path, stmts: newStmtCache(r), auth: sqliteAuthGen(path), mmap: mmap}, nil
+	return &DB{dialect: SQLite, write: w, read: r, path: path, stmts: newStmtCache(r), writeStmts: stmts,
+		auth: sqliteAuthGen(path), mmap: mmap}, nil
 }
 
 // Close closes both pools.

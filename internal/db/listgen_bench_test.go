@@ -63,3 +63,40 @@ func BenchmarkWriteCost(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSQLiteWriteTx is BenchmarkWriteCost's two writes on SQLite, in
+// a transaction and as an autocommit Exec: what compiling a write
+// statement on every call cost before the write connection kept them
+// prepared (sqlitestmts.go, bench/README.md).
+func BenchmarkSQLiteWriteTx(b *testing.B) {
+	ctx := context.Background()
+	w := testkit.Open(b, db.SQLite)
+	if _, err := w.Exec(ctx, `INSERT INTO client_list_due (agency_id, client_id, valid_until) VALUES ('a', 'c', NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	now := clock.Real()
+	for _, wr := range []struct{ name, q string }{
+		{"list", `UPDATE client_list_due SET valid_until = ? WHERE agency_id = 'a'`},
+		{"other", `INSERT INTO leases (name, holder, expires_at) VALUES ('x', 'y', ?) ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at`},
+	} {
+		b.Run(wr.name+"/tx", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := w.InTx(ctx, func(tx *db.Tx) error {
+					_, err := tx.Exec(ctx, wr.q, now)
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(wr.name+"/exec", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := w.Exec(ctx, wr.q, now); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
