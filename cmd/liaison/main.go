@@ -215,10 +215,12 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 // list in memory, 381 MB file) 104 MiB still peaked at 147–150 MB in the
 // burst, and 92 MiB at 138–140 MB with the same logins per second (issue 23;
 // bench/README.md); a page of the list allocates 13 kB since, not 22, which
-// pays for the extra collections. Large installations whose live heap is
-// bigger set GOMEMLIMIT themselves.
+// pays for the extra collections. On a faster machine (86–94 logins a
+// second instead of 61–63) 92 MiB peaked at 149–151 MB again, and 84 MiB at
+// 145 MB with 82–85 logins a second (issue 23, session 10). Large
+// installations whose live heap is bigger set GOMEMLIMIT themselves.
 const (
-	defaultMemoryLimit = 92 << 20
+	defaultMemoryLimit = 84 << 20
 	defaultGCPercent   = 400
 )
 
