@@ -74,18 +74,8 @@ func TestListGenerationAcrossProcesses(t *testing.T) {
 	now := clock.Real()
 	var agencyID, clientID string
 	moved("a client linked to an agency (cascades into client_list)", true, func() error {
-		return w.InTx(ctx, func(tx *db.Tx) error {
-			ag, err := account.Create(ctx, tx, now, "agency", "Agency")
-			if err != nil {
-				return err
-			}
-			c, err := account.Create(ctx, tx, now, "client", "Client")
-			if err != nil {
-				return err
-			}
-			agencyID, clientID = ag.ID, c.ID
-			_, err = tx.Exec(ctx, `INSERT INTO links (id, agency_id, client_id, status, initiated_by, access_all, created_at)
-				VALUES (?, ?, ?, 'active', 'agency', TRUE, ?)`, id.New(id.Link), agencyID, clientID, now)
+		return w.InTx(ctx, func(tx *db.Tx) (err error) {
+			agencyID, clientID, err = linkedPair(ctx, tx, now)
 			return err
 		})
 	})
@@ -179,4 +169,20 @@ func TestListGenerationSQLite(t *testing.T) {
 	if n, _ := d.ListGeneration(); n == g {
 		t.Fatal("a write did not move the generation")
 	}
+}
+
+// linkedPair creates an agency and a client with an active link between
+// them, and returns their IDs.
+func linkedPair(ctx context.Context, tx *db.Tx, now time.Time) (agencyID, clientID string, err error) {
+	ag, err := account.Create(ctx, tx, now, "agency", "Agency")
+	if err != nil {
+		return "", "", err
+	}
+	c, err := account.Create(ctx, tx, now, "client", "Client")
+	if err != nil {
+		return "", "", err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO links (id, agency_id, client_id, status, initiated_by, access_all, created_at)
+		VALUES (?, ?, ?, 'active', 'agency', TRUE, ?)`, id.New(id.Link), ag.ID, c.ID, now)
+	return ag.ID, c.ID, err
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/liaison-dev/liaison/internal/account"
 	"github.com/liaison-dev/liaison/internal/clientlist/due"
 	"github.com/liaison-dev/liaison/internal/clock"
 	"github.com/liaison-dev/liaison/internal/db"
-	"github.com/liaison-dev/liaison/internal/id"
 	"github.com/liaison-dev/liaison/internal/testkit"
 )
 
@@ -21,18 +19,8 @@ func TestRebuiltRowDueWithoutValidUntil(t *testing.T) {
 		ctx := context.Background()
 		now := clock.Real()
 		var agencyID, clientID string
-		if err := d.InTx(ctx, func(tx *db.Tx) error {
-			ag, err := account.Create(ctx, tx, now, "agency", "Agency")
-			if err != nil {
-				return err
-			}
-			c, err := account.Create(ctx, tx, now, "client", "Client")
-			if err != nil {
-				return err
-			}
-			agencyID, clientID = ag.ID, c.ID
-			_, err = tx.Exec(ctx, `INSERT INTO links (id, agency_id, client_id, status, initiated_by, access_all, created_at)
-				VALUES (?, ?, ?, 'active', 'agency', TRUE, ?)`, id.New(id.Link), agencyID, clientID, now)
+		if err := d.InTx(ctx, func(tx *db.Tx) (err error) {
+			agencyID, clientID, err = linkedPair(ctx, tx, now)
 			return err
 		}); err != nil {
 			t.Fatal(err)
