@@ -83,7 +83,7 @@ func ActivityWindowSQL(d db.Dialect) string {
 			WHERE e.client_id = p.client_id AND e.kind = 'page_view' AND e.impersonator_id IS NULL AND e.page > p.page)
 		FROM pages p WHERE p.page IS NOT NULL)
 		SELECT client_id, kind, CAST(NULL AS TEXT) AS page, at FROM activity_events
-		WHERE ` + clientIn(d, "client_id") + ` AND kind = 'login' AND impersonator_id IS NULL AND at > ? AND at <= ?
+		WHERE client_id ` + inClients(d) + ` AND kind = 'login' AND impersonator_id IS NULL AND at > ? AND at <= ?
 		UNION ALL SELECT p.client_id, 'page_view', p.page, (SELECT MIN(e.at) FROM activity_events e
 			WHERE e.client_id = p.client_id AND e.kind = 'page_view' AND e.impersonator_id IS NULL
 			AND e.page = p.page AND e.at > ? AND e.at <= ?)
@@ -107,45 +107,30 @@ func ActivityLastsSQL(d db.Dialect) string {
 		FROM ` + clientsFrom(d)
 }
 
-// clientsFrom and clientIn name the clients of an activity read. On
-// PostgreSQL they are one array argument, not a list of them: with 500
-// arguments in an IN list, the recursive walk of pages spent 300 ms
-// before its first row on every call, whatever its plan (a batch of the
-// refresh); with the array, 40 ms. The statement's text is then the same
-// for any number of clients, and prepared once per connection.
+// clientsFrom names the clients of an activity read as rows, as
+// inClients (store.go) tests a column against them. On PostgreSQL they are
+// one array argument, not a list of them: with 500 arguments in an IN
+// list, the recursive walk of pages spent 300 ms before its first row on
+// every call, whatever its plan (a batch of the refresh); with the array,
+// 40 ms. The statement's text is then the same for any number of
+// clients, and prepared once per connection. clientsArg binds either.
 func clientsFrom(d db.Dialect) string {
 	if d == db.Postgres {
 		return `unnest(CAST(? AS TEXT[])) AS c(id)`
 	}
-	return `accounts c WHERE c.id IN (?)`
-}
-
-func clientIn(d db.Dialect, column string) string {
-	if d == db.Postgres {
-		return column + ` = ANY(CAST(? AS TEXT[]))`
-	}
-	return column + ` IN (?)`
-}
-
-// activityArgs expands the clients' list on SQLite (IN (?)); on
-// PostgreSQL the list goes as one array.
-func activityArgs(d db.Dialect, query string, args ...any) (string, []any, error) {
-	if d == db.Postgres {
-		return query, args, nil
-	}
-	return db.In(query, args...)
+	return `accounts c WHERE c.id ` + inClients(d)
 }
 
 func readActivity(ctx context.Context, q db.Querier, clientIDs []string, now time.Time, window time.Duration, firstViews bool) (map[string]clientActivity, error) {
 	out := make(map[string]clientActivity, len(clientIDs))
 	query := `SELECT client_id, kind, page, at FROM activity_events
-		WHERE ` + clientIn(q.Dialect(), "client_id") + ` AND kind IN ('login', 'page_view') AND impersonator_id IS NULL AND at > ? AND at <= ?`
+		WHERE client_id ` + inClients(q.Dialect()) + ` AND kind IN ('login', 'page_view') AND impersonator_id IS NULL AND at > ? AND at <= ?`
 	args := []any{clientIDs, now.Add(-window), now}
 	if firstViews {
 		query = ActivityWindowSQL(q.Dialect())
 		args = []any{clientIDs, clientIDs, now.Add(-window), now, now.Add(-viewWindow), now}
 	}
-	sql, args, err := activityArgs(q.Dialect(), query, args...)
+	sql, args, err := clientsArg(q.Dialect(), query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +160,7 @@ func readActivity(ctx context.Context, q db.Querier, clientIDs []string, now tim
 	// the window (an agency may set up to 730 days), and a moment inside
 	// the window with no login of the window before it has that one as
 	// its last.
-	sql, args, err = activityArgs(q.Dialect(), ActivityLastsSQL(q.Dialect()), now, now, now.Add(-window), clientIDs)
+	sql, args, err = clientsArg(q.Dialect(), ActivityLastsSQL(q.Dialect()), now, now, now.Add(-window), clientIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -142,7 +142,7 @@ func ActivityReads(d db.Dialect, ids []string, now time.Time) []ActivityRead {
 		args []any
 	}{{ActivityWindowSQL(d), []any{ids, ids, now.Add(-healthWindow), now, now.Add(-viewWindow), now}},
 		{ActivityLastsSQL(d), []any{now, now, now.Add(-healthWindow), ids}}} {
-		sql, args, err := activityArgs(d, q.sql, q.args...)
+		sql, args, err := clientsArg(d, q.sql, q.args...)
 		if err != nil {
 			panic(err)
 		}

@@ -24,10 +24,9 @@ func (s *Service) items(rows []listRow, names []string) ([]ClientListItem, error
 	healths := make([]ClientHealth, len(rows))
 	times := make([]time.Time, len(rows))
 	var brands []ClientBrand
-	namesKey := ""
-	if len(rows) > 0 && rows[0].from != nil {
-		namesKey = strings.Join(names, "\x00")
-	}
+	// The key of the JSON the copy's rows keep: any row may be a copy's,
+	// whatever the first is (a row computed anew is not).
+	namesKey := strings.Join(names, "\x00")
 	for i, r := range rows {
 		var b []ClientBrand
 		var err error
@@ -87,26 +86,34 @@ func releaseRows(rows []listRow) {
 	rowsPool.Put(&rows)
 }
 
-// itemsJSON is items as the JSON each row of a copy keeps (memRow.json):
-// only a row without it yet (or computed anew, with no copy's row) is made
-// into an item, which keeps it.
+// itemsJSON is items as the JSON each row of a copy keeps (memRow.json).
+// A page with a row that has none yet (or computed anew, with no copy's
+// row) is made into items once, which keeps every row's.
 func (s *Service) itemsJSON(rows []listRow, names []string) ([][]byte, error) {
 	out := make([][]byte, 0, len(rows))
 	namesKey := strings.Join(names, "\x00")
-	for i := range rows {
-		if r := rows[i].from; r != nil {
-			if b := r.kept(namesKey); b != nil {
-				out = append(out, b)
-				continue
-			}
+	for _, r := range rows {
+		if r.from == nil {
+			break
 		}
-		it, err := s.items(rows[i:i+1], names)
-		if err != nil {
-			return nil, err
+		b := r.from.kept(namesKey)
+		if b == nil {
+			break
 		}
-		b := it[0].raw
-		if b == nil { // refused by the row's kept JSON: say why
-			if b, err = it[0].AppendJSON(nil); err != nil {
+		out = append(out, b)
+	}
+	if len(out) == len(rows) {
+		return out, nil
+	}
+	items, err := s.items(rows, names)
+	if err != nil {
+		return nil, err
+	}
+	out = out[:0]
+	for i := range items {
+		b := items[i].raw
+		if b == nil { // not from a copy's row, or refused by it: written here
+			if b, err = items[i].AppendJSON(nil); err != nil {
 				return nil, err
 			}
 		}
