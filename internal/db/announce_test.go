@@ -19,7 +19,10 @@ import (
 // listener that connected after the writer looked stands for), while a
 // third, slow, acknowledges 400 ms late. Counting acknowledgements, the
 // writer returned when the duplicates made up the count, before the slow
-// process had moved on.
+// process had moved on. A fourth, a listener of another schema (another
+// installation sharing the database) that never answers, is not waited
+// for: the writer waited two seconds for it before its schema named its
+// listeners.
 func TestAnnounceWaitsForEachListener(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -71,9 +74,10 @@ func TestAnnounceWaitsForEachListener(t *testing.T) {
 			}
 		}()
 	}
-	listener(db.ListenerName, 2, 0)
+	listener(db.ListenerName(d), 2, 0)
 	listener("liaison-late-listener", 1, 0)
-	listener(db.ListenerName, 1, 400*time.Millisecond)
+	listener(db.ListenerName(d), 1, 400*time.Millisecond)
+	listener(db.ListenerNameIn("another_installation"), 0, 0)
 	for round := 0; round < 2; round++ {
 		slowAcked.Store(0)
 		start := time.Now()

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"path/filepath"
@@ -24,8 +25,9 @@ import (
 //     the tables a session's answer is read from (authTables), before the
 //     writer answers its request: exact on SQLite, which one process serves;
 //   - on PostgreSQL also when a notification on channel liaison_auth
-//     arrives: migration 00040's triggers send one when such a change
-//     commits in any process. PostgreSQL signals the listening sessions as
+//     arrives for this DB's schema: migration 00040's triggers send one
+//     when such a change commits in any process (naming the schema since
+//     00062, heard). PostgreSQL signals the listening sessions as
 //     part of the commit, before the writer's COMMIT returns, so the other
 //     processes hear of it within a fraction of a millisecond;
 //   - whenever the listener loses its connection, and while it has none the
@@ -43,6 +45,10 @@ type authGen struct {
 	// writes counts the writes committed through this process's DBs on
 	// the file (WriteGeneration); unused on PostgreSQL.
 	writes atomic.Uint64
+	// schema is the schema this DB's tables live in on PostgreSQL, read by
+	// the listener when it connects: it hears only its own schema's
+	// notifications (heard).
+	schema atomic.Pointer[string]
 	// waiters are the writers waiting for acknowledgements (announce).
 	mu      sync.Mutex
 	waiters map[string]*ackWaiter
@@ -174,6 +180,14 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 		return err
 	}
 	defer c.Close(context.Background())
+	var schema string
+	if err := c.QueryRow(ctx, schemaSQL).Scan(&schema); err != nil {
+		return err
+	}
+	if _, err := c.Exec(ctx, `SELECT set_config('application_name', $1, false)`, listenerNameIn(schema)); err != nil {
+		return err
+	}
+	d.auth.schema.Store(&schema)
 	if _, err := c.Exec(ctx, `LISTEN liaison_auth; LISTEN liaison_auth_ack; LISTEN liaison_list`); err != nil {
 		return err
 	}
@@ -203,9 +217,34 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 	}
 }
 
-// listenerName is the application_name of the listening connections, by
-// which a writer finds the processes it waits for.
+// listenerName is the application_name the listening connections of an
+// earlier version go by, which a writer waits for too (they hear every
+// schema); listenerNameIn names this version's, by which a writer finds
+// the processes of its own schema, the only ones it waits for.
 const listenerName = "liaison-auth-listener"
+
+// listenerNameIn is the application_name of the listeners of a schema: the
+// schema's name may be as long as an application_name (63 bytes), so it
+// is a digest of it.
+func listenerNameIn(schema string) string {
+	sum := sha256.Sum256([]byte(schema))
+	return listenerName + "@" + hex.EncodeToString(sum[:8])
+}
+
+// schemaSQL finds the schema of the tables this DB's statements name: that
+// of sessions once the migrations have made it, and before that the one
+// they will make it in (the first of the search_path that exists, where
+// CREATE TABLE puts a table without a schema).
+const schemaSQL = `SELECT COALESCE((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.oid = to_regclass('sessions')), current_schema()::text, '')`
+
+// schemaName is the schema the listener found, "" before it connected.
+func (g *authGen) schemaName() string {
+	if s := g.schema.Load(); s != nil {
+		return *s
+	}
+	return ""
+}
 
 // announce makes a committed change of authentication data (or of the
 // client list's state, listgen.go) exact across processes on PostgreSQL:
@@ -213,9 +252,15 @@ const listenerName = "liaison-auth-listener"
 // but a process may read it a moment later, while a request that followed
 // the writer's answer is already there (TestSessionCacheAcrossProcesses
 // saw it on a loaded machine). So the writer, before it answers, sends a
-// notification of its own (its payload starting with prefix) and waits
-// until every listening process (found by application_name) has
-// acknowledged it — each has then moved its generation on. A process that
+// notification of its own (its payload starting with prefix, ending with
+// its schema) and waits until every listening process of its schema (found
+// by application_name, listenerNameIn, with those of an earlier version)
+// has acknowledged it — each has then moved its generation on. Not the
+// processes of other schemas, other installations sharing the database,
+// which its change does not concern: one of them closing its listener
+// would keep the writer waiting for an answer that never comes, and in
+// CI, where every test has a schema, tests ending kept writers of others
+// waiting two seconds. A process that
 // does not answer within two seconds is not waited for longer. One
 // statement finds the listeners and sends the notification.
 //
@@ -230,15 +275,16 @@ func (d *DB) announce(ctx context.Context, prefix string) {
 	if d.dialect != Postgres || !d.auth.usable.Load() {
 		return
 	}
-	token := prefix + announceID + "." + strconv.FormatUint(announceSeq.Add(1), 36)
+	schema := d.auth.schemaName()
+	token := prefix + announceID + "." + strconv.FormatUint(announceSeq.Add(1), 36) + "@" + schema
 	// Waiting before the notification leaves: the acknowledgements may
 	// come back before the statement does.
 	w := d.auth.wait(token)
 	defer d.auth.unwait(token)
 	var listeners sql.NullString
 	if err := d.write.GetContext(ctx, &listeners, `SELECT (SELECT string_agg(pid::text, ',') FROM pg_stat_activity
-		WHERE application_name = $1 AND datname = current_database()) FROM pg_notify('liaison_auth', $2)`,
-		listenerName, token); err != nil || !listeners.Valid {
+		WHERE application_name IN ($1, $2) AND datname = current_database()) FROM pg_notify('liaison_auth', $3)`,
+		listenerNameIn(schema), listenerName, token); err != nil || !listeners.Valid {
 		return
 	}
 	pending := map[uint32]bool{}

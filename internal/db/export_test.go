@@ -7,8 +7,11 @@ import "context"
 func ListAnnouncements(d *DB) uint64 { return d.auth.listed.Load() }
 
 // Announce runs d's announcement of a change, as a writer does after its
-// commit, and ListenerName is the application_name it finds listeners by
+// commit; ListenerName is the application_name it finds the listeners of
+// its schema by, and ListenerNameIn that of another schema's
 // (TestAnnounceWaitsForEachListener).
 func Announce(ctx context.Context, d *DB) { d.announce(ctx, listToken) }
 
-const ListenerName = listenerName
+func ListenerName(d *DB) string { return listenerNameIn(d.auth.schemaName()) }
+
+func ListenerNameIn(schema string) string { return listenerNameIn(schema) }

@@ -26,11 +26,12 @@ import (
 //     announces the change and waits for every listening process (announce,
 //     as for sessions), so a request that follows its answer on another
 //     process never reads the old state;
-//   - when a notification on channel liaison_list arrives: the same
-//     triggers send one as part of the commit, so writes that do not
-//     announce (psql) reach the other processes too, a fraction of a
-//     millisecond later;
-//   - when an announcement arrives (any non-empty liaison_auth payload);
+//   - when a notification on channel liaison_list arrives for this DB's
+//     schema (heard): the same triggers send one as part of the commit, so
+//     writes that do not announce (psql) reach the other processes too, a
+//     fraction of a millisecond later;
+//   - when an announcement for this DB's schema arrives (a liaison_auth
+//     payload with a token);
 //   - whenever the listener loses its connection or LISTENs again; while it
 //     has none, ListGeneration says it is not exact.
 //
@@ -113,22 +114,36 @@ func (d *DB) changed(ctx context.Context, auth, list bool) {
 // heard moves the generations on for a notification on one of the
 // channels the listener follows, and reports whether it must be
 // acknowledged (an announcement).
+//
+// Payloads end with "@" and the schema of the change (migration 00062):
+// a trigger's is that alone, an announcement's is its token before it
+// ([list:]<process>.<sequence>, which holds no "@"). A change in another
+// schema is another installation's, sharing the database: it moves
+// nothing here, though an announcement is still acknowledged, since its
+// writer waits for every listener on the database. A payload without a
+// schema (an earlier version's: "" from a trigger, a bare token) may come
+// from any schema, and counts.
 func (g *authGen) heard(channel, payload string) (ack bool) {
+	token, schema, scoped := strings.Cut(payload, "@")
+	announcement := token != ""
+	if mine := g.schemaName(); scoped && mine != "" && schema != mine {
+		return announcement
+	}
 	if channel == "liaison_list" {
 		g.list.Add(1)
 		return false
 	}
-	// liaison_auth: the triggers of 00040 (no payload) or an announcement.
-	if !strings.HasPrefix(payload, listToken) {
+	// liaison_auth: the triggers of 00040 (no token) or an announcement.
+	if !strings.HasPrefix(token, listToken) {
 		g.n.Add(1)
 	}
-	if payload != "" {
+	if announcement {
 		// Every announcement moves the list on: the list notification of
 		// the change it announces came first (PostgreSQL delivers
 		// notifications in commit order), so this is only belt and braces.
 		g.list.Add(1)
 	}
-	return payload != ""
+	return announcement
 }
 
 // execMarked runs one statement outside any transaction on a connection of

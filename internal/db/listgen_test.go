@@ -186,3 +186,95 @@ func linkedPair(ctx context.Context, tx *db.Tx, now time.Time) (agencyID, client
 		VALUES (?, ?, ?, 'active', 'agency', TRUE, ?)`, id.New(id.Link), ag.ID, c.ID, now)
 	return ag.ID, c.ID, err
 }
+
+// Two installations sharing one PostgreSQL database, a schema each (as
+// every PostgreSQL test does): a change committed in one, announced or
+// from outside Liaison, moves neither generation of the other, whose
+// cached sessions and list states stay good; a change in its own schema
+// still moves both. Before migration 00062 every write on the database
+// moved every process's generations (a page from a current copy read the
+// database because another test had written meanwhile).
+func TestNotificationsOfAnotherSchema(t *testing.T) {
+	ctx := context.Background()
+	open := func(url string) *db.DB {
+		t.Helper()
+		d, err := db.Open(ctx, url, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		if _, err := d.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	mineURL, theirsURL := testkit.PostgresSchema(t), testkit.PostgresSchema(t)
+	mine, theirs := open(mineURL), open(theirsURL)
+	gens := func() [2]uint64 {
+		t.Helper()
+		a, exactA := mine.AuthGeneration()
+		l, exactL := mine.ListGeneration()
+		if !exactA || !exactL {
+			t.Fatal("the listener is down")
+		}
+		return [2]uint64{a, l}
+	}
+	now := clock.Real()
+	link := func(d *db.DB) (agencyID string) {
+		t.Helper()
+		if err := d.InTx(ctx, func(tx *db.Tx) (err error) {
+			agencyID, _, err = linkedPair(ctx, tx, now)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return agencyID
+	}
+
+	// The other installation's writer waits until this process's listener
+	// has acknowledged its announcement, and so has read every
+	// notification its commit sent before it: nothing moved.
+	before := gens()
+	theirAgency := link(theirs)
+	if after := gens(); after != before {
+		t.Fatalf("a link in another schema moved this one's generations (auth, list) from %v to %v", before, after)
+	}
+	// Writers outside Liaison: the triggers' notifications alone, two in
+	// the other schema (a list table, and sessions, whose statement
+	// trigger fires even for no row), then one in this schema, which
+	// reaches the listener after them (notifications come in commit
+	// order): once it moved the authentication generation, the others
+	// have been heard, and they moved nothing.
+	exec := func(url, q string, args ...any) {
+		t.Helper()
+		c, err := sql.Open("pgx", url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.ExecContext(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before = gens()
+	exec(theirsURL, `UPDATE client_list_due SET valid_until = NULL WHERE agency_id = $1`, theirAgency)
+	exec(theirsURL, `DELETE FROM sessions WHERE id = 'nobody'`)
+	exec(mineURL, `DELETE FROM sessions WHERE id = 'nobody'`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if g := gens(); g[0] != before[0] {
+			if g[0] != before[0]+1 || g[1] != before[1] {
+				t.Fatalf("after two changes in another schema and one of sessions in this one, the generations (auth, list) went from %v to %v", before, g)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a change of sessions in this schema never reached its listener")
+		}
+	}
+	// This schema's own changes still move both.
+	before = gens()
+	link(mine)
+	if after := gens(); after[0] == before[0] || after[1] == before[1] {
+		t.Fatalf("a link in this schema left its generations (auth, list) at %v, from %v", after, before)
+	}
+}
