@@ -49,11 +49,20 @@ func TestAnnounceWaitsForEachListener(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { c.Close(context.Background()) })
 		if _, err := c.Exec(ctx, `LISTEN liaison_auth`); err != nil {
 			t.Fatal(err)
 		}
+		// A connection is one goroutine's: closed once its goroutine
+		// has stopped (closing it under a WaitForNotification that the
+		// cancellation was ending panicked inside pgx).
+		done := make(chan struct{})
+		t.Cleanup(func() {
+			cancel()
+			<-done
+			c.Close(context.Background())
+		})
 		go func() {
+			defer close(done)
 			for {
 				n, err := c.WaitForNotification(ctx)
 				if err != nil {
@@ -89,5 +98,49 @@ func TestAnnounceWaitsForEachListener(t *testing.T) {
 		if returned.Sub(start) > 1500*time.Millisecond {
 			t.Errorf("round %d: the writer waited %v: an acknowledgement was not matched", round, returned.Sub(start))
 		}
+	}
+}
+
+// TestAnnounceForgetsAListenerThatLeft: a listening process found by the
+// writer that goes away before it answers (it stopped, or lost its
+// connection) is not waited for to the deadline: the writer looks again
+// and returns soon after it left. It waited the full two seconds before.
+func TestAnnounceForgetsAListenerThatLeft(t *testing.T) {
+	ctx := context.Background()
+	url := testkit.PostgresSchema(t)
+	d, err := db.Open(ctx, url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["application_name"] = db.ListenerName(d)
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `LISTEN liaison_auth`); err != nil {
+		t.Fatal(err)
+	}
+	// The listener hears the announcement, never answers, and leaves.
+	go func() {
+		n, err := c.WaitForNotification(ctx)
+		if err == nil && strings.HasPrefix(n.Payload, "list:") {
+			time.Sleep(200 * time.Millisecond)
+		}
+		c.Close(context.Background())
+	}()
+	start := time.Now()
+	db.Announce(ctx, d)
+	took := time.Since(start)
+	t.Logf("the writer returned after %v", took)
+	if took > 1500*time.Millisecond {
+		t.Fatalf("the writer waited %v for a listener that had left", took)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -294,6 +295,8 @@ func (d *DB) announce(ctx context.Context, prefix string) {
 		}
 	}
 	deadline := time.After(2 * time.Second)
+	recheck := time.NewTimer(listenerRecheck)
+	defer recheck.Stop()
 	for {
 		w.mu.Lock()
 		for pid := range w.acked {
@@ -305,10 +308,40 @@ func (d *DB) announce(ctx context.Context, prefix string) {
 		}
 		select {
 		case <-w.more:
+		case <-recheck.C:
+			d.forgetGoneListeners(ctx, pending)
+			recheck.Reset(listenerRecheck)
 		case <-deadline:
 			return
 		case <-ctx.Done():
 			return
+		}
+	}
+}
+
+// listenerRecheck is how long a writer waits for acknowledgements before
+// it looks whether the listeners it still waits for are there at all.
+const listenerRecheck = 100 * time.Millisecond
+
+// forgetGoneListeners drops from pending the listeners whose backend has
+// gone: a process that stopped (or lost its connection) after the writer
+// found it never answers, and the writer waited the full two seconds for
+// it (TestAnnounceForgetsAListenerThatLeft). A process that is there but
+// does not answer is still waited for until the deadline.
+func (d *DB) forgetGoneListeners(ctx context.Context, pending map[uint32]bool) {
+	pids := make([]string, 0, len(pending))
+	for pid := range pending {
+		pids = append(pids, strconv.FormatUint(uint64(pid), 10))
+	}
+	var alive sql.NullString
+	if err := d.read.GetContext(ctx, &alive, `SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+		WHERE pid::text = ANY(string_to_array($1, ','))`, strings.Join(pids, ",")); err != nil {
+		return
+	}
+	there := strings.Split(alive.String, ",")
+	for pid := range pending {
+		if !slices.Contains(there, strconv.FormatUint(uint64(pid), 10)) {
+			delete(pending, pid)
 		}
 	}
 }
