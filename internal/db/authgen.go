@@ -185,11 +185,13 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 	if err := c.QueryRow(ctx, schemaSQL).Scan(&schema); err != nil {
 		return err
 	}
-	if _, err := c.Exec(ctx, `SELECT set_config('application_name', $1, false)`, listenerNameIn(schema)); err != nil {
-		return err
-	}
 	d.auth.schema.Store(&schema)
-	if _, err := c.Exec(ctx, `LISTEN liaison_auth; LISTEN liaison_auth_ack; LISTEN liaison_list`); err != nil {
+	// The name writers find it by once it listens, not before: a writer
+	// that counted it earlier would wait for an answer to a notification
+	// sent before the LISTEN, which never comes. (The name is hex: no
+	// quoting to get wrong in the script.)
+	if _, err := c.Exec(ctx, `LISTEN liaison_auth; LISTEN liaison_auth_ack; LISTEN liaison_list;
+		SELECT set_config('application_name', '`+listenerNameIn(schema)+`', false)`); err != nil {
 		return err
 	}
 	// What was cached before the LISTEN may have missed a notification.
@@ -221,8 +223,12 @@ func (d *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, ready chan str
 // listenerName is the application_name the listening connections of an
 // earlier version go by, which a writer waits for too (they hear every
 // schema); listenerNameIn names this version's, by which a writer finds
-// the processes of its own schema, the only ones it waits for.
-const listenerName = "liaison-auth-listener"
+// the processes of its own schema, the only ones it waits for. A listener
+// connects as listenerConnecting and takes its name once it listens.
+const (
+	listenerName       = "liaison-auth-listener"
+	listenerConnecting = "liaison-listener-connecting"
+)
 
 // listenerNameIn is the application_name of the listeners of a schema: the
 // schema's name may be as long as an application_name (63 bytes), so it

@@ -114,7 +114,7 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	d := &DB{dialect: Postgres, write: x, read: x, auth: &authGen{}}
 	lc := cfg.Copy()
-	lc.RuntimeParams["application_name"] = listenerName
+	lc.RuntimeParams["application_name"] = listenerConnecting
 	d.listenAuth(lc)
 	return d, nil
 }

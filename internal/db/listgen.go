@@ -119,15 +119,16 @@ func (d *DB) changed(ctx context.Context, auth, list bool) {
 // a trigger's is that alone, an announcement's is its token before it
 // ([list:]<process>.<sequence>, which holds no "@"). A change in another
 // schema is another installation's, sharing the database: it moves
-// nothing here, though an announcement is still acknowledged, since its
-// writer waits for every listener on the database. A payload without a
-// schema (an earlier version's: "" from a trigger, a bare token) may come
-// from any schema, and counts.
+// nothing here, and its announcement wants no acknowledgement from here,
+// its writer waiting only for its own schema's listeners (announce). A
+// payload without a schema (an earlier version's: "" from a trigger, a
+// bare token, whose writer waits for every listener it finds under the
+// earlier versions' name) may come from any schema, and counts.
 func (g *authGen) heard(channel, payload string) (ack bool) {
 	token, schema, scoped := strings.Cut(payload, "@")
 	announcement := token != ""
 	if mine := g.schemaName(); scoped && mine != "" && schema != mine {
-		return announcement
+		return false
 	}
 	if channel == "liaison_list" {
 		g.list.Add(1)
