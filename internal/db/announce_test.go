@@ -27,14 +27,7 @@ func TestAnnounceWaitsForEachListener(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	url := testkit.PostgresSchema(t)
-	d, err := db.Open(ctx, url, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := openMigrated(t, url)
 	// listener is a process's listening connection that acknowledges each
 	// announcement times times after delay.
 	var slowAcked atomic.Int64 // when the slow listener began to acknowledge, in ns
@@ -108,14 +101,7 @@ func TestAnnounceWaitsForEachListener(t *testing.T) {
 func TestAnnounceForgetsAListenerThatLeft(t *testing.T) {
 	ctx := context.Background()
 	url := testkit.PostgresSchema(t)
-	d, err := db.Open(ctx, url, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := openMigrated(t, url)
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		t.Fatal(err)
@@ -143,4 +129,18 @@ func TestAnnounceForgetsAListenerThatLeft(t *testing.T) {
 	if took > 1500*time.Millisecond {
 		t.Fatalf("the writer waited %v for a listener that had left", took)
 	}
+}
+
+// openMigrated opens url, migrated, for the test.
+func openMigrated(t *testing.T, url string) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

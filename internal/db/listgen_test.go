@@ -196,20 +196,8 @@ func linkedPair(ctx context.Context, tx *db.Tx, now time.Time) (agencyID, client
 // database because another test had written meanwhile).
 func TestNotificationsOfAnotherSchema(t *testing.T) {
 	ctx := context.Background()
-	open := func(url string) *db.DB {
-		t.Helper()
-		d, err := db.Open(ctx, url, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		if _, err := d.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
 	mineURL, theirsURL := testkit.PostgresSchema(t), testkit.PostgresSchema(t)
-	mine, theirs := open(mineURL), open(theirsURL)
+	mine, theirs := openMigrated(t, mineURL), openMigrated(t, theirsURL)
 	gens := func() [2]uint64 {
 		t.Helper()
 		a, exactA := mine.AuthGeneration()
