@@ -34,33 +34,7 @@ func BenchmarkWriteCost(b *testing.B) {
 				w = d
 			}
 		}
-		if _, err := w.Exec(ctx, `INSERT INTO client_list_due (agency_id, client_id, valid_until) VALUES ('a', 'c', NULL)`); err != nil {
-			b.Fatal(err)
-		}
-		now := clock.Real()
-		writes := []struct{ name, q string }{
-			{"list", `UPDATE client_list_due SET valid_until = ? WHERE agency_id = 'a'`},
-			{"other", `INSERT INTO leases (name, holder, expires_at) VALUES ('x', 'y', ?) ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at`},
-		}
-		for _, wr := range writes {
-			b.Run(fmt.Sprintf("procs=%d/%s/tx", procs, wr.name), func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					if err := w.InTx(ctx, func(tx *db.Tx) error {
-						_, err := tx.Exec(ctx, wr.q, now)
-						return err
-					}); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run(fmt.Sprintf("procs=%d/%s/exec", procs, wr.name), func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					if _, err := w.Exec(ctx, wr.q, now); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		}
+		benchWrites(b, w, fmt.Sprintf("procs=%d/", procs))
 	}
 }
 
@@ -69,8 +43,14 @@ func BenchmarkWriteCost(b *testing.B) {
 // statement on every call cost before the write connection kept them
 // prepared (sqlitestmts.go, bench/README.md).
 func BenchmarkSQLiteWriteTx(b *testing.B) {
+	benchWrites(b, testkit.Open(b, db.SQLite), "")
+}
+
+// benchWrites runs, on w, a write to the client list's state and one
+// elsewhere, each in a transaction and as an autocommit Exec, as
+// sub-benchmarks named from prefix.
+func benchWrites(b *testing.B, w *db.DB, prefix string) {
 	ctx := context.Background()
-	w := testkit.Open(b, db.SQLite)
 	if _, err := w.Exec(ctx, `INSERT INTO client_list_due (agency_id, client_id, valid_until) VALUES ('a', 'c', NULL)`); err != nil {
 		b.Fatal(err)
 	}
@@ -79,7 +59,7 @@ func BenchmarkSQLiteWriteTx(b *testing.B) {
 		{"list", `UPDATE client_list_due SET valid_until = ? WHERE agency_id = 'a'`},
 		{"other", `INSERT INTO leases (name, holder, expires_at) VALUES ('x', 'y', ?) ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at`},
 	} {
-		b.Run(wr.name+"/tx", func(b *testing.B) {
+		b.Run(prefix+wr.name+"/tx", func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				if err := w.InTx(ctx, func(tx *db.Tx) error {
@@ -90,7 +70,7 @@ func BenchmarkSQLiteWriteTx(b *testing.B) {
 				}
 			}
 		})
-		b.Run(wr.name+"/exec", func(b *testing.B) {
+		b.Run(prefix+wr.name+"/exec", func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				if _, err := w.Exec(ctx, wr.q, now); err != nil {
