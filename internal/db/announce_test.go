@@ -30,6 +30,7 @@ func TestAnnounceWaitsForEachListener(t *testing.T) {
 	d := openMigrated(t, url)
 	// listener is a process's listening connection that acknowledges each
 	// announcement times times after delay.
+	own := "@" + db.SchemaName(d)
 	var slowAcked atomic.Int64 // when the slow listener began to acknowledge, in ns
 	listener := func(name string, times int, delay time.Duration) {
 		t.Helper()
@@ -61,7 +62,12 @@ func TestAnnounceWaitsForEachListener(t *testing.T) {
 				if err != nil {
 					return
 				}
-				if !strings.HasPrefix(n.Payload, "list:") {
+				// Like a real listener (heard), it answers only its own
+				// schema's announcements: the other tests of the database
+				// announce theirs on the same channel, and a slow listener
+				// that slept on each of them answered this one's writer
+				// seconds late (CI, and a loop of psql notifications here).
+				if !strings.HasPrefix(n.Payload, "list:") || !strings.HasSuffix(n.Payload, own) {
 					continue
 				}
 				time.Sleep(delay)
@@ -116,11 +122,18 @@ func TestAnnounceForgetsAListenerThatLeft(t *testing.T) {
 	}
 	// The listener hears the announcement, never answers, and leaves.
 	go func() {
-		n, err := c.WaitForNotification(ctx)
-		if err == nil && strings.HasPrefix(n.Payload, "list:") {
-			time.Sleep(200 * time.Millisecond)
+		defer c.Close(context.Background())
+		own := "@" + db.SchemaName(d)
+		for {
+			n, err := c.WaitForNotification(ctx)
+			if err != nil {
+				return
+			}
+			if strings.HasPrefix(n.Payload, "list:") && strings.HasSuffix(n.Payload, own) {
+				time.Sleep(200 * time.Millisecond)
+				return
+			}
 		}
-		c.Close(context.Background())
 	}()
 	start := time.Now()
 	db.Announce(ctx, d)

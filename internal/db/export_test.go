@@ -15,3 +15,7 @@ func Announce(ctx context.Context, d *DB) { d.announce(ctx, listToken) }
 func ListenerName(d *DB) string { return listenerNameIn(d.auth.schemaName()) }
 
 func ListenerNameIn(schema string) string { return listenerNameIn(schema) }
+
+// SchemaName is the schema d's listener found, which ends each of its
+// writers' announcements after an @.
+func SchemaName(d *DB) string { return d.auth.schemaName() }
