@@ -38,9 +38,13 @@ type auditRow struct {
 	Diff         []diffLine
 }
 
-// diffLine is one field of an entry that changed.
+// diffLine is one field of an entry that changed. A side that is one time
+// also carries it (BeforeAt, AfterAt): the page shows it as the entry's own
+// time is shown, in the viewer's zone by the page's script, where the text
+// is in the zone the filters sent (UTC before they were first submitted).
 type diffLine struct {
 	Field, Before, After string
+	BeforeAt, AfterAt    time.Time
 }
 
 type auditData struct {
@@ -256,11 +260,12 @@ func diff(before, after json.RawMessage, loc *time.Location) []diffLine {
 	b, bok := object(before)
 	a, aok := object(after)
 	if !bok || !aok {
-		bv, av := value(before, loc), value(after, loc)
-		if bv == av {
+		l := diffLine{Field: "value", Before: value(before, loc), After: value(after, loc),
+			BeforeAt: timeValue(before), AfterAt: timeValue(after)}
+		if l.Before == l.After {
 			return nil
 		}
-		return []diffLine{{Field: "value", Before: bv, After: av}}
+		return []diffLine{l}
 	}
 	keys := map[string]bool{}
 	for k := range b {
@@ -280,7 +285,8 @@ func diff(before, after json.RawMessage, loc *time.Location) []diffLine {
 		if bv == av {
 			continue
 		}
-		out = append(out, diffLine{Field: strings.ReplaceAll(k, "_", " "), Before: bv, After: av})
+		out = append(out, diffLine{Field: strings.ReplaceAll(k, "_", " "), Before: bv, After: av,
+			BeforeAt: timeValue(b[k]), AfterAt: timeValue(a[k])})
 	}
 	return out
 }
@@ -333,6 +339,21 @@ func value(m json.RawMessage, loc *time.Location) string {
 	var buf bytes.Buffer
 	_ = json.Compact(&buf, m)
 	return buf.String()
+}
+
+// timeValue is the time a JSON value is, if it is one (the zero time if
+// not): value shows it as text, the page as a time the script can move to
+// the viewer's zone.
+func timeValue(m json.RawMessage) time.Time {
+	var x string
+	if len(m) == 0 || m[0] != '"' || json.Unmarshal(m, &x) != nil {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, x)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // actionWords says what an action did, for the page and the export.

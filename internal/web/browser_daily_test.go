@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/liaison-dev/liaison/internal/db"
@@ -182,9 +183,12 @@ func TestBrowserAuditLog(t *testing.T) {
 	ada.post("/setup", setupForm()).redirects(t, "setup", "/app")
 	_, agencyID := ada.me("agency")
 	_, _, clientID := s.Signup(t, "Grace Hopper", "grace@navy.example", "=Navy Client", "client")
-	s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: clientID, AccessAll: true})
+	linkID := s.AddLink(t, testkit.LinkFixture{AgencyID: agencyID, ClientID: clientID, AccessAll: true})
 	api := s.Login(t, adminEmail, adminPass)
 	api.Must(t, 200, "PATCH", "/api/v1/agencies/"+agencyID+"/clients/"+clientID, map[string]any{"seats": 5})
+	// An end date ten days ahead, a time in the entry's after.
+	ends := time.Now().UTC().Truncate(time.Minute).Add(240 * time.Hour)
+	api.Must(t, 200, "PUT", "/api/v1/links/"+linkID+"/end", map[string]any{"subject": "link", "ends_at": ends})
 	api.Must(t, 201, "POST", "/api/v1/agencies/"+agencyID+"/brands", map[string]any{"name": "Nike"})
 
 	b := newTab(t, s.URL)
@@ -210,6 +214,23 @@ func TestBrowserAuditLog(t *testing.T) {
 		t.Fatalf("who: %q", who)
 	}
 	b.noProblems("filter by action", 0)
+	// A time in a change shows in the viewer's zone on the first visit, as
+	// the entry's own time does, not in UTC until the filters are sent
+	// once: here a zone half an hour off every whole-hour one.
+	zone := func(id string) {
+		t.Helper()
+		if _, err := chromedp.Call(b.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: id}); err != nil {
+			t.Fatalf("time zone %s: %v", id, err)
+		}
+	}
+	zone("Asia/Kolkata")
+	b.open("/app/audit")
+	cell := b.eval(`(() => { const t = document.querySelector(".audit-diff ins time[data-exact]"); return t ? t.getAttribute("datetime") + "|" + t.textContent : "" })()`)
+	want := b.eval(`new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date("` + ends.Format(time.RFC3339) + `"))`)
+	if cell != ends.Format(time.RFC3339)+"|"+want || strings.Contains(cell, "UTC") {
+		t.Fatalf("the end date in the diff: %q, want %s|%s", cell, ends.Format(time.RFC3339), want)
+	}
+	zone("UTC")
 	// By person: Grace did nothing in the agency's log.
 	b.open("/app/audit")
 	grace := b.eval(`Array.from(document.querySelectorAll("#f-actor option")).map(o => o.textContent).join("|")`)

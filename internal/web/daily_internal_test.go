@@ -40,11 +40,19 @@ func TestLoginAsLogInWords(t *testing.T) {
 // The audit diff lists only what changed, in words.
 func TestAuditDiff(t *testing.T) {
 	got := diff(json.RawMessage(`{"seats":0,"enabled":true,"name":"Acme"}`), json.RawMessage(`{"seats":5,"enabled":false,"name":"Acme"}`), time.UTC)
-	if len(got) != 2 || got[0] != (diffLine{"enabled", "yes", "no"}) || got[1] != (diffLine{"seats", "0", "5"}) {
+	if len(got) != 2 || got[0] != (diffLine{Field: "enabled", Before: "yes", After: "no"}) || got[1] != (diffLine{Field: "seats", Before: "0", After: "5"}) {
 		t.Errorf("diff: %+v", got)
 	}
 	if got := diff(nil, json.RawMessage(`{"ids":["a","b"]}`), time.UTC); len(got) != 1 || got[0].After != "a, b" || got[0].Before != "—" {
 		t.Errorf("created: %+v", got)
+	}
+	// A time keeps its instant beside its text, for the page's script.
+	end := time.Now().UTC().Truncate(time.Second).Add(240 * time.Hour)
+	raw, _ := json.Marshal(map[string]any{"ends_at": end, "note": end.Format(time.DateOnly)})
+	got = diff(nil, raw, time.UTC)
+	if len(got) != 2 || !got[0].AfterAt.Equal(end) || !got[0].BeforeAt.IsZero() || got[0].After != end.Format("2 Jan 2006 15:04 MST") ||
+		!got[1].AfterAt.IsZero() {
+		t.Errorf("a time: %+v", got)
 	}
 	for in, want := range map[string]string{"=1+1": "'=1+1", "+x": "'+x", "-2": "'-2", "@a": "'@a", "plain": "plain", "": ""} {
 		if got := neutralCell(in); got != want {
