@@ -118,7 +118,7 @@ func (a *API) reportRoutes() {
 		return &reportDataOut{Body: d}, err
 	})
 	o = op(http.MethodGet, "/api/v1/reports/{id}/export", "report-export", "A report for a range as CSV or PDF", "reports")
-	o.Description = "CSV: one row per datum, formula-like cells neutralised, streamed. PDF: in the agency's brand. " +
+	o.Description = "CSV: one row per datum, formula-like cells neutralised, streamed. PDF: in the agency's brand, a client user's with its client's own branding over it. " +
 		"Client users only when their client may export (403 export_not_allowed); a client user's export is an activity event."
 	o.Responses = map[string]*huma.Response{"200": {Description: "The file", Content: map[string]*huma.MediaType{
 		"text/csv": {Schema: &huma.Schema{Type: "string"}}, "application/pdf": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}}
@@ -139,20 +139,13 @@ func (a *API) reportRoutes() {
 				}}, nil
 		}
 		// A client's export wears its own branding over the agency's (issue 24).
-		clientID := ""
-		if rel.AccountKind == "client" {
-			clientID = rel.AccountID
-		}
-		b, err := a.deps.Branding.ForClient(ctx, rel.BrandAgency(), clientID)
-		if err != nil {
-			return nil, err
-		}
-		data, typ, err := a.deps.Branding.DocumentLogoFor(ctx, rel.BrandAgency(), clientID)
+		agencyID, clientID := report.PDFBranding(rel)
+		b, logo, err := report.DocumentBrand(ctx, a.deps.Branding, agencyID, clientID)
 		if err != nil {
 			return nil, err
 		}
 		var buf bytes.Buffer
-		if err := report.WritePDF(&buf, d, b, report.Logo{Data: data, Type: typ}); err != nil {
+		if err := report.WritePDF(&buf, d, b, logo); err != nil {
 			return nil, err
 		}
 		return &reportExportOut{ContentType: "application/pdf", ContentDisposition: `attachment; filename="` + name + `"`,

@@ -13,8 +13,9 @@ import (
 // Scheduled e-mails follow report sharing and per-client branding (issue
 // 17 × issue 24): a report shared with a client's Finance group reaches
 // Finance and the client's admin, skips the member outside it (the skip
-// recorded), and the client's recipients get it under the client's own
-// portal name while the agency's user gets the agency's.
+// recorded), and the client's recipients get it — e-mail and attached PDF —
+// under the client's own portal name while the agency's user gets the
+// agency's.
 func TestScheduledReportsFollowSharingAndClientBranding(t *testing.T) {
 	testkit.EachEngine(t, func(t *testing.T, e db.Dialect) {
 		ctx := context.Background()
@@ -63,6 +64,27 @@ func TestScheduledReportsFollowSharingAndClientBranding(t *testing.T) {
 			if from[to] != name {
 				t.Errorf("e-mail to %s from %q, want %q", to, from[to], name)
 			}
+		}
+		// The attached PDF wears the recipient's branding too: the client's
+		// portal name for the client's users, the agency's for the agency's;
+		// one PDF per branding, not one per recipient.
+		blobs := map[string]bool{}
+		for _, m := range reportMails(t, s) {
+			var pdf []byte
+			if err := s.DB.Get(ctx, &pdf, `SELECT b.data FROM mail_attachments a JOIN mail_blobs b ON b.hash = a.blob_hash
+				WHERE a.mail_id = ? AND a.content_type = 'application/pdf'`, m.ID); err != nil {
+				t.Fatalf("pdf to %s: %v", m.To, err)
+			}
+			blobs[string(pdf)] = true
+			text := pdfText(t, pdf)
+			other := map[string]string{"Client Co Hub": "Acme Insights", "Acme Insights": "Client Co Hub"}[want[m.To]]
+			if !strings.Contains(text, want[m.To]) || strings.Contains(text, other) {
+				t.Errorf("pdf to %s names %q? %v; names %q? %v\n%s", m.To, want[m.To], strings.Contains(text, want[m.To]),
+					other, strings.Contains(text, other), text)
+			}
+		}
+		if len(blobs) != 2 {
+			t.Errorf("%d distinct PDFs, want 2 (the agency's and the client's)", len(blobs))
 		}
 		var skipped int
 		if err := s.DB.Get(ctx, &skipped, `SELECT COUNT(*) FROM report_deliveries d JOIN users u ON u.id = d.user_id

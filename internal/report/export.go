@@ -19,7 +19,8 @@ import (
 
 // Exports (SPEC §12): the report's Data for a range as CSV (one row per
 // datum, formula cells neutralised, streamed) or as a PDF in the agency's
-// brand (pdf.go). Agency users who see the brand may export; a client user
+// brand, a client user's with its client's own over it (pdf.go,
+// pdf_brand.go). Agency users who see the brand may export; a client user
 // only when the agency lets the client export (can_export), else 403
 // export_not_allowed. A client user's export is an activity event.
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/liaison-dev/liaison/internal/authz"
+	"github.com/liaison-dev/liaison/internal/branding"
 	"github.com/liaison-dev/liaison/internal/db"
 	"github.com/liaison-dev/liaison/internal/errs"
 	"github.com/liaison-dev/liaison/internal/id"
@@ -21,7 +22,8 @@ import (
 // schedule was made is due. The first process to insert the occurrence's
 // report_schedule_runs row runs it (another may take over once its lease
 // has run out without the run finishing). The run decides every
-// recipient, renders the e-mails and the PDF (once) outside any write
+// recipient, renders the e-mails and the PDF (once per branding: the
+// agency's, and each client's own for its users) outside any write
 // transaction, then queues them Chunk recipients per transaction: each
 // recipient's delivery row — unique per schedule, occurrence and user —
 // goes in with its e-mail, so a recipient gets one e-mail per occurrence
@@ -198,7 +200,6 @@ func (s *Service) runOccurrence(ctx context.Context, r dueRow, occ time.Time, lo
 		return false, err
 	}
 	items := make([]item, len(people))
-	needPDF := false
 	for i, p := range people {
 		it := item{person: p, status: StatusQueued}
 		// The report's own read check (the one its page and API use): a
@@ -209,22 +210,22 @@ func (s *Service) runOccurrence(ctx context.Context, r dueRow, occ time.Time, lo
 			it.status, it.reason = StatusSkipped, "no_access"
 		case err != nil:
 			return false, err
-		case rel.AccountKind == "client":
-			it.clientID = rel.AccountID
-			if it.attached, err = report.MayExport(ctx, s.db, rel.AgencyID, rel.AccountID); err != nil {
-				return false, err
-			}
 		default:
+			// A client's user gets the e-mail and the PDF in the client's
+			// own branding (issue 24), as the client's own export would be.
+			_, it.clientID = report.PDFBranding(rel)
 			it.attached = true // the agency's users may always export
+			if it.clientID != "" {
+				if it.attached, err = report.MayExport(ctx, s.db, rel.AgencyID, it.clientID); err != nil {
+					return false, err
+				}
+			}
 		}
-		needPDF = needPDF || it.attached
 		items[i] = it
 	}
-	var attachment []mail.Attachment
-	if needPDF {
-		if attachment, err = s.pdf(ctx, r.AgencyID, d); err != nil {
-			return false, err
-		}
+	attachments, err := s.pdfs(ctx, r.AgencyID, d, items)
+	if err != nil {
+		return false, err
 	}
 	rng := rangeWords(d.From, d.To)
 	cadence := r.rule().cadence(tz)
@@ -241,7 +242,7 @@ func (s *Service) runOccurrence(ctx context.Context, r dueRow, occ time.Time, lo
 			e.BrandClientID = it.clientID
 		}
 		if it.attached {
-			e.Attachments = attachment
+			e.Attachments = attachments[it.clientID]
 		}
 		if it.mail, err = s.mailer.Prepare(ctx, s.db, e); err != nil {
 			if !errs.Is(err, errs.Invalid) {
@@ -318,22 +319,48 @@ func (s *Service) queue(ctx context.Context, scheduleID, occKey string, items []
 	})
 }
 
-// pdf renders the report's PDF in the agency's brand and stores it once.
-func (s *Service) pdf(ctx context.Context, agencyID string, d report.Data) ([]mail.Attachment, error) {
-	b, err := s.branding.For(ctx, agencyID)
-	if err != nil {
-		return nil, err
+// pdfs renders the report's PDF once per branding among the recipients
+// it is attached for: the agency's, and each client's own where the agency
+// gave the client some (a client without any gets the agency's). Keyed by
+// the recipient's client, "" for the agency's users.
+func (s *Service) pdfs(ctx context.Context, agencyID string, d report.Data, items []item) (map[string][]mail.Attachment, error) {
+	out := map[string][]mail.Attachment{}
+	for _, it := range items {
+		if !it.attached {
+			continue
+		}
+		if _, ok := out[it.clientID]; ok {
+			continue
+		}
+		b, logo, err := report.DocumentBrand(ctx, s.branding, agencyID, it.clientID)
+		if err != nil {
+			return nil, err
+		}
+		key := it.clientID
+		if !b.ClientBranded {
+			key = "" // nothing of its own: the agency's PDF
+		}
+		if a, ok := out[key]; ok {
+			out[it.clientID] = a
+			continue
+		}
+		a, err := s.pdf(ctx, d, b, logo)
+		if err != nil {
+			return nil, err
+		}
+		out[key], out[it.clientID] = a, a
 	}
-	logo, typ, err := s.branding.DocumentLogo(ctx, agencyID)
-	if err != nil {
-		return nil, err
-	}
+	return out, nil
+}
+
+// pdf renders the report's PDF in a brand and stores it once.
+func (s *Service) pdf(ctx context.Context, d report.Data, b branding.Brand, logo report.Logo) ([]mail.Attachment, error) {
 	var buf bytes.Buffer
-	if err := report.WritePDF(&buf, d, b, report.Logo{Data: logo, Type: typ}); err != nil {
+	if err := report.WritePDF(&buf, d, b, logo); err != nil {
 		return nil, fmt.Errorf("schedule: pdf: %w", err)
 	}
 	var hash string
-	err = s.inTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, func(tx *db.Tx) error {
 		var err error
 		hash, err = s.mailer.StoreBlob(ctx, tx, buf.Bytes())
 		return err

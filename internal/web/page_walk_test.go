@@ -44,6 +44,7 @@ type pageWorld struct {
 	brandA, brandB       string
 	reportA, reportB     string
 	templateA, templateB string
+	scheduleA, scheduleB string // of reportA and reportB
 	invC, invCbyD        string
 	invA, invB           string
 	personas             []pagePersona
@@ -92,7 +93,7 @@ func newPageWorld(t *testing.T, e db.Dialect) *pageWorld {
 	w.agencyA = l.Account.ID
 	A := w.agencyA
 	adminA := s.Login(t, "a-admin@example.com", testkit.Password)
-	bc, _, B := s.Signup(t, "B Admin", "b-admin@example.com", "Agency B", "agency")
+	bc, bAdmin, B := s.Signup(t, "B Admin", "b-admin@example.com", "Agency B", "agency")
 	cc, _, C := s.Signup(t, "C Admin", "c-admin@example.com", "Client C", "client")
 	dc, _, D := s.Signup(t, "D Admin", "d-admin@example.com", "Agency D", "agency")
 	// The stranger's own account is an agency: a client of no agency has
@@ -121,6 +122,11 @@ func newPageWorld(t *testing.T, e db.Dialect) *pageWorld {
 	if _, err := s.DB.Exec(ctx, `INSERT INTO client_brands (client_id, brand_id, created_at) VALUES (?, ?, ?)`, C, w.brandA, s.Now()); err != nil {
 		t.Fatal(err)
 	}
+	schedule := func(c *testkit.APIClient, reportID, userID string) string {
+		return c.Must(t, 201, "POST", "/api/v1/reports/"+reportID+"/schedules", map[string]any{"frequency": "weekly", "weekday": "monday",
+			"hour": 8, "recipients": []map[string]any{{"kind": "user", "user_id": userID}}}).Body["id"].(string)
+	}
+	w.scheduleA, w.scheduleB = schedule(adminA, w.reportA, amID), schedule(bc, w.reportB, bAdmin)
 	w.invC = adminA.Must(t, 201, "POST", "/api/v1/accounts/"+C+"/invitations", map[string]any{"email": "inv-c@example.com", "role": "member"}).Body["id"].(string)
 	w.invA = adminA.Must(t, 201, "POST", "/api/v1/agencies/"+A+"/members", map[string]any{"email": "inv-a@example.com", "role": "member"}).Body["id"].(string)
 	w.invB = bc.Must(t, 201, "POST", "/api/v1/agencies/"+B+"/members", map[string]any{"email": "inv-b@example.com", "role": "member"}).Body["id"].(string)
@@ -203,7 +209,8 @@ func (w *pageWorld) targets(pg web.Page) []pageTarget {
 		var out []pageTarget
 		for i, ag := range []string{w.agencyA, w.agencyB} {
 			granted := i == 0 // C has brand A
-			out = append(out, pageTarget{map[string]string{"report_id": [2]string{w.reportA, w.reportB}[i]}, func(p pagePersona) (bool, bool) {
+			params := map[string]string{"report_id": [2]string{w.reportA, w.reportB}[i], "schedule_id": [2]string{w.scheduleA, w.scheduleB}[i]}
+			out = append(out, pageTarget{params, func(p pagePersona) (bool, bool) {
 				if p.agent {
 					return p.cur == ag, p.cur == ag && may(p, ag)
 				}

@@ -258,6 +258,8 @@ func (h *handler) table() *pageMux {
 	m.HandleFunc("POST /app/report-templates/{template_id}/apply", g(templateOf, authz.ReportTemplateManage, "brands", h.templateApply))
 	m.HandleFunc("POST /app/report-templates/{template_id}/delete", g(templateOf, authz.ReportTemplateManage, "brands", h.templateDelete))
 	m.HandleFunc("POST /app/reports/{report_id}/schedules", g(reportOf, authz.ReportScheduleManage, "brands", h.scheduleCreate))
+	m.HandleFunc("GET /app/reports/{report_id}/schedules/{schedule_id}", g(reportOf, authz.ReportScheduleManage, "brands", h.scheduleEdit))
+	m.HandleFunc("POST /app/reports/{report_id}/schedules/{schedule_id}", g(reportOf, authz.ReportScheduleManage, "brands", h.scheduleSave))
 	m.HandleFunc("POST /app/reports/{report_id}/schedules/{schedule_id}/delete", g(reportOf, authz.ReportScheduleManage, "brands", h.scheduleDelete))
 	m.HandleFunc("POST /app/brands/{brand_id}/reports", g(brandOf, authz.BrandDataWrite, "brands", h.reportCreate))
 	// The agency's data sources (source_pages.go, issue 17).
