@@ -34,7 +34,7 @@ type AgencySettings struct {
 	// (internal/clientlist/headline.go).
 	HeadlineMetrics []string `db:"-" json:"headline_metrics" doc:"Up to three metric names shown as columns of the client list (this month's totals over each client's brands)"`
 	// Two-factor sign-in (issue 21; internal/auth/twofactor.go).
-	Require2FA        bool `db:"require_2fa" json:"require_2fa" doc:"Staff must sign in with a second factor; those without one set it up at their next sign-in"`
+	Require2FA        bool `db:"require_2fa" json:"require_2fa" doc:"Staff must sign in with a second factor; those without one set it up at their next sign-in, and a person who joins by invitation on accepting it, before their first session"`
 	Require2FALoginAs bool `db:"require_2fa_login_as" json:"require_2fa_login_as" doc:"Staff must have two-factor sign-in on to start Login As"`
 }
 

@@ -103,7 +103,7 @@ type settingsIn struct {
 
 		HeadlineMetrics *[]string `json:"headline_metrics,omitempty" doc:"Up to three metric names ([a-z][a-z0-9_.]{0,63}), shown as columns of the client list; [] for none"`
 
-		Require2FA        *bool `json:"require_2fa,omitempty" doc:"Staff must sign in with a second factor; those without one set it up at their next sign-in"`
+		Require2FA        *bool `json:"require_2fa,omitempty" doc:"Staff must sign in with a second factor; those without one set it up at their next sign-in, and a person who joins by invitation on accepting it, before their first session"`
 		Require2FALoginAs *bool `json:"require_2fa_login_as,omitempty" doc:"Staff must have two-factor sign-in on to start Login As"`
 	}
 }

@@ -150,18 +150,28 @@ func (a *API) signInOut(l auth.Login) *signInOut {
 	return out
 }
 
+// challengeNote is what the description of an answer with a challenge
+// says about it.
+const challengeNote = "`second_factor: {challenge, method, expires_at}` — a single-use token that lives 10 minutes and opens " +
+	"nothing but `POST /api/v1/login/second-factor` (method `totp`: send a code of the authenticator app or a recovery " +
+	"code) and, for method `totp_setup`, `POST /api/v1/login/second-factor/setup` (the secret and QR code to scan " +
+	"first). Codes are limited to 10 per user per 15 minutes (429), and each is accepted once."
+
 // withChallengeAnswer documents the 202 of a sign-in, with the body of the
 // 200.
 func (a *API) withChallengeAnswer(o huma.Operation) huma.Operation {
-	ref := a.huma.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[SignIn](), true, "SignIn")
 	o.Description = "Two-factor sign-in (issue 21): when the user has it on, or one of their accounts requires it " +
 		"(agency settings require_2fa, client security require_2fa) and they have none yet, the answer is 202 with no " +
-		"cookie and `second_factor: {challenge, method, expires_at}` — a single-use token that lives 10 minutes and opens " +
-		"nothing but `POST /api/v1/login/second-factor` (method `totp`: send a code of the authenticator app or a recovery " +
-		"code) and, for method `totp_setup`, `POST /api/v1/login/second-factor/setup` (the secret and QR code to scan " +
-		"first). Codes are limited to 10 per user per 15 minutes (429), and each is accepted once."
+		"cookie and " + challengeNote
+	return a.challengeAnswer(o, reflect.TypeFor[SignIn](), "SignIn", "A second factor is needed: second_factor is the challenge to answer; no session yet")
+}
+
+// challengeAnswer documents an operation's 202, whose body is body (the
+// 200's type, with second_factor set).
+func (a *API) challengeAnswer(o huma.Operation, body reflect.Type, hint, what string) huma.Operation {
+	ref := a.huma.OpenAPI().Components.Schemas.Schema(body, true, hint)
 	o.Responses = map[string]*huma.Response{"202": {
-		Description: "A second factor is needed: second_factor is the challenge to answer; no session yet",
+		Description: what,
 		Content:     map[string]*huma.MediaType{"application/json": {Schema: ref}},
 	}}
 	return o

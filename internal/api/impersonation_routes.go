@@ -55,7 +55,7 @@ type securityIn struct {
 	ID   string `path:"id" maxLength:"64"`
 	Body struct {
 		AllowImpersonation *bool `json:"allow_impersonation,omitempty" doc:"false: no agency may Login As; Login As in progress ends"`
-		Require2FA         *bool `json:"require_2fa,omitempty" doc:"true: the client's users sign in with a second factor (set up at their next sign-in)"`
+		Require2FA         *bool `json:"require_2fa,omitempty" doc:"true: the client's users sign in with a second factor (set up at their next sign-in, or on accepting an invitation)"`
 	}
 }
 

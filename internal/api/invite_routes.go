@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -79,8 +80,12 @@ type invAcceptIn struct {
 	}
 }
 
+// invAcceptOut answers an acceptance: 200, with the new session's cookie
+// when the person signed up, or 202 with second_factor and no cookie when
+// the account joined requires two-factor sign-in (issue 21).
 type invAcceptOut struct {
-	SetCookie string `header:"Set-Cookie" doc:"The new session, when the person signed up"`
+	Status    int
+	SetCookie string `header:"Set-Cookie" doc:"The new session, when the person signed up (200 only)"`
 	Body      invite.Acceptance
 }
 
@@ -162,16 +167,26 @@ func (a *API) inviteRoutes() {
 			l, err := s.LookupToken(ctx, in.Token)
 			return &invLookupOut{Body: l}, err
 		})
-	add(a, pub, op(http.MethodPost, "/api/v1/invitations/accept", "invitation-accept",
-		"Accept: logged in (the invited address), or sign up with name and password (then logged in). 401 login_required when the address has a user; 410 used, cancelled or expired; 409 client_revoked; 422 no_seats", "invitations"),
+	o = op(http.MethodPost, "/api/v1/invitations/accept", "invitation-accept",
+		"Accept: logged in (the invited address), or sign up with name and password (then logged in, or 202 with a second-factor challenge when the account joined requires two-factor sign-in). 401 login_required when the address has a user; 410 used, cancelled or expired; 409 client_revoked; 422 no_seats", "invitations")
+	o.Description = "Two-factor sign-in (issue 21): when a new person joins an account that requires it (agency settings " +
+		"require_2fa for a staff invitation, client security require_2fa for a client or team invitation), the invitation " +
+		"is accepted and the person, their membership and everything else are made as on a 200, but the answer is 202 " +
+		"with the same body (user, account, role, branding), no cookie and " + challengeNote + " The session, in the " +
+		"account joined, starts when the code is accepted. Someone already logged in accepts with their session (200)."
+	add(a, pub, a.challengeAnswer(o, reflect.TypeFor[invite.Acceptance](), "",
+		"The account joined requires two-factor sign-in: accepted, but second_factor (method totp_setup) is the challenge to answer; no session yet"),
 		func(ctx context.Context, in *invAcceptIn) (*invAcceptOut, error) {
 			acc, err := s.Accept(ctx, invite.AcceptInput{Token: in.Body.Token, Name: in.Body.Name, Password: in.Body.Password,
 				Actor: actor(ctx), IP: requestctx.IP(ctx), UserAgent: in.UserAgent})
 			if err != nil {
 				return nil, err
 			}
-			out := &invAcceptOut{Body: acc}
-			if acc.Login != nil {
+			out := &invAcceptOut{Status: http.StatusOK, Body: acc}
+			switch {
+			case acc.SecondFactor != nil:
+				out.Status = http.StatusAccepted
+			case acc.Login != nil:
 				c := auth.Cookie(*acc.Login, a.deps.SecureCookies)
 				out.SetCookie = c.String()
 			}

@@ -22,6 +22,8 @@ import (
 // session (200, as a login); for totp_setup, POST
 // /api/v1/login/second-factor/setup first answers the secret and QR code
 // to scan, and the answer to the code carries the recovery codes, once.
+// Accepting an invitation as a new person into an account that requires it
+// (POST /api/v1/invitations/accept) answers the same 202 and continues here.
 //
 // One's own: GET /api/v1/me/two-factor, then POST …/setup (the secret and
 // the QR code, answered only until confirmed), POST …/confirm with a code
@@ -32,14 +34,14 @@ import (
 type secondFactorIn struct {
 	UserAgent string `header:"User-Agent" hidden:"true"` // recorded with the session; not a documented parameter
 	Body      struct {
-		Challenge string `json:"challenge" maxLength:"128" doc:"second_factor.challenge of the login's answer"`
+		Challenge string `json:"challenge" maxLength:"128" doc:"second_factor.challenge of the login's answer (or of a password reset's, or an invitation acceptance's)"`
 		Code      string `json:"code" maxLength:"32" doc:"The 6-digit code of the authenticator app, or a recovery code (xxxxx-xxxxx)"`
 	}
 }
 
 type challengeIn struct {
 	Body struct {
-		Challenge string `json:"challenge" maxLength:"128" doc:"second_factor.challenge of the login's answer (method totp_setup)"`
+		Challenge string `json:"challenge" maxLength:"128" doc:"second_factor.challenge of the login's answer, or of an invitation acceptance's (method totp_setup)"`
 	}
 }
 

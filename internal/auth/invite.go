@@ -11,7 +11,8 @@ import (
 
 // What the invitation flow (internal/invite) needs from auth: a new
 // person's password hashed before its transaction (hashing is slow and
-// must not hold the writer), the user created and a session started inside
+// must not hold the writer), the user created and a session (or, when the
+// account joined requires two-factor sign-in, a challenge) started inside
 // it, so that accepting an invitation is one transaction.
 
 // NewUser is a person about to be created: validated, password hashed.
@@ -49,6 +50,24 @@ func CreateUser(ctx context.Context, tx *db.Tx, now time.Time, u NewUser, verifi
 // StartSession starts a session for u in accountID inside the caller's
 // transaction.
 func (s *Service) StartSession(ctx context.Context, tx *db.Tx, now time.Time, u User, accountID, ip, ua string) (Login, error) {
+	return s.startSession(ctx, tx, now, u, accountID, ip, ua)
+}
+
+// StartSessionOrChallenge signs in a person who just joined accountID,
+// inside the caller's transaction and after their membership is written:
+// the rule of a login decides (secondFactor), so that joining an account
+// that requires two-factor sign-in answers its challenge (method
+// totp_setup for someone without one) and no session, as the login would.
+// With a challenge, Login.Challenge is set, Token is empty, and nothing is
+// recorded yet: the login is recorded (Hooks.LoggedIn) when the challenge
+// completes (CompleteLogin), in the user's oldest account, which for a new
+// person is the one joined. Without one, it is StartSession: the caller
+// records the login as it does today.
+func (s *Service) StartSessionOrChallenge(ctx context.Context, tx *db.Tx, now time.Time, u User, accountID, ip, ua string) (Login, error) {
+	ch, err := s.issueChallenge(ctx, tx, now, u, ip, ua)
+	if err != nil || ch != nil {
+		return Login{User: u, Challenge: ch}, err
+	}
 	return s.startSession(ctx, tx, now, u, accountID, ip, ua)
 }
 

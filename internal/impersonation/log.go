@@ -143,8 +143,10 @@ func parseCursor(c string) (time.Time, string, error) {
 type Security struct {
 	AllowImpersonation bool `db:"allow_impersonation" json:"allow_impersonation" doc:"Whether the client's agencies may Login As (default true)"`
 	// Require2FA makes the client's users sign in with a second factor
-	// (issue 21; internal/auth/twofactor.go).
-	Require2FA bool `db:"require_2fa" json:"require_2fa" doc:"The client's users must sign in with a second factor; those without one set it up at their next sign-in"`
+	// (issue 21; internal/auth/twofactor.go): existing users set it up at
+	// their next sign-in, a new person accepting an invitation before the
+	// acceptance opens their first session (invite.Accept).
+	Require2FA bool `db:"require_2fa" json:"require_2fa" doc:"The client's users must sign in with a second factor; those without one set it up at their next sign-in, and a person who joins by invitation on accepting it, before their first session"`
 }
 
 // SecurityUpdate changes some security settings: nil keeps the value.

@@ -119,8 +119,13 @@ type Acceptance struct {
 	Account  account.Account `json:"account"`
 	Role     string          `json:"role" enum:"admin,account_manager,member,viewer"`
 	Branding Branding        `json:"branding"`
+	// SecondFactor is set, with no session, when the person signed up and
+	// the account joined requires two-factor sign-in (issue 21): they set
+	// it up through the login's second step, which opens the session.
+	SecondFactor *auth.Challenge `json:"second_factor,omitempty" doc:"202: the account joined requires two-factor sign-in, and the new person has no session yet: set it up with this challenge (POST /api/v1/login/second-factor/setup, then POST /api/v1/login/second-factor)"`
 	// Login is the new session of a person who signed up (nil for a
-	// logged-in user, whose session goes on).
+	// logged-in user, whose session goes on); with SecondFactor, it has
+	// only the challenge and no session.
 	Login *auth.Login `json:"-"`
 }
 
@@ -133,7 +138,9 @@ var errLoginRequired = errs.E(errs.Unauthorized, "login_required",
 // password. Everything happens in one transaction: the single-use UPDATE
 // (pending → accepted; a second acceptance finds nothing to update, 410),
 // the revocation rule, the user, the membership, the seat rule under the
-// client's lock (422 no_seats), the audit entries and the session.
+// client's lock (422 no_seats), the audit entries and the session — or,
+// for a new person joining an account that requires two-factor sign-in,
+// the challenge that sets it up (Acceptance.SecondFactor) in its place.
 func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error) {
 	r, viaMail, err := byToken(ctx, s.db, in.Token)
 	if err != nil {
@@ -247,26 +254,30 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 		if err != nil {
 			return err
 		}
-		// Accepting logs the person in, which counts as a login of the
-		// client joined (SPEC §5).
-		if acc.Kind == "client" {
-			if err := activity.Record(ctx, tx, activity.Event{ClientID: r.AccountID, UserID: user.ID, Kind: activity.Login, At: now}); err != nil {
-				return err
-			}
-		}
 		out = Acceptance{User: user, Account: acc, Role: r.Role}
 		if out.Branding, err = Brand(ctx, tx, str(r.AgencyID)); err != nil {
 			return err
 		}
 		if newUser != nil {
-			l, err := s.auth.StartSession(ctx, tx, now, user, r.AccountID, in.IP, in.UserAgent)
+			// A new person is signed in as a login would sign them in: an
+			// account joined that requires two-factor sign-in answers a
+			// set-up challenge instead of a session (issue 21).
+			l, err := s.auth.StartSessionOrChallenge(ctx, tx, now, user, r.AccountID, in.IP, in.UserAgent)
 			if err != nil {
 				return err
 			}
-			out.Login = &l
+			out.Login, out.SecondFactor = &l, l.Challenge
 		} else if in.Actor.SessionID != "" {
 			// The logged-in user's session opens in the account just joined.
 			if err := auth.SetCurrentAccount(ctx, tx, in.Actor.SessionID, user.ID, r.AccountID); err != nil {
+				return err
+			}
+		}
+		// Accepting logs the person in, which counts as a login of the
+		// client joined (SPEC §5). Behind a challenge it is not one yet:
+		// completing it records the login (auth's LoggedIn hook), once.
+		if acc.Kind == "client" && out.SecondFactor == nil {
+			if err := activity.Record(ctx, tx, activity.Event{ClientID: r.AccountID, UserID: user.ID, Kind: activity.Login, At: now}); err != nil {
 				return err
 			}
 		}

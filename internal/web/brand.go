@@ -138,10 +138,29 @@ func (h *handler) rememberPortal(w http.ResponseWriter, r *http.Request, p *page
 	if want == had {
 		return
 	}
-	c := &http.Cookie{Name: portalCookie, Value: want, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
+	h.setPortalCookie(w, want)
+}
+
+// setPortalCookie names agencyID in the portal cookie ("": clears it).
+func (h *handler) setPortalCookie(w http.ResponseWriter, agencyID string) {
+	c := &http.Cookie{Name: portalCookie, Value: agencyID, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
 		Secure: h.deps.SecureCookies, SameSite: http.SameSiteLaxMode}
-	if want == "" {
+	if agencyID == "" {
 		c.MaxAge = -1
 	}
 	http.SetCookie(w, c)
+}
+
+// rememberAgency sets the portal cookie to an agency's ahead of its
+// portal: a person who just joined one of its clients and must set up
+// two-factor sign-in before the portal opens (an invitation's acceptance)
+// sees that step, and names it in their authenticator app, in the brand
+// the invitation wore, not in Liaison's.
+func (h *handler) rememberAgency(w http.ResponseWriter, r *http.Request, agencyID string) {
+	if onCustomDomain(r) || !validID(agencyID) {
+		return // a custom domain's brand wins anyway
+	}
+	if _, ok := h.agencyBrand(r, agencyID); ok {
+		h.setPortalCookie(w, agencyID)
+	}
 }

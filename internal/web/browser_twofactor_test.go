@@ -16,10 +16,11 @@ import (
 // code at the server's (fake) time and types it; then it signs out and in
 // with a code, with a wrong one first, and with a recovery code. An admin
 // then requires it of the staff, and a member is walked through the set-up
-// at sign-in. Every page is checked by axe-core (open, submit).
+// at sign-in, and a new member through it on accepting their invitation.
+// Every page is checked by axe-core (open, submit).
 func TestBrowserTwoFactor(t *testing.T) {
 	s := testkit.StartServer(t, db.SQLite, testkit.ServerOptions{FakeClock: true})
-	_, _, agencyID := s.Signup(t, "Ada Lovelace", "ada@example.com", "Analytical Agency", "agency")
+	adaAPI, _, agencyID := s.Signup(t, "Ada Lovelace", "ada@example.com", "Analytical Agency", "agency")
 	_, samID, _ := s.Signup(t, "Sam Staff", "sam@example.com", "Sam Own", "client")
 	s.AddMember(t, agencyID, samID, "member")
 	b := newTab(t, s.URL)
@@ -101,5 +102,23 @@ func TestBrowserTwoFactor(t *testing.T) {
 		t.Fatalf("%d recovery codes at sign-in", n)
 	}
 	b.expectPath("continue", b.submit("continue", "main a.btn-primary"), "/app")
+
+	// Zoe, invited now, is walked through it by accepting: no page opens
+	// before the set-up, which ends in the agency's app.
+	adaAPI.Must(t, 201, "POST", "/api/v1/agencies/"+agencyID+"/members", map[string]any{"email": "zoe@example.com", "role": "viewer"})
+	link := s.MailLink(t, "invitation", "zoe@example.com", "/invite/")
+	b.logout()
+	b.open(strings.TrimPrefix(link, s.URL))
+	b.fill(map[string]string{"f-name": "Zoe Viewer", "f-password": testkit.Password})
+	b.expectPath("accept", b.submit("accept", "main form button[type=submit]"), "/login/setup")
+	b.fill(map[string]string{"f-code": code()})
+	b.submit("set up after accepting", "main form button[type=submit]")
+	if n := len(strings.Fields(b.text(".recovery-codes"))); n != 10 {
+		t.Fatalf("%d recovery codes after accepting", n)
+	}
+	b.expectPath("continue", b.submit("continue", "main a.btn-primary"), "/app")
+	if s := b.text(".usermenu"); !strings.Contains(s, "Zoe") {
+		t.Fatalf("signed in as %q, want Zoe", s)
+	}
 	b.noProblems("two-factor", 0)
 }

@@ -331,7 +331,9 @@ func (h *handler) inviteLanding(w http.ResponseWriter, r *http.Request) {
 
 // inviteAccept accepts: a new person with the name and password they
 // chose, or the logged-in user with one click. Then the portal, with the
-// welcome message when the agency has one.
+// welcome message when the agency has one; for a new person joining an
+// account that requires two-factor sign-in, first its set-up (the login's
+// second step, /login/setup), which ends in the portal.
 func (h *handler) inviteAccept(w http.ResponseWriter, r *http.Request) {
 	p := h.page(w, r, "Invitation")
 	form(w, r, p, "name", "password")
@@ -345,6 +347,17 @@ func (h *handler) inviteAccept(w http.ResponseWriter, r *http.Request) {
 		}
 		status := h.formError(w, r, p, err, "name", "password")
 		h.invitePage(w, r, token, p, status)
+		return
+	}
+	if acc.SecondFactor != nil {
+		// The account joined requires two-factor sign-in: the person sets
+		// it up as at a login, and its last step opens the session there.
+		// A client's person sees it in the agency's brand, as the portal.
+		if acc.Account.Kind == "client" {
+			h.rememberAgency(w, r, acc.Branding.AgencyID)
+		}
+		h.setFlash(w, flash{Notice: "Welcome to " + acc.Account.Name + ". It requires two-factor sign-in: set it up to continue."})
+		h.startChallenge(w, r, acc.SecondFactor, "")
 		return
 	}
 	if acc.Login != nil {
