@@ -96,6 +96,15 @@ func TestReportExports(t *testing.T) {
 				t.Errorf("the PDF lacks %q:\n%s", want, text)
 			}
 		}
+		// The tiles of a row stand side by side: their values on one line
+		// (each tile sat lower than the one before it).
+		tilesInRow := false
+		for _, l := range strings.Split(text, "\n") {
+			tilesInRow = tilesInRow || strings.Contains(l, "70.00 EUR") && strings.Contains(l, "700")
+		}
+		if !tilesInRow {
+			t.Errorf("the tiles are not in one row:\n%s", text)
+		}
 		if strings.Contains(strings.ToLower(text), "liaison") || bytes.Contains(bytes.ToLower(p.Raw), []byte("liaison")) {
 			t.Errorf("the PDF names Liaison:\n%s", text)
 		}

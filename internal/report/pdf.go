@@ -119,17 +119,21 @@ func WritePDF(w io.Writer, d Data, b branding.Brand, logo Logo) error {
 			tiles = append(tiles, wd)
 		}
 	}
+	// Each tile of a row starts at the row's top (rowY): the text of the
+	// one before moved the cursor down, and the next tile sat lower.
 	tw, th := (contentW-8)/3, 24.0
+	rowY := pdf.GetY()
 	for i, t := range tiles {
 		if i%3 == 0 {
 			if i > 0 {
-				pdf.SetY(pdf.GetY() + th + 4)
+				rowY += th + 4
 			}
-			if pdf.GetY()+th > 279 {
+			if rowY+th > 279 {
 				pdf.AddPage()
+				rowY = pdf.GetY()
 			}
 		}
-		x, y := margin+float64(i%3)*(tw+4), pdf.GetY()
+		x, y := margin+float64(i%3)*(tw+4), rowY
 		pdf.SetDrawColor(210, 210, 210)
 		pdf.Rect(x, y, tw, th, "D")
 		pdf.SetXY(x+3, y+2)
@@ -145,7 +149,7 @@ func WritePDF(w io.Writer, d Data, b branding.Brand, logo Logo) error {
 		pdf.CellFormat(tw-6, 5, tr(changeWords(t.Tile)), "", 2, "L", false, 0, "")
 	}
 	if len(tiles) > 0 {
-		pdf.SetXY(margin, pdf.GetY()+th+6)
+		pdf.SetXY(margin, rowY+th+6)
 	}
 
 	for _, wd := range d.Widgets {
@@ -268,26 +272,30 @@ func drawChart(pdf *fpdf.Fpdf, tr func(string) string, colors [][3]int, wd Widge
 	if len(wd.Series) == 0 || len(wd.Series[0].Points) == 0 {
 		return
 	}
-	top, low := 0.0, 0.0
-	for _, s := range wd.Series {
-		for _, p := range s.Points {
-			if p.Value != nil {
-				top, low = math.Max(top, *p.Value), math.Min(low, *p.Value)
-			}
-		}
+	// Series in another unit than the first's have a right axis
+	// (ChartAxes, as on the page), whose labels take room from the plot.
+	axisOf, axes := ChartAxes(wd, units)
+	if len(axes) > 1 {
+		w -= 14
 	}
-	if top == low {
-		top = low + 1
+	ys := make([]func(float64) float64, len(axes))
+	for a, ax := range axes {
+		ys[a] = func(v float64) float64 { return y0 + h - (v-ax.Min)/(ax.Max-ax.Min)*h }
 	}
-	y := func(v float64) float64 { return y0 + h - (v-low)/(top-low)*h }
+	y := ys[0]
 	pdf.SetFont("Helvetica", "", 7)
 	pdf.SetDrawColor(220, 220, 220)
 	pdf.SetLineWidth(0.2)
-	first := units[wd.Series[0].Metric]
-	for _, v := range []float64{low, (low + top) / 2, top} {
+	for _, f := range []float64{0, 0.5, 1} {
+		v := axes[0].Min + f*(axes[0].Max-axes[0].Min)
 		pdf.Line(x0, y(v), x0+w, y(v))
 		pdf.SetXY(margin, y(v)-2)
-		pdf.CellFormat(13, 4, tr(Format(first, &v)), "", 0, "R", false, 0, "")
+		pdf.CellFormat(13, 4, tr(AxisLabel(axes[0].Metric, v)), "", 0, "R", false, 0, "")
+		if len(axes) > 1 {
+			r := axes[1].Min + f*(axes[1].Max-axes[1].Min)
+			pdf.SetXY(x0+w+1, ys[1](r)-2)
+			pdf.CellFormat(13, 4, tr(AxisLabel(axes[1].Metric, r)), "", 0, "L", false, 0, "")
+		}
 	}
 	n := len(wd.Series[0].Points)
 	slot := w / float64(n)
@@ -300,6 +308,7 @@ func drawChart(pdf *fpdf.Fpdf, tr func(string) string, colors [][3]int, wd Widge
 	}
 	for k, s := range wd.Series {
 		c := colors[k%len(colors)]
+		y, low := ys[axisOf[k]], axes[axisOf[k]].Min
 		pdf.SetDrawColor(c[0], c[1], c[2])
 		pdf.SetFillColor(c[0], c[1], c[2])
 		pdf.SetLineWidth(0.6)
@@ -332,7 +341,11 @@ func drawChart(pdf *fpdf.Fpdf, tr func(string) string, colors [][3]int, wd Widge
 		pdf.SetFillColor(c[0], c[1], c[2])
 		pdf.Rect(pdf.GetX(), pdf.GetY()+1, 3, 3, "F")
 		pdf.SetX(pdf.GetX() + 4)
-		pdf.CellFormat(pdf.GetStringWidth(tr(label(s.Metric)))+6, 5, tr(label(s.Metric)), "", 0, "L", false, 0, "")
+		name := label(s.Metric)
+		if len(axes) > 1 {
+			name += [...]string{" (left axis)", " (right axis)"}[axisOf[k]]
+		}
+		pdf.CellFormat(pdf.GetStringWidth(tr(name))+6, 5, tr(name), "", 0, "L", false, 0, "")
 	}
 	pdf.SetLineWidth(0.2)
 	pdf.SetDrawColor(210, 210, 210)

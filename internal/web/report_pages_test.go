@@ -93,6 +93,10 @@ func TestReportPages(t *testing.T) {
 			`class="tile-value">`+commas(int64(revenue)/100)+"."+fmt.Sprintf("%02d", int64(revenue)%100)+" EUR<", `data-chart="bar"`, `data-chart="line"`, "Table of these numbers", "Other", "Conversion rate",
 			`name="next" value="/app/reports?from=`+week)
 		a.lacks(t, "report page", "Edit report")
+		// "Weekly" draws sessions (a count) and revenue (a currency): revenue
+		// has a right axis of its own, and no axis reads "-0".
+		a.expect(t, "two units, two axes", 200, "Sessions (left axis)", "Revenue (right axis)", `text-anchor="start"`)
+		a.lacks(t, "an axis label", ">-0<", ">-0%<")
 		// The CSV and PDF buttons follow can_export.
 		a.expect(t, "export buttons", 200, "Download CSV", "Download PDF")
 		if _, err := s.DB.Exec(context.Background(), `UPDATE agency_clients SET can_export = FALSE WHERE client_id = ?`, w.clientID); err != nil {

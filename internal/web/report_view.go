@@ -51,6 +51,7 @@ type tableView struct {
 type seriesChart struct {
 	Summary string
 	Bar     bool
+	GridR   string // where the grid lines end: before the right axis's labels, if it has one
 	Lines   []chartSeries
 	YTicks  []chartTick
 	XTicks  []chartTick
@@ -201,33 +202,39 @@ func periodHead(g string) string {
 	return "Date"
 }
 
-// layoutSeries places 1–5 series on one chart, scaled together from zero.
+// rightAxisRoom is what a right axis's labels take from the plot's width.
+const rightAxisRoom = 40.0
+
+// layoutSeries places 1–5 series on one chart, scaled from zero: those in
+// the first series' unit on the left axis, any other unit on a right one
+// (report.ChartAxes, which the PDF follows too).
 func layoutSeries(w report.WidgetData, units map[string]metricdata.Metric, label func(string) string) *seriesChart {
-	c := &seriesChart{Bar: w.Kind == "bar"}
+	c := &seriesChart{Bar: w.Kind == "bar", GridR: coord(plotR)}
 	if len(w.Series) == 0 || len(w.Series[0].Points) == 0 {
 		return c
 	}
-	top := 0.0
-	lowest := 0.0
-	for _, s := range w.Series {
-		for _, p := range s.Points {
-			if p.Value != nil {
-				top, lowest = math.Max(top, *p.Value), math.Min(lowest, *p.Value)
-			}
+	axisOf, axes := report.ChartAxes(w, units)
+	right := plotR
+	if len(axes) > 1 {
+		right = plotR - rightAxisRoom
+		c.GridR = coord(right)
+	}
+	ys := make([]func(float64) float64, len(axes))
+	for a, ax := range axes {
+		ys[a] = func(v float64) float64 { return plotB - (v-ax.Min)/(ax.Max-ax.Min)*(plotB-plotT) }
+	}
+	y := ys[0]
+	for _, f := range []float64{0, 0.5, 1} {
+		left := axes[0].Min + f*(axes[0].Max-axes[0].Min)
+		c.Grid = append(c.Grid, chartRule{Y: coord(y(left))})
+		c.YTicks = append(c.YTicks, chartTick{X: coord(plotL - 6), Y: coord(y(left) + 4), Text: report.AxisLabel(axes[0].Metric, left), Anchor: "end"})
+		if len(axes) > 1 {
+			r := axes[1].Min + f*(axes[1].Max-axes[1].Min)
+			c.YTicks = append(c.YTicks, chartTick{X: coord(right + 6), Y: coord(ys[1](r) + 4), Text: report.AxisLabel(axes[1].Metric, r), Anchor: "start"})
 		}
 	}
-	yMax, yMin := niceCeil(top), -niceCeil(-lowest)
-	if yMax == yMin {
-		yMax = 1
-	}
-	y := func(v float64) float64 { return plotB - (v-yMin)/(yMax-yMin)*(plotB-plotT) }
-	first := units[w.Series[0].Metric]
-	for _, v := range []float64{yMin, (yMin + yMax) / 2, yMax} {
-		c.Grid = append(c.Grid, chartRule{Y: coord(y(v))})
-		c.YTicks = append(c.YTicks, chartTick{X: coord(plotL - 6), Y: coord(y(v) + 4), Text: shortNumber(first, v), Anchor: "end"})
-	}
 	n := len(w.Series[0].Points)
-	slot := (plotR - plotL) / float64(n)
+	slot := (right - plotL) / float64(n)
 	every := max(1, n/6)
 	for i, p := range w.Series[0].Points {
 		if i%every == 0 {
@@ -237,7 +244,15 @@ func layoutSeries(w report.WidgetData, units map[string]metricdata.Metric, label
 	var parts []string
 	for k, s := range w.Series {
 		cs := chartSeries{Class: "series-" + strconv.Itoa(k)}
-		c.Legend = append(c.Legend, legendItem{Class: cs.Class, Label: label(s.Metric)})
+		y := ys[axisOf[k]]
+		yMax, side := axes[axisOf[k]].Max, ""
+		if len(axes) > 1 {
+			side = " (left axis)"
+			if axisOf[k] == 1 {
+				side = " (right axis)"
+			}
+		}
+		c.Legend = append(c.Legend, legendItem{Class: cs.Class, Label: label(s.Metric) + side})
 		bw := slot * 0.8 / float64(len(w.Series))
 		var pts []string
 		total, count := 0.0, 0
@@ -269,41 +284,6 @@ func layoutSeries(w report.WidgetData, units map[string]metricdata.Metric, label
 	}
 	c.Summary = strings.Join(parts, "; ") + ", " + rangeText(w.Series[0].Points[0].Date, w.Series[0].Points[n-1].Date) + "."
 	return c
-}
-
-// niceCeil rounds v ≥ 0 up to 1, 2, 2.5 or 5 times a power of ten.
-func niceCeil(v float64) float64 {
-	if v <= 0 {
-		return 0
-	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if v <= m*p {
-			return m * p
-		}
-	}
-	return 10 * p
-}
-
-// shortNumber is an axis label: 12k, 1.5M, in the metric's unit.
-func shortNumber(m metricdata.Metric, v float64) string {
-	if m.Unit == "currency" {
-		v /= 100
-	}
-	a := math.Abs(v)
-	s := ""
-	switch {
-	case a >= 1e6:
-		s = strconv.FormatFloat(v/1e6, 'f', -1, 64) + "M"
-	case a >= 1e3:
-		s = strconv.FormatFloat(math.Round(v/100)/10, 'f', -1, 64) + "k"
-	default:
-		s = strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
-	}
-	if m.Unit == "percent" {
-		s += "%"
-	}
-	return s
 }
 
 func rangeText(from, to string) string {
