@@ -20,6 +20,12 @@ type Axis struct {
 	Metric   metricdata.Metric
 }
 
+// Ticks are the values an axis labels, with a grid line each: its bounds
+// and the middle.
+func (a Axis) Ticks() [3]float64 {
+	return [3]float64{a.Min, (a.Min + a.Max) / 2, a.Max}
+}
+
 // ChartAxes gives each of a widget's series its axis (0 left, 1 right) and
 // the axes' scales: one axis when every series has the first one's unit,
 // else two. The right axis is labelled in its first series' unit, or as

@@ -286,15 +286,15 @@ func drawChart(pdf *fpdf.Fpdf, tr func(string) string, colors [][3]int, wd Widge
 	pdf.SetFont("Helvetica", "", 7)
 	pdf.SetDrawColor(220, 220, 220)
 	pdf.SetLineWidth(0.2)
-	for _, f := range []float64{0, 0.5, 1} {
-		v := axes[0].Min + f*(axes[0].Max-axes[0].Min)
+	for _, v := range axes[0].Ticks() {
 		pdf.Line(x0, y(v), x0+w, y(v))
 		pdf.SetXY(margin, y(v)-2)
 		pdf.CellFormat(13, 4, tr(AxisLabel(axes[0].Metric, v)), "", 0, "R", false, 0, "")
-		if len(axes) > 1 {
-			r := axes[1].Min + f*(axes[1].Max-axes[1].Min)
-			pdf.SetXY(x0+w+1, ys[1](r)-2)
-			pdf.CellFormat(13, 4, tr(AxisLabel(axes[1].Metric, r)), "", 0, "L", false, 0, "")
+	}
+	if len(axes) > 1 {
+		for _, v := range axes[1].Ticks() {
+			pdf.SetXY(x0+w+1, ys[1](v)-2)
+			pdf.CellFormat(13, 4, tr(AxisLabel(axes[1].Metric, v)), "", 0, "L", false, 0, "")
 		}
 	}
 	n := len(wd.Series[0].Points)

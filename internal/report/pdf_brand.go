@@ -17,9 +17,9 @@ import (
 // the agency's users).
 func PDFBranding(rel authz.Relation) (agencyID, clientID string) {
 	if rel.AccountKind == "client" {
-		return rel.BrandAgency(), rel.AccountID
+		clientID = rel.AccountID
 	}
-	return rel.BrandAgency(), ""
+	return rel.BrandAgency(), clientID
 }
 
 // DocumentBrand is the brand and logo a PDF draws: the agency's

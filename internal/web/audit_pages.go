@@ -316,7 +316,7 @@ func value(m json.RawMessage, loc *time.Location) string {
 		}
 		return "no"
 	case string:
-		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+		if t := timeValue(m); !t.IsZero() {
 			return t.In(loc).Format("2 Jan 2006 15:04 MST")
 		}
 		if x == "" {

@@ -224,13 +224,13 @@ func layoutSeries(w report.WidgetData, units map[string]metricdata.Metric, label
 		ys[a] = func(v float64) float64 { return plotB - (v-ax.Min)/(ax.Max-ax.Min)*(plotB-plotT) }
 	}
 	y := ys[0]
-	for _, f := range []float64{0, 0.5, 1} {
-		left := axes[0].Min + f*(axes[0].Max-axes[0].Min)
-		c.Grid = append(c.Grid, chartRule{Y: coord(y(left))})
-		c.YTicks = append(c.YTicks, chartTick{X: coord(plotL - 6), Y: coord(y(left) + 4), Text: report.AxisLabel(axes[0].Metric, left), Anchor: "end"})
-		if len(axes) > 1 {
-			r := axes[1].Min + f*(axes[1].Max-axes[1].Min)
-			c.YTicks = append(c.YTicks, chartTick{X: coord(right + 6), Y: coord(ys[1](r) + 4), Text: report.AxisLabel(axes[1].Metric, r), Anchor: "start"})
+	for _, v := range axes[0].Ticks() {
+		c.Grid = append(c.Grid, chartRule{Y: coord(y(v))})
+		c.YTicks = append(c.YTicks, chartTick{X: coord(plotL - 6), Y: coord(y(v) + 4), Text: report.AxisLabel(axes[0].Metric, v), Anchor: "end"})
+	}
+	if len(axes) > 1 {
+		for _, v := range axes[1].Ticks() {
+			c.YTicks = append(c.YTicks, chartTick{X: coord(right + 6), Y: coord(ys[1](v) + 4), Text: report.AxisLabel(axes[1].Metric, v), Anchor: "start"})
 		}
 	}
 	n := len(w.Series[0].Points)
